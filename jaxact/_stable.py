@@ -1,0 +1,45 @@
+"""Small numerically safe building blocks used by several families.
+
+Each helper is written so that autodiff through it never sees an inf * 0 or
+inf - inf in a branch that ``jnp.where`` later discards ("double where").
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+
+def gate_mul(x: jax.Array, g: jax.Array) -> jax.Array:
+    """x * g, but exactly 0 wherever the gate g is 0 (so -inf * 0 gives 0, not NaN).
+
+    NaN still propagates: a NaN x gives a NaN gate in every caller.
+    """
+    closed = g == 0
+    safe_x = jnp.where(closed, jnp.zeros_like(x), x)
+    return jnp.where(closed, jnp.zeros_like(x), safe_x * g)
+
+
+def sigmoid(x: jax.Array) -> jax.Array:
+    return lax.logistic(x)
+
+
+def sigmoid_prime(x: jax.Array) -> jax.Array:
+    """σ(x)σ(−x): equal to σ(1−σ) but without the cancellation in 1−σ for x ≫ 0."""
+    return lax.logistic(x) * lax.logistic(-x)
+
+
+def sech2(x: jax.Array) -> jax.Array:
+    """sech²(x) = 1 − tanh²(x), as 4e/(1+e)² with e = exp(−2|x|): no cancellation, no overflow."""
+    e = jnp.exp(-2 * jnp.abs(x))
+    return 4 * e / jnp.square(1 + e)
+
+
+def softplus(x: jax.Array) -> jax.Array:
+    return jnp.logaddexp(x, jnp.zeros_like(x))
+
+
+def tiny_threshold(dtype: jnp.dtype) -> float:
+    """Largest |x| whose cube is still finite in ``dtype`` (halved for headroom)."""
+    return float(jnp.finfo(dtype).max) ** (1.0 / 3.0) / 2

@@ -1,0 +1,92 @@
+"""The ``jaxact`` command line: list, check, accuracy, bench, compare, plot."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _fmt_range(lo: float, hi: float) -> str:
+    def f(v: float) -> str:
+        return {float("inf"): "inf", float("-inf"): "-inf"}.get(v, f"{v:.4g}")
+
+    return f"[{f(lo)}, {f(hi)}]"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from jaxact import registry
+
+    rows = registry.entries()
+    if args.json:
+        print(json.dumps([_entry_dict(e) for e in rows], indent=2))
+        return 0
+    yn = {True: "y", False: "-", None: "n/a"}
+    head = (f"{'name':<15} {'family':<12} {'formula':<34} {'range':<18} {'mono':>4} {'smth':>4} "
+            f"{'zc':>3} {'bnd':>3} {'jax.nn':<15} {'torch':<12} params")
+    print(head)
+    print("-" * len(head))
+    for e in rows:
+        params = ", ".join(f"{k}={v}" for k, v in e.params.items())
+        mono = e.monotone if e.elementwise else None
+        print(
+            f"{e.name:<15} {e.family:<12} {e.formula[:34]:<34} {_fmt_range(*e.output_range()):<18} "
+            f"{yn[mono]:>4} {yn[e.smooth]:>4} {yn[e.zero_centred]:>3} {yn[e.bounded]:>3} "
+            f"{e.jax_nn or '-':<15} {e.torch or '-':<12} {params}"
+        )
+    aliases = ", ".join(f"{a}->{e.name}" for e in rows for a in e.aliases)
+    print(f"\n{len(rows)} activations; aliases: {aliases}")
+    return 0
+
+
+def _entry_dict(e) -> dict:
+    lo, hi = e.output_range()
+    return {
+        "name": e.name, "family": e.family, "formula": e.formula, "params": {k: repr(v) for k, v in e.params.items()},
+        "range": [lo, hi], "monotone": e.monotone, "smooth": e.smooth, "zero_centred": e.zero_centred,
+        "bounded": e.bounded, "odd": e.odd, "elementwise": e.elementwise, "jax_nn": e.jax_nn,
+        "torch": e.torch, "aliases": list(e.aliases), "kinks": list(e.kinks),
+    }
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from jaxact import check
+
+    check.enable_x64()
+    rows = check.run_check(seed=args.seed)
+    print(check.format_rows(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(check.rows_as_dicts(rows), indent=2))
+    return 0 if all(r.ok for r in rows) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jaxact", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("list", help="table of every registered activation")
+    s.add_argument("--json", action="store_true", help="print the registry as JSON")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("check", help="autodiff vs closed-form derivative for every activation")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--json", metavar="PATH", help="also write the table as JSON")
+    s.set_defaults(func=cmd_check)
+
+    for register in _FEATURES:
+        register(sub)
+    return p
+
+
+_FEATURES: list = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

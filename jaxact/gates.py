@@ -1,0 +1,230 @@
+"""Smooth gates and soft rectifiers: softplus, swish/SiLU, GELU, mish, squareplus, ...
+
+Most are x·g(x) with a gate g rising from 0 to 1. At x = ±inf that product is
+inf·0 under autodiff, so ``_gated`` evaluates the formula on a finite stand-in
+and selects the limits (f(+inf) = +inf with slope 1, f(−inf) = 0 with slope 0).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxact import _stable
+from jaxact.registry import inf, register
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _gated(x: jax.Array, finite: Callable[[jax.Array], jax.Array], at_pos_inf: Any, at_neg_inf: Any) -> jax.Array:
+    """finite(x) for finite x (NaN included), the given limits at ±inf, NaN-free gradients."""
+    is_inf = jnp.isinf(x)
+    xs = jnp.where(is_inf, jnp.zeros_like(x), x)
+    limit = jnp.where(x > 0, at_pos_inf, at_neg_inf)
+    return jnp.where(is_inf, limit, finite(xs))
+
+
+def _d_softplus(x: jax.Array) -> jax.Array:
+    return _stable.sigmoid(x)
+
+
+@register(
+    derivative=_d_softplus, range=(0.0, inf), formula="log(1+exp(x))",
+    monotone=True, smooth=True, jax_nn="softplus", torch="softplus",
+)
+def softplus(x: jax.Array) -> jax.Array:
+    """Softplus: f(x) = ln(1 + eˣ), as logaddexp(x, 0) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
+    return _stable.softplus(x)
+
+
+def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
+    def finite(xs: jax.Array) -> jax.Array:
+        bx = beta * xs
+        return _stable.sigmoid(bx) + bx * _stable.sigmoid_prime(bx)
+
+    return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
+
+
+_SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
+
+
+@register(
+    derivative=_d_swish, range=lambda beta: (_SWISH_MIN / float(beta), inf),
+    formula="x*sigmoid(b*x)", smooth=True, jax_nn="swish", torch="silu",
+    constraints={"beta": ("positive",)}, examples=({"beta": 1.7},),
+)
+def swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
+    """Swish: f(x) = x·σ(βx) (β = 1 is SiLU). Range [−0.2785/β, ∞).
+
+    f'(x) = σ(βx) + βx·σ(βx)σ(−βx); for β = 1 this is the seed form
+    f(x) + σ(x)(1 − f(x)).
+    """
+    return _gated(x, lambda xs: xs * _stable.sigmoid(beta * xs), x, jnp.zeros_like(x))
+
+
+def _d_silu(x: jax.Array) -> jax.Array:
+    return _d_swish(x, 1.0)
+
+
+@register(
+    derivative=_d_silu, range=(_SWISH_MIN, inf), formula="x*sigmoid(x)",
+    smooth=True, jax_nn="silu", torch="silu",
+)
+def silu(x: jax.Array) -> jax.Array:
+    """SiLU: f(x) = x·σ(x). Range [−0.2785, ∞). f'(x) = σ(x)(1 + x(1 − σ(x)))."""
+    return _gated(x, lambda xs: xs * _stable.sigmoid(xs), x, jnp.zeros_like(x))
+
+
+def _gelu_tanh_parts(x: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+    # Beyond |x| = T the cube overflows (float16 already at |x| ≈ 40) while the
+    # gate has long saturated to exactly 0 or 1: use the step there.
+    big = jnp.abs(x) >= _stable.tiny_threshold(x.dtype)
+    xs = jnp.where(big, jnp.zeros_like(x), x)
+    z2 = 2 * _SQRT_2_OVER_PI * (xs + 0.044715 * xs * xs * xs)
+    return big, xs, z2
+
+
+def _gelu_cdf(x: jax.Array, approximate: bool) -> jax.Array:
+    if approximate:
+        big, _, z2 = _gelu_tanh_parts(x)
+        # ½(1 + tanh z) = σ(2z): same value, no cancellation for z ≪ 0.
+        return jnp.where(big, (x > 0).astype(x.dtype), _stable.sigmoid(z2))
+    return 0.5 * jax.lax.erfc(-x * _SQRT_HALF)
+
+
+def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
+    def finite(xs: jax.Array) -> jax.Array:
+        if approximate:
+            big, xc, z2 = _gelu_tanh_parts(xs)
+            dz2 = 2 * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
+            slope = _stable.sigmoid_prime(z2) * dz2
+            return _gelu_cdf(xs, True) + jnp.where(big, jnp.zeros_like(xs), xc * slope)
+        pdf = _INV_SQRT_2PI * jnp.exp(-0.5 * xs * xs)
+        return _gelu_cdf(xs, False) + xs * pdf
+
+    return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
+
+
+def _gelu_range(approximate: bool) -> tuple[float, float]:
+    return (-0.17004, inf) if approximate else (-0.16997, inf)
+
+
+@register(
+    derivative=_d_gelu, range=_gelu_range, formula="x*Phi(x) (tanh approx by default)",
+    smooth=True, jax_nn="gelu", torch="gelu", static=("approximate",),
+    examples=({"approximate": False},),
+)
+def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
+    """GELU: f(x) = x·Φ(x) = ½x·erfc(−x/√2); approximate=True (the jax.nn default)
+    uses Φ(x) ≈ ½(1 + tanh(√(2/π)(x + 0.044715x³))), computed as σ(2z). Range ≈ [−0.17, ∞).
+
+    f'(x) = Φ(x) + x·φ(x) (exact), or σ(2z) + x·σ'(2z)·2z'(x) (approximate).
+    """
+    if not isinstance(approximate, bool):
+        raise TypeError(f"jaxact.gelu: 'approximate' must be a bool, got {approximate!r}.")
+    return _gated(x, lambda xs: xs * _gelu_cdf(xs, approximate), x, jnp.zeros_like(x))
+
+
+def _d_mish(x: jax.Array) -> jax.Array:
+    def finite(xs: jax.Array) -> jax.Array:
+        sp = _stable.softplus(xs)
+        return jnp.tanh(sp) + xs * _stable.sech2(sp) * _stable.sigmoid(xs)
+
+    return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
+
+
+@register(
+    derivative=_d_mish, range=(-0.30884, inf), formula="x*tanh(softplus(x))",
+    smooth=True, jax_nn="mish", torch="mish",
+)
+def mish(x: jax.Array) -> jax.Array:
+    """Mish: f(x) = x·tanh(softplus(x)). Range ≈ [−0.3088, ∞).
+
+    f'(x) = tanh(sp(x)) + x·sech²(sp(x))·σ(x), sp = softplus.
+    """
+    return _gated(x, lambda xs: xs * jnp.tanh(_stable.softplus(xs)), x, jnp.zeros_like(x))
+
+
+def _d_hard_silu(x: jax.Array) -> jax.Array:
+    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, jnp.ones_like(x), (2 * x + 3) / 6))
+
+
+@register(
+    derivative=_d_hard_silu, range=(-0.375, inf), formula="x*relu6(x+3)/6",
+    jax_nn="hard_silu", torch="hardswish", kinks=(-3.0, 3.0), aliases=("hard_swish",),
+)
+def hard_silu(x: jax.Array) -> jax.Array:
+    """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
+
+    f'(x) = 0 for x ≤ −3, (2x + 3)/6 on (−3, 3), 1 for x ≥ 3 (as jax.nn at the kinks).
+    """
+    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, x, x * ((x + 3) / 6)))
+
+
+def _squareplus_parts(x: jax.Array, b: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+    # Beyond T = sqrt(max)/2 the square overflows; there f(x) = x (x > 0) or
+    # b/(4|x|) (x < 0) to working precision.
+    big = jnp.abs(x) >= float(jnp.finfo(x.dtype).max) ** 0.5 / 2
+    xs = jnp.where(big, jnp.zeros_like(x), x)
+    r = jnp.sqrt(xs * xs + b)
+    return big, xs, r
+
+
+def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
+    big, xs, r = _squareplus_parts(x, b)
+    xb = jnp.where(big, x, jnp.ones_like(x))
+    small = jnp.where(xs >= 0, (1 + xs / r) / 2, b / (2 * r * (r - xs)))
+    large = jnp.where(x > 0, jnp.ones_like(x), (b / 4) / xb / xb)
+    return jnp.where(big, large, small)
+
+
+@register(
+    derivative=_d_squareplus, range=(0.0, inf), formula="(x+sqrt(x^2+b))/2",
+    monotone=True, smooth=True, jax_nn="squareplus", constraints={"b": ("positive",)},
+    examples=({"b": 0.5},),
+)
+def squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
+    """Squareplus: f(x) = (x + √(x² + b))/2, b > 0. Range (0, ∞).
+
+    f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
+    b/(2(√(x²+b) − x)) forms, free of cancellation.
+    """
+    big, xs, r = _squareplus_parts(x, b)
+    xb = jnp.where(big, x, -jnp.ones_like(x))
+    small = jnp.where(xs >= 0, (xs + r) / 2, b / (2 * (r - xs)))
+    large = jnp.where(x > 0, x, (b / 4) / -xb)
+    return jnp.where(big, large, small)
+
+
+def _d_sparse_plus(x: jax.Array) -> jax.Array:
+    return jnp.where(x <= -1, jnp.zeros_like(x), jnp.where(x >= 1, jnp.ones_like(x), (x + 1) / 2))
+
+
+@register(
+    derivative=_d_sparse_plus, range=(0.0, inf), formula="0 | (x+1)^2/4 | x",
+    monotone=True, smooth=True, jax_nn="sparse_plus", kinks=(-1.0, 1.0),
+)
+def sparse_plus(x: jax.Array) -> jax.Array:
+    """Sparse plus: 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1. Range [0, ∞).
+
+    f'(x) = 0, (x + 1)/2, 1 on the three pieces (continuous: f is C¹).
+    """
+    return jnp.where(x <= -1, jnp.zeros_like(x), jnp.where(x >= 1, x, jnp.square(x + 1) / 4))
+
+
+def _d_gaussian(x: jax.Array) -> jax.Array:
+    return _gated(x, lambda xs: -2 * xs * jnp.exp(-xs * xs), jnp.zeros_like(x), jnp.zeros_like(x))
+
+
+@register(
+    derivative=_d_gaussian, range=(0.0, 1.0), formula="exp(-x^2)", smooth=True,
+)
+def gaussian(x: jax.Array) -> jax.Array:
+    """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²)."""
+    return _gated(x, lambda xs: jnp.exp(-xs * xs), jnp.zeros_like(x), jnp.zeros_like(x))

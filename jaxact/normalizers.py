@@ -1,0 +1,170 @@
+"""Normalisers that mix elements along an axis: softmax, log_softmax, softmin, glu.
+
+Their closed-form gradients are Jacobian-vector products rather than elementwise
+derivatives. Masking: with ``where``, masked entries give 0 (softmax) or −inf
+(log_softmax), as in jax.nn. A row with no unmasked finite entry (all masked, or
+all −inf) gives all 0 / all −inf and a zero gradient, never NaN. A +inf entry
+gives NaN (inf/inf), as in jax.nn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from jaxact import _stable, _validate
+from jaxact.registry import inf, register
+
+
+def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname: str) -> None:
+    if x.ndim == 0:
+        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
+    _validate.normalize_axis(fname, axis, x.ndim)
+    if where is None:
+        return
+    wshape = tuple(np.shape(where))
+    wdtype = getattr(where, "dtype", np.result_type(where))
+    if wdtype != np.bool_:
+        raise TypeError(f"jaxact.{fname}: 'where' must be a boolean mask, got dtype {wdtype}.")
+    try:
+        ok = np.broadcast_shapes(wshape, x.shape) == x.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"jaxact.{fname}: 'where' of shape {wshape} does not broadcast to x of shape {x.shape}."
+        )
+
+
+def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
+    axes = _validate.normalize_axis("softmax", axis, x.ndim)
+    m = jnp.max(x, axes, where=where, initial=-jnp.inf, keepdims=True)
+    # A row without a finite maximum (all masked, all -inf, or +inf present)
+    # shifts by 0 instead of by ±inf, so -inf rows stay -inf rather than NaN.
+    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m)))
+    xs = x if where is None else jnp.where(where, x, -jnp.inf)
+    return xs - m
+
+
+def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
+    # jnp.sum accumulates float16/bfloat16 in float32, then rounds back.
+    s = jnp.sum(e, _validate.normalize_axis("softmax", axis, x.ndim), keepdims=True)
+    return jnp.where(s == 0, jnp.ones_like(s), s)
+
+
+def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
+    e = jnp.exp(_shifted(x, axis, where))
+    return e / _sum(e, x, axis)
+
+
+def _jvp_softmax(x: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
+    y = _softmax(x, axis, where)
+    axes = _validate.normalize_axis("softmax", axis, x.ndim)
+    yt = jnp.where(y == 0, jnp.zeros_like(y), y * t)
+    return yt - y * jnp.sum(yt, axes, keepdims=True)
+
+
+def _check_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
+    _check_axis_where(x, axis, where, fname="softmax")
+
+
+@register(
+    jvp=_jvp_softmax, range=(0.0, 1.0), formula="exp(x_i)/sum_j exp(x_j)",
+    smooth=True, jax_nn="softmax", torch="softmax", static=("axis",), validate=_check_softmax,
+    examples=({"axis": 0},),
+)
+def softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
+    """Softmax: s_i = exp(x_i)/Σ_j exp(x_j) along ``axis``; outputs in (0, 1) summing to 1.
+
+    Jacobian ∂s_i/∂x_j = s_i(δ_ij − s_j), so the JVP is s ⊙ (t − Σ s t).
+    """
+    return _softmax(x, axis, where)
+
+
+def _log_softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
+    z = _shifted(x, axis, where)
+    return z - jnp.log(_sum(jnp.exp(z), x, axis))
+
+
+def _jvp_log_softmax(x: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
+    y = _softmax(x, axis, where)
+    axes = _validate.normalize_axis("log_softmax", axis, x.ndim)
+    yt = jnp.where(y == 0, jnp.zeros_like(y), y * t)
+    out = t - jnp.sum(yt, axes, keepdims=True)
+    return out if where is None else jnp.where(where, out, jnp.zeros_like(out))
+
+
+def _check_log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
+    _check_axis_where(x, axis, where, fname="log_softmax")
+
+
+@register(
+    jvp=_jvp_log_softmax, range=(-inf, 0.0), formula="x_i - logsumexp(x)",
+    smooth=True, jax_nn="log_softmax", torch="log_softmax", static=("axis",),
+    validate=_check_log_softmax, examples=({"axis": 0},),
+)
+def log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
+    """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
+
+    JVP: t − Σ_j s_j t_j with s = softmax(x).
+    """
+    return _log_softmax(x, axis, where)
+
+
+def _jvp_softmin(x: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
+    return _jvp_softmax(-x, -t, axis, where)
+
+
+def _check_softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
+    _check_axis_where(x, axis, where, fname="softmin")
+
+
+@register(
+    jvp=_jvp_softmin, range=(0.0, 1.0), formula="softmax(-x)", smooth=True,
+    torch="softmin", static=("axis",), validate=_check_softmin, examples=({"axis": 0},),
+)
+def softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
+    """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
+
+    JVP: s ⊙ (−t + Σ s t) with s = softmin(x).
+    """
+    return _softmax(-x, axis, where)
+
+
+def _check_glu(x: jax.Array, axis: int = -1) -> None:
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"jaxact.glu: 'axis' must be an int, got {axis!r}.")
+    if x.ndim == 0:
+        raise ValueError("jaxact.glu: needs at least a 1-D input, got a scalar.")
+    (ax,) = _validate.normalize_axis("glu", axis, x.ndim)
+    if x.shape[ax] % 2:
+        raise ValueError(
+            f"jaxact.glu: the size of axis {axis} must be even to split into value and "
+            f"gate halves, got {x.shape[ax]} (x shape {x.shape})."
+        )
+
+
+def _jvp_glu(x: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
+    a, b = jnp.split(x, 2, axis)
+    ta, tb = jnp.split(t, 2, axis)
+    return ta * _stable.sigmoid(b) + _stable.gate_mul(a, _stable.sigmoid_prime(b)) * tb
+
+
+@register(
+    jvp=_jvp_glu, range=(-inf, inf), formula="a*sigmoid(b), [a, b] = split(x)",
+    smooth=True, jax_nn="glu", torch="glu", static=("axis",), validate=_check_glu,
+    examples=({"axis": 0},),
+)
+def glu(x: jax.Array, axis: int = -1) -> jax.Array:
+    """Gated linear unit: split x in halves [a, b] along ``axis``; f = a·σ(b). Range ℝ.
+
+    JVP: t_a·σ(b) + a·σ(b)σ(−b)·t_b. A gate that is exactly 0 gives exactly 0.
+    """
+    a, b = jnp.split(x, 2, axis)
+    return _stable.gate_mul(a, _stable.sigmoid(b))
+
+

@@ -1,0 +1,247 @@
+"""Rectifiers and their piecewise relatives: identity, step, ReLU family, ELU family.
+
+Kink convention (same in both gradient paths, as in jax.nn): the derivative at a
+kink is the value of the branch the comparison selects, e.g. relu'(0) = 0,
+leaky_relu'(0) = 1, relu6'(0) = relu6'(6) = 0, elu'(0) = alpha.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxact.registry import inf, register
+
+# jnp.where(x <= 0, 0, x) rather than jnp.maximum: the where form gives
+# relu'(0) = 0 under plain autodiff (maximum splits the tie as 0.5), and a NaN
+# input fails the comparison so it propagates.
+
+
+def _d_identity(x: jax.Array) -> jax.Array:
+    return jnp.ones_like(x)
+
+
+@register(
+    derivative=_d_identity, range=(-inf, inf), formula="x",
+    monotone=True, smooth=True, zero_centred=True, odd=True, jax_nn="identity",
+)
+def identity(x: jax.Array) -> jax.Array:
+    """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1."""
+    return x
+
+
+def _d_binary_step(x: jax.Array) -> jax.Array:
+    return jnp.zeros_like(x)
+
+
+@register(
+    derivative=_d_binary_step, range=(0.0, 1.0), formula="1 if x >= 0 else 0",
+    monotone=True, kinks=(0.0,), aliases=("heaviside",),
+)
+def binary_step(x: jax.Array) -> jax.Array:
+    """Binary step (Heaviside): 0 for x < 0, 1 for x ≥ 0. Range {0, 1}.
+
+    f'(x) = 0 almost everywhere (the jump at 0 is given derivative 0, so
+    gradients through it vanish, as for any step).
+    """
+    return jnp.where(x < 0, jnp.zeros_like(x), jnp.where(x >= 0, jnp.ones_like(x), x))
+
+
+def _d_relu(x: jax.Array) -> jax.Array:
+    return jnp.where(x > 0, 1, 0).astype(x.dtype)
+
+
+@register(
+    derivative=_d_relu, range=(0.0, inf), formula="max(0, x)",
+    monotone=True, jax_nn="relu", torch="relu", kinks=(0.0,),
+)
+def relu(x: jax.Array) -> jax.Array:
+    """Rectified linear unit: f(x) = max(0, x). Range [0, ∞).
+
+    f'(x) = 1 for x > 0, 0 for x ≤ 0 (relu'(0) = 0, as jax.nn).
+    """
+    return jnp.where(x <= 0, jnp.zeros_like(x), x)
+
+
+def _d_relu6(x: jax.Array) -> jax.Array:
+    return jnp.where((x > 0) & (x < 6), 1, 0).astype(x.dtype)
+
+
+def _relu6(x: jax.Array) -> jax.Array:
+    return jnp.where(x <= 0, jnp.zeros_like(x), jnp.where(x >= 6, jnp.full_like(x, 6), x))
+
+
+@register(
+    derivative=_d_relu6, range=(0.0, 6.0), formula="min(max(0, x), 6)",
+    monotone=True, jax_nn="relu6", torch="relu6", kinks=(0.0, 6.0),
+)
+def relu6(x: jax.Array) -> jax.Array:
+    """ReLU capped at 6: f(x) = min(max(0, x), 6). Range [0, 6].
+
+    f'(x) = 1 on (0, 6), else 0 (0 at both kinks, as jax.nn).
+    """
+    return _relu6(x)
+
+
+def _d_leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
+    return jnp.where(x >= 0, jnp.ones_like(x), negative_slope * jnp.ones_like(x))
+
+
+@register(
+    derivative=_d_leaky_relu, range=(-inf, inf), formula="x if x >= 0 else a*x",
+    monotone=True, jax_nn="leaky_relu", torch="leaky_relu", kinks=(0.0,),
+    examples=({"negative_slope": 0.2},),
+)
+def leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
+    """Leaky ReLU: f(x) = x for x ≥ 0, a·x for x < 0 (a = negative_slope = 0.01). Range ℝ.
+
+    f'(x) = 1 for x ≥ 0, a for x < 0.
+    """
+    return jnp.where(x >= 0, x, negative_slope * x)
+
+
+def _slope_along(slope: Any, x: jax.Array, axis: int) -> jax.Array:
+    a = jnp.asarray(slope).astype(x.dtype)
+    if a.ndim == 1 and x.ndim > 0:
+        shape = [1] * x.ndim
+        shape[axis] = a.shape[0]
+        a = a.reshape(shape)
+    return a
+
+
+def _check_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> None:
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"jaxact.prelu: 'axis' must be an int, got {axis!r}.")
+    shape = tuple(np.shape(negative_slope))
+    if len(shape) == 0:
+        return
+    if x.ndim == 0:
+        if int(np.prod(shape)) != 1:
+            raise ValueError(
+                f"jaxact.prelu: 'negative_slope' of shape {shape} does not fit a scalar input."
+            )
+        return
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"jaxact.prelu: axis {axis} is out of range for an input of {x.ndim} dimension(s)."
+        )
+    if len(shape) == 1:
+        if shape[0] not in (1, x.shape[axis]):
+            raise ValueError(
+                f"jaxact.prelu: 'negative_slope' has {shape[0]} entries but the feature axis "
+                f"{axis} of x (shape {x.shape}) has {x.shape[axis]}; give one slope per "
+                "feature, a single slope, or pass axis= to pick the feature axis."
+            )
+        return
+    try:
+        if np.broadcast_shapes(shape, x.shape) == x.shape:
+            return
+    except ValueError:
+        pass
+    raise ValueError(
+        f"jaxact.prelu: 'negative_slope' of shape {shape} does not broadcast to x of "
+        f"shape {x.shape}; use a scalar, a 1-D array along the feature axis, or a "
+        "broadcastable array."
+    )
+
+
+def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
+    a = _slope_along(negative_slope, x, axis)
+    return jnp.where(x >= 0, jnp.ones_like(x), a * jnp.ones_like(x))
+
+
+@register(
+    derivative=_d_prelu, range=(-inf, inf), formula="x if x >= 0 else a[c]*x",
+    monotone=True, torch="prelu", kinks=(0.0,), static=("axis",),
+    validate=_check_prelu, examples=({"negative_slope": 0.1},),
+)
+def prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
+    """Parametric ReLU: f(x) = x for x ≥ 0, a_c·x for x < 0. Range ℝ (monotone for a ≥ 0).
+
+    ``negative_slope`` is a scalar or a learnable 1-D array with one slope per
+    feature along ``axis`` (or any array broadcastable to x).
+    f'(x) = 1 for x ≥ 0, a_c for x < 0; ∂f/∂a_c = min(x, 0).
+    """
+    return jnp.where(x >= 0, x, _slope_along(negative_slope, x, axis) * x)
+
+
+def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
+    return jnp.where(x > threshold, 1, 0).astype(x.dtype)
+
+
+@register(
+    derivative=_d_threshold, range=(-inf, inf), formula="x if x > t else v",
+    torch="threshold", kinks=(0.0,), examples=({"threshold": 1.0, "value": -2.0},),
+)
+def threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
+    """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
+
+    Range ℝ. f'(x) = 1 for x > threshold, else 0. With the defaults it is relu.
+    """
+    return jnp.where(x <= threshold, jnp.full_like(x, value), x)
+
+
+def _elu_neg(x: jax.Array, alpha: Any) -> jax.Array:
+    # Double where: expm1 only ever sees x <= 0, so no overflow leaks a NaN
+    # into the gradient of the branch that where() discards.
+    return alpha * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x))
+
+
+def _d_elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    return jnp.where(x > 0, jnp.ones_like(x), alpha * jnp.exp(jnp.where(x > 0, jnp.zeros_like(x), x)))
+
+
+@register(
+    derivative=_d_elu, range=lambda alpha: (-float(alpha), inf),
+    formula="x if x > 0 else a*(exp(x)-1)", monotone=True, zero_centred=True,
+    jax_nn="elu", torch="elu", kinks=(0.0,), constraints={"alpha": ("nonnegative",)},
+    examples=({"alpha": 0.5},),
+)
+def elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    """Exponential linear unit: f(x) = x for x > 0, α(eˣ − 1) for x ≤ 0. Range (−α, ∞).
+
+    f'(x) = 1 for x > 0, α·eˣ for x ≤ 0 (elu'(0) = α, as jax.nn).
+    """
+    return jnp.where(x > 0, x, _elu_neg(x, alpha))
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _d_selu(x: jax.Array) -> jax.Array:
+    return _SELU_SCALE * _d_elu(x, _SELU_ALPHA)
+
+
+@register(
+    derivative=_d_selu, range=(-_SELU_SCALE * _SELU_ALPHA, inf),
+    formula="λ·elu(x, α), λ≈1.0507, α≈1.6733", monotone=True, zero_centred=True,
+    jax_nn="selu", torch="selu", kinks=(0.0,),
+)
+def selu(x: jax.Array) -> jax.Array:
+    """Scaled ELU: f(x) = λ·x for x > 0, λα(eˣ − 1) for x ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733).
+
+    Range (−λα, ∞). f'(x) = λ for x > 0, λα·eˣ for x ≤ 0.
+    """
+    return _SELU_SCALE * jnp.where(x > 0, x, _elu_neg(x, _SELU_ALPHA))
+
+
+def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    return jnp.where(x > 0, jnp.ones_like(x), jnp.exp(jnp.where(x > 0, jnp.zeros_like(x), x) / alpha))
+
+
+@register(
+    derivative=_d_celu, range=lambda alpha: (-float(alpha), inf),
+    formula="x if x > 0 else a*(exp(x/a)-1)", monotone=True, zero_centred=True,
+    jax_nn="celu", torch="celu", kinks=(0.0,), constraints={"alpha": ("positive",)},
+    examples=({"alpha": 2.0},),
+)
+def celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    """Continuously differentiable ELU: f(x) = x for x > 0, α(e^(x/α) − 1) for x ≤ 0.
+
+    Range (−α, ∞), α > 0. f'(x) = 1 for x > 0, e^(x/α) for x ≤ 0.
+    """
+    return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x) / alpha))

@@ -1,0 +1,71 @@
+"""The shrink family (from torch.nn.functional): hardshrink, softshrink, tanhshrink."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxact.registry import inf, register
+
+
+def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
+    return jnp.where(jnp.abs(x) <= lambd, 0, 1).astype(x.dtype)
+
+
+@register(
+    derivative=_d_shrink, range=(-inf, inf), formula="x if |x| > l else 0",
+    monotone=True, zero_centred=True, odd=True, torch="hardshrink", kinks=(-0.5, 0.5),
+    constraints={"lambd": ("nonnegative",)}, examples=({"lambd": 1.5},),
+)
+def hardshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
+    """Hard shrinkage: f(x) = x if |x| > λ else 0 (λ = 0.5). Range ℝ.
+
+    f'(x) = 1 for |x| > λ, 0 for |x| ≤ λ (0 at the jumps).
+    """
+    return jnp.where(jnp.abs(x) <= lambd, jnp.zeros_like(x), x)
+
+
+@register(
+    derivative=_d_shrink, range=(-inf, inf), formula="x - l*sign(x) if |x| > l else 0",
+    monotone=True, zero_centred=True, odd=True, torch="softshrink", kinks=(-0.5, 0.5),
+    constraints={"lambd": ("nonnegative",)}, examples=({"lambd": 1.5},),
+)
+def softshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
+    """Soft shrinkage: f(x) = x − λ·sign(x) if |x| > λ else 0 (λ = 0.5). Range ℝ.
+
+    f'(x) = 1 for |x| > λ, 0 for |x| ≤ λ.
+    """
+    return jnp.where(jnp.abs(x) <= lambd, jnp.zeros_like(x), x - lambd * jnp.sign(x))
+
+
+# Taylor coefficients of x - tanh(x) = x³/3 - 2x⁵/15 + 17x⁷/315 - ...
+_TANHSHRINK_SERIES = (
+    1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925, -21844 / 6081075, 929569 / 638512875,
+)
+
+
+def _d_tanhshrink(x: jax.Array) -> jax.Array:
+    return jnp.square(jnp.tanh(x))
+
+
+@register(
+    derivative=_d_tanhshrink, range=(-inf, inf), formula="x - tanh(x)",
+    monotone=True, smooth=True, zero_centred=True, odd=True, torch="tanhshrink",
+)
+def tanhshrink(x: jax.Array) -> jax.Array:
+    """Tanh shrink: f(x) = x − tanh(x). Range ℝ. f'(x) = tanh²(x).
+
+    Near 0 the subtraction cancels (f ≈ x³/3), so small |x| uses the Taylor series.
+    """
+    cut = 0.1 if x.dtype == jnp.float64 else 0.5
+    small = jnp.abs(x) < cut
+    xs = jnp.where(small, x, jnp.zeros_like(x))
+    x2 = xs * xs
+    poly = jnp.zeros_like(x)
+    for c in reversed(_TANHSHRINK_SERIES):
+        poly = poly * x2 + c
+    return jnp.where(small, xs * x2 * poly, x - jnp.tanh(x))
+
+

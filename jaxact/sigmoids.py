@@ -1,0 +1,173 @@
+"""Sigmoid-like squashing functions: logistic, tanh, their hard and sparse cousins."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxact import _stable
+from jaxact.rectifiers import _relu6
+from jaxact.registry import inf, register
+
+
+def _d_sigmoid(x: jax.Array) -> jax.Array:
+    return _stable.sigmoid_prime(x)
+
+
+@register(
+    derivative=_d_sigmoid, range=(0.0, 1.0), formula="1/(1+exp(-x))",
+    monotone=True, smooth=True, jax_nn="sigmoid", torch="sigmoid", aliases=("logistic",),
+)
+def sigmoid(x: jax.Array) -> jax.Array:
+    """Logistic sigmoid: σ(x) = 1/(1 + e^(−x)). Range (0, 1).
+
+    σ'(x) = σ(x)(1 − σ(x)), computed as σ(x)σ(−x), which avoids the
+    cancellation in 1 − σ(x) for large x.
+    """
+    return _stable.sigmoid(x)
+
+
+def _d_log_sigmoid(x: jax.Array) -> jax.Array:
+    return _stable.sigmoid(-x)
+
+
+@register(
+    derivative=_d_log_sigmoid, range=(-inf, 0.0), formula="-softplus(-x)",
+    monotone=True, smooth=True, jax_nn="log_sigmoid", torch="logsigmoid",
+)
+def log_sigmoid(x: jax.Array) -> jax.Array:
+    """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x)."""
+    return -_stable.softplus(-x)
+
+
+def _d_tanh(x: jax.Array) -> jax.Array:
+    return _stable.sech2(x)
+
+
+@register(
+    derivative=_d_tanh, range=(-1.0, 1.0), formula="(e^x-e^-x)/(e^x+e^-x)",
+    monotone=True, smooth=True, zero_centred=True, odd=True, jax_nn="tanh", torch="tanh",
+)
+def tanh(x: jax.Array) -> jax.Array:
+    """Hyperbolic tangent: f(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = 2σ(2x) − 1. Range (−1, 1), odd.
+
+    f'(x) = 1 − tanh²(x), computed as sech²(x) = 4e/(1+e)², e = e^(−2|x|),
+    accurate where tanh(x) rounds to ±1.
+    """
+    return jnp.tanh(x)
+
+
+def _d_hard_sigmoid(x: jax.Array) -> jax.Array:
+    return jnp.where((x > -3) & (x < 3), 1 / 6, 0).astype(x.dtype)
+
+
+@register(
+    derivative=_d_hard_sigmoid, range=(0.0, 1.0), formula="relu6(x+3)/6",
+    monotone=True, jax_nn="hard_sigmoid", torch="hardsigmoid", kinks=(-3.0, 3.0),
+)
+def hard_sigmoid(x: jax.Array) -> jax.Array:
+    """Hard sigmoid: f(x) = relu6(x + 3)/6. Range [0, 1].
+
+    f'(x) = 1/6 on (−3, 3), else 0 (0 at both kinks, as jax.nn).
+    """
+    return _relu6(x + 3) / 6
+
+
+def _d_hard_tanh(x: jax.Array) -> jax.Array:
+    return jnp.where((x >= -1) & (x <= 1), 1, 0).astype(x.dtype)
+
+
+@register(
+    derivative=_d_hard_tanh, range=(-1.0, 1.0), formula="clip(x, -1, 1)",
+    monotone=True, zero_centred=True, odd=True, jax_nn="hard_tanh", torch="hardtanh",
+    kinks=(-1.0, 1.0),
+)
+def hard_tanh(x: jax.Array) -> jax.Array:
+    """Hard tanh: f(x) = clip(x, −1, 1). Range [−1, 1].
+
+    f'(x) = 1 on [−1, 1], else 0 (1 at both kinks, as jax.nn).
+    """
+    return jnp.where(x > 1, jnp.ones_like(x), jnp.where(x < -1, -jnp.ones_like(x), x))
+
+
+def _d_soft_sign(x: jax.Array) -> jax.Array:
+    # Square of the reciprocal, not reciprocal of the square: (1+|x|)² overflows
+    # float16 for |x| > 255 while the derivative is still representable.
+    return jnp.square(1 / (1 + jnp.abs(x)))
+
+
+@register(
+    derivative=_d_soft_sign, range=(-1.0, 1.0), formula="x/(1+|x|)",
+    monotone=True, smooth=True, zero_centred=True, odd=True,
+    jax_nn="soft_sign", torch="softsign",
+)
+def soft_sign(x: jax.Array) -> jax.Array:
+    """Softsign: f(x) = x/(1 + |x|). Range (−1, 1). f'(x) = 1/(1 + |x|)².
+
+    ±inf maps to ±1 (jax.nn gives NaN there: inf/inf).
+    """
+    is_inf = jnp.isinf(x)
+    xs = jnp.where(is_inf, jnp.zeros_like(x), x)
+    return jnp.where(is_inf, jnp.sign(x), xs / (jnp.abs(xs) + 1))
+
+
+def _d_sparse_sigmoid(x: jax.Array) -> jax.Array:
+    a = jnp.abs(x)
+    return jnp.where(a < 1, 0.5, jnp.where(a == 1, 0.25, 0.0)).astype(x.dtype)
+
+
+@register(
+    derivative=_d_sparse_sigmoid, range=(0.0, 1.0), formula="clip((x+1)/2, 0, 1)",
+    monotone=True, jax_nn="sparse_sigmoid", kinks=(-1.0, 1.0),
+)
+def sparse_sigmoid(x: jax.Array) -> jax.Array:
+    """Sparse sigmoid: f(x) = clip((x + 1)/2, 0, 1), the derivative of sparse_plus. Range [0, 1].
+
+    f'(x) = 1/2 on (−1, 1), 0 outside, 1/4 at ±1 (the mean of the one-sided
+    derivatives, which is what jax.nn's clip gives).
+    """
+    return 0.5 * jnp.clip(x + 1, 0, 2)
+
+
+def _d_arctan(x: jax.Array) -> jax.Array:
+    return 1 / (1 + jnp.square(x))
+
+
+@register(
+    derivative=_d_arctan, range=(-math.pi / 2, math.pi / 2), formula="arctan(x)",
+    monotone=True, smooth=True, zero_centred=True, odd=True,
+)
+def arctan(x: jax.Array) -> jax.Array:
+    """Arctangent: f(x) = arctan(x). Range (−π/2, π/2). f'(x) = 1/(1 + x²)."""
+    return jnp.arctan(x)
+
+
+def _isru_parts(x: jax.Array, alpha: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+    # For |x| > 1 use 1/sqrt(alpha + 1/x²) so alpha·x² never overflows.
+    big = jnp.abs(x) > 1
+    xs = jnp.where(big, jnp.zeros_like(x), x)
+    xb = jnp.where(big, x, jnp.ones_like(x))
+    return big, jax.lax.rsqrt(1 + alpha * jnp.square(xs)), jax.lax.rsqrt(alpha + 1 / jnp.square(xb))
+
+
+def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    big, r_small, r_big = _isru_parts(x, alpha)
+    xb = jnp.where(big, jnp.abs(x), jnp.ones_like(x))
+    return jnp.where(big, (r_big / xb) ** 3, r_small**3)
+
+
+@register(
+    derivative=_d_isru, range=lambda alpha: (-1 / math.sqrt(alpha), 1 / math.sqrt(alpha)),
+    formula="x/sqrt(1+a*x^2)", monotone=True, smooth=True, zero_centred=True, odd=True,
+    constraints={"alpha": ("positive",)}, examples=({"alpha": 3.0},),
+)
+def isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    """Inverse square root unit: f(x) = x/√(1 + αx²). Range (−1/√α, 1/√α), α > 0.
+
+    f'(x) = (1 + αx²)^(−3/2).
+    """
+    big, r_small, r_big = _isru_parts(x, alpha)
+    return jnp.where(big, jnp.sign(x) * r_big, jnp.where(big, jnp.zeros_like(x), x) * r_small)
