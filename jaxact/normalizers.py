@@ -27,7 +27,7 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
     if where is None:
         return
     wshape = tuple(np.shape(where))
-    wdtype = getattr(where, "dtype", np.result_type(where))
+    wdtype = where.dtype if hasattr(where, "dtype") else np.result_type(where)
     if wdtype != np.bool_:
         raise TypeError(f"jaxact.{fname}: 'where' must be a boolean mask, got dtype {wdtype}.")
     try:

@@ -145,12 +145,12 @@ def _make_closed_form(
 
         @jax.custom_jvp
         def f(x: jax.Array, *dyn: Any) -> jax.Array:
-            return raw(x, **dict(zip(dyn_names, dyn)), **static)
+            return raw(x, **dict(zip(dyn_names, dyn, strict=True)), **static)
 
         def f_jvp(primals: tuple[Any, ...], tangents: tuple[Any, ...]) -> tuple[Any, Any]:
             x, *dyn = primals
             tx, *tdyn = tangents
-            kw = {**dict(zip(dyn_names, dyn)), **static}
+            kw = {**dict(zip(dyn_names, dyn, strict=True)), **static}
             y = raw(x, **kw)
             if _is_zero_tangent(tx):
                 ty = jax.numpy.zeros_like(y)
@@ -159,7 +159,7 @@ def _make_closed_form(
             else:
                 assert jvp is not None
                 ty = jvp(x, tx, **kw)
-            for i, (pname, tp) in enumerate(zip(dyn_names, tdyn)):
+            for i, (pname, tp) in enumerate(zip(dyn_names, tdyn, strict=True)):
                 if _is_zero_tangent(tp):
                     continue
 

@@ -1,0 +1,33 @@
+"""Test parametrisation generated from the registry."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import pytest
+
+from jaxact import entries, testing
+
+
+def _id(entry, params, dtype=None) -> str:
+    base = f"{entry.name}[{testing.param_id(params, entry)}]"
+    return base if dtype is None else f"{base}-{jnp.dtype(dtype).name}"
+
+
+def all_cases(dtypes=(jnp.float32, jnp.float64)):
+    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in testing.cases(dtypes)]
+
+
+def elementwise_cases(dtypes=(jnp.float32, jnp.float64)):
+    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in testing.cases(dtypes) if e.elementwise]
+
+
+def vector_cases(dtypes=(jnp.float32, jnp.float64)):
+    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in testing.cases(dtypes) if not e.elementwise]
+
+
+def entry_params():
+    return [pytest.param(e, id=e.name) for e in entries()]
+
+
+def jax_nn_entries():
+    return [pytest.param(e, id=e.name) for e in entries() if e.jax_nn]

@@ -1,0 +1,4 @@
+import jax
+
+# float64 references and float64 cases need x64; float32 inputs stay float32.
+jax.config.update("jax_enable_x64", True)

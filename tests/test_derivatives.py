@@ -1,0 +1,113 @@
+"""Autodiff against the hand-written derivatives, on fresh random inputs and kinks."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from jaxact import testing
+
+from .cases import all_cases, elementwise_cases, entry_params, vector_cases
+
+SEED = np.random.SeedSequence().entropy % (2**31)  # fresh inputs every run; printed on failure
+
+
+@pytest.mark.parametrize("entry,params,dtype", elementwise_cases())
+def test_grad_equals_closed_form_derivative(entry, params, dtype):
+    x = testing.random_inputs(entry, params, dtype, SEED)
+    auto = testing.grad_autodiff(entry, params, x)
+    closed = testing.closed_derivative(entry, params, x)
+    assert auto.dtype == closed.dtype == dtype
+    tol = testing.scale_tolerance(closed, dtype)
+    assert testing.max_abs_diff(auto, closed) <= tol, f"seed={SEED}"
+
+
+@pytest.mark.parametrize("entry,params,dtype", elementwise_cases())
+def test_closed_form_path_uses_the_derivative(entry, params, dtype):
+    x = testing.random_inputs(entry, params, dtype, SEED)
+    via_path = testing.grad_autodiff(entry, params, x, closed=True)
+    closed = testing.closed_derivative(entry, params, x)
+    np.testing.assert_array_equal(np.asarray(via_path), np.asarray(closed))
+
+
+@pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].kinks])
+def test_kink_convention_same_in_both_paths(entry):
+    e = entry
+    x = jnp.asarray(e.kinks, jnp.float32)
+    d = testing.closed_derivative(e, e.params, x)
+    np.testing.assert_array_equal(testing.grad_autodiff(e, e.params, x), d)
+    np.testing.assert_array_equal(testing.grad_autodiff(e, e.params, x, closed=True), d)
+    if e.jax_nn:
+        ref = jax.vmap(jax.grad(getattr(jax.nn, e.jax_nn)))(x)
+        np.testing.assert_array_equal(d, ref)
+
+
+@pytest.mark.parametrize("entry,params,dtype", vector_cases())
+def test_jvp_autodiff_equals_closed_form_jvp(entry, params, dtype):
+    x = testing.random_inputs(entry, params, dtype, SEED)
+    t = jnp.asarray(np.random.default_rng(SEED + 1).normal(size=x.shape), dtype)
+    auto = testing.jvp_autodiff(entry, params, x, t)
+    closed = testing.jvp_autodiff(entry, params, x, t, closed=True)
+    assert testing.max_abs_diff(auto, closed) <= testing.scale_tolerance(closed, dtype), f"seed={SEED}"
+
+
+@pytest.mark.parametrize("entry,params,dtype", all_cases())
+@pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
+def test_vjp_is_transpose_of_jvp(entry, params, dtype, closed):
+    """<u, J t> == <Jᵀ u, t> for both paths."""
+    f = (entry.closed_form if closed else entry.fn)
+    x = testing.random_inputs(entry, params, dtype, SEED)
+    rng = np.random.default_rng(SEED + 2)
+    t = jnp.asarray(rng.normal(size=x.shape), dtype)
+    y, jt = jax.jvp(lambda v: f(v, **params), (x,), (t,))
+    u = jnp.asarray(rng.normal(size=y.shape), dtype)
+    _, vjp = jax.vjp(lambda v: f(v, **params), x)
+    (jtu,) = vjp(u)
+    lhs = float(jnp.vdot(u.astype(jnp.float64), jt.astype(jnp.float64)))
+    rhs = float(jnp.vdot(jtu.astype(jnp.float64), t.astype(jnp.float64)))
+    scale = float(jnp.sum(jnp.abs(u * jt))) + 1.0
+    assert abs(lhs - rhs) <= 64 * testing.eps(dtype) * scale
+
+
+def test_softmax_jacobian_is_seed_formula():
+    """∂s_i/∂x_j = s_i(δ_ij − s_j), for both paths."""
+    import jaxact
+
+    x = jnp.asarray(np.random.default_rng(SEED).normal(size=5))
+    s = jaxact.softmax(x)
+    expected = jnp.diag(s) - jnp.outer(s, s)
+    for f in (jaxact.softmax, jaxact.closed_form.softmax):
+        np.testing.assert_allclose(jax.jacfwd(f)(x), expected, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(jax.jacrev(f)(x), expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("entry,params,dtype", elementwise_cases(dtypes=(jnp.float64,)))
+@pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
+def test_second_derivative_matches_finite_differences(entry, params, dtype, closed):
+    """grad∘grad against central differences of the closed-form derivative, away from kinks."""
+    f = entry.closed_form if closed else entry.fn
+    x = np.random.default_rng(SEED).normal(scale=2.0, size=32)
+    h = 1e-5
+    x = x[testing.away_from_kinks(entry, params, x, 10 * h)]
+    x = jnp.asarray(x, dtype)
+    gg = jax.vmap(jax.grad(jax.grad(lambda v: f(v, **params))))(x)
+    d = lambda v: testing.closed_derivative(entry, params, v)  # noqa: E731
+    fd = (d(x + h) - d(x - h)) / (2 * h)
+    np.testing.assert_allclose(gg, fd, rtol=1e-5, atol=1e-6, err_msg=f"seed={SEED}")
+
+
+@pytest.mark.parametrize("entry,params,dtype", vector_cases(dtypes=(jnp.float64,)))
+@pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
+def test_second_order_vector_functions(entry, params, dtype, closed):
+    """Hessian-vector product by forward-over-reverse vs central differences of the gradient."""
+    f = entry.closed_form if closed else entry.fn
+    rng = np.random.default_rng(SEED)
+    x = testing.random_inputs(entry, params, dtype, SEED)
+    w = jnp.asarray(rng.normal(size=f(x, **params).shape), dtype)
+    v = jnp.asarray(rng.normal(size=x.shape), dtype)
+    loss = lambda z: jnp.sum(w * f(z, **params))  # noqa: E731
+    g = jax.grad(loss)
+    hvp = jax.jvp(g, (x,), (v,))[1]
+    h = 1e-5
+    fd = (g(x + h * v) - g(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(hvp, fd, rtol=1e-5, atol=1e-6)

@@ -1,0 +1,95 @@
+import inspect
+
+import jax
+import pytest
+
+import jaxact
+from jaxact import registry
+
+from .cases import entry_params, jax_nn_entries
+
+# What jax.nn offers besides activations; everything else in it must be in jaxact.
+_JAX_NN_NOT_ACTIVATIONS = {
+    "dot_product_attention", "get_scaled_dot_general_config", "initializers", "log1mexp",
+    "logmeanexp", "logsumexp", "one_hot", "scaled_dot_general", "scaled_matmul", "standardize",
+}
+
+
+def test_catalogue_size_and_seed_functions():
+    names = jaxact.names()
+    assert len(names) >= 35
+    seeds = {"identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu",
+             "softplus", "softmax", "swish"}
+    assert seeds <= set(names)
+
+
+def test_every_jax_nn_activation_is_here_with_same_signature():
+    public = [n for n in dir(jax.nn) if not n.startswith("_") and n not in _JAX_NN_NOT_ACTIVATIONS]
+    missing = [n for n in public if not hasattr(jaxact, n)]
+    assert not missing, f"jax.nn activations missing from jaxact: {missing}"
+    for n in public:
+        ours = inspect.signature(getattr(jaxact, n))
+        theirs = inspect.signature(inspect.unwrap(getattr(jax.nn, n)))
+        mine, their_names = list(ours.parameters), list(theirs.parameters)
+        assert mine[: len(their_names)] == their_names, n
+        for k, p in theirs.parameters.items():
+            assert ours.parameters[k].default == p.default, (n, k)
+        # Extra parameters (swish's beta) come last and default to jax.nn's behaviour.
+        for k in mine[len(their_names):]:
+            assert ours.parameters[k].default is not inspect.Parameter.empty, (n, k)
+
+
+@pytest.mark.parametrize("entry", jax_nn_entries())
+def test_jax_nn_mapping_names_a_real_function(entry):
+    assert callable(getattr(jax.nn, entry.jax_nn))
+
+
+def test_namespace_is_generated_from_registry():
+    for e in jaxact.entries():
+        assert getattr(jaxact, e.name) is e.fn
+        assert getattr(jaxact.closed_form, e.name) is e.closed_form
+        for a in e.aliases:
+            assert jaxact.get(a) is e
+            assert getattr(jaxact, a) is e.fn
+    assert set(jaxact.names(include_aliases=True)) <= set(jaxact.__all__)
+
+
+def test_unknown_name_suggests_close_names():
+    with pytest.raises(registry.UnknownActivationError, match="Did you mean 'relu'"):
+        jaxact.get("rleu")
+    with pytest.raises(registry.UnknownActivationError, match="softplus"):
+        jaxact.get("soft_plus")
+    with pytest.raises(AttributeError, match="unknown activation"):
+        jaxact.closed_form.rellu  # noqa: B018
+    with pytest.raises(TypeError, match="must be a str"):
+        jaxact.get(3)
+
+
+def test_get_normalises_case_and_dashes():
+    assert jaxact.get("Leaky-ReLU").name == "leaky_relu"
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_entry_is_complete(entry):
+    assert entry.fn.__doc__ and "f'" in entry.fn.__doc__ or "JVP" in (entry.fn.__doc__ or "") \
+        or "derivative" in (entry.fn.__doc__ or "").lower() or "σ'" in (entry.fn.__doc__ or "")
+    assert "Range" in entry.fn.__doc__ or "range" in entry.fn.__doc__ or "(0, 1)" in entry.fn.__doc__
+    lo, hi = entry.output_range()
+    assert lo < hi
+    assert entry.formula
+    assert (entry.derivative is None) != (entry.jvp is None)
+    assert entry.family in {"rectifiers", "sigmoids", "gates", "shrink", "normalizers"}
+
+
+def test_derivative_accessor():
+    x = jax.numpy.array([-1.0, 2.0])
+    assert jaxact.derivative("relu")(x).tolist() == [0.0, 1.0]
+    with pytest.raises(TypeError, match="Jacobian-vector"):
+        jaxact.derivative("softmax")
+
+
+def test_double_registration_is_refused():
+    with pytest.raises(ValueError, match="registered twice"):
+        @registry.register(derivative=lambda x: x, range=(0, 1), formula="x")
+        def relu(x):
+            return x
