@@ -36,6 +36,12 @@ def derivative(name: str):
 
 
 __all__ = [
-    "Activation", "UnknownActivationError", "closed_form", "derivative", "entries", "get",
-    "names", *names(include_aliases=True),
+    "Activation",
+    "UnknownActivationError",
+    "closed_form",
+    "derivative",
+    "entries",
+    "get",
+    "names",
+    *names(include_aliases=True),
 ]

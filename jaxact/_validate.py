@@ -36,10 +36,7 @@ def as_float_array(x: Any, fname: str, argname: str = "x") -> jax.Array:
             f"{type(x).__name__}. Wrap it first: jnp.asarray({argname})."
         )
     if not isinstance(x, _ARRAY_TYPES) and not hasattr(x, "__jax_array__"):
-        raise TypeError(
-            f"jaxact.{fname}: argument '{argname}' must be a float array, got "
-            f"{type(x).__name__}."
-        )
+        raise TypeError(f"jaxact.{fname}: argument '{argname}' must be a float array, got {type(x).__name__}.")
     dtype = np.result_type(x) if not isinstance(x, jax.Array) else x.dtype
     if jnp.issubdtype(dtype, jnp.complexfloating):
         raise TypeError(
@@ -73,8 +70,7 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     """Checks a numeric parameter; traced (learnable) values skip value checks."""
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(
-            f"jaxact.{fname}: parameter '{name}' must be a real number or array, "
-            f"got {type(value).__name__}."
+            f"jaxact.{fname}: parameter '{name}' must be a real number or array, got {type(value).__name__}."
         )
     if isinstance(value, (list, tuple)):
         raise TypeError(
@@ -90,9 +86,7 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     for c in ("finite", *constraints):
         ok, msg = _CONSTRAINTS[c]
         if not ok(arr):
-            raise ValueError(
-                f"jaxact.{fname}: parameter '{name}' {msg}, got {np.array2string(arr, threshold=6)}."
-            )
+            raise ValueError(f"jaxact.{fname}: parameter '{name}' {msg}, got {np.array2string(arr, threshold=6)}.")
     return value
 
 
@@ -102,9 +96,7 @@ def normalize_axis(fname: str, axis: Any, ndim: int) -> tuple[int, ...]:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
     if not isinstance(axes, tuple) or not all(isinstance(a, (int, np.integer)) for a in axes):
-        raise TypeError(
-            f"jaxact.{fname}: 'axis' must be an int, a tuple of ints or None, got {axis!r}."
-        )
+        raise TypeError(f"jaxact.{fname}: 'axis' must be an int, a tuple of ints or None, got {axis!r}.")
     out = []
     for a in axes:
         if not -ndim <= a < ndim:

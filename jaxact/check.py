@@ -40,7 +40,10 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
         closed = testing.jvp_autodiff(entry, params, x, t, closed=True)
         diff = testing.max_abs_diff(auto, closed)
     return CheckRow(
-        entry.name, testing.param_id(params, entry), jnp.dtype(dtype).name, diff,
+        entry.name,
+        testing.param_id(params, entry),
+        jnp.dtype(dtype).name,
+        diff,
         testing.scale_tolerance(closed, dtype),
     )
 

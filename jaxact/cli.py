@@ -24,8 +24,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([_entry_dict(e) for e in rows], indent=2))
         return 0
     yn = {True: "y", False: "-", None: "n/a"}
-    head = (f"{'name':<15} {'family':<12} {'formula':<34} {'range':<18} {'mono':>4} {'smth':>4} "
-            f"{'zc':>3} {'bnd':>3} {'jax.nn':<15} {'torch':<12} params")
+    head = (
+        f"{'name':<15} {'family':<12} {'formula':<34} {'range':<18} {'mono':>4} {'smth':>4} "
+        f"{'zc':>3} {'bnd':>3} {'jax.nn':<15} {'torch':<12} params"
+    )
     print(head)
     print("-" * len(head))
     for e in rows:
@@ -44,10 +46,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _entry_dict(e) -> dict:
     lo, hi = e.output_range()
     return {
-        "name": e.name, "family": e.family, "formula": e.formula, "params": {k: repr(v) for k, v in e.params.items()},
-        "range": [lo, hi], "monotone": e.monotone, "smooth": e.smooth, "zero_centred": e.zero_centred,
-        "bounded": e.bounded, "odd": e.odd, "elementwise": e.elementwise, "jax_nn": e.jax_nn,
-        "torch": e.torch, "aliases": list(e.aliases), "kinks": list(e.kinks),
+        "name": e.name,
+        "family": e.family,
+        "formula": e.formula,
+        "params": {k: repr(v) for k, v in e.params.items()},
+        "range": [lo, hi],
+        "monotone": e.monotone,
+        "smooth": e.smooth,
+        "zero_centred": e.zero_centred,
+        "bounded": e.bounded,
+        "odd": e.odd,
+        "elementwise": e.elementwise,
+        "jax_nn": e.jax_nn,
+        "torch": e.torch,
+        "aliases": list(e.aliases),
+        "kinks": list(e.kinks),
     }
 
 

@@ -35,8 +35,13 @@ def _d_softplus(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_softplus, range=(0.0, inf), formula="log(1+exp(x))",
-    monotone=True, smooth=True, jax_nn="softplus", torch="softplus",
+    derivative=_d_softplus,
+    range=(0.0, inf),
+    formula="log(1+exp(x))",
+    monotone=True,
+    smooth=True,
+    jax_nn="softplus",
+    torch="softplus",
 )
 def softplus(x: jax.Array) -> jax.Array:
     """Softplus: f(x) = ln(1 + eˣ), as logaddexp(x, 0) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
@@ -55,9 +60,14 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
 
 
 @register(
-    derivative=_d_swish, range=lambda beta: (_SWISH_MIN / float(beta), inf),
-    formula="x*sigmoid(b*x)", smooth=True, jax_nn="swish", torch="silu",
-    constraints={"beta": ("positive",)}, examples=({"beta": 1.7},),
+    derivative=_d_swish,
+    range=lambda beta: (_SWISH_MIN / float(beta), inf),
+    formula="x*sigmoid(b*x)",
+    smooth=True,
+    jax_nn="swish",
+    torch="silu",
+    constraints={"beta": ("positive",)},
+    examples=({"beta": 1.7},),
 )
 def swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     """Swish: f(x) = x·σ(βx) (β = 1 is SiLU). Range [−0.2785/β, ∞).
@@ -73,8 +83,12 @@ def _d_silu(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_silu, range=(_SWISH_MIN, inf), formula="x*sigmoid(x)",
-    smooth=True, jax_nn="silu", torch="silu",
+    derivative=_d_silu,
+    range=(_SWISH_MIN, inf),
+    formula="x*sigmoid(x)",
+    smooth=True,
+    jax_nn="silu",
+    torch="silu",
 )
 def silu(x: jax.Array) -> jax.Array:
     """SiLU: f(x) = x·σ(x). Range [−0.2785, ∞). f'(x) = σ(x)(1 + x(1 − σ(x)))."""
@@ -116,8 +130,13 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
 
 
 @register(
-    derivative=_d_gelu, range=_gelu_range, formula="x*Phi(x) (tanh approx by default)",
-    smooth=True, jax_nn="gelu", torch="gelu", static=("approximate",),
+    derivative=_d_gelu,
+    range=_gelu_range,
+    formula="x*Phi(x) (tanh approx by default)",
+    smooth=True,
+    jax_nn="gelu",
+    torch="gelu",
+    static=("approximate",),
     examples=({"approximate": False},),
 )
 def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
@@ -140,8 +159,12 @@ def _d_mish(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_mish, range=(-0.30884, inf), formula="x*tanh(softplus(x))",
-    smooth=True, jax_nn="mish", torch="mish",
+    derivative=_d_mish,
+    range=(-0.30884, inf),
+    formula="x*tanh(softplus(x))",
+    smooth=True,
+    jax_nn="mish",
+    torch="mish",
 )
 def mish(x: jax.Array) -> jax.Array:
     """Mish: f(x) = x·tanh(softplus(x)). Range ≈ [−0.3088, ∞).
@@ -156,8 +179,13 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_hard_silu, range=(-0.375, inf), formula="x*relu6(x+3)/6",
-    jax_nn="hard_silu", torch="hardswish", kinks=(-3.0, 3.0), aliases=("hard_swish",),
+    derivative=_d_hard_silu,
+    range=(-0.375, inf),
+    formula="x*relu6(x+3)/6",
+    jax_nn="hard_silu",
+    torch="hardswish",
+    kinks=(-3.0, 3.0),
+    aliases=("hard_swish",),
 )
 def hard_silu(x: jax.Array) -> jax.Array:
     """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
@@ -185,8 +213,13 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
 
 
 @register(
-    derivative=_d_squareplus, range=(0.0, inf), formula="(x+sqrt(x^2+b))/2",
-    monotone=True, smooth=True, jax_nn="squareplus", constraints={"b": ("positive",)},
+    derivative=_d_squareplus,
+    range=(0.0, inf),
+    formula="(x+sqrt(x^2+b))/2",
+    monotone=True,
+    smooth=True,
+    jax_nn="squareplus",
+    constraints={"b": ("positive",)},
     examples=({"b": 0.5},),
 )
 def squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
@@ -207,8 +240,13 @@ def _d_sparse_plus(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_sparse_plus, range=(0.0, inf), formula="0 | (x+1)^2/4 | x",
-    monotone=True, smooth=True, jax_nn="sparse_plus", kinks=(-1.0, 1.0),
+    derivative=_d_sparse_plus,
+    range=(0.0, inf),
+    formula="0 | (x+1)^2/4 | x",
+    monotone=True,
+    smooth=True,
+    jax_nn="sparse_plus",
+    kinks=(-1.0, 1.0),
 )
 def sparse_plus(x: jax.Array) -> jax.Array:
     """Sparse plus: 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1. Range [0, ∞).
@@ -223,7 +261,10 @@ def _d_gaussian(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_gaussian, range=(0.0, 1.0), formula="exp(-x^2)", smooth=True,
+    derivative=_d_gaussian,
+    range=(0.0, 1.0),
+    formula="exp(-x^2)",
+    smooth=True,
 )
 def gaussian(x: jax.Array) -> jax.Array:
     """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²)."""

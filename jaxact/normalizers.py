@@ -35,9 +35,7 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(
-            f"jaxact.{fname}: 'where' of shape {wshape} does not broadcast to x of shape {x.shape}."
-        )
+        raise ValueError(f"jaxact.{fname}: 'where' of shape {wshape} does not broadcast to x of shape {x.shape}.")
 
 
 def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
@@ -73,8 +71,14 @@ def _check_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
 
 
 @register(
-    jvp=_jvp_softmax, range=(0.0, 1.0), formula="exp(x_i)/sum_j exp(x_j)",
-    smooth=True, jax_nn="softmax", torch="softmax", static=("axis",), validate=_check_softmax,
+    jvp=_jvp_softmax,
+    range=(0.0, 1.0),
+    formula="exp(x_i)/sum_j exp(x_j)",
+    smooth=True,
+    jax_nn="softmax",
+    torch="softmax",
+    static=("axis",),
+    validate=_check_softmax,
     examples=({"axis": 0},),
 )
 def softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
@@ -103,9 +107,15 @@ def _check_log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
 
 
 @register(
-    jvp=_jvp_log_softmax, range=(-inf, 0.0), formula="x_i - logsumexp(x)",
-    smooth=True, jax_nn="log_softmax", torch="log_softmax", static=("axis",),
-    validate=_check_log_softmax, examples=({"axis": 0},),
+    jvp=_jvp_log_softmax,
+    range=(-inf, 0.0),
+    formula="x_i - logsumexp(x)",
+    smooth=True,
+    jax_nn="log_softmax",
+    torch="log_softmax",
+    static=("axis",),
+    validate=_check_log_softmax,
+    examples=({"axis": 0},),
 )
 def log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
     """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
@@ -124,8 +134,14 @@ def _check_softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
 
 
 @register(
-    jvp=_jvp_softmin, range=(0.0, 1.0), formula="softmax(-x)", smooth=True,
-    torch="softmin", static=("axis",), validate=_check_softmin, examples=({"axis": 0},),
+    jvp=_jvp_softmin,
+    range=(0.0, 1.0),
+    formula="softmax(-x)",
+    smooth=True,
+    torch="softmin",
+    static=("axis",),
+    validate=_check_softmin,
+    examples=({"axis": 0},),
 )
 def softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
@@ -155,8 +171,14 @@ def _jvp_glu(x: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
 
 
 @register(
-    jvp=_jvp_glu, range=(-inf, inf), formula="a*sigmoid(b), [a, b] = split(x)",
-    smooth=True, jax_nn="glu", torch="glu", static=("axis",), validate=_check_glu,
+    jvp=_jvp_glu,
+    range=(-inf, inf),
+    formula="a*sigmoid(b), [a, b] = split(x)",
+    smooth=True,
+    jax_nn="glu",
+    torch="glu",
+    static=("axis",),
+    validate=_check_glu,
     examples=({"axis": 0},),
 )
 def glu(x: jax.Array, axis: int = -1) -> jax.Array:
@@ -166,5 +188,3 @@ def glu(x: jax.Array, axis: int = -1) -> jax.Array:
     """
     a, b = jnp.split(x, 2, axis)
     return _stable.gate_mul(a, _stable.sigmoid(b))
-
-

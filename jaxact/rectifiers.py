@@ -25,8 +25,14 @@ def _d_identity(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_identity, range=(-inf, inf), formula="x",
-    monotone=True, smooth=True, zero_centred=True, odd=True, jax_nn="identity",
+    derivative=_d_identity,
+    range=(-inf, inf),
+    formula="x",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    odd=True,
+    jax_nn="identity",
 )
 def identity(x: jax.Array) -> jax.Array:
     """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1."""
@@ -38,8 +44,12 @@ def _d_binary_step(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_binary_step, range=(0.0, 1.0), formula="1 if x >= 0 else 0",
-    monotone=True, kinks=(0.0,), aliases=("heaviside",),
+    derivative=_d_binary_step,
+    range=(0.0, 1.0),
+    formula="1 if x >= 0 else 0",
+    monotone=True,
+    kinks=(0.0,),
+    aliases=("heaviside",),
 )
 def binary_step(x: jax.Array) -> jax.Array:
     """Binary step (Heaviside): 0 for x < 0, 1 for x ≥ 0. Range {0, 1}.
@@ -55,8 +65,13 @@ def _d_relu(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_relu, range=(0.0, inf), formula="max(0, x)",
-    monotone=True, jax_nn="relu", torch="relu", kinks=(0.0,),
+    derivative=_d_relu,
+    range=(0.0, inf),
+    formula="max(0, x)",
+    monotone=True,
+    jax_nn="relu",
+    torch="relu",
+    kinks=(0.0,),
 )
 def relu(x: jax.Array) -> jax.Array:
     """Rectified linear unit: f(x) = max(0, x). Range [0, ∞).
@@ -75,8 +90,13 @@ def _relu6(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_relu6, range=(0.0, 6.0), formula="min(max(0, x), 6)",
-    monotone=True, jax_nn="relu6", torch="relu6", kinks=(0.0, 6.0),
+    derivative=_d_relu6,
+    range=(0.0, 6.0),
+    formula="min(max(0, x), 6)",
+    monotone=True,
+    jax_nn="relu6",
+    torch="relu6",
+    kinks=(0.0, 6.0),
 )
 def relu6(x: jax.Array) -> jax.Array:
     """ReLU capped at 6: f(x) = min(max(0, x), 6). Range [0, 6].
@@ -91,8 +111,13 @@ def _d_leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
 
 
 @register(
-    derivative=_d_leaky_relu, range=(-inf, inf), formula="x if x >= 0 else a*x",
-    monotone=True, jax_nn="leaky_relu", torch="leaky_relu", kinks=(0.0,),
+    derivative=_d_leaky_relu,
+    range=(-inf, inf),
+    formula="x if x >= 0 else a*x",
+    monotone=True,
+    jax_nn="leaky_relu",
+    torch="leaky_relu",
+    kinks=(0.0,),
     examples=({"negative_slope": 0.2},),
 )
 def leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
@@ -120,14 +145,10 @@ def _check_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> No
         return
     if x.ndim == 0:
         if int(np.prod(shape)) != 1:
-            raise ValueError(
-                f"jaxact.prelu: 'negative_slope' of shape {shape} does not fit a scalar input."
-            )
+            raise ValueError(f"jaxact.prelu: 'negative_slope' of shape {shape} does not fit a scalar input.")
         return
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(
-            f"jaxact.prelu: axis {axis} is out of range for an input of {x.ndim} dimension(s)."
-        )
+        raise ValueError(f"jaxact.prelu: axis {axis} is out of range for an input of {x.ndim} dimension(s).")
     if len(shape) == 1:
         if shape[0] not in (1, x.shape[axis]):
             raise ValueError(
@@ -154,9 +175,15 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
 
 
 @register(
-    derivative=_d_prelu, range=(-inf, inf), formula="x if x >= 0 else a[c]*x",
-    monotone=True, torch="prelu", kinks=(0.0,), static=("axis",),
-    validate=_check_prelu, examples=({"negative_slope": 0.1},),
+    derivative=_d_prelu,
+    range=(-inf, inf),
+    formula="x if x >= 0 else a[c]*x",
+    monotone=True,
+    torch="prelu",
+    kinks=(0.0,),
+    static=("axis",),
+    validate=_check_prelu,
+    examples=({"negative_slope": 0.1},),
 )
 def prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
     """Parametric ReLU: f(x) = x for x ≥ 0, a_c·x for x < 0. Range ℝ (monotone for a ≥ 0).
@@ -173,8 +200,12 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
 
 
 @register(
-    derivative=_d_threshold, range=(-inf, inf), formula="x if x > t else v",
-    torch="threshold", kinks=(0.0,), examples=({"threshold": 1.0, "value": -2.0},),
+    derivative=_d_threshold,
+    range=(-inf, inf),
+    formula="x if x > t else v",
+    torch="threshold",
+    kinks=(0.0,),
+    examples=({"threshold": 1.0, "value": -2.0},),
 )
 def threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
     """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
@@ -195,9 +226,14 @@ def _d_elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 
 @register(
-    derivative=_d_elu, range=lambda alpha: (-float(alpha), inf),
-    formula="x if x > 0 else a*(exp(x)-1)", monotone=True, zero_centred=True,
-    jax_nn="elu", torch="elu", kinks=(0.0,), constraints={"alpha": ("nonnegative",)},
+    derivative=_d_elu,
+    range=lambda alpha: (-float(alpha), inf),
+    formula="x if x > 0 else a*(exp(x)-1)",
+    monotone=True,
+    jax_nn="elu",
+    torch="elu",
+    kinks=(0.0,),
+    constraints={"alpha": ("nonnegative",)},
     examples=({"alpha": 0.5},),
 )
 def elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
@@ -217,9 +253,14 @@ def _d_selu(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_selu, range=(-_SELU_SCALE * _SELU_ALPHA, inf),
-    formula="λ·elu(x, α), λ≈1.0507, α≈1.6733", monotone=True, zero_centred=True,
-    jax_nn="selu", torch="selu", kinks=(0.0,),
+    derivative=_d_selu,
+    range=(-_SELU_SCALE * _SELU_ALPHA, inf),
+    formula="λ·elu(x, α), λ≈1.0507, α≈1.6733",
+    monotone=True,
+    zero_centred=True,
+    jax_nn="selu",
+    torch="selu",
+    kinks=(0.0,),
 )
 def selu(x: jax.Array) -> jax.Array:
     """Scaled ELU: f(x) = λ·x for x > 0, λα(eˣ − 1) for x ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733).
@@ -234,9 +275,15 @@ def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 
 @register(
-    derivative=_d_celu, range=lambda alpha: (-float(alpha), inf),
-    formula="x if x > 0 else a*(exp(x/a)-1)", monotone=True, zero_centred=True,
-    jax_nn="celu", torch="celu", kinks=(0.0,), constraints={"alpha": ("positive",)},
+    derivative=_d_celu,
+    range=lambda alpha: (-float(alpha), inf),
+    formula="x if x > 0 else a*(exp(x/a)-1)",
+    monotone=True,
+    smooth=True,
+    jax_nn="celu",
+    torch="celu",
+    kinks=(0.0,),
+    constraints={"alpha": ("positive",)},
     examples=({"alpha": 2.0},),
 )
 def celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:

@@ -56,7 +56,7 @@ class Activation:
     formula: str
     monotone: bool = False
     smooth: bool = False
-    zero_centred: bool = False
+    zero_centred: bool = False  # E f(z) ≈ 0 for z ~ N(0, 1)
     odd: bool = False
     jax_nn: str | None = None
     torch: str | None = None
@@ -115,9 +115,7 @@ def get(name: str) -> Activation:
         return _REGISTRY[key]
     close = difflib.get_close_matches(key, names(include_aliases=True), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise UnknownActivationError(
-        f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}."
-    )
+    raise UnknownActivationError(f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}.")
 
 
 def _is_zero_tangent(t: Any) -> bool:

@@ -15,9 +15,16 @@ def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
 
 
 @register(
-    derivative=_d_shrink, range=(-inf, inf), formula="x if |x| > l else 0",
-    monotone=True, zero_centred=True, odd=True, torch="hardshrink", kinks=(-0.5, 0.5),
-    constraints={"lambd": ("nonnegative",)}, examples=({"lambd": 1.5},),
+    derivative=_d_shrink,
+    range=(-inf, inf),
+    formula="x if |x| > l else 0",
+    monotone=True,
+    zero_centred=True,
+    odd=True,
+    torch="hardshrink",
+    kinks=(-0.5, 0.5),
+    constraints={"lambd": ("nonnegative",)},
+    examples=({"lambd": 1.5},),
 )
 def hardshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
     """Hard shrinkage: f(x) = x if |x| > λ else 0 (λ = 0.5). Range ℝ.
@@ -28,9 +35,16 @@ def hardshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
 
 
 @register(
-    derivative=_d_shrink, range=(-inf, inf), formula="x - l*sign(x) if |x| > l else 0",
-    monotone=True, zero_centred=True, odd=True, torch="softshrink", kinks=(-0.5, 0.5),
-    constraints={"lambd": ("nonnegative",)}, examples=({"lambd": 1.5},),
+    derivative=_d_shrink,
+    range=(-inf, inf),
+    formula="x - l*sign(x) if |x| > l else 0",
+    monotone=True,
+    zero_centred=True,
+    odd=True,
+    torch="softshrink",
+    kinks=(-0.5, 0.5),
+    constraints={"lambd": ("nonnegative",)},
+    examples=({"lambd": 1.5},),
 )
 def softshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
     """Soft shrinkage: f(x) = x − λ·sign(x) if |x| > λ else 0 (λ = 0.5). Range ℝ.
@@ -42,7 +56,13 @@ def softshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
 
 # Taylor coefficients of x - tanh(x) = x³/3 - 2x⁵/15 + 17x⁷/315 - ...
 _TANHSHRINK_SERIES = (
-    1 / 3, -2 / 15, 17 / 315, -62 / 2835, 1382 / 155925, -21844 / 6081075, 929569 / 638512875,
+    1 / 3,
+    -2 / 15,
+    17 / 315,
+    -62 / 2835,
+    1382 / 155925,
+    -21844 / 6081075,
+    929569 / 638512875,
 )
 
 
@@ -51,8 +71,14 @@ def _d_tanhshrink(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_tanhshrink, range=(-inf, inf), formula="x - tanh(x)",
-    monotone=True, smooth=True, zero_centred=True, odd=True, torch="tanhshrink",
+    derivative=_d_tanhshrink,
+    range=(-inf, inf),
+    formula="x - tanh(x)",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    odd=True,
+    torch="tanhshrink",
 )
 def tanhshrink(x: jax.Array) -> jax.Array:
     """Tanh shrink: f(x) = x − tanh(x). Range ℝ. f'(x) = tanh²(x).
@@ -67,5 +93,3 @@ def tanhshrink(x: jax.Array) -> jax.Array:
     for c in reversed(_TANHSHRINK_SERIES):
         poly = poly * x2 + c
     return jnp.where(small, xs * x2 * poly, x - jnp.tanh(x))
-
-

@@ -18,8 +18,14 @@ def _d_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_sigmoid, range=(0.0, 1.0), formula="1/(1+exp(-x))",
-    monotone=True, smooth=True, jax_nn="sigmoid", torch="sigmoid", aliases=("logistic",),
+    derivative=_d_sigmoid,
+    range=(0.0, 1.0),
+    formula="1/(1+exp(-x))",
+    monotone=True,
+    smooth=True,
+    jax_nn="sigmoid",
+    torch="sigmoid",
+    aliases=("logistic",),
 )
 def sigmoid(x: jax.Array) -> jax.Array:
     """Logistic sigmoid: σ(x) = 1/(1 + e^(−x)). Range (0, 1).
@@ -35,8 +41,13 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_log_sigmoid, range=(-inf, 0.0), formula="-softplus(-x)",
-    monotone=True, smooth=True, jax_nn="log_sigmoid", torch="logsigmoid",
+    derivative=_d_log_sigmoid,
+    range=(-inf, 0.0),
+    formula="-softplus(-x)",
+    monotone=True,
+    smooth=True,
+    jax_nn="log_sigmoid",
+    torch="logsigmoid",
 )
 def log_sigmoid(x: jax.Array) -> jax.Array:
     """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x)."""
@@ -48,8 +59,15 @@ def _d_tanh(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_tanh, range=(-1.0, 1.0), formula="(e^x-e^-x)/(e^x+e^-x)",
-    monotone=True, smooth=True, zero_centred=True, odd=True, jax_nn="tanh", torch="tanh",
+    derivative=_d_tanh,
+    range=(-1.0, 1.0),
+    formula="(e^x-e^-x)/(e^x+e^-x)",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    odd=True,
+    jax_nn="tanh",
+    torch="tanh",
 )
 def tanh(x: jax.Array) -> jax.Array:
     """Hyperbolic tangent: f(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = 2σ(2x) − 1. Range (−1, 1), odd.
@@ -65,8 +83,13 @@ def _d_hard_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_hard_sigmoid, range=(0.0, 1.0), formula="relu6(x+3)/6",
-    monotone=True, jax_nn="hard_sigmoid", torch="hardsigmoid", kinks=(-3.0, 3.0),
+    derivative=_d_hard_sigmoid,
+    range=(0.0, 1.0),
+    formula="relu6(x+3)/6",
+    monotone=True,
+    jax_nn="hard_sigmoid",
+    torch="hardsigmoid",
+    kinks=(-3.0, 3.0),
 )
 def hard_sigmoid(x: jax.Array) -> jax.Array:
     """Hard sigmoid: f(x) = relu6(x + 3)/6. Range [0, 1].
@@ -81,8 +104,14 @@ def _d_hard_tanh(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_hard_tanh, range=(-1.0, 1.0), formula="clip(x, -1, 1)",
-    monotone=True, zero_centred=True, odd=True, jax_nn="hard_tanh", torch="hardtanh",
+    derivative=_d_hard_tanh,
+    range=(-1.0, 1.0),
+    formula="clip(x, -1, 1)",
+    monotone=True,
+    zero_centred=True,
+    odd=True,
+    jax_nn="hard_tanh",
+    torch="hardtanh",
     kinks=(-1.0, 1.0),
 )
 def hard_tanh(x: jax.Array) -> jax.Array:
@@ -100,9 +129,15 @@ def _d_soft_sign(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_soft_sign, range=(-1.0, 1.0), formula="x/(1+|x|)",
-    monotone=True, smooth=True, zero_centred=True, odd=True,
-    jax_nn="soft_sign", torch="softsign",
+    derivative=_d_soft_sign,
+    range=(-1.0, 1.0),
+    formula="x/(1+|x|)",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    odd=True,
+    jax_nn="soft_sign",
+    torch="softsign",
 )
 def soft_sign(x: jax.Array) -> jax.Array:
     """Softsign: f(x) = x/(1 + |x|). Range (−1, 1). f'(x) = 1/(1 + |x|)².
@@ -120,8 +155,12 @@ def _d_sparse_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_sparse_sigmoid, range=(0.0, 1.0), formula="clip((x+1)/2, 0, 1)",
-    monotone=True, jax_nn="sparse_sigmoid", kinks=(-1.0, 1.0),
+    derivative=_d_sparse_sigmoid,
+    range=(0.0, 1.0),
+    formula="clip((x+1)/2, 0, 1)",
+    monotone=True,
+    jax_nn="sparse_sigmoid",
+    kinks=(-1.0, 1.0),
 )
 def sparse_sigmoid(x: jax.Array) -> jax.Array:
     """Sparse sigmoid: f(x) = clip((x + 1)/2, 0, 1), the derivative of sparse_plus. Range [0, 1].
@@ -137,8 +176,13 @@ def _d_arctan(x: jax.Array) -> jax.Array:
 
 
 @register(
-    derivative=_d_arctan, range=(-math.pi / 2, math.pi / 2), formula="arctan(x)",
-    monotone=True, smooth=True, zero_centred=True, odd=True,
+    derivative=_d_arctan,
+    range=(-math.pi / 2, math.pi / 2),
+    formula="arctan(x)",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    odd=True,
 )
 def arctan(x: jax.Array) -> jax.Array:
     """Arctangent: f(x) = arctan(x). Range (−π/2, π/2). f'(x) = 1/(1 + x²)."""
@@ -160,9 +204,15 @@ def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 
 @register(
-    derivative=_d_isru, range=lambda alpha: (-1 / math.sqrt(alpha), 1 / math.sqrt(alpha)),
-    formula="x/sqrt(1+a*x^2)", monotone=True, smooth=True, zero_centred=True, odd=True,
-    constraints={"alpha": ("positive",)}, examples=({"alpha": 3.0},),
+    derivative=_d_isru,
+    range=lambda alpha: (-1 / math.sqrt(alpha), 1 / math.sqrt(alpha)),
+    formula="x/sqrt(1+a*x^2)",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    odd=True,
+    constraints={"alpha": ("positive",)},
+    examples=({"alpha": 3.0},),
 )
 def isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     """Inverse square root unit: f(x) = x/√(1 + αx²). Range (−1/√α, 1/√α), α > 0.

@@ -90,7 +90,9 @@ def grad_autodiff(entry: Activation, params: Mapping[str, Any], x: jax.Array, *,
     return g(x.reshape(-1)).reshape(x.shape)
 
 
-def jvp_autodiff(entry: Activation, params: Mapping[str, Any], x: jax.Array, t: jax.Array, *, closed: bool = False) -> jax.Array:
+def jvp_autodiff(
+    entry: Activation, params: Mapping[str, Any], x: jax.Array, t: jax.Array, *, closed: bool = False
+) -> jax.Array:
     f = entry.closed_form if closed else entry.fn
     return jax.jvp(lambda v: f(v, **params), (x,), (t,))[1]
 

@@ -55,7 +55,7 @@ def test_jvp_autodiff_equals_closed_form_jvp(entry, params, dtype):
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_vjp_is_transpose_of_jvp(entry, params, dtype, closed):
     """<u, J t> == <Jᵀ u, t> for both paths."""
-    f = (entry.closed_form if closed else entry.fn)
+    f = entry.closed_form if closed else entry.fn
     x = testing.random_inputs(entry, params, dtype, SEED)
     rng = np.random.default_rng(SEED + 2)
     t = jnp.asarray(rng.normal(size=x.shape), dtype)

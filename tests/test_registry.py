@@ -10,16 +10,35 @@ from .cases import entry_params, jax_nn_entries
 
 # What jax.nn offers besides activations; everything else in it must be in jaxact.
 _JAX_NN_NOT_ACTIVATIONS = {
-    "dot_product_attention", "get_scaled_dot_general_config", "initializers", "log1mexp",
-    "logmeanexp", "logsumexp", "one_hot", "scaled_dot_general", "scaled_matmul", "standardize",
+    "dot_product_attention",
+    "get_scaled_dot_general_config",
+    "initializers",
+    "log1mexp",
+    "logmeanexp",
+    "logsumexp",
+    "one_hot",
+    "scaled_dot_general",
+    "scaled_matmul",
+    "standardize",
 }
 
 
 def test_catalogue_size_and_seed_functions():
     names = jaxact.names()
     assert len(names) >= 35
-    seeds = {"identity", "binary_step", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu",
-             "softplus", "softmax", "swish"}
+    seeds = {
+        "identity",
+        "binary_step",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "prelu",
+        "elu",
+        "softplus",
+        "softmax",
+        "swish",
+    }
     assert seeds <= set(names)
 
 
@@ -35,7 +54,7 @@ def test_every_jax_nn_activation_is_here_with_same_signature():
         for k, p in theirs.parameters.items():
             assert ours.parameters[k].default == p.default, (n, k)
         # Extra parameters (swish's beta) come last and default to jax.nn's behaviour.
-        for k in mine[len(their_names):]:
+        for k in mine[len(their_names) :]:
             assert ours.parameters[k].default is not inspect.Parameter.empty, (n, k)
 
 
@@ -71,8 +90,12 @@ def test_get_normalises_case_and_dashes():
 
 @pytest.mark.parametrize("entry", entry_params())
 def test_entry_is_complete(entry):
-    assert entry.fn.__doc__ and "f'" in entry.fn.__doc__ or "JVP" in (entry.fn.__doc__ or "") \
-        or "derivative" in (entry.fn.__doc__ or "").lower() or "σ'" in (entry.fn.__doc__ or "")
+    assert (
+        (entry.fn.__doc__ and "f'" in entry.fn.__doc__)
+        or "JVP" in (entry.fn.__doc__ or "")
+        or "derivative" in (entry.fn.__doc__ or "").lower()
+        or "σ'" in (entry.fn.__doc__ or "")
+    )
     assert "Range" in entry.fn.__doc__ or "range" in entry.fn.__doc__ or "(0, 1)" in entry.fn.__doc__
     lo, hi = entry.output_range()
     assert lo < hi
@@ -90,6 +113,7 @@ def test_derivative_accessor():
 
 def test_double_registration_is_refused():
     with pytest.raises(ValueError, match="registered twice"):
+
         @registry.register(derivative=lambda x: x, range=(0, 1), formula="x")
         def relu(x):
             return x

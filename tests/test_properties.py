@@ -1,0 +1,149 @@
+"""Properties declared in the registry metadata, checked with hypothesis."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import jaxact
+from jaxact import testing
+
+from .cases import entry_params
+
+FLOATS = st.floats(min_value=-60, max_value=60, allow_nan=False, width=64)
+SETTINGS = settings(max_examples=40, deadline=None)
+ELEMENTWISE = [p for p in entry_params() if p.values[0].elementwise]
+VECTOR = [p for p in entry_params() if not p.values[0].elementwise]
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+@SETTINGS
+@given(xs=hnp.arrays(np.float64, st.integers(1, 32), elements=FLOATS))
+def test_output_within_declared_range(entry, xs):
+    lo, hi = entry.output_range()
+    y = np.asarray(entry.fn(jnp.asarray(xs)))
+    assert np.all(y >= lo - 1e-12) and np.all(y <= hi + 1e-12), (xs, y)
+
+
+@pytest.mark.parametrize("entry", [p for p in ELEMENTWISE if p.values[0].monotone])
+@SETTINGS
+@given(a=FLOATS, b=FLOATS)
+def test_monotone(entry, a, b):
+    lo, hi = sorted((a, b))
+    f = entry.fn(jnp.asarray([lo, hi]))
+    assert f[0] <= f[1]
+
+
+@pytest.mark.parametrize("entry", [p for p in ELEMENTWISE if not p.values[0].monotone])
+def test_not_monotone_flag_is_earned(entry):
+    x = jnp.linspace(-10, 10, 20001)
+    assert bool(jnp.any(jnp.diff(entry.fn(x)) < 0)) or entry.name == "threshold"
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+def test_zero_centred_means_zero_mean_output_for_unit_normal_input(entry):
+    """zero_centred: |E f(z)| <= 0.1·std f(z) for z ~ N(0, 1) (tanh, selu yes; relu, elu no)."""
+    x = jnp.linspace(-12, 12, 240001)
+    w = jnp.exp(-0.5 * x * x) / jnp.sqrt(2 * jnp.pi) * (x[1] - x[0])
+    y = entry.fn(x)
+    mean = float(jnp.sum(w * y))
+    std = float(jnp.sqrt(jnp.sum(w * (y - mean) ** 2)))
+    assert (abs(mean) <= 0.1 * std) == entry.zero_centred, (mean, std)
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+@SETTINGS
+@given(xs=hnp.arrays(np.float64, st.integers(1, 16), elements=FLOATS))
+def test_odd_symmetry(entry, xs):
+    x = jnp.asarray(xs)
+    odd = bool(jnp.all(entry.fn(-x) == -entry.fn(x)))
+    if entry.odd:
+        assert odd
+    elif xs.size == 16:  # a claim of "not odd" must show on some input
+        probe = jnp.linspace(0.1, 5, 50)
+        assert not bool(jnp.allclose(entry.fn(-probe), -entry.fn(probe)))
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+def test_smooth_flag_matches_derivative_continuity(entry):
+    """smooth means C¹: no jump in f or f' on a fine grid; non-smooth ones show a jump at a kink."""
+    h = 1e-6
+    if entry.smooth:
+        x = jnp.linspace(-8, 8, 40001)
+        d = testing.closed_derivative(entry, entry.params, x)
+        assert float(jnp.max(jnp.abs(jnp.diff(d)))) < 5e-3
+    else:
+        jumps = []  # a jump for some registered parameter set (elu is C¹ only at alpha=1)
+        for params in testing.param_sets(entry):
+            k = jnp.asarray(testing.kink_points(entry, params))
+            jump_f = jnp.abs(entry.fn(k + h, **params) - entry.fn(k - h, **params)) > 1e-3
+            d = lambda v, p=params: testing.closed_derivative(entry, p, v)  # noqa: E731
+            jumps.append(bool(jnp.any(jump_f | (jnp.abs(d(k + h) - d(k - h)) > 1e-3))))
+        assert any(jumps)
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+def test_bounded_flag_means_both_limits_finite(entry):
+    lo, hi = entry.output_range()
+    y = entry.fn(jnp.asarray([-1e6, 1e6]))
+    assert entry.bounded == (math.isfinite(lo) and math.isfinite(hi))
+    if entry.bounded:
+        assert bool(jnp.all(jnp.isfinite(y)))
+    elif entry.name not in {"gaussian"}:
+        assert float(jnp.max(jnp.abs(y))) >= 1e5 or not math.isfinite(lo) or not math.isfinite(hi)
+
+
+vec = hnp.arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 8)), elements=FLOATS)
+
+
+@SETTINGS
+@given(x=vec, shift=FLOATS)
+def test_softmax_sums_to_one_and_is_shift_invariant(x, shift):
+    for f in (jaxact.softmax, jaxact.closed_form.softmax, jaxact.softmin):
+        s = f(jnp.asarray(x))
+        np.testing.assert_allclose(jnp.sum(s, axis=-1), 1.0, rtol=1e-12)
+        assert bool(jnp.all((s >= 0) & (s <= 1)))
+        np.testing.assert_allclose(f(jnp.asarray(x) + shift), s, rtol=1e-9, atol=1e-12)
+
+
+@SETTINGS
+@given(x=vec)
+def test_log_softmax_is_log_of_softmax(x):
+    ls = jaxact.log_softmax(jnp.asarray(x))
+    s = jaxact.softmax(jnp.asarray(x))
+    ok = s > 1e-300
+    np.testing.assert_allclose(np.asarray(ls)[ok], np.log(np.asarray(s))[ok], rtol=1e-10, atol=1e-12)
+    assert bool(jnp.all(ls <= 0))
+
+
+@SETTINGS
+@given(x=vec)
+def test_softmin_is_softmax_of_negation(x):
+    np.testing.assert_allclose(jaxact.softmin(jnp.asarray(x)), jaxact.softmax(-jnp.asarray(x)), rtol=1e-15)
+
+
+@SETTINGS
+@given(xs=hnp.arrays(np.float64, st.integers(1, 16), elements=FLOATS))
+def test_tanh_is_rescaled_sigmoid(xs):
+    x = jnp.asarray(xs)
+    np.testing.assert_allclose(jaxact.tanh(x), 2 * jaxact.sigmoid(2 * x) - 1, atol=1e-15)
+
+
+@pytest.mark.parametrize("entry", VECTOR)
+def test_vector_functions_preserve_shape(entry):
+    x = jnp.ones((3, 4))
+    y = entry.fn(x)
+    assert y.shape == ((3, 2) if entry.name == "glu" else (3, 4))
+
+
+def test_grad_flows_through_vmap_of_registry(  # a whole-catalogue smoke of grad∘vmap
+):
+    for e in jaxact.entries():
+        x = testing.random_inputs(e, e.params, jnp.float64, 0, n=16)
+        g = jax.grad(lambda v, e=e: jnp.sum(jax.vmap(e.closed_form)(v)))(x)
+        assert g.shape == x.shape
