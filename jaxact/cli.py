@@ -75,6 +75,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
+def cmd_accuracy(args: argparse.Namespace) -> int:
+    import jax.numpy as jnp
+
+    from jaxact import check, numerics
+
+    check.enable_x64()
+    dtypes = tuple(jnp.dtype(d) for d in args.dtypes.split(","))
+    rows = numerics.accuracy_table(_names(args.names), dtypes)
+    print(numerics.format_markdown(rows))
+    js, md = numerics.write(rows, Path(args.out))
+    print(f"\nwrote {js} and {md}")
+    return 0
+
+
+def _names(spec: str | None) -> list[str] | None:
+    if not spec:
+        return None
+    from jaxact import registry
+
+    return [registry.get(n).name for n in spec.split(",")]
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jaxact", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -87,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--json", metavar="PATH", help="also write the table as JSON")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("accuracy", help="max ulp error of values and derivatives vs a float64 reference")
+    s.add_argument("--dtypes", default="bfloat16,float16,float32")
+    s.add_argument("--names", help="comma-separated activations (default: all)")
+    s.add_argument("--out", default="benchmarks/results", help="folder for accuracy.json / accuracy.md")
+    s.set_defaults(func=cmd_accuracy)
 
     for register in _FEATURES:
         register(sub)

@@ -152,8 +152,21 @@ def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
 
 def _d_mish(x: jax.Array) -> jax.Array:
     def finite(xs: jax.Array) -> jax.Array:
-        sp = _stable.softplus(xs)
-        return jnp.tanh(sp) + xs * _stable.sech2(sp) * _stable.sigmoid(xs)
+        # x > 0: tanh(sp) + x·sech²(sp)·σ(x), all terms positive. x ≤ 0: the
+        # expanded form eˣω/δ², ω = 4(x+1) + 4e²ˣ + e³ˣ + eˣ(4x+6), δ = 2eˣ + e²ˣ + 2,
+        # which cancels ~15x less around the minimum at x ≈ −1.19. Products are
+        # ordered exponential-first so e^x = 0 times a huge |x| stays 0.
+        pos = xs > 0
+        xp = jnp.where(pos, xs, jnp.zeros_like(xs))
+        sp = _stable.softplus(xp)
+        d_pos = jnp.tanh(sp) + xp * _stable.sech2(sp) * _stable.sigmoid(xp)
+        xn = jnp.where(pos, jnp.zeros_like(xs), xs)
+        e = jnp.exp(xn)
+        e2 = e * e
+        e_omega = 4 * (e * (xn + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (xn + 1.5))
+        den = 2 * e + e2 + 2
+        d_neg = e_omega / (den * den)
+        return jnp.where(pos, d_pos, d_neg)
 
     return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
 
@@ -192,22 +205,27 @@ def hard_silu(x: jax.Array) -> jax.Array:
 
     f'(x) = 0 for x ≤ −3, (2x + 3)/6 on (−3, 3), 1 for x ≥ 3 (as jax.nn at the kinks).
     """
-    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, x, x * ((x + 3) / 6)))
+    mid = jnp.where((x <= -3) | (x >= 3), jnp.zeros_like(x), x)  # keeps inf out of the dropped branch
+    return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, x, mid * ((mid + 3) / 6)))
 
 
-def _squareplus_parts(x: jax.Array, b: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+def _squareplus_parts(x: jax.Array, b: Any) -> tuple[jax.Array, ...]:
     # Beyond T = sqrt(max)/2 the square overflows; there f(x) = x (x > 0) or
-    # b/(4|x|) (x < 0) to working precision.
+    # b/(4|x|) (x < 0) to working precision. Below it, each sign gets its own
+    # stand-in input so the discarded branch (r - x -> 0 for x >> 0) never
+    # divides by zero under autodiff.
     big = jnp.abs(x) >= float(jnp.finfo(x.dtype).max) ** 0.5 / 2
     xs = jnp.where(big, jnp.zeros_like(x), x)
-    r = jnp.sqrt(xs * xs + b)
-    return big, xs, r
+    pos = xs >= 0
+    xp = jnp.where(pos, xs, jnp.zeros_like(x))
+    xn = jnp.where(pos, -jnp.ones_like(x), xs)
+    return big, pos, xp, jnp.sqrt(xp * xp + b), xn, jnp.sqrt(xn * xn + b)
 
 
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
-    big, xs, r = _squareplus_parts(x, b)
+    big, pos, xp, rp, xn, rn = _squareplus_parts(x, b)
     xb = jnp.where(big, x, jnp.ones_like(x))
-    small = jnp.where(xs >= 0, (1 + xs / r) / 2, b / (2 * r * (r - xs)))
+    small = jnp.where(pos, (1 + xp / rp) / 2, b / (2 * rn * (rn - xn)))
     large = jnp.where(x > 0, jnp.ones_like(x), (b / 4) / xb / xb)
     return jnp.where(big, large, small)
 
@@ -228,9 +246,9 @@ def squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
     b/(2(√(x²+b) − x)) forms, free of cancellation.
     """
-    big, xs, r = _squareplus_parts(x, b)
+    big, pos, xp, rp, xn, rn = _squareplus_parts(x, b)
     xb = jnp.where(big, x, -jnp.ones_like(x))
-    small = jnp.where(xs >= 0, (xs + r) / 2, b / (2 * (r - xs)))
+    small = jnp.where(pos, (xp + rp) / 2, b / (2 * (rn - xn)))
     large = jnp.where(x > 0, x, (b / 4) / -xb)
     return jnp.where(big, large, small)
 
@@ -253,11 +271,12 @@ def sparse_plus(x: jax.Array) -> jax.Array:
 
     f'(x) = 0, (x + 1)/2, 1 on the three pieces (continuous: f is C¹).
     """
-    return jnp.where(x <= -1, jnp.zeros_like(x), jnp.where(x >= 1, x, jnp.square(x + 1) / 4))
+    mid = jnp.where((x <= -1) | (x >= 1), jnp.zeros_like(x), x)  # keeps inf out of the dropped branch
+    return jnp.where(x <= -1, jnp.zeros_like(x), jnp.where(x >= 1, x, jnp.square(mid + 1) / 4))
 
 
 def _d_gaussian(x: jax.Array) -> jax.Array:
-    return _gated(x, lambda xs: -2 * xs * jnp.exp(-xs * xs), jnp.zeros_like(x), jnp.zeros_like(x))
+    return _gated(x, lambda xs: -2 * (xs * jnp.exp(-xs * xs)), jnp.zeros_like(x), jnp.zeros_like(x))
 
 
 @register(

@@ -194,7 +194,8 @@ def _isru_parts(x: jax.Array, alpha: Any) -> tuple[jax.Array, jax.Array, jax.Arr
     big = jnp.abs(x) > 1
     xs = jnp.where(big, jnp.zeros_like(x), x)
     xb = jnp.where(big, x, jnp.ones_like(x))
-    return big, jax.lax.rsqrt(1 + alpha * jnp.square(xs)), jax.lax.rsqrt(alpha + 1 / jnp.square(xb))
+    inv = 1 / xb  # (1/x)² not 1/x²: the square of inf would make the gradient inf·0
+    return big, jax.lax.rsqrt(1 + alpha * jnp.square(xs)), jax.lax.rsqrt(alpha + inv * inv)
 
 
 def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:

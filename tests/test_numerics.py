@@ -1,0 +1,170 @@
+"""Edge sweep: every activation × dtype × both gradient paths on ±0, tiny, subnormal, ±1, ±20,
+±1e4, ±max, ±inf, NaN and random draws; fully masked softmax rows; the accuracy report."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+from jaxact import numerics, testing
+
+from .cases import entry_params
+
+DTYPES = [pytest.param(d, id=jnp.dtype(d).name) for d in testing.FLOAT_DTYPES]
+PATHS = [pytest.param(False, id="autodiff"), pytest.param(True, id="closed")]
+ELEMENTWISE = [p for p in entry_params() if p.values[0].elementwise]
+VECTOR = [p for p in entry_params() if not p.values[0].elementwise]
+SEED = np.random.SeedSequence().entropy % (2**31)
+
+
+def _limit(v: float) -> float:
+    """The float64 value far out (±1e300) read as the limit at ±inf."""
+    if abs(v) > 1e200:
+        return math.copysign(math.inf, v)
+    return 0.0 if abs(v) < 1e-200 else v
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("closed", PATHS)
+def test_edge_sweep_elementwise(entry, dtype, closed):
+    f = entry.closed_form if closed else entry.fn
+    x64 = numerics.sweep_inputs(dtype, seed=SEED)
+    x = jnp.asarray(x64, dtype)
+    y = f(x)
+    g = jax.vmap(jax.grad(f))(x)
+    assert y.dtype == dtype and g.dtype == dtype
+    y64, g64 = np.asarray(y.astype(jnp.float64)), np.asarray(g.astype(jnp.float64))
+    ref = numerics.reference_value(entry, {}, x64)
+    dref = numerics.reference_derivative(entry, {}, x64)
+    finite_in = np.isfinite(x64)
+    ctx = f"{entry.name} seed={SEED} x={x64}"
+
+    # Finite input never gives NaN (value or gradient), in any dtype.
+    assert not np.any(np.isnan(y64[finite_in])), f"NaN value: {ctx} y={y64}"
+    assert not np.any(np.isnan(g64[finite_in])), f"NaN gradient: {ctx} g={g64}"
+    # Finite wherever the float64 reference is finite and representable in dtype.
+    if dtype != jnp.float64:
+        ok = finite_in & numerics.representable(ref, dtype)
+        assert np.all(np.isfinite(y64[ok])), f"overflow: {ctx} y={y64}"
+        okd = finite_in & numerics.representable(dref, dtype)
+        assert np.all(np.isfinite(g64[okd])), f"gradient overflow: {ctx} g={g64}"
+    else:
+        lo, hi = entry.output_range()
+        if math.isfinite(lo) and math.isfinite(hi):
+            assert np.all(np.isfinite(y64[finite_in]))
+    # NaN in, NaN out.
+    assert np.all(np.isnan(y64[np.isnan(x64)])), ctx
+    # Limits at ±inf: value and derivative equal their float64 values far out.
+    far = np.array([1e300, -1e300])
+    lim = [_limit(v) for v in numerics.reference_value(entry, {}, far)]
+    dlim = [_limit(v) for v in numerics.reference_derivative(entry, {}, far)]
+    at_inf = jnp.asarray([math.inf, -math.inf], dtype)
+    np.testing.assert_allclose(np.asarray(f(at_inf).astype(jnp.float64)), lim, rtol=testing.eps(dtype), err_msg=ctx)
+    d_inf = np.asarray(jax.vmap(jax.grad(f))(at_inf).astype(jnp.float64))
+    np.testing.assert_allclose(d_inf, dlim, rtol=testing.eps(dtype), err_msg=ctx)
+
+
+@pytest.mark.parametrize("entry", VECTOR)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("closed", PATHS)
+def test_edge_sweep_vector(entry, dtype, closed):
+    f = entry.closed_form if closed else entry.fn
+    edges = numerics.edge_values(dtype)
+    rows = np.stack([np.array([v, 0.5, -1.0, 2.0]) for v in edges])
+    x = jnp.asarray(rows, dtype)
+    y = np.asarray(f(x).astype(jnp.float64))
+    w = jnp.asarray(np.random.default_rng(SEED).normal(size=f(x).shape), dtype)
+    g = np.asarray(jax.grad(lambda v: jnp.sum((w * f(v)).astype(jnp.float32)))(x).astype(jnp.float64))
+    assert f(x).dtype == dtype
+    # -inf is a masked entry for softmax/log_softmax (+inf for softmin); the other infinity is inf/inf.
+    plain = np.isfinite(edges) | (edges == (np.inf if entry.name == "softmin" else -np.inf))
+    if entry.name == "glu":  # a +inf value half times a finite gate is +inf, not NaN
+        plain = plain | (edges == np.inf)
+    assert not np.any(np.isnan(y[plain])), (entry.name, y)
+    assert not np.any(np.isnan(g[np.isfinite(edges)])), (entry.name, g)
+    assert np.all(np.isnan(y[np.isnan(edges)][:, 0]))  # NaN in, NaN out
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("closed", PATHS)
+def test_fully_masked_rows_are_documented_and_nan_free(name, dtype, closed):
+    e = jaxact.get(name)
+    f = e.closed_form if closed else e.fn
+    x = jnp.asarray(np.random.default_rng(SEED).normal(size=(3, 5)), dtype)
+    mask = jnp.array([[True] * 5, [False] * 5, [True, False, True, False, False]])
+    empty = 0.0 if name != "log_softmax" else -math.inf
+    y = f(x, where=mask)
+    np.testing.assert_array_equal(np.asarray(y[1].astype(jnp.float64)), empty)
+    assert not bool(jnp.any(jnp.isnan(y)))
+    g = jax.grad(lambda v: jnp.sum(jnp.where(mask, f(v, where=mask), 0).astype(jnp.float32)))(x)
+    assert not bool(jnp.any(jnp.isnan(g)))
+    np.testing.assert_array_equal(np.asarray(g[1].astype(jnp.float64)), 0.0)
+    # A row that is all -inf (softmin: all +inf) is "fully masked" without a mask.
+    sign = -1 if name != "softmin" else 1
+    xi = x.at[1].set(sign * jnp.inf)
+    yi = f(xi)
+    np.testing.assert_array_equal(np.asarray(yi[1].astype(jnp.float64)), empty)
+    gi = jax.grad(lambda v: jnp.sum(jnp.where(jnp.isfinite(f(v)), f(v), 0).astype(jnp.float32)))(xi)
+    assert not bool(jnp.any(jnp.isnan(gi)))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_masked_rows_match_jax_nn_where_jax_nn_is_defined(name):
+    x = jnp.asarray(np.random.default_rng(SEED).normal(size=(2, 5)), jnp.float32)
+    mask = jnp.array([[True, False, True, True, False], [True] * 5])
+    np.testing.assert_allclose(getattr(jaxact, name)(x, where=mask), getattr(jax.nn, name)(x, where=mask), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
+def test_softmax_low_precision_sums_to_one(dtype):
+    x = jnp.asarray(np.random.default_rng(SEED).normal(scale=4, size=(8, 1024)), dtype)
+    s = jnp.sum(jaxact.softmax(x).astype(jnp.float32), axis=-1)
+    np.testing.assert_allclose(s, 1.0, rtol=8 * testing.eps(dtype))
+
+
+def test_known_ecosystem_failures_are_fixed():
+    """The classic NaN/overflow bugs, each in float16 (and both paths)."""
+    h = jnp.float16
+    for f in (jaxact.gelu, jaxact.closed_form.gelu):  # x**3 overflows float16 at |x| > 40
+        assert jnp.isfinite(jax.grad(lambda v, f=f: f(v))(h(100.0)))
+        assert jax.grad(lambda v, f=f: f(v))(h(100.0)) == 1
+    for f in (jaxact.elu, jaxact.celu, jaxact.selu, jaxact.softplus, jaxact.mish):  # where + overflowing branch
+        for v in (100.0, 1e4, -1e4):
+            assert jnp.isfinite(jax.grad(f)(h(v))), (f, v)
+    assert jaxact.sigmoid(h(-1e4)) == 0 and jaxact.sigmoid(h(1e4)) == 1
+    assert jaxact.softplus(jnp.float32(1e4)) == 1e4
+    assert jaxact.soft_sign(jnp.float32(jnp.inf)) == 1  # jax.nn: NaN
+    assert jaxact.squareplus(h(-300.0)) > 0  # jax.nn float16: x² overflows → inf − inf
+
+
+@pytest.mark.parametrize("entry", [p for p in entry_params() if p.values[0].jax_nn])
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float32], ids=["bfloat16", "float32"])
+def test_accuracy_no_worse_than_jax_nn(entry, dtype):
+    row = (numerics.accuracy_row if entry.elementwise else numerics.vector_accuracy_row)(entry, dtype)
+    assert row.nonfinite == 0, row
+    assert row.nonfinite <= row.nonfinite_jax_nn
+    assert row.value_ulp <= 1.25 * row.value_ulp_jax_nn + 2, row
+    assert row.deriv_ulp_closed <= 1.25 * row.deriv_ulp_jax_nn + 4, row
+
+
+@pytest.mark.parametrize("entry", [p for p in ELEMENTWISE if not p.values[0].jax_nn])
+def test_accuracy_of_functions_without_jax_nn_twin(entry):
+    """No NaN/inf errors; value within 64 ulp in float32 (gaussian's exp(−x²) loses ~x² ulp to x² rounding)."""
+    row = numerics.accuracy_row(entry, jnp.float32)
+    assert row.nonfinite == 0, row
+    assert row.value_ulp <= (64 if entry.name != "gaussian" else 2 * 20**2), row
+    assert row.deriv_ulp_closed <= 64 or entry.name == "gaussian", row
+
+
+def test_ulp_error_unit():
+    one = np.array([1.0])
+    assert numerics.ulp_error(one + 2.0**-23, one, jnp.float32)[0] == 1.0
+    assert numerics.ulp_error(np.array([0.0]), np.array([1e-40]), jnp.float32)[0] < 0.01  # flush-to-zero
+    assert numerics.ulp_error(np.array([np.nan]), one, jnp.float32)[0] == np.inf
+    assert numerics.ulp_error(np.array([np.inf]), np.array([np.inf]), jnp.float32)[0] == 0
+    assert numerics.ulp_error(np.array([np.inf]), np.array([1e39]), jnp.float32)[0] == 0  # overflow expected
