@@ -89,6 +89,38 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from jaxact import compare
+
+    cfg = compare.Config(
+        activations=tuple(x.strip() for x in args.activations.split(",")),
+        paths=tuple(x.strip() for x in args.paths.split(",")),
+        dataset=args.dataset,
+        depth=args.depth,
+        width=args.width,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        seeds=args.seeds,
+        eval_every=args.eval_every,
+        init=args.init,
+    )
+    results = compare.run(cfg)
+    print(compare.format_table(results, cfg))
+    out = Path(args.out)
+    js = compare.save(results, cfg, out)
+    msg = f"\nwrote {js}"
+    if not args.no_plots:
+        try:
+            files = compare.plot(results, out)
+            msg += " and " + ", ".join(str(f) for f in files)
+        except ImportError as e:
+            msg += f" (no plots: {e})"
+    print(msg)
+    return 0
+
+
 def _names(spec: str | None) -> list[str] | None:
     if not spec:
         return None
@@ -115,6 +147,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--out", default="benchmarks/results", help="folder for accuracy.json / accuracy.md")
     s.set_defaults(func=cmd_accuracy)
+
+    d = __import__("jaxact.compare", fromlist=["Config"]).Config()
+    s = sub.add_parser("compare", help="train an MLP with each activation and compare (the main job)")
+    s.add_argument("--activations", default=",".join(d.activations))
+    s.add_argument("--paths", default=",".join(d.paths), help="autodiff, closed, or autodiff,closed")
+    s.add_argument("--dataset", default=d.dataset, choices=["digits", "moons", "spirals"])
+    s.add_argument("--depth", type=int, default=d.depth, help="hidden layers")
+    s.add_argument("--width", type=int, default=d.width)
+    s.add_argument("--steps", type=int, default=d.steps)
+    s.add_argument("--batch-size", type=int, default=d.batch_size)
+    s.add_argument("--optimizer", default=d.optimizer, help="any optax optimiser taking a learning rate")
+    s.add_argument("--lr", type=float, default=d.learning_rate)
+    s.add_argument("--seeds", type=int, default=d.seeds)
+    s.add_argument("--eval-every", type=int, default=d.eval_every)
+    s.add_argument("--init", default=d.init, choices=["glorot", "he", "lecun"])
+    s.add_argument("--out", default="jaxact-compare", help="folder for compare.json and the PNG plots")
+    s.add_argument("--no-plots", action="store_true")
+    s.set_defaults(func=cmd_compare)
 
     for register in _FEATURES:
         register(sub)

@@ -1,0 +1,380 @@
+"""``jaxact compare``: train the same MLP with each activation and compare.
+
+Every activation starts from the same initial weights (per seed) and sees the
+same batches. Seeds train side by side with ``jax.vmap``; steps run in jitted
+``lax.scan`` chunks. Recorded per evaluation point: train loss, test accuracy,
+the fraction of dead hidden units per layer (units whose activation derivative
+is exactly 0 on every training example) and the gradient norm of each layer's
+weights. Compile time is measured separately from step time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from jaxact import data as data_mod
+from jaxact import registry, testing
+
+DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
+
+INITS = {
+    "glorot": jax.nn.initializers.glorot_normal(),
+    "he": jax.nn.initializers.he_normal(),
+    "lecun": jax.nn.initializers.lecun_normal(),
+}
+
+
+@dataclass
+class Config:
+    activations: Sequence[str] = DEFAULT_ACTIVATIONS
+    paths: Sequence[str] = ("autodiff", "closed")
+    dataset: str = "digits"
+    depth: int = 6
+    width: int = 64
+    steps: int = 1500
+    batch_size: int = 128
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    seeds: int = 3
+    eval_every: int = 50
+    init: str = "glorot"
+
+    def validate(self) -> None:
+        for name in self.activations:
+            e = registry.get(name)
+            if not e.elementwise:
+                raise ValueError(
+                    f"jaxact compare: {e.name} mixes elements along an axis and cannot be a hidden-layer "
+                    "activation; pick elementwise activations (see `jaxact list`)."
+                )
+        bad = [p for p in self.paths if p not in ("autodiff", "closed")]
+        if bad:
+            raise ValueError(f"jaxact compare: unknown path(s) {bad}; use autodiff and/or closed")
+        if self.init not in INITS:
+            raise ValueError(f"jaxact compare: unknown init {self.init!r}; choose one of {', '.join(INITS)}")
+        if not hasattr(optax, self.optimizer):
+            raise ValueError(f"jaxact compare: optax has no optimiser {self.optimizer!r} (try adam, sgd, adamw)")
+        for k in ("depth", "width", "steps", "batch_size", "seeds", "eval_every"):
+            if getattr(self, k) < 1:
+                raise ValueError(f"jaxact compare: {k} must be >= 1")
+
+
+@dataclass
+class RunResult:
+    activation: str
+    path: str
+    steps: list[int]
+    train_loss: list[list[float]]  # [eval point][seed]
+    test_accuracy: list[list[float]]
+    dead_fraction: list[list[list[float]]]  # [eval point][seed][layer]
+    grad_norm: list[list[list[float]]]  # [eval point][seed][layer] (hidden layers, then output)
+    compile_seconds: float
+    step_seconds: float  # wall time of one vmapped step (all seeds), after compilation
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def final(self, key: str) -> np.ndarray:
+        return np.asarray(getattr(self, key)[-1])
+
+
+def init_params(key: jax.Array, sizes: Sequence[int], init: str) -> list[tuple[jax.Array, jax.Array]]:
+    keys = jax.random.split(key, len(sizes) - 1)
+    return [
+        (INITS[init](k, (m, n), jnp.float32), jnp.zeros((n,), jnp.float32))
+        for k, m, n in zip(keys, sizes[:-1], sizes[1:], strict=True)
+    ]
+
+
+def forward(params: list, x: jax.Array, act: Callable[[jax.Array], jax.Array]) -> tuple[jax.Array, list[jax.Array]]:
+    """Logits and the hidden pre-activations."""
+    pre = []
+    h = x
+    for w, b in params[:-1]:
+        z = h @ w + b
+        pre.append(z)
+        h = act(z)
+    w, b = params[-1]
+    return h @ w + b, pre
+
+
+def loss_fn(params: list, x: jax.Array, y: jax.Array, act: Callable) -> jax.Array:
+    logits, _ = forward(params, x, act)
+    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+
+def dead_fraction(pre: Sequence[jax.Array], derivative: Callable[[jax.Array], jax.Array]) -> jax.Array:
+    """Per layer: the fraction of units whose activation derivative is 0 for every example."""
+    return jnp.stack([jnp.mean(jnp.all(derivative(z) == 0, axis=0)) for z in pre])
+
+
+def layer_grad_norms(grads: list) -> jax.Array:
+    return jnp.stack([jnp.linalg.norm(w) for w, _ in grads])
+
+
+class Trainer:
+    """Holds the jitted train chunk and evaluation for one activation and gradient path."""
+
+    def __init__(self, cfg: Config, ds: data_mod.Dataset, activation: str, path: str):
+        self.cfg, self.ds = cfg, ds
+        entry = registry.get(activation)
+        self.entry = entry
+        self.act = entry.closed_form if path == "closed" else entry.fn
+        self.deriv = lambda z: testing.closed_derivative(entry, entry.params, z)
+        self.opt = getattr(optax, cfg.optimizer)(cfg.learning_rate)
+        self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
+        self.x_test, self.y_test = jnp.asarray(ds.x_test), jnp.asarray(ds.y_test)
+        self.sizes = [ds.n_features] + [cfg.width] * cfg.depth + [ds.n_classes]
+
+    def init(self) -> tuple[Any, Any]:
+        keys = jax.random.split(jax.random.PRNGKey(0), self.cfg.seeds)
+        params = jax.vmap(lambda k: init_params(k, self.sizes, self.cfg.init))(keys)
+        return params, jax.vmap(self.opt.init)(params)
+
+    def _step(self, carry: tuple, idx: jax.Array) -> tuple[tuple, None]:
+        params, opt_state = carry
+        grads = jax.grad(loss_fn)(params, self.x_train[idx], self.y_train[idx], self.act)
+        updates, opt_state = self.opt.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), None
+
+    def chunk(self, params: Any, opt_state: Any, idx: jax.Array) -> tuple[Any, Any]:
+        """Runs idx.shape[1] steps for every seed (idx: [seeds, steps, batch])."""
+
+        def one_seed(p: Any, s: Any, i: jax.Array) -> tuple[Any, Any]:
+            return jax.lax.scan(self._step, (p, s), i)[0]
+
+        return jax.vmap(one_seed)(params, opt_state, idx)
+
+    def evaluate(self, params: Any) -> dict[str, jax.Array]:
+        def one_seed(p: Any) -> dict[str, jax.Array]:
+            loss, grads = jax.value_and_grad(loss_fn)(p, self.x_train, self.y_train, self.act)
+            _, pre = forward(p, self.x_train, self.act)
+            logits, _ = forward(p, self.x_test, self.act)
+            return {
+                "loss": loss,
+                "acc": jnp.mean(jnp.argmax(logits, -1) == self.y_test),
+                "dead": dead_fraction(pre, self.deriv),
+                "gnorm": layer_grad_norms(grads),
+            }
+
+        return jax.vmap(one_seed)(params)
+
+
+def batch_indices(cfg: Config, n_train: int) -> np.ndarray:
+    """[seeds, steps, batch] example indices: epochs of shuffles, the same for every activation."""
+    out = np.empty((cfg.seeds, cfg.steps, cfg.batch_size), dtype=np.int32)
+    per_epoch = max(1, n_train // cfg.batch_size)
+    for s in range(cfg.seeds):
+        rng = np.random.default_rng(1000 + s)
+        rows = []
+        while len(rows) < cfg.steps:
+            perm = rng.permutation(n_train)
+            rows += [perm[i * cfg.batch_size : (i + 1) * cfg.batch_size] for i in range(per_epoch)]
+        out[s] = np.stack(rows[: cfg.steps])
+    return out
+
+
+def _progress(msg: str, done: int, total: int, stream: Any) -> None:
+    width = 24
+    filled = int(width * done / max(total, 1))
+    end = "\n" if done >= total else ""
+    tty = hasattr(stream, "isatty") and stream.isatty()
+    if tty or done >= total:  # a log file gets one line per run, a terminal a live bar
+        stream.write(f"{chr(13) if tty else ''}{msg:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
+        stream.flush()
+
+
+def train_one(
+    cfg: Config, ds: data_mod.Dataset, activation: str, path: str, idx: np.ndarray, stream: Any = sys.stderr
+) -> RunResult:
+    tr = Trainer(cfg, ds, activation, path)
+    params, opt_state = tr.init()
+    k = cfg.eval_every
+    n_chunks = math.ceil(cfg.steps / k)
+    idx_dev = jnp.asarray(idx)
+    t0 = time.perf_counter()
+    chunk_fn = jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :k]).compile()
+    tail = cfg.steps - (n_chunks - 1) * k
+    tail_fn = chunk_fn if tail == k else jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :tail]).compile()
+    eval_fn = jax.jit(tr.evaluate).lower(params).compile()
+    compile_s = time.perf_counter() - t0
+
+    res = RunResult(tr.entry.name, path, [], [], [], [], [], compile_s, 0.0)
+
+    def record(step: int, p: Any) -> None:
+        m = jax.device_get(eval_fn(p))
+        res.steps.append(step)
+        res.train_loss.append(m["loss"].tolist())
+        res.test_accuracy.append(m["acc"].tolist())
+        res.dead_fraction.append(m["dead"].tolist())
+        res.grad_norm.append(m["gnorm"].tolist())
+
+    record(0, params)
+    train_s = 0.0
+    label = f"{tr.entry.name} ({path})"
+    _progress(label, 0, cfg.steps, stream)
+    for c in range(n_chunks):
+        lo = c * k
+        hi = min(cfg.steps, lo + k)
+        fn = chunk_fn if hi - lo == k else tail_fn
+        t = time.perf_counter()
+        params, opt_state = fn(params, opt_state, idx_dev[:, lo:hi])
+        jax.block_until_ready(params)
+        train_s += time.perf_counter() - t
+        record(hi, params)
+        _progress(label, hi, cfg.steps, stream)
+    res.step_seconds = train_s / cfg.steps
+    return res
+
+
+def run(cfg: Config, stream: Any = sys.stderr) -> list[RunResult]:
+    cfg.validate()
+    ds = data_mod.load(cfg.dataset)
+    idx = batch_indices(cfg, ds.x_train.shape[0])
+    results = []
+    for name in cfg.activations:
+        for path in cfg.paths:
+            r = train_one(cfg, ds, name, path, idx, stream)
+            r.meta = {"dataset": ds.name, "n_train": int(ds.x_train.shape[0]), "n_test": int(ds.x_test.shape[0])}
+            results.append(r)
+    return results
+
+
+def _ms(a: np.ndarray) -> str:
+    return f"{np.mean(a):.3f} ± {np.std(a):.3f}"
+
+
+def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
+    rows = []
+    for r in results:
+        g = r.final("grad_norm")  # [seed, layer]
+        dead = r.final("dead_fraction")  # [seed, layer]
+        ratio = g[:, 0] / np.maximum(g[:, -2], 1e-30)  # first hidden vs last hidden layer
+        rows.append(
+            {
+                "activation": r.activation,
+                "path": r.path,
+                "test_acc_mean": float(np.mean(r.final("test_accuracy"))),
+                "test_acc_std": float(np.std(r.final("test_accuracy"))),
+                "train_loss_mean": float(np.mean(r.final("train_loss"))),
+                "train_loss_std": float(np.std(r.final("train_loss"))),
+                "steps_per_s": 1.0 / r.step_seconds if r.step_seconds > 0 else float("nan"),
+                "compile_s": r.compile_seconds,
+                "dead_pct_mean": float(100 * np.mean(dead)),
+                "dead_pct_max_layer": float(100 * np.max(np.mean(dead, axis=0))),
+                "grad_ratio_first_last": float(np.exp(np.mean(np.log(np.maximum(ratio, 1e-30))))),
+                "initial_grad_ratio_first_last": float(
+                    np.exp(
+                        np.mean(
+                            np.log(
+                                np.maximum(
+                                    np.asarray(r.grad_norm[0])[:, 0]
+                                    / np.maximum(np.asarray(r.grad_norm[0])[:, -2], 1e-30),
+                                    1e-30,
+                                )
+                            )
+                        )
+                    )
+                ),
+                "loss_at_25pct_steps": float(np.mean(r.train_loss[max(1, len(r.steps) // 4)])),
+            }
+        )
+    return rows
+
+
+def format_table(results: list[RunResult], cfg: Config) -> str:
+    head = (
+        f"{'activation':<12} {'path':<9} {'test acc':>15} {'train loss':>15} {'loss@25%':>9} {'steps/s':>8} "
+        f"{'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
+    )
+    lines = [
+        f"jaxact compare: {cfg.dataset}, MLP {cfg.depth}x{cfg.width}, {cfg.optimizer} lr={cfg.learning_rate}, "
+        f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds (mean ± std), init={cfg.init}, "
+        f"backend={jax.default_backend()}",
+        head,
+        "-" * len(head),
+    ]
+    for row, r in zip(summary_rows(results), results, strict=True):
+        lines.append(
+            f"{row['activation']:<12} {row['path']:<9} {_ms(r.final('test_accuracy')):>15} "
+            f"{_ms(r.final('train_loss')):>15} {row['loss_at_25pct_steps']:>9.3f} {row['steps_per_s']:>8.0f} "
+            f"{row['compile_s']:>9.2f} {row['dead_pct_mean']:>7.1f} {row['initial_grad_ratio_first_last']:>18.3g}"
+        )
+    lines.append(
+        "steps/s: one vmapped step trains all seeds; dead %: hidden units with zero activation derivative "
+        "on every training example at the end (mean over layers and seeds); grad 1st/last@init: weight-gradient "
+        "norm of the first hidden layer over the last hidden layer at initialisation (geometric mean over "
+        "seeds; << 1 means vanishing gradients); loss@25%: train loss a quarter of the way through."
+    )
+    return "\n".join(lines)
+
+
+def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "compare.json"
+    payload = {
+        "config": asdict(cfg) | {"activations": list(cfg.activations), "paths": list(cfg.paths)},
+        "device": {"backend": jax.default_backend(), "kind": jax.devices()[0].device_kind, "jax": jax.__version__},
+        "summary": summary_rows(results),
+        "runs": [asdict(r) for r in results],
+    }
+    path.write_text(json.dumps(payload, indent=1))
+    return path
+
+
+def plot(results: list[RunResult], out: Path) -> list[Path]:
+    from jaxact._plotting import pyplot
+
+    plt = pyplot()
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for r in results:
+        ls = "-" if r.path == "autodiff" else "--"
+        loss = np.asarray(r.train_loss)
+        acc = np.asarray(r.test_accuracy)
+        lbl = f"{r.activation} ({r.path})"
+        (line,) = axes[0].plot(r.steps, loss.mean(1), ls, label=lbl)
+        axes[0].fill_between(r.steps, loss.min(1), loss.max(1), color=line.get_color(), alpha=0.15)
+        axes[1].plot(r.steps, acc.mean(1), ls, color=line.get_color(), label=lbl)
+    axes[0].set(yscale="log", xlabel="step", ylabel="train loss", title="Training loss (mean, min–max over seeds)")
+    axes[1].set(xlabel="step", ylabel="test accuracy", title="Test accuracy (mean over seeds)")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    files.append(out / "curves.png")
+    fig.savefig(files[-1], dpi=110)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for r in results:
+        ls = "-o" if r.path == "autodiff" else "--x"
+        dead = np.asarray(r.dead_fraction[-1]).mean(0) * 100
+        g0 = np.asarray(r.grad_norm[0])
+        layers = np.arange(1, dead.size + 1)
+        lbl = f"{r.activation} ({r.path})"
+        axes[0].plot(layers, dead, ls, label=lbl)
+        gm = np.exp(np.mean(np.log(np.maximum(g0, 1e-30)), axis=0))
+        axes[1].plot(np.arange(1, gm.size + 1), gm, ls, label=lbl)
+    axes[0].set(xlabel="hidden layer", ylabel="dead units (%)", title="Dead units per layer, end of training")
+    axes[1].set(
+        xlabel="layer (last = output)",
+        ylabel="‖∂L/∂W‖",
+        yscale="log",
+        title="Gradient norm per layer at initialisation",
+    )
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    files.append(out / "layers.png")
+    fig.savefig(files[-1], dpi=110)
+    plt.close(fig)
+    return files

@@ -1,0 +1,80 @@
+"""Datasets for the training comparison: bundled with a package or generated, never downloaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x_train.shape[1])
+
+
+def _split(name: str, x: np.ndarray, y: np.ndarray, n_classes: int, test_fraction: float, seed: int) -> Dataset:
+    """Stratified fixed split, features standardised with training statistics."""
+    rng = np.random.default_rng(seed)
+    test_idx = []
+    for c in range(n_classes):
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        test_idx.append(idx[: int(round(test_fraction * idx.size))])
+    test = np.zeros(y.size, dtype=bool)
+    test[np.concatenate(test_idx)] = True
+    mean = x[~test].mean(axis=0)
+    std = x[~test].std(axis=0)
+    std[std == 0] = 1.0
+    xs = ((x - mean) / std).astype(np.float32)
+    return Dataset(name, xs[~test], y[~test].astype(np.int32), xs[test], y[test].astype(np.int32), n_classes)
+
+
+def digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes; no download)."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError as e:  # pragma: no cover - exercised only without the extra
+        raise ImportError(
+            "the digits dataset ships with scikit-learn: pip install 'jaxact[compare]' "
+            "(or use --dataset moons / spirals, which need nothing extra)"
+        ) from e
+    d = load_digits()
+    return _split("digits", d.data.astype(np.float64), d.target, 10, test_fraction, seed)
+
+
+def moons(n: int = 2000, noise: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """Two interleaving half circles (generated)."""
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, np.pi, n)
+    y = rng.integers(0, 2, n)
+    x = np.where(y[:, None] == 0, np.c_[np.cos(t), np.sin(t)], np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
+    x = x + rng.normal(scale=noise, size=x.shape)
+    return _split("moons", x, y, 2, test_fraction, seed)
+
+
+def spirals(n: int = 3000, classes: int = 3, noise: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """Interleaved spiral arms, one per class (generated)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    r = rng.uniform(0.05, 1.0, n)
+    theta = 3.5 * np.pi * r + 2 * np.pi * y / classes + rng.normal(scale=noise, size=n)
+    x = np.c_[r * np.cos(theta), r * np.sin(theta)]
+    return _split("spirals", x, y, classes, test_fraction, seed)
+
+
+DATASETS = {"digits": digits, "moons": moons, "spirals": spirals}
+
+
+def load(name: str) -> Dataset:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    return DATASETS[name]()

@@ -1,0 +1,117 @@
+"""The training comparison: end to end on a tiny configuration, and its metrics on hand-made cases."""
+
+import io
+import json
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+from jaxact import compare, data
+from jaxact.cli import main
+
+TINY = dict(depth=2, width=16, steps=40, batch_size=32, seeds=2, eval_every=10)
+
+
+def test_tiny_run_end_to_end_loss_decreases():
+    cfg = compare.Config(activations=("relu", "tanh"), paths=("autodiff",), **TINY)
+    results = compare.run(cfg, stream=io.StringIO())
+    assert [r.activation for r in results] == ["relu", "tanh"]
+    for r in results:
+        loss = np.asarray(r.train_loss)
+        assert loss.shape == (5, 2)  # evaluations at 0, 10, 20, 30, 40; two seeds
+        assert np.all(loss[-1] < loss[0])
+        assert np.asarray(r.dead_fraction).shape == (5, 2, 2)
+        assert np.asarray(r.grad_norm).shape == (5, 2, 3)
+        assert r.compile_seconds > 0 and r.step_seconds > 0
+    table = compare.format_table(results, cfg)
+    assert "relu" in table and "tanh" in table and "±" in table
+
+
+def test_autodiff_and_closed_form_paths_give_the_same_curves():
+    cfg = compare.Config(activations=("swish", "elu", "sigmoid"), paths=("autodiff", "closed"), **TINY)
+    results = compare.run(cfg, stream=io.StringIO())
+    for auto, closed in zip(results[::2], results[1::2], strict=True):
+        assert (auto.path, closed.path) == ("autodiff", "closed")
+        np.testing.assert_allclose(auto.train_loss, closed.train_loss, rtol=2e-4, atol=1e-6)
+        np.testing.assert_allclose(auto.test_accuracy, closed.test_accuracy, atol=0.02)
+
+
+def test_same_initialisation_for_every_activation():
+    ds = data.moons()
+    cfg = compare.Config(**TINY)
+    p1, _ = compare.Trainer(cfg, ds, "relu", "autodiff").init()
+    p2, _ = compare.Trainer(cfg, ds, "sigmoid", "closed").init()
+    for (w1, _), (w2, _) in zip(p1, p2, strict=True):
+        np.testing.assert_array_equal(w1, w2)
+
+
+def test_dead_units_hand_computed():
+    neg = jnp.full((8, 4), -1.0).at[:, 0].set(jnp.linspace(-1, 1, 8))  # unit 0 sometimes positive
+    relu_d = jaxact.derivative("relu")
+    leaky_d = jaxact.derivative("leaky_relu")
+    np.testing.assert_allclose(compare.dead_fraction([neg], relu_d), [0.75])
+    np.testing.assert_allclose(compare.dead_fraction([jnp.full((8, 4), -2.0)], relu_d), [1.0])
+    np.testing.assert_allclose(compare.dead_fraction([jnp.full((8, 4), -2.0)], leaky_d), [0.0])
+    np.testing.assert_allclose(compare.dead_fraction([jnp.full((8, 4), 2.0)], relu_d), [0.0])
+
+
+def test_grad_norm_per_layer_hand_computed():
+    grads = [(jnp.full((2, 2), 1.0), jnp.zeros(2)), (jnp.array([[3.0], [4.0]]), jnp.zeros(1))]
+    np.testing.assert_allclose(compare.layer_grad_norms(grads), [2.0, 5.0])
+
+
+def test_bad_configuration_errors():
+    with pytest.raises(ValueError, match="softmax mixes elements"):
+        compare.Config(activations=("softmax",)).validate()
+    with pytest.raises(KeyError, match="Did you mean"):
+        compare.Config(activations=("rellu",)).validate()
+    with pytest.raises(ValueError, match="unknown path"):
+        compare.Config(paths=("manual",)).validate()
+    with pytest.raises(ValueError, match="no optimiser"):
+        compare.Config(optimizer="adamm").validate()
+
+
+@pytest.mark.parametrize("name", ["digits", "moons", "spirals"])
+def test_datasets_are_fixed_and_standardised(name):
+    a, b = data.load(name), data.load(name)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert a.x_train.dtype == np.float32 and a.y_train.dtype == np.int32
+    assert abs(float(a.x_train.mean())) < 0.05
+    assert set(np.unique(a.y_test)) == set(range(a.n_classes))
+    if name == "digits":
+        assert a.x_train.shape[1] == 64 and a.x_train.shape[0] + a.x_test.shape[0] == 1797
+
+
+def test_cli_compare_writes_table_json_and_plots(tmp_path, capsys):
+    rc = main(
+        [
+            "compare",
+            "--activations",
+            "relu,leaky_relu",
+            "--paths",
+            "autodiff,closed",
+            "--depth",
+            "2",
+            "--width",
+            "8",
+            "--steps",
+            "20",
+            "--seeds",
+            "2",
+            "--eval-every",
+            "10",
+            "--dataset",
+            "moons",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "leaky_relu" in out and "closed" in out
+    payload = json.loads((tmp_path / "compare.json").read_text())
+    assert len(payload["runs"]) == 4 and payload["summary"][0]["activation"] == "relu"
+    assert (tmp_path / "curves.png").stat().st_size > 10_000
+    assert (tmp_path / "layers.png").stat().st_size > 10_000
