@@ -30,6 +30,17 @@ def _gated(x: jax.Array, finite: Callable[[jax.Array], jax.Array], at_pos_inf: A
     return jnp.where(is_inf, limit, finite(xs))
 
 
+def _at_infinity(x: jax.Array, value: jax.Array, at_pos_inf: Any, at_neg_inf: Any) -> jax.Array:
+    """value, with the limits selected at ±inf (where value may be inf·0 = NaN).
+
+    Used for closed-form derivatives: unlike ``_gated`` it keeps one elementwise
+    chain, which XLA fuses into the backward loop (a stand-in input gets
+    materialised as its own loop on CPU). Only a second derivative taken at
+    exactly ±inf sees the NaN of the discarded branch.
+    """
+    return jnp.where(jnp.isinf(x), jnp.where(x > 0, at_pos_inf, at_neg_inf), value)
+
+
 def _d_softplus(x: jax.Array) -> jax.Array:
     return _stable.sigmoid(x)
 
@@ -49,11 +60,9 @@ def softplus(x: jax.Array) -> jax.Array:
 
 
 def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
-    def finite(xs: jax.Array) -> jax.Array:
-        bx = beta * xs
-        return _stable.sigmoid(bx) + bx * _stable.sigmoid_prime(bx)
-
-    return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
+    bx = beta * x
+    d = _stable.sigmoid(bx) + bx * _stable.sigmoid_prime(bx)
+    return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 
 _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
@@ -95,34 +104,34 @@ def silu(x: jax.Array) -> jax.Array:
     return _gated(x, lambda xs: xs * _stable.sigmoid(xs), x, jnp.zeros_like(x))
 
 
-def _gelu_tanh_parts(x: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    # Beyond |x| = T the cube overflows (float16 already at |x| ≈ 40) while the
-    # gate has long saturated to exactly 0 or 1: use the step there.
-    big = jnp.abs(x) >= _stable.tiny_threshold(x.dtype)
-    xs = jnp.where(big, jnp.zeros_like(x), x)
-    z2 = 2 * _SQRT_2_OVER_PI * (xs + 0.044715 * xs * xs * xs)
-    return big, xs, z2
+def _gelu_z2(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(clipped x, 2z) for the tanh approximation, 2z = 2√(2/π)(x + 0.044715x³).
+
+    x is clipped to |x| ≤ T, where the cube is still finite (float16 overflows
+    at |x| ≈ 40) and σ(2z) has long saturated to exactly 0 or 1; clip keeps the
+    whole function one fusible elementwise chain.
+    """
+    t = _stable.tiny_threshold(x.dtype)
+    xc = jnp.clip(x, -t, t)
+    return xc, 2 * _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc)
 
 
 def _gelu_cdf(x: jax.Array, approximate: bool) -> jax.Array:
     if approximate:
-        big, _, z2 = _gelu_tanh_parts(x)
         # ½(1 + tanh z) = σ(2z): same value, no cancellation for z ≪ 0.
-        return jnp.where(big, (x > 0).astype(x.dtype), _stable.sigmoid(z2))
+        return _stable.sigmoid(_gelu_z2(x)[1])
     return 0.5 * jax.lax.erfc(-x * _SQRT_HALF)
 
 
 def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
-    def finite(xs: jax.Array) -> jax.Array:
-        if approximate:
-            big, xc, z2 = _gelu_tanh_parts(xs)
-            dz2 = 2 * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
-            slope = _stable.sigmoid_prime(z2) * dz2
-            return _gelu_cdf(xs, True) + jnp.where(big, jnp.zeros_like(xs), xc * slope)
-        pdf = _INV_SQRT_2PI * jnp.exp(-0.5 * xs * xs)
-        return _gelu_cdf(xs, False) + xs * pdf
-
-    return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
+    if approximate:
+        xc, z2 = _gelu_z2(x)
+        dz2 = 2 * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
+        # Beyond the clip σ'(2z) is exactly 0, so the product vanishes and the
+        # derivative is the saturated step, ±inf included.
+        return _stable.sigmoid(z2) + xc * (_stable.sigmoid_prime(z2) * dz2)
+    d = _gelu_cdf(x, False) + x * (_INV_SQRT_2PI * jnp.exp(-0.5 * x * x))
+    return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 
 def _gelu_range(approximate: bool) -> tuple[float, float]:
@@ -151,24 +160,19 @@ def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
 
 
 def _d_mish(x: jax.Array) -> jax.Array:
-    def finite(xs: jax.Array) -> jax.Array:
-        # x > 0: tanh(sp) + x·sech²(sp)·σ(x), all terms positive. x ≤ 0: the
-        # expanded form eˣω/δ², ω = 4(x+1) + 4e²ˣ + e³ˣ + eˣ(4x+6), δ = 2eˣ + e²ˣ + 2,
-        # which cancels ~15x less around the minimum at x ≈ −1.19. Products are
-        # ordered exponential-first so e^x = 0 times a huge |x| stays 0.
-        pos = xs > 0
-        xp = jnp.where(pos, xs, jnp.zeros_like(xs))
-        sp = _stable.softplus(xp)
-        d_pos = jnp.tanh(sp) + xp * _stable.sech2(sp) * _stable.sigmoid(xp)
-        xn = jnp.where(pos, jnp.zeros_like(xs), xs)
-        e = jnp.exp(xn)
-        e2 = e * e
-        e_omega = 4 * (e * (xn + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (xn + 1.5))
-        den = 2 * e + e2 + 2
-        d_neg = e_omega / (den * den)
-        return jnp.where(pos, d_pos, d_neg)
-
-    return _gated(x, finite, jnp.ones_like(x), jnp.zeros_like(x))
+    # x > 0: tanh(sp) + x·sech²(sp)·σ(x), all terms positive. x ≤ 0: the
+    # expanded form eˣω/δ², ω = 4(x+1) + 4e²ˣ + e³ˣ + eˣ(4x+6), δ = 2eˣ + e²ˣ + 2,
+    # which cancels ~15x less around the minimum at x ≈ −1.19. Products are
+    # ordered exponential-first so eˣ = 0 times a huge |x| stays 0.
+    pos = x > 0
+    sp = _stable.softplus(x)
+    d_pos = jnp.tanh(sp) + x * _stable.sech2(sp) * _stable.sigmoid(x)
+    e = jnp.exp(jnp.minimum(x, 0))
+    e2 = e * e
+    e_omega = 4 * (e * (x + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (x + 1.5))
+    den = 2 * e + e2 + 2
+    d = jnp.where(pos, d_pos, e_omega / (den * den))
+    return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 
 @register(
@@ -209,25 +213,13 @@ def hard_silu(x: jax.Array) -> jax.Array:
     return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, x, mid * ((mid + 3) / 6)))
 
 
-def _squareplus_parts(x: jax.Array, b: Any) -> tuple[jax.Array, ...]:
-    # Beyond T = sqrt(max)/2 the square overflows; there f(x) = x (x > 0) or
-    # b/(4|x|) (x < 0) to working precision. Below it, each sign gets its own
-    # stand-in input so the discarded branch (r - x -> 0 for x >> 0) never
-    # divides by zero under autodiff.
-    big = jnp.abs(x) >= float(jnp.finfo(x.dtype).max) ** 0.5 / 2
-    xs = jnp.where(big, jnp.zeros_like(x), x)
-    pos = xs >= 0
-    xp = jnp.where(pos, xs, jnp.zeros_like(x))
-    xn = jnp.where(pos, -jnp.ones_like(x), xs)
-    return big, pos, xp, jnp.sqrt(xp * xp + b), xn, jnp.sqrt(xn * xn + b)
-
-
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
-    big, pos, xp, rp, xn, rn = _squareplus_parts(x, b)
-    xb = jnp.where(big, x, jnp.ones_like(x))
-    small = jnp.where(pos, (1 + xp / rp) / 2, b / (2 * rn * (rn - xn)))
-    large = jnp.where(x > 0, jnp.ones_like(x), (b / 4) / xb / xb)
-    return jnp.where(big, large, small)
+    # One elementwise chain on x (no stand-in inputs: this is never differentiated
+    # at first order), so XLA fuses it into the backward loop.
+    t = float(jnp.finfo(x.dtype).max) ** 0.5 / 2
+    r = jnp.sqrt(x * x + b)
+    d_small = jnp.where(x >= 0, 0.5 + 0.5 * (x / r), b / (2 * r * (r - x)))
+    return jnp.where(x > t, jnp.ones_like(x), jnp.where(x < -t, (b / 4) / x / x, d_small))
 
 
 @register(
@@ -246,11 +238,13 @@ def squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
     b/(2(√(x²+b) − x)) forms, free of cancellation.
     """
-    big, pos, xp, rp, xn, rn = _squareplus_parts(x, b)
-    xb = jnp.where(big, x, -jnp.ones_like(x))
-    small = jnp.where(pos, (xp + rp) / 2, b / (2 * (rn - xn)))
-    large = jnp.where(x > 0, x, (b / 4) / -xb)
-    return jnp.where(big, large, small)
+    # s = |x| + √(x² + b) never cancels: f = s/2 for x ≥ 0 and b/(2s) for x < 0.
+    # x is clipped where x² would overflow; beyond, f = x or b/(4|x|).
+    t = float(jnp.finfo(x.dtype).max) ** 0.5 / 2
+    xc = jnp.clip(x, -t, t)
+    s = jnp.abs(xc) + jnp.sqrt(xc * xc + b)
+    small = jnp.where(xc >= 0, s / 2, b / (2 * s))
+    return jnp.where(x > t, x, jnp.where(x < -t, (b / 4) / jnp.maximum(jnp.abs(x), 1), small))
 
 
 def _d_sparse_plus(x: jax.Array) -> jax.Array:
@@ -276,7 +270,7 @@ def sparse_plus(x: jax.Array) -> jax.Array:
 
 
 def _d_gaussian(x: jax.Array) -> jax.Array:
-    return _gated(x, lambda xs: -2 * (xs * jnp.exp(-xs * xs)), jnp.zeros_like(x), jnp.zeros_like(x))
+    return _at_infinity(x, -2 * (x * jnp.exp(-x * x)), jnp.zeros_like(x), jnp.zeros_like(x))
 
 
 @register(

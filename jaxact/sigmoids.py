@@ -189,19 +189,9 @@ def arctan(x: jax.Array) -> jax.Array:
     return jnp.arctan(x)
 
 
-def _isru_parts(x: jax.Array, alpha: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
-    # For |x| > 1 use 1/sqrt(alpha + 1/x²) so alpha·x² never overflows.
-    big = jnp.abs(x) > 1
-    xs = jnp.where(big, jnp.zeros_like(x), x)
-    xb = jnp.where(big, x, jnp.ones_like(x))
-    inv = 1 / xb  # (1/x)² not 1/x²: the square of inf would make the gradient inf·0
-    return big, jax.lax.rsqrt(1 + alpha * jnp.square(xs)), jax.lax.rsqrt(alpha + inv * inv)
-
-
 def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
-    big, r_small, r_big = _isru_parts(x, alpha)
-    xb = jnp.where(big, jnp.abs(x), jnp.ones_like(x))
-    return jnp.where(big, (r_big / xb) ** 3, r_small**3)
+    # (1 + αx²)^(−3/2) directly: where αx² overflows the true value underflows too.
+    return jax.lax.rsqrt(1 + alpha * (x * x)) ** 3
 
 
 @register(
@@ -220,5 +210,10 @@ def isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
     f'(x) = (1 + αx²)^(−3/2).
     """
-    big, r_small, r_big = _isru_parts(x, alpha)
-    return jnp.where(big, jnp.sign(x) * r_big, jnp.where(big, jnp.zeros_like(x), x) * r_small)
+    # |x| ≤ 1: x/√(1 + αx²); |x| > 1: sign(x)/√(α + 1/x²), so αx² never overflows.
+    # clip and max keep both branches finite for every input (autodiff-safe).
+    xc = jnp.clip(x, -1, 1)
+    inv = 1 / jnp.maximum(jnp.abs(x), 1)
+    return jnp.where(
+        jnp.abs(x) > 1, jnp.sign(x) * jax.lax.rsqrt(alpha + inv * inv), xc * jax.lax.rsqrt(1 + alpha * xc * xc)
+    )
