@@ -28,7 +28,7 @@ def _split(name: str, x: np.ndarray, y: np.ndarray, n_classes: int, test_fractio
     for c in range(n_classes):
         idx = np.flatnonzero(y == c)
         rng.shuffle(idx)
-        test_idx.append(idx[: int(round(test_fraction * idx.size))])
+        test_idx.append(idx[: round(test_fraction * idx.size)])
     test = np.zeros(y.size, dtype=bool)
     test[np.concatenate(test_idx)] = True
     mean = x[~test].mean(axis=0)
