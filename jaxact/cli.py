@@ -121,6 +121,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from jaxact import bench
+
+    cfg = bench.BenchConfig(names=_names(args.names), torch=not args.no_torch, dtypes=tuple(args.dtypes.split(",")))
+    if args.quick:
+        cfg.sizes, cfg.min_repeats, cfg.max_repeats, cfg.target_seconds, cfg.block = bench.QUICK_SIZES, 3, 10, 0.02, False
+    if args.sizes:
+        cfg.sizes = tuple(2 ** int(k) for k in args.sizes.split(","))
+    result = bench.run(cfg)
+    if args.out:
+        out = Path(args.out)
+        path = bench.save(result, out)
+        msg = f"\nwrote {path}"
+        if not args.no_plots:
+            try:
+                msg += f" and {bench.plot(result, out)}"
+            except ImportError as e:
+                msg += f" (no plot: {e})"
+        print(msg)
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from jaxact import plot
+
+    files = plot.plot(_names(args.names), Path(args.out))
+    print(f"wrote {len(files)} PNG files to {args.out} (overview: {files[-1]})")
+    return 0
+
+
 def _names(spec: str | None) -> list[str] | None:
     if not spec:
         return None
@@ -166,12 +196,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-plots", action="store_true")
     s.set_defaults(func=cmd_compare)
 
-    for register in _FEATURES:
-        register(sub)
+    s = sub.add_parser("bench", help="speed vs jax.nn, torch and a memory copy (prints tables, writes JSON)")
+    s.add_argument("--quick", action="store_true", help="one small size, few repeats: a smoke test (< 1 min)")
+    s.add_argument("--sizes", help="comma-separated log2 sizes, e.g. 10,16,20,24")
+    s.add_argument("--dtypes", default="float32", help="e.g. float32,bfloat16")
+    s.add_argument("--names", help="comma-separated activations (default: all)")
+    s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
+    s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
+    s.add_argument("--no-plots", action="store_true")
+    s.set_defaults(func=cmd_bench)
+
+    s = sub.add_parser("plot", help="draw each activation and its derivative (both paths), one PNG each")
+    s.add_argument("--names", help="comma-separated activations (default: all)")
+    s.add_argument("--out", default="jaxact-plots")
+    s.set_defaults(func=cmd_plot)
     return p
-
-
-_FEATURES: list = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:

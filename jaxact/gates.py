@@ -244,7 +244,7 @@ def squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     xc = jnp.clip(x, -t, t)
     s = jnp.abs(xc) + jnp.sqrt(xc * xc + b)
     small = jnp.where(xc >= 0, s / 2, b / (2 * s))
-    return jnp.where(x > t, x, jnp.where(x < -t, (b / 4) / jnp.maximum(jnp.abs(x), 1), small))
+    return jnp.where(x >= t, x, jnp.where(x <= -t, (b / 4) / jnp.maximum(jnp.abs(x), 1), small))
 
 
 def _d_sparse_plus(x: jax.Array) -> jax.Array:

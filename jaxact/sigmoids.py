@@ -210,10 +210,10 @@ def isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
     f'(x) = (1 + αx²)^(−3/2).
     """
-    # |x| ≤ 1: x/√(1 + αx²); |x| > 1: sign(x)/√(α + 1/x²), so αx² never overflows.
-    # clip and max keep both branches finite for every input (autodiff-safe).
-    xc = jnp.clip(x, -1, 1)
-    inv = 1 / jnp.maximum(jnp.abs(x), 1)
-    return jnp.where(
-        jnp.abs(x) > 1, jnp.sign(x) * jax.lax.rsqrt(alpha + inv * inv), xc * jax.lax.rsqrt(1 + alpha * xc * xc)
-    )
+    # |x| < 1: x/√(1 + αx²); |x| ≥ 1: sign(x)/√(α + 1/x²), so αx² never overflows.
+    # Each branch gets a stand-in input that keeps it finite (autodiff-safe);
+    # NaN fails the comparison and flows through the first branch.
+    big = jnp.abs(x) >= 1
+    xs = jnp.where(big, jnp.zeros_like(x), x)
+    inv = 1 / jnp.where(big, jnp.abs(x), jnp.ones_like(x))
+    return jnp.where(big, jnp.sign(x) * jax.lax.rsqrt(alpha + inv * inv), xs * jax.lax.rsqrt(1 + alpha * xs * xs))

@@ -111,3 +111,13 @@ def test_second_order_vector_functions(entry, params, dtype, closed):
     h = 1e-5
     fd = (g(x + h * v) - g(x - h * v)) / (2 * h)
     np.testing.assert_allclose(hvp, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("entry,params,dtype", elementwise_cases(dtypes=(jnp.float32,)))
+def test_grad_equals_closed_form_on_exact_breakpoints(entry, params, dtype):
+    """Multiples of 1/8 in [-8, 8] hit every branch switch exactly (clip/max ties halve a gradient)."""
+    x = jnp.asarray(np.arange(-64, 65) / 8, dtype)
+    closed = testing.closed_derivative(entry, params, x)
+    for path in (False, True):
+        got = testing.grad_autodiff(entry, params, x, closed=path)
+        assert testing.max_abs_diff(got, closed) <= testing.scale_tolerance(closed, dtype), (entry.name, path)

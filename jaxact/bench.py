@@ -1,0 +1,366 @@
+"""``jaxact bench``: speed of every activation against jax.nn, PyTorch and a memory copy.
+
+Activations are elementwise, so their limit is memory bandwidth. For each
+activation and array size this measures, under jax.jit with block_until_ready
+(warm-up excluded, compile time reported separately, median of repeats):
+
+* forward, fresh output (a new buffer per call) and donated (the output reuses
+  the input buffer: ``donate_argnums=0``) — on CPU most of a fresh call is the
+  OS handing out new pages, so the two modes are reported side by side;
+* forward+backward (``jax.vjp``) through the autodiff and the closed-form path;
+* the same through jax.nn where it has the function, and torch when installed;
+* reference kernels measured the same way: ``jnp.copy`` (fresh) and an in-place
+  negation (donated), numpy ``copyto`` into a preallocated buffer.
+
+Ratios are medians of per-repeat ratios of kernels timed alternately, in the
+same run. Bytes moved: forward reads x and writes y (2n·itemsize); fwd+bwd
+reads x and the cotangent and writes the gradient (3n·itemsize).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxact import registry
+
+FULL_SIZES = tuple(2**k for k in (10, 14, 18, 20, 22, 24, 26))
+QUICK_SIZES = (2**16,)
+
+
+@dataclass
+class BenchConfig:
+    sizes: Sequence[int] = FULL_SIZES
+    dtypes: Sequence[str] = ("float32",)
+    names: Sequence[str] | None = None
+    min_repeats: int = 5
+    max_repeats: int = 100
+    target_seconds: float = 0.25  # per kernel and size
+    torch: bool = True
+    block: bool = True
+
+
+def _torch() -> Any:
+    try:
+        import torch  # noqa: PLC0415 - optional reference only
+    except ImportError:
+        return None
+    return torch
+
+
+def device_name() -> str:
+    d = jax.devices()[0]
+    kind = d.device_kind if d.platform != "cpu" else "cpu"
+    return "".join(c if c.isalnum() else "-" for c in kind.lower()).strip("-")
+
+
+def _shape(entry: registry.Activation, n: int) -> tuple[int, ...]:
+    return (n,) if entry.elementwise else (max(1, n // 1024), min(n, 1024))
+
+
+def _block(x: Any) -> Any:
+    return jax.block_until_ready(x)
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    _block(call())
+    return time.perf_counter() - t
+
+
+class Kernel:
+    """A callable timed by calling it; ``stateful`` kernels feed their output back (donation chains)."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], chain: bool = False):
+        self.fn, self.args, self.chain = fn, list(args), chain
+
+    def __call__(self) -> Any:
+        out = self.fn(*self.args)
+        if self.chain:
+            self.args[0] = out
+        return out
+
+
+def _compile(f: Callable[..., Any], args: tuple[Any, ...], donate: bool) -> tuple[Callable[..., Any], float]:
+    t = time.perf_counter()
+    compiled = jax.jit(f, donate_argnums=(0,) if donate else ()).lower(*args).compile()
+    return compiled, time.perf_counter() - t
+
+
+def _fwd_bwd(f: Callable[..., Any]) -> Callable[..., Any]:
+    def g(x: jax.Array, ct: jax.Array) -> jax.Array:
+        return jax.vjp(f, x)[1](ct)[0]
+
+    return g
+
+
+def _repeats(cfg: BenchConfig, first: float) -> int:
+    return int(min(cfg.max_repeats, max(cfg.min_repeats, cfg.target_seconds / max(first, 1e-6))))
+
+
+def paired(kernels: dict[str, Kernel], cfg: BenchConfig) -> dict[str, list[float]]:
+    """Times each kernel once per round, alternating, after one warm-up call each."""
+    first = {k: _timed(v) for k, v in kernels.items()}  # warm-up (already compiled)
+    reps = _repeats(cfg, max(first.values()))
+    times: dict[str, list[float]] = {k: [] for k in kernels}
+    for _ in range(reps):
+        for k, v in kernels.items():
+            times[k].append(_timed(v))
+    return times
+
+
+def _ratio(times: dict[str, list[float]], slow: str, fast: str) -> float | None:
+    """Median over repeats of t[slow]/t[fast] (> 1: 'fast' is faster)."""
+    if slow not in times or fast not in times:
+        return None
+    return statistics.median(a / b for a, b in zip(times[slow], times[fast], strict=True))
+
+
+@dataclass
+class Row:
+    name: str
+    size: int
+    dtype: str
+    median_s: dict[str, float]
+    compile_s: dict[str, float]
+    gbps: dict[str, float]
+    ratios: dict[str, float | None] = field(default_factory=dict)
+
+
+def bench_reference(n: int, dtype: str, cfg: BenchConfig) -> Row:
+    """Copy-like kernels measured the same way as the activations."""
+    x = jnp.asarray(np.random.default_rng(0).normal(size=n), dtype)
+    copy, c1 = _compile(jnp.copy, (x,), donate=False)
+    neg, c2 = _compile(jnp.negative, (jnp.array(x),), donate=True)
+    xn = np.asarray(x)
+    out = np.empty_like(xn)
+    kernels = {
+        "jax_copy": Kernel(copy, (x,)),
+        "jax_negate_donated": Kernel(neg, (jnp.array(x),), chain=True),
+        "numpy_copyto": Kernel(lambda: np.copyto(out, xn) or out, ()),
+        "numpy_copy": Kernel(lambda: xn.copy(), ()),
+    }
+    torch = _torch() if cfg.torch else None
+    if torch is not None and dtype in ("float32", "float64", "bfloat16"):
+        xt = torch.from_numpy(np.asarray(x, np.float32)).to(getattr(torch, dtype))
+        kernels["torch_clone"] = Kernel(lambda: xt.clone(), ())
+        kernels["torch_neg_inplace"] = Kernel(lambda: xt.neg_(), ())
+    times = paired(kernels, cfg)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    nbytes = 2 * n * jnp.dtype(dtype).itemsize
+    return Row("(reference)", n, dtype, med, {"jax_copy": c1, "jax_negate_donated": c2},
+               {k: nbytes / v / 1e9 for k, v in med.items()})
+
+
+def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchConfig) -> Row:
+    shape = _shape(entry, n)
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.normal(size=shape), dtype)
+    ct = jnp.asarray(rng.normal(size=jax.eval_shape(entry.fn, x).shape), dtype)
+    fns: dict[str, tuple[Callable[..., Any], tuple[Any, ...], bool]] = {
+        "fwd": (entry.fn, (x,), False),
+        "fwd_donated": (entry.fn, (jnp.array(x),), True),
+        "fwdbwd_autodiff": (_fwd_bwd(entry.fn), (x, ct), False),
+        "fwdbwd_closed": (_fwd_bwd(entry.closed_form), (x, ct), False),
+    }
+    if entry.jax_nn:
+        nn = getattr(jax.nn, entry.jax_nn)
+        fns["jaxnn_fwd"] = (nn, (x,), False)
+        fns["jaxnn_fwd_donated"] = (nn, (jnp.array(x),), True)
+        fns["jaxnn_fwdbwd"] = (_fwd_bwd(nn), (x, ct), False)
+    compiled, compile_s = {}, {}
+    for k, (f, args, donate) in fns.items():
+        compiled[k], compile_s[k] = _compile(f, args, donate)
+    kernels = {k: Kernel(compiled[k], fns[k][1], chain=fns[k][2]) for k in fns}
+    # fwd+bwd chains need x and ct, so only the forward is donated.
+    torch = _torch() if cfg.torch else None
+    if torch is not None and entry.torch and dtype in ("float32", "float64", "bfloat16"):
+        tf = getattr(torch.nn.functional, entry.torch)
+        xt = torch.from_numpy(np.asarray(x, np.float32)).to(getattr(torch, dtype))
+        extra = {"dim": -1} if not entry.elementwise else {}
+        if entry.name == "prelu":
+            extra = {"weight": torch.tensor([0.25], dtype=xt.dtype)}
+        if entry.name == "threshold":
+            extra = {"threshold": 0.0, "value": 0.0}
+        with torch.no_grad():
+            kernels["torch_fwd"] = Kernel(lambda: tf(xt, **extra), ())
+    times = paired(kernels, cfg)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    item = jnp.dtype(dtype).itemsize
+    gbps = {k: (3 if "bwd" in k else 2) * n * item / v / 1e9 for k, v in med.items()}
+    ratios = {
+        "speed_vs_jaxnn_fwd": _ratio(times, "jaxnn_fwd", "fwd"),
+        "speed_vs_jaxnn_fwd_donated": _ratio(times, "jaxnn_fwd_donated", "fwd_donated"),
+        "speed_vs_jaxnn_fwdbwd_closed": _ratio(times, "jaxnn_fwdbwd", "fwdbwd_closed"),
+        "speed_closed_vs_autodiff_fwdbwd": _ratio(times, "fwdbwd_autodiff", "fwdbwd_closed"),
+        "speed_vs_torch_fwd": _ratio(times, "torch_fwd", "fwd"),
+    }
+    return Row(entry.name, n, dtype, med, compile_s, gbps, ratios)
+
+
+def bench_block(name: str, cfg: BenchConfig, batch: int = 1024, width: int = 256, hidden: int = 1024) -> dict:
+    """fwd+bwd of Dense → activation → Dense: the activation fused into its neighbours."""
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.normal(size=(batch, width)), jnp.float32)
+    w1 = jnp.asarray(rng.normal(size=(width, hidden)) / math.sqrt(width), jnp.float32)
+    w2 = jnp.asarray(rng.normal(size=(hidden, width)) / math.sqrt(hidden), jnp.float32)
+    entry = registry.get(name)
+    acts = {"autodiff": entry.fn, "closed": entry.closed_form}
+    if entry.jax_nn:
+        acts["jax_nn"] = getattr(jax.nn, entry.jax_nn)
+
+    def make(act: Callable[..., Any]) -> Callable[..., Any]:
+        def loss(w: tuple[jax.Array, jax.Array]) -> jax.Array:
+            return jnp.mean(act(x @ w[0]) @ w[1])
+
+        return jax.grad(loss)
+
+    kernels = {}
+    for k, act in acts.items():
+        f, _ = _compile(make(act), ((w1, w2),), donate=False)
+        kernels[k] = Kernel(f, ((w1, w2),))
+    times = paired(kernels, cfg)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return {
+        "activation": name, "shape": [batch, width, hidden], "median_s": med,
+        "speed_closed_vs_autodiff": _ratio(times, "autodiff", "closed"),
+        "speed_vs_jaxnn": _ratio(times, "jax_nn", "autodiff"),
+    }
+
+
+def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
+    names = list(cfg.names) if cfg.names else registry.names()
+    entries = [registry.get(n) for n in names]
+    torch = _torch() if cfg.torch else None
+    result: dict[str, Any] = {
+        "device": device_name(),
+        "backend": jax.default_backend(),
+        "device_kind": jax.devices()[0].device_kind,
+        "jax": jax.__version__,
+        "torch": getattr(torch, "__version__", None),
+        "cpu_count": __import__("os").cpu_count(),
+        "machine": platform.machine(),
+        "rows": [],
+        "reference": [],
+        "blocks": [],
+    }
+    for dtype in cfg.dtypes:
+        for n in cfg.sizes:
+            ref = bench_reference(n, dtype, cfg)
+            result["reference"].append(ref.__dict__)
+            rows = [bench_activation(e, n, dtype, cfg) for e in entries]
+            for r in rows:
+                r.ratios["fraction_of_copy_fwd"] = r.gbps["fwd"] / ref.gbps["jax_copy"]
+                r.ratios["fraction_of_copy_fwd_donated"] = r.gbps["fwd_donated"] / ref.gbps["jax_negate_donated"]
+                result["rows"].append(r.__dict__)
+            log(format_size_table(ref, rows))
+    if cfg.block:
+        for name in [n for n in ("relu", "gelu", "swish", "tanh", "sigmoid") if n in names]:
+            result["blocks"].append(bench_block(name, cfg))
+        if result["blocks"]:
+            log(format_blocks(result["blocks"]))
+    return result
+
+
+def _x(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f}"
+
+
+def format_size_table(ref: Row, rows: list[Row]) -> str:
+    n, dt = ref.size, ref.dtype
+    lines = [
+        f"\n== {n} elements ({int(math.log2(n))} = log2), {dt}, device {device_name()} ==",
+        "reference: " + ", ".join(f"{k} {ref.median_s[k] * 1e3:.3f} ms ({ref.gbps[k]:.1f} GB/s)" for k in ref.median_s),
+        f"{'activation':<15} {'fwd ms':>8} {'GB/s':>6} {'/copy':>5} {'x jax.nn':>8} | {'donated ms':>10} {'GB/s':>6} "
+        f"{'/neg':>5} {'x jax.nn':>8} | {'fwd+bwd closed ms':>17} {'x autodiff':>10} {'x jax.nn':>8} | {'x torch':>7}",
+    ]
+    lines.append("-" * len(lines[-1]))
+    for r in rows:
+        m, g, q = r.median_s, r.gbps, r.ratios
+        lines.append(
+            f"{r.name:<15} {m['fwd'] * 1e3:>8.3f} {g['fwd']:>6.1f} {q['fraction_of_copy_fwd']:>5.2f} "
+            f"{_x(q['speed_vs_jaxnn_fwd']):>8} | {m['fwd_donated'] * 1e3:>10.3f} {g['fwd_donated']:>6.1f} "
+            f"{q['fraction_of_copy_fwd_donated']:>5.2f} {_x(q['speed_vs_jaxnn_fwd_donated']):>8} | "
+            f"{m['fwdbwd_closed'] * 1e3:>17.3f} {_x(q['speed_closed_vs_autodiff_fwdbwd']):>10} "
+            f"{_x(q['speed_vs_jaxnn_fwdbwd_closed']):>8} | {_x(q['speed_vs_torch_fwd']):>7}"
+        )
+    lines.append("x jax.nn / x autodiff / x torch: speed ratio (median of paired per-repeat time ratios; > 1 = jaxact "
+                 "faster). /copy: fraction of jnp.copy bandwidth; /neg: of an in-place (donated) negation.")
+    return "\n".join(lines)
+
+
+def format_blocks(blocks: list[dict]) -> str:
+    lines = ["\n== Dense -> activation -> Dense, fwd+bwd (grads of both weights), float32 ==",
+             f"{'activation':<10} {'autodiff ms':>11} {'closed ms':>9} {'jax.nn ms':>9} {'closed x autodiff':>17} "
+             f"{'autodiff x jax.nn':>17}"]
+    for b in blocks:
+        m = b["median_s"]
+        nn = f"{m['jax_nn'] * 1e3:.2f}" if "jax_nn" in m else "-"
+        lines.append(f"{b['activation']:<10} {m['autodiff'] * 1e3:>11.2f} {m['closed'] * 1e3:>9.2f} {nn:>9} "
+                     f"{_x(b['speed_closed_vs_autodiff']):>17} {_x(b['speed_vs_jaxnn']):>17}")
+    return "\n".join(lines)
+
+
+def summary(result: dict) -> dict[str, Any]:
+    """Medians across activations of the key ratios, per size (for the README)."""
+    out: dict[str, Any] = {}
+    for key in ("speed_vs_jaxnn_fwd", "speed_vs_jaxnn_fwd_donated", "speed_closed_vs_autodiff_fwdbwd",
+                "speed_vs_jaxnn_fwdbwd_closed", "fraction_of_copy_fwd", "fraction_of_copy_fwd_donated",
+                "speed_vs_torch_fwd"):
+        per = {}
+        for r in result["rows"]:
+            v = r["ratios"].get(key)
+            if v is not None:
+                per.setdefault(f"{r['dtype']}:{r['size']}", []).append(v)
+        out[key] = {k: {"median": statistics.median(v), "min": min(v), "n": len(v)} for k, v in per.items()}
+    return out
+
+
+def save(result: dict, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = dict(result)
+    result["summary"] = summary(result)
+    path = out_dir / f"{result['device']}.json"
+    path.write_text(json.dumps(result, indent=1))
+    return path
+
+
+def plot(result: dict, out_dir: Path) -> Path:
+    from jaxact._plotting import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
+    for ax, kernel, ref_key, title in (
+        (axes[0], "fwd", "jax_copy", "forward, fresh output"),
+        (axes[1], "fwd_donated", "jax_negate_donated", "forward, donated (in place)"),
+    ):
+        by_name: dict[str, list[tuple[int, float]]] = {}
+        for r in result["rows"]:
+            if r["dtype"] == "float32":
+                by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
+        for name, pts in sorted(by_name.items()):
+            pts.sort()
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], lw=0.8, alpha=0.6,
+                    label=name if name in ("relu", "gelu", "softmax", "tanh") else None)
+        ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"] if r["dtype"] == "float32")
+        ax.plot([p[0] for p in ref], [p[1] for p in ref], "k-", lw=2.5, label=f"{ref_key} (reference)")
+        ax.set(xscale="log", xlabel="elements (float32)", title=title)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("GB/s (bytes that must move / time)")
+    fig.suptitle(f"jaxact activations, one line each — {result['device_kind']} (jax {result['jax']})")
+    fig.tight_layout()
+    path = out_dir / f"{result['device']}_bandwidth.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

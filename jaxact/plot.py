@@ -1,0 +1,86 @@
+"""``jaxact plot``: each activation and its derivative, both gradient paths overlaid.
+
+One PNG per activation and an overview grid, generated from the registry.
+Axis-mixing activations (softmax, ...) are drawn along a 1-D slice: the first
+output as the first input varies with the others held at 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxact import registry, testing
+from jaxact._plotting import pyplot
+
+X = np.linspace(-5, 5, 801)
+
+
+def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
+    """f, the closed-form derivative, and both paths' jax.grad on the plotting grid."""
+    x = jnp.asarray(X, jnp.float32)
+    if entry.elementwise:
+        return {
+            "f": np.asarray(entry.fn(x)),
+            "closed_form": np.asarray(testing.closed_derivative(entry, entry.params, x)),
+            "autodiff": np.asarray(testing.grad_autodiff(entry, entry.params, x)),
+            "grad_closed_path": np.asarray(testing.grad_autodiff(entry, entry.params, x, closed=True)),
+        }
+
+    def first(v: jax.Array, f: object) -> jax.Array:
+        row = jnp.zeros((4,), v.dtype).at[0].set(v)
+        return f(row)[0]  # type: ignore[operator]
+
+    f = jax.vmap(lambda v: first(v, entry.fn))(x)
+    auto = jax.vmap(jax.grad(lambda v: first(v, entry.fn)))(x)
+    closed = jax.vmap(jax.grad(lambda v: first(v, entry.closed_form)))(x)
+    return {"f": np.asarray(f), "closed_form": np.asarray(closed), "autodiff": np.asarray(auto),
+            "grad_closed_path": np.asarray(closed)}
+
+
+def _draw(ax: object, entry: registry.Activation, c: dict[str, np.ndarray], small: bool = False) -> None:
+    ax.axhline(0, color="0.8", lw=0.8)  # type: ignore[attr-defined]
+    ax.axvline(0, color="0.8", lw=0.8)  # type: ignore[attr-defined]
+    ax.plot(X, c["f"], color="C0", lw=2, label="f(x)")  # type: ignore[attr-defined]
+    ax.plot(X, c["closed_form"], color="C3", lw=2, alpha=0.6, label="f'(x) closed form")  # type: ignore[attr-defined]
+    ax.plot(X, c["autodiff"], "k:", lw=1.5, label="f'(x) autodiff")  # type: ignore[attr-defined]
+    kind = "" if entry.elementwise else "  (first output, others 0)"
+    ax.set_title(entry.name + kind, fontsize=9 if small else 12)  # type: ignore[attr-defined]
+    if not small:
+        ax.set_xlabel("x")  # type: ignore[attr-defined]
+        ax.legend(fontsize=9)  # type: ignore[attr-defined]
+        ax.text(0.02, 0.02, entry.formula, transform=ax.transAxes, fontsize=8, color="0.3")  # type: ignore[attr-defined]
+
+
+def plot(names: Sequence[str] | None, out: Path) -> list[Path]:
+    plt = pyplot()
+    out.mkdir(parents=True, exist_ok=True)
+    entries = [registry.get(n) for n in names] if names else registry.entries()
+    files = []
+    all_curves = {e.name: curves(e) for e in entries}
+    for e in entries:
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+        _draw(ax, e, all_curves[e.name])
+        fig.tight_layout()
+        files.append(out / f"{e.name}.png")
+        fig.savefig(files[-1], dpi=100)
+        plt.close(fig)
+    cols = min(6, len(entries))
+    rows = math.ceil(len(entries) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.2 * rows), squeeze=False)
+    for ax, e in zip(axes.flat, entries, strict=False):
+        _draw(ax, e, all_curves[e.name], small=True)
+    for ax in list(axes.flat)[len(entries) :]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower right", fontsize=9)
+    fig.tight_layout()
+    files.append(out / "overview.png")
+    fig.savefig(files[-1], dpi=90)
+    plt.close(fig)
+    return files

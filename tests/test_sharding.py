@@ -1,0 +1,61 @@
+"""Sharded arrays: activations keep their sharding and add no communication.
+
+Runs in a subprocess with 8 simulated CPU devices (the flag must be set before JAX starts).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    r"""
+    import re
+    import jax, jax.numpy as jnp
+    import numpy as np
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+    import jaxact
+
+    assert len(jax.devices()) == 8, jax.devices()
+    mesh = Mesh(np.array(jax.devices()).reshape(4, 2), ("data", "model"))
+    spec = NamedSharding(mesh, P("data", "model"))
+    x = jax.device_put(jnp.asarray(np.random.default_rng(0).normal(size=(64, 32)), jnp.float32), spec)
+    COLLECTIVES = re.compile(r"all-gather|all-reduce|reduce-scatter|collective-permute|all-to-all")
+
+    def collectives(f, *args):
+        return COLLECTIVES.findall(jax.jit(f).lower(*args).compile().as_text())
+
+    failures = []
+    for e in jaxact.entries():
+        for path, f in (("autodiff", e.fn), ("closed", e.closed_form)):
+            if e.elementwise:
+                y = jax.jit(f)(x)
+                if y.sharding != x.sharding:
+                    failures.append(f"{e.name}/{path}: sharding {y.sharding} != {x.sharding}")
+                np.testing.assert_allclose(y, f(np.asarray(x)), rtol=1e-6, atol=1e-6)
+                fwd_bwd = lambda v, f=f: jax.vjp(f, v)[1](v)[0]
+                for fn in (f, fwd_bwd):
+                    found = collectives(fn, x)
+                    if found:
+                        failures.append(f"{e.name}/{path}: {sorted(set(found))}")
+            else:
+                # Along an unsharded axis: no communication. Mixing along a sharded
+                # axis needs a reduction across devices: the documented exception.
+                xr = jax.device_put(x, NamedSharding(mesh, P("data", None)))
+                g = (lambda v, f=f: f(v, axis=-1)) if e.name != "glu" else (lambda v, f=f: f(v, axis=-1))
+                found = collectives(g, xr) + collectives(lambda v, g=g: jax.vjp(g, v)[1](g(v))[0], xr)
+                if found:
+                    failures.append(f"{e.name}/{path} (unsharded axis): {sorted(set(found))}")
+                np.testing.assert_allclose(jax.jit(g)(xr), g(np.asarray(x)), rtol=1e-5, atol=1e-6)
+                y = jax.jit(lambda v, f=f: f(v, axis=0))(x)  # sharded axis: correct, with collectives
+                np.testing.assert_allclose(y, f(np.asarray(x), axis=0), rtol=1e-5, atol=1e-6)
+    print("\n".join(failures) if failures else "OK")
+    """
+)
+
+
+def test_activations_keep_sharding_and_add_no_collectives():
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-4000:]
+    assert out.stdout.strip().splitlines()[-1] == "OK", out.stdout[-4000:]
