@@ -53,7 +53,7 @@ class BenchConfig:
 
 def _torch() -> Any:
     try:
-        import torch  # noqa: PLC0415 - optional reference only
+        import torch
     except ImportError:
         return None
     return torch
@@ -159,8 +159,14 @@ def bench_reference(n: int, dtype: str, cfg: BenchConfig) -> Row:
     times = paired(kernels, cfg)
     med = {k: statistics.median(v) for k, v in times.items()}
     nbytes = 2 * n * jnp.dtype(dtype).itemsize
-    return Row("(reference)", n, dtype, med, {"jax_copy": c1, "jax_negate_donated": c2},
-               {k: nbytes / v / 1e9 for k, v in med.items()})
+    return Row(
+        "(reference)",
+        n,
+        dtype,
+        med,
+        {"jax_copy": c1, "jax_negate_donated": c2},
+        {k: nbytes / v / 1e9 for k, v in med.items()},
+    )
 
 
 def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchConfig) -> Row:
@@ -233,7 +239,9 @@ def bench_block(name: str, cfg: BenchConfig, batch: int = 1024, width: int = 256
     times = paired(kernels, cfg)
     med = {k: statistics.median(v) for k, v in times.items()}
     return {
-        "activation": name, "shape": [batch, width, hidden], "median_s": med,
+        "activation": name,
+        "shape": [batch, width, hidden],
+        "median_s": med,
         "speed_closed_vs_autodiff": _ratio(times, "autodiff", "closed"),
         "speed_vs_jaxnn": _ratio(times, "jax_nn", "autodiff"),
     }
@@ -295,29 +303,41 @@ def format_size_table(ref: Row, rows: list[Row]) -> str:
             f"{m['fwdbwd_closed'] * 1e3:>17.3f} {_x(q['speed_closed_vs_autodiff_fwdbwd']):>10} "
             f"{_x(q['speed_vs_jaxnn_fwdbwd_closed']):>8} | {_x(q['speed_vs_torch_fwd']):>7}"
         )
-    lines.append("x jax.nn / x autodiff / x torch: speed ratio (median of paired per-repeat time ratios; > 1 = jaxact "
-                 "faster). /copy: fraction of jnp.copy bandwidth; /neg: of an in-place (donated) negation.")
+    lines.append(
+        "x jax.nn / x autodiff / x torch: speed ratio (median of paired per-repeat time ratios; > 1 = jaxact "
+        "faster). /copy: fraction of jnp.copy bandwidth; /neg: of an in-place (donated) negation."
+    )
     return "\n".join(lines)
 
 
 def format_blocks(blocks: list[dict]) -> str:
-    lines = ["\n== Dense -> activation -> Dense, fwd+bwd (grads of both weights), float32 ==",
-             f"{'activation':<10} {'autodiff ms':>11} {'closed ms':>9} {'jax.nn ms':>9} {'closed x autodiff':>17} "
-             f"{'autodiff x jax.nn':>17}"]
+    lines = [
+        "\n== Dense -> activation -> Dense, fwd+bwd (grads of both weights), float32 ==",
+        f"{'activation':<10} {'autodiff ms':>11} {'closed ms':>9} {'jax.nn ms':>9} {'closed x autodiff':>17} "
+        f"{'autodiff x jax.nn':>17}",
+    ]
     for b in blocks:
         m = b["median_s"]
         nn = f"{m['jax_nn'] * 1e3:.2f}" if "jax_nn" in m else "-"
-        lines.append(f"{b['activation']:<10} {m['autodiff'] * 1e3:>11.2f} {m['closed'] * 1e3:>9.2f} {nn:>9} "
-                     f"{_x(b['speed_closed_vs_autodiff']):>17} {_x(b['speed_vs_jaxnn']):>17}")
+        lines.append(
+            f"{b['activation']:<10} {m['autodiff'] * 1e3:>11.2f} {m['closed'] * 1e3:>9.2f} {nn:>9} "
+            f"{_x(b['speed_closed_vs_autodiff']):>17} {_x(b['speed_vs_jaxnn']):>17}"
+        )
     return "\n".join(lines)
 
 
 def summary(result: dict) -> dict[str, Any]:
     """Medians across activations of the key ratios, per size (for the README)."""
     out: dict[str, Any] = {}
-    for key in ("speed_vs_jaxnn_fwd", "speed_vs_jaxnn_fwd_donated", "speed_closed_vs_autodiff_fwdbwd",
-                "speed_vs_jaxnn_fwdbwd_closed", "fraction_of_copy_fwd", "fraction_of_copy_fwd_donated",
-                "speed_vs_torch_fwd"):
+    for key in (
+        "speed_vs_jaxnn_fwd",
+        "speed_vs_jaxnn_fwd_donated",
+        "speed_closed_vs_autodiff_fwdbwd",
+        "speed_vs_jaxnn_fwdbwd_closed",
+        "fraction_of_copy_fwd",
+        "fraction_of_copy_fwd_donated",
+        "speed_vs_torch_fwd",
+    ):
         per = {}
         for r in result["rows"]:
             v = r["ratios"].get(key)
@@ -351,8 +371,13 @@ def plot(result: dict, out_dir: Path) -> Path:
                 by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
         for name, pts in sorted(by_name.items()):
             pts.sort()
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], lw=0.8, alpha=0.6,
-                    label=name if name in ("relu", "gelu", "softmax", "tanh") else None)
+            ax.plot(
+                [p[0] for p in pts],
+                [p[1] for p in pts],
+                lw=0.8,
+                alpha=0.6,
+                label=name if name in ("relu", "gelu", "softmax", "tanh") else None,
+            )
         ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"] if r["dtype"] == "float32")
         ax.plot([p[0] for p in ref], [p[1] for p in ref], "k-", lw=2.5, label=f"{ref_key} (reference)")
         ax.set(xscale="log", xlabel="elements (float32)", title=title)

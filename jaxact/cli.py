@@ -126,7 +126,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     cfg = bench.BenchConfig(names=_names(args.names), torch=not args.no_torch, dtypes=tuple(args.dtypes.split(",")))
     if args.quick:
-        cfg.sizes, cfg.min_repeats, cfg.max_repeats, cfg.target_seconds, cfg.block = bench.QUICK_SIZES, 3, 10, 0.02, False
+        cfg.sizes, cfg.min_repeats, cfg.max_repeats, cfg.target_seconds, cfg.block = (
+            bench.QUICK_SIZES,
+            3,
+            10,
+            0.02,
+            False,
+        )
     if args.sizes:
         cfg.sizes = tuple(2 ** int(k) for k in args.sizes.split(","))
     result = bench.run(cfg)
@@ -148,6 +154,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
     files = plot.plot(_names(args.names), Path(args.out))
     print(f"wrote {len(files)} PNG files to {args.out} (overview: {files[-1]})")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from jaxact import docs
+
+    for path in docs.write(Path(args.out)):
+        print(f"wrote {path}")
     return 0
 
 
@@ -210,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--out", default="jaxact-plots")
     s.set_defaults(func=cmd_plot)
+    s = sub.add_parser("docs", help="regenerate the registry-generated documentation pages")
+    s.add_argument("--out", default="docs")
+    s.set_defaults(func=cmd_docs)
     return p
 
 

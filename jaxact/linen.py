@@ -49,8 +49,12 @@ class PReLU(nn.Module):
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        a = self.param("negative_slope", nn.initializers.constant(self.negative_slope_init),
-                       _param_shape(x, self.axis, self.per_channel), self.param_dtype)
+        a = self.param(
+            "negative_slope",
+            nn.initializers.constant(self.negative_slope_init),
+            _param_shape(x, self.axis, self.per_channel),
+            self.param_dtype,
+        )
         return _path("prelu", self.closed_form)(x, a, axis=self.axis)
 
 
@@ -67,8 +71,12 @@ class _Learnable(nn.Module):
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        v = self.param(self.param_name, nn.initializers.constant(self.init_value),
-                       _param_shape(x, self.axis, self.per_channel), self.param_dtype)
+        v = self.param(
+            self.param_name,
+            nn.initializers.constant(self.init_value),
+            _param_shape(x, self.axis, self.per_channel),
+            self.param_dtype,
+        )
         return _path(self.activation, self.closed_form)(x, **{self.param_name: _along(v, x, self.axis)})
 
 

@@ -26,8 +26,15 @@ class _Learnable(nnx.Module):
     param_name = ""
     default_init = 1.0
 
-    def __init__(self, num_features: int | None = None, *, init: float | None = None, axis: int = -1,
-                 closed_form: bool = False, param_dtype: Any = jnp.float32):
+    def __init__(
+        self,
+        num_features: int | None = None,
+        *,
+        init: float | None = None,
+        axis: int = -1,
+        closed_form: bool = False,
+        param_dtype: Any = jnp.float32,
+    ):
         shape = () if num_features is None else (num_features,)
         value = self.default_init if init is None else init
         setattr(self, self.param_name, nnx.Param(jnp.full(shape, value, param_dtype)))

@@ -39,8 +39,12 @@ def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
     f = jax.vmap(lambda v: first(v, entry.fn))(x)
     auto = jax.vmap(jax.grad(lambda v: first(v, entry.fn)))(x)
     closed = jax.vmap(jax.grad(lambda v: first(v, entry.closed_form)))(x)
-    return {"f": np.asarray(f), "closed_form": np.asarray(closed), "autodiff": np.asarray(auto),
-            "grad_closed_path": np.asarray(closed)}
+    return {
+        "f": np.asarray(f),
+        "closed_form": np.asarray(closed),
+        "autodiff": np.asarray(auto),
+        "grad_closed_path": np.asarray(closed),
+    }
 
 
 def _draw(ax: object, entry: registry.Activation, c: dict[str, np.ndarray], small: bool = False) -> None:

@@ -21,8 +21,9 @@ def test_bench_quick_smoke(tmp_path, capsys):
 
 
 def test_bench_block_and_plot(tmp_path):
-    cfg = bench.BenchConfig(sizes=(1024,), names=("relu", "gelu"), min_repeats=2, max_repeats=3,
-                            target_seconds=0.01, torch=False)
+    cfg = bench.BenchConfig(
+        sizes=(1024,), names=("relu", "gelu"), min_repeats=2, max_repeats=3, target_seconds=0.01, torch=False
+    )
     result = bench.run(cfg, log=lambda s: None)
     assert {b["activation"] for b in result["blocks"]} == {"relu", "gelu"}
     assert bench.plot(result, tmp_path).stat().st_size > 10_000

@@ -82,8 +82,9 @@ def test_registry_functions_work_as_linen_activation_callables():
     assert L.Activation("gelu", kwargs={"approximate": False}).apply({}, X).shape == X.shape
 
 
-@pytest.mark.parametrize("module,pname", [(N.PReLU, "negative_slope"), (N.ELU, "alpha"), (N.Swish, "beta")],
-                         ids=["PReLU", "ELU", "Swish"])
+@pytest.mark.parametrize(
+    "module,pname", [(N.PReLU, "negative_slope"), (N.ELU, "alpha"), (N.Swish, "beta")], ids=["PReLU", "ELU", "Swish"]
+)
 def test_nnx_module_trains_and_its_parameter_gets_gradients(module, pname):
     class Model(nnx.Module):
         def __init__(self, rngs):

@@ -1,0 +1,111 @@
+"""Documentation pages generated from the registry (``jaxact docs``)."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from pathlib import Path
+
+import jax
+
+from jaxact import registry
+
+
+def _rng(lo: float, hi: float) -> str:
+    def f(v: float) -> str:
+        if math.isinf(v):
+            return "∞" if v > 0 else "−∞"
+        return f"{v:.4g}"
+
+    return f"[{f(lo)}, {f(hi)}]"
+
+
+def _yn(v: bool | None) -> str:
+    return "yes" if v else "—"
+
+
+def _summary(e: registry.Activation) -> str:
+    doc = inspect.getdoc(e.raw) or ""
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def catalogue() -> str:
+    lines = [
+        "# Catalogue",
+        "",
+        "Generated from the registry by `jaxact docs`; `jaxact list` prints the same in a terminal.",
+        "Every function has a closed-form-gradient twin `jaxact.closed_form.<name>`.",
+        "",
+        "| name | family | formula | range (defaults) | monotone | C¹ | zero-centred | bounded | parameters |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for e in registry.entries():
+        params = ", ".join(f"`{k}={v!r}`" for k, v in e.params.items()) or "—"
+        mono = _yn(e.monotone) if e.elementwise else "n/a"
+        lines.append(
+            f"| `{e.name}` | {e.family} | `{e.formula}` | {_rng(*e.output_range())} | {mono} | {_yn(e.smooth)} | "
+            f"{_yn(e.zero_centred)} | {_yn(e.bounded)} | {params} |"
+        )
+    lines += ["", "## Definitions", ""]
+    for e in registry.entries():
+        doc = inspect.getdoc(e.raw) or ""
+        alias = f" (aliases: {', '.join(f'`{a}`' for a in e.aliases)})" if e.aliases else ""
+        lines += [f"### `{e.name}{inspect.signature(e.raw)}`{alias}", "", doc, ""]
+    return "\n".join(lines)
+
+
+def migrating() -> str:
+    lines = [
+        "# Migrating from jax.nn and torch.nn.functional",
+        "",
+        "Generated from the registry by `jaxact docs`.",
+        "",
+        "## From jax.nn",
+        "",
+        "`import jaxact as nn` works in existing code: every jax.nn activation is here under the same name,",
+        "signature, defaults and values (checked by the test suite). Differences are in edge cases only,",
+        "where jaxact is finite where jax.nn gives NaN (e.g. `soft_sign(inf)`, `gelu` gradients in float16,",
+        "`softmax` of a row of all −inf), and in accuracy (see the accuracy table).",
+        "",
+        "| jax.nn | jaxact | closed-form gradient |",
+        "|---|---|---|",
+    ]
+    for e in registry.entries():
+        if e.jax_nn:
+            lines.append(f"| `jax.nn.{e.jax_nn}` | `jaxact.{e.name}` | `jaxact.closed_form.{e.name}` |")
+            for a in e.aliases:
+                if hasattr(jax.nn, a):
+                    lines.append(f"| `jax.nn.{a}` | `jaxact.{a}` (alias of `{e.name}`) | `jaxact.closed_form.{a}` |")
+    lines += [
+        "",
+        "## From torch.nn.functional",
+        "",
+        "JAX arrays are immutable, so there is no `inplace=`; inside `jax.jit` XLA fuses the activation into",
+        "its neighbours, and `jax.jit(f, donate_argnums=0)` reuses the input buffer. Softmax-like functions",
+        "take `axis=` (default −1) where torch takes `dim=`. `prelu`'s slope broadcasts along `axis`",
+        "(default −1, the JAX feature axis; torch uses dim 1: pass `axis=1` for NCHW).",
+        "",
+        "| torch.nn.functional | jaxact |",
+        "|---|---|",
+    ]
+    seen = set()
+    for e in registry.entries():
+        if e.torch and (e.torch, e.name) not in seen:
+            seen.add((e.torch, e.name))
+            lines.append(f"| `F.{e.torch}` | `jaxact.{e.name}` |")
+    only = [e.name for e in registry.entries() if not e.jax_nn and not e.torch]
+    lines += ["", "## Only in jaxact", "", ", ".join(f"`{n}`" for n in only), ""]
+    return "\n".join(lines)
+
+
+PAGES = {"catalogue.md": catalogue, "migrating.md": migrating}
+
+
+def write(out: Path) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, make in PAGES.items():
+        p = out / name
+        p.write_text(make() + "\n")
+        paths.append(p)
+    return paths
