@@ -174,17 +174,21 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.normal(size=shape), dtype)
     ct = jnp.asarray(rng.normal(size=jax.eval_shape(entry.fn, x).shape), dtype)
+    # Donation chains feed the output back in: only for shape-preserving functions (not glu).
+    same_shape = ct.shape == x.shape
     fns: dict[str, tuple[Callable[..., Any], tuple[Any, ...], bool]] = {
         "fwd": (entry.fn, (x,), False),
-        "fwd_donated": (entry.fn, (jnp.array(x),), True),
         "fwdbwd_autodiff": (_fwd_bwd(entry.fn), (x, ct), False),
         "fwdbwd_closed": (_fwd_bwd(entry.closed_form), (x, ct), False),
     }
+    if same_shape:
+        fns["fwd_donated"] = (entry.fn, (jnp.array(x),), True)
     if entry.jax_nn:
         nn = getattr(jax.nn, entry.jax_nn)
         fns["jaxnn_fwd"] = (nn, (x,), False)
-        fns["jaxnn_fwd_donated"] = (nn, (jnp.array(x),), True)
         fns["jaxnn_fwdbwd"] = (_fwd_bwd(nn), (x, ct), False)
+        if same_shape:
+            fns["jaxnn_fwd_donated"] = (nn, (jnp.array(x),), True)
     compiled, compile_s = {}, {}
     for k, (f, args, donate) in fns.items():
         compiled[k], compile_s[k] = _compile(f, args, donate)
@@ -270,7 +274,9 @@ def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
             rows = [bench_activation(e, n, dtype, cfg) for e in entries]
             for r in rows:
                 r.ratios["fraction_of_copy_fwd"] = r.gbps["fwd"] / ref.gbps["jax_copy"]
-                r.ratios["fraction_of_copy_fwd_donated"] = r.gbps["fwd_donated"] / ref.gbps["jax_negate_donated"]
+                r.ratios["fraction_of_copy_fwd_donated"] = (
+                    r.gbps["fwd_donated"] / ref.gbps["jax_negate_donated"] if "fwd_donated" in r.gbps else None
+                )
                 result["rows"].append(r.__dict__)
             log(format_size_table(ref, rows))
     if cfg.block:
@@ -281,8 +287,12 @@ def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
     return result
 
 
-def _x(v: float | None) -> str:
-    return "-" if v is None else f"{v:.2f}"
+def _x(v: float | None, digits: int = 2) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v * 1e3:.3f}"
 
 
 def format_size_table(ref: Row, rows: list[Row]) -> str:
@@ -298,8 +308,8 @@ def format_size_table(ref: Row, rows: list[Row]) -> str:
         m, g, q = r.median_s, r.gbps, r.ratios
         lines.append(
             f"{r.name:<15} {m['fwd'] * 1e3:>8.3f} {g['fwd']:>6.1f} {q['fraction_of_copy_fwd']:>5.2f} "
-            f"{_x(q['speed_vs_jaxnn_fwd']):>8} | {m['fwd_donated'] * 1e3:>10.3f} {g['fwd_donated']:>6.1f} "
-            f"{q['fraction_of_copy_fwd_donated']:>5.2f} {_x(q['speed_vs_jaxnn_fwd_donated']):>8} | "
+            f"{_x(q['speed_vs_jaxnn_fwd']):>8} | {_ms(m.get('fwd_donated')):>10} {_x(g.get('fwd_donated'), 1):>6} "
+            f"{_x(q['fraction_of_copy_fwd_donated']):>5} {_x(q['speed_vs_jaxnn_fwd_donated']):>8} | "
             f"{m['fwdbwd_closed'] * 1e3:>17.3f} {_x(q['speed_closed_vs_autodiff_fwdbwd']):>10} "
             f"{_x(q['speed_vs_jaxnn_fwdbwd_closed']):>8} | {_x(q['speed_vs_torch_fwd']):>7}"
         )
@@ -367,7 +377,7 @@ def plot(result: dict, out_dir: Path) -> Path:
     ):
         by_name: dict[str, list[tuple[int, float]]] = {}
         for r in result["rows"]:
-            if r["dtype"] == "float32":
+            if r["dtype"] == "float32" and kernel in r["gbps"]:
                 by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
         for name, pts in sorted(by_name.items()):
             pts.sort()

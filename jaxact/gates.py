@@ -60,8 +60,12 @@ def softplus(x: jax.Array) -> jax.Array:
 
 
 def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
+    # σ(βx) and σ'(βx) from one exp: e = e^(−|βx|), σ = 1/(1+e) or e/(1+e), σ' = e/(1+e)².
     bx = beta * x
-    d = _stable.sigmoid(bx) + bx * _stable.sigmoid_prime(bx)
+    e = jnp.exp(-jnp.abs(bx))
+    r = 1 / (1 + e)
+    s = jnp.where(bx >= 0, r, e * r)
+    d = s + bx * (e * r * r)
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 
@@ -105,7 +109,7 @@ def silu(x: jax.Array) -> jax.Array:
 
 
 def _gelu_z2(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(clipped x, 2z) for the tanh approximation, 2z = 2√(2/π)(x + 0.044715x³).
+    """(clipped x, 2z) for the tanh approximation, z = √(2/π)(x + 0.044715x³).
 
     x is clipped to |x| ≤ T, where the cube is still finite (float16 overflows
     at |x| ≈ 40) and σ(2z) has long saturated to exactly 0 or 1; clip keeps the
@@ -113,23 +117,24 @@ def _gelu_z2(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """
     t = _stable.tiny_threshold(x.dtype)
     xc = jnp.clip(x, -t, t)
-    return xc, 2 * _SQRT_2_OVER_PI * (xc + 0.044715 * xc * xc * xc)
+    return xc, 2 * (_SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc)))
 
 
 def _gelu_cdf(x: jax.Array, approximate: bool) -> jax.Array:
     if approximate:
-        # ½(1 + tanh z) = σ(2z): same value, no cancellation for z ≪ 0.
-        return _stable.sigmoid(_gelu_z2(x)[1])
+        # jax.nn's arrangement, bit for bit: ½(1 + tanh z) with XLA's fast tanh.
+        return 0.5 * (1 + jnp.tanh(0.5 * _gelu_z2(x)[1]))
     return 0.5 * jax.lax.erfc(-x * _SQRT_HALF)
 
 
 def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
     if approximate:
         xc, z2 = _gelu_z2(x)
-        dz2 = 2 * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
-        # Beyond the clip σ'(2z) is exactly 0, so the product vanishes and the
-        # derivative is the saturated step, ±inf included.
-        return _stable.sigmoid(z2) + xc * (_stable.sigmoid_prime(z2) * dz2)
+        t = jnp.tanh(0.5 * z2)
+        dz = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
+        # Beyond the clip tanh has saturated, 1 − t² is exactly 0, and the
+        # derivative is the step: ±inf included.
+        return 0.5 * (1 + t) + xc * (0.5 * ((1 - t) * (1 + t)) * dz)
     d = _gelu_cdf(x, False) + x * (_INV_SQRT_2PI * jnp.exp(-0.5 * x * x))
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
@@ -150,9 +155,9 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
 )
 def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
     """GELU: f(x) = x·Φ(x) = ½x·erfc(−x/√2); approximate=True (the jax.nn default)
-    uses Φ(x) ≈ ½(1 + tanh(√(2/π)(x + 0.044715x³))), computed as σ(2z). Range ≈ [−0.17, ∞).
+    uses Φ(x) ≈ ½(1 + tanh z), z = √(2/π)(x + 0.044715x³). Range ≈ [−0.17, ∞).
 
-    f'(x) = Φ(x) + x·φ(x) (exact), or σ(2z) + x·σ'(2z)·2z'(x) (approximate).
+    f'(x) = Φ(x) + x·φ(x) (exact), or ½(1 + tanh z) + x·½(1 − tanh² z)·z'(x) (approximate).
     """
     if not isinstance(approximate, bool):
         raise TypeError(f"jaxact.gelu: 'approximate' must be a bool, got {approximate!r}.")
@@ -160,18 +165,18 @@ def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
 
 
 def _d_mish(x: jax.Array) -> jax.Array:
-    # x > 0: tanh(sp) + x·sech²(sp)·σ(x), all terms positive. x ≤ 0: the
-    # expanded form eˣω/δ², ω = 4(x+1) + 4e²ˣ + e³ˣ + eˣ(4x+6), δ = 2eˣ + e²ˣ + 2,
-    # which cancels ~15x less around the minimum at x ≈ −1.19. Products are
-    # ordered exponential-first so eˣ = 0 times a huge |x| stays 0.
-    pos = x > 0
-    sp = _stable.softplus(x)
-    d_pos = jnp.tanh(sp) + x * _stable.sech2(sp) * _stable.sigmoid(x)
-    e = jnp.exp(jnp.minimum(x, 0))
+    # mish'(x) = eˣω/δ², ω = 4(x+1) + 4e²ˣ + e³ˣ + eˣ(4x+6), δ = 2eˣ + e²ˣ + 2, written
+    # in e = e^(−|x|) for each sign so nothing overflows: one exp, no tanh/softplus.
+    # For x > 0 every term is positive; for x ≤ 0 the form cancels ~15x less than
+    # tanh(sp) + x·sech²(sp)·σ(x) around the minimum at x ≈ −1.19. Products are
+    # ordered exponential-first so e = 0 times a huge |x| stays 0.
+    e = jnp.exp(-jnp.abs(x))
     e2 = e * e
-    e_omega = 4 * (e * (x + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (x + 1.5))
-    den = 2 * e + e2 + 2
-    d = jnp.where(pos, d_pos, e_omega / (den * den))
+    num_pos = 4 * (e2 * e * (x + 1)) + 4 * e + 1 + 4 * (e2 * (x + 1.5))
+    den_pos = 1 + 2 * e + 2 * e2
+    num_neg = 4 * (e * (x + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (x + 1.5))
+    den_neg = 2 * e + e2 + 2
+    d = jnp.where(x > 0, num_pos / (den_pos * den_pos), num_neg / (den_neg * den_neg))
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 

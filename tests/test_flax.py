@@ -38,14 +38,14 @@ def _train_linen(model, steps=150):
 
     @jax.jit
     def step(p, s):
-        l, g = jax.value_and_grad(loss)(p)
+        lv, g = jax.value_and_grad(loss)(p)
         u, s = opt.update(g, s, p)
-        return optax.apply_updates(p, u), s, l, g
+        return optax.apply_updates(p, u), s, lv, g
 
     losses, grads = [], None
     for _ in range(steps):
-        params, state, l, g = step(params, state)
-        losses.append(float(l))
+        params, state, lv, g = step(params, state)
+        losses.append(float(lv))
         grads = grads or g
     return params, losses, grads
 
@@ -105,14 +105,14 @@ def test_nnx_module_trains_and_its_parameter_gets_gradients(module, pname):
 
     @jax.jit
     def step(p, s):
-        l, g = jax.value_and_grad(loss)(p)
+        lv, g = jax.value_and_grad(loss)(p)
         u, s = opt.update(g, s, p)
-        return optax.apply_updates(p, u), s, l, g
+        return optax.apply_updates(p, u), s, lv, g
 
     losses, first_grads = [], None
     for _ in range(150):
-        params, state, l, g = step(params, state)
-        losses.append(float(l))
+        params, state, lv, g = step(params, state)
+        losses.append(float(lv))
         first_grads = first_grads or g
     assert losses[-1] < 0.7 * losses[0]
     g = first_grads["act"][pname][...]
