@@ -114,9 +114,12 @@ def paired(kernels: dict[str, Kernel], cfg: BenchConfig) -> dict[str, list[float
     first = {k: _timed(v) for k, v in kernels.items()}  # warm-up (already compiled)
     reps = _repeats(cfg, max(first.values()))
     times: dict[str, list[float]] = {k: [] for k in kernels}
-    for _ in range(reps):
-        for k, v in kernels.items():
-            times[k].append(_timed(v))
+    order = list(kernels)
+    for i in range(reps):
+        # Alternate the order each round so no kernel always follows the same one
+        # (on CPU a fresh output's page faults depend on what was just freed).
+        for k in order if i % 2 == 0 else order[::-1]:
+            times[k].append(_timed(kernels[k]))
     return times
 
 
@@ -357,16 +360,16 @@ def summary(result: dict) -> dict[str, Any]:
     return out
 
 
-def save(result: dict, out_dir: Path) -> Path:
+def save(result: dict, out_dir: Path, tag: str = "") -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     result = dict(result)
     result["summary"] = summary(result)
-    path = out_dir / f"{result['device']}.json"
+    path = out_dir / f"{result['device']}{tag}.json"
     path.write_text(json.dumps(result, indent=1))
     return path
 
 
-def plot(result: dict, out_dir: Path) -> Path:
+def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
     from jaxact._plotting import pyplot
 
     plt = pyplot()
@@ -377,7 +380,7 @@ def plot(result: dict, out_dir: Path) -> Path:
     ):
         by_name: dict[str, list[tuple[int, float]]] = {}
         for r in result["rows"]:
-            if r["dtype"] == "float32" and kernel in r["gbps"]:
+            if kernel in r["gbps"]:
                 by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
         for name, pts in sorted(by_name.items()):
             pts.sort()
@@ -388,14 +391,16 @@ def plot(result: dict, out_dir: Path) -> Path:
                 alpha=0.6,
                 label=name if name in ("relu", "gelu", "softmax", "tanh") else None,
             )
-        ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"] if r["dtype"] == "float32")
+        ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"])
         ax.plot([p[0] for p in ref], [p[1] for p in ref], "k-", lw=2.5, label=f"{ref_key} (reference)")
-        ax.set(xscale="log", xlabel="elements (float32)", title=title)
+        ax.set(
+            xscale="log", xlabel=f"elements ({', '.join(sorted({r['dtype'] for r in result['rows']}))})", title=title
+        )
         ax.legend(fontsize=8)
     axes[0].set_ylabel("GB/s (bytes that must move / time)")
     fig.suptitle(f"jaxact activations, one line each — {result['device_kind']} (jax {result['jax']})")
     fig.tight_layout()
-    path = out_dir / f"{result['device']}_bandwidth.png"
+    path = out_dir / f"{result['device']}{tag}_bandwidth.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -138,11 +138,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     result = bench.run(cfg)
     if args.out:
         out = Path(args.out)
-        path = bench.save(result, out)
+        path = bench.save(result, out, args.tag)
         msg = f"\nwrote {path}"
         if not args.no_plots:
             try:
-                msg += f" and {bench.plot(result, out)}"
+                msg += f" and {bench.plot(result, out, args.tag)}"
             except ImportError as e:
                 msg += f" (no plot: {e})"
         print(msg)
@@ -217,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
     s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
+    s.add_argument("--tag", default="", help="suffix for the output file names, e.g. -bf16")
     s.add_argument("--no-plots", action="store_true")
     s.set_defaults(func=cmd_bench)
 

@@ -250,8 +250,8 @@ def run(cfg: Config, stream: Any = sys.stderr) -> list[RunResult]:
     return results
 
 
-def _ms(a: np.ndarray) -> str:
-    return f"{np.mean(a):.3f} ± {np.std(a):.3f}"
+def _ms(a: np.ndarray, fmt: str = ".3f") -> str:
+    return f"{np.mean(a):{fmt}} ± {np.std(a):{fmt}}"
 
 
 def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
@@ -294,7 +294,7 @@ def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
 
 def format_table(results: list[RunResult], cfg: Config) -> str:
     head = (
-        f"{'activation':<12} {'path':<9} {'test acc':>15} {'train loss':>15} {'loss@25%':>9} {'steps/s':>8} "
+        f"{'activation':<12} {'path':<9} {'test acc':>15} {'train loss':>17} {'loss@25%':>9} {'steps/s':>8} "
         f"{'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
     )
     lines = [
@@ -307,7 +307,7 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
     for row, r in zip(summary_rows(results), results, strict=True):
         lines.append(
             f"{row['activation']:<12} {row['path']:<9} {_ms(r.final('test_accuracy')):>15} "
-            f"{_ms(r.final('train_loss')):>15} {row['loss_at_25pct_steps']:>9.3f} {row['steps_per_s']:>8.0f} "
+            f"{_ms(r.final('train_loss'), '.1e'):>17} {row['loss_at_25pct_steps']:>9.2g} {row['steps_per_s']:>8.0f} "
             f"{row['compile_s']:>9.2f} {row['dead_pct_mean']:>7.1f} {row['initial_grad_ratio_first_last']:>18.3g}"
         )
     lines.append(

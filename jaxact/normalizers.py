@@ -41,9 +41,10 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
 def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     axes = _validate.normalize_axis("softmax", axis, x.ndim)
     m = jnp.max(x, axes, where=where, initial=-jnp.inf, keepdims=True)
-    # A row without a finite maximum (all masked, all -inf, or +inf present)
-    # shifts by 0 instead of by ±inf, so -inf rows stay -inf rather than NaN.
-    m = lax.stop_gradient(jnp.where(jnp.isfinite(m), m, jnp.zeros_like(m)))
+    # A row without a finite maximum (all masked or all -inf) shifts by the most
+    # negative float instead of -inf, so its entries stay -inf rather than NaN.
+    # (A max, not an isfinite/where, so XLA keeps it in the reduction's fusion.)
+    m = lax.stop_gradient(jnp.maximum(m, jnp.finfo(x.dtype).min))
     xs = x if where is None else jnp.where(where, x, -jnp.inf)
     return xs - m
 
@@ -51,7 +52,7 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
 def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
     # jnp.sum accumulates float16/bfloat16 in float32, then rounds back.
     s = jnp.sum(e, _validate.normalize_axis("softmax", axis, x.ndim), keepdims=True)
-    return jnp.where(s == 0, jnp.ones_like(s), s)
+    return jnp.where(s == 0, jnp.ones_like(s), s)  # empty rows: 0/1, not 0/0
 
 
 def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
