@@ -380,7 +380,7 @@ def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
     ):
         by_name: dict[str, list[tuple[int, float]]] = {}
         for r in result["rows"]:
-            if kernel in r["gbps"]:
+            if kernel in r["gbps"] and r["name"] != "identity":  # a no-op when donated
                 by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
         for name, pts in sorted(by_name.items()):
             pts.sort()

@@ -233,7 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    from jaxact.registry import UnknownActivationError
+
+    try:
+        return int(args.func(args) or 0)
+    except (UnknownActivationError, ValueError) as e:  # bad names or settings: a message, not a traceback
+        print(f"jaxact {args.cmd}: error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
