@@ -9,6 +9,7 @@ gives NaN (inf/inf), as in jax.nn.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -66,10 +67,6 @@ def _jvp_softmax(x: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) 
     return y * (t - jnp.sum(y * t, axes, keepdims=True))
 
 
-def _check_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
-    _check_axis_where(x, axis, where, fname="softmax")
-
-
 @register(
     jvp=_jvp_softmax,
     range=(0.0, 1.0),
@@ -78,7 +75,7 @@ def _check_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
     jax_nn="softmax",
     torch="softmax",
     static=("axis",),
-    validate=_check_softmax,
+    validate=functools.partial(_check_axis_where, fname="softmax"),
     examples=({"axis": 0},),
 )
 def softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
@@ -103,10 +100,6 @@ def _jvp_log_softmax(x: jax.Array, t: jax.Array, axis: Any = -1, where: Any = No
     return out if where is None else jnp.where(where, out, jnp.zeros_like(out))
 
 
-def _check_log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
-    _check_axis_where(x, axis, where, fname="log_softmax")
-
-
 @register(
     jvp=_jvp_log_softmax,
     range=(-inf, 0.0),
@@ -115,7 +108,7 @@ def _check_log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
     jax_nn="log_softmax",
     torch="log_softmax",
     static=("axis",),
-    validate=_check_log_softmax,
+    validate=functools.partial(_check_axis_where, fname="log_softmax"),
     examples=({"axis": 0},),
 )
 def log_softmax(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
@@ -130,10 +123,6 @@ def _jvp_softmin(x: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) 
     return _jvp_softmax(-x, -t, axis, where)
 
 
-def _check_softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
-    _check_axis_where(x, axis, where, fname="softmin")
-
-
 @register(
     jvp=_jvp_softmin,
     range=(0.0, 1.0),
@@ -141,7 +130,7 @@ def _check_softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> None:
     smooth=True,
     torch="softmin",
     static=("axis",),
-    validate=_check_softmin,
+    validate=functools.partial(_check_axis_where, fname="softmin"),
     examples=({"axis": 0},),
 )
 def softmin(x: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:

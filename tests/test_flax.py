@@ -28,13 +28,13 @@ class LinenModel(nn.Module):
         return nn.Dense(2)(x)
 
 
-def _train_linen(model, steps=150):
-    params = model.init(jax.random.PRNGKey(0), X)
+def _train(apply, params, steps=150):
+    """Adam on the moons data; returns final params, the loss curve and the first gradients."""
     opt = optax.adam(1e-2)
     state = opt.init(params)
 
     def loss(p):
-        return optax.softmax_cross_entropy_with_integer_labels(model.apply(p, X), Y).mean()
+        return optax.softmax_cross_entropy_with_integer_labels(apply(p, X), Y).mean()
 
     @jax.jit
     def step(p, s):
@@ -48,6 +48,10 @@ def _train_linen(model, steps=150):
         losses.append(float(lv))
         grads = grads or g
     return params, losses, grads
+
+
+def _train_linen(model, steps=150):
+    return _train(model.apply, model.init(jax.random.PRNGKey(0), X), steps)
 
 
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
@@ -97,23 +101,7 @@ def test_nnx_module_trains_and_its_parameter_gets_gradients(module, pname):
 
     model = Model(nnx.Rngs(0))
     graphdef, params = nnx.split(model, nnx.Param)
-    opt = optax.adam(1e-2)
-    state = opt.init(params)
-
-    def loss(p):
-        return optax.softmax_cross_entropy_with_integer_labels(nnx.merge(graphdef, p)(X), Y).mean()
-
-    @jax.jit
-    def step(p, s):
-        lv, g = jax.value_and_grad(loss)(p)
-        u, s = opt.update(g, s, p)
-        return optax.apply_updates(p, u), s, lv, g
-
-    losses, first_grads = [], None
-    for _ in range(150):
-        params, state, lv, g = step(params, state)
-        losses.append(float(lv))
-        first_grads = first_grads or g
+    params, losses, first_grads = _train(lambda p, x: nnx.merge(graphdef, p)(x), params)
     assert losses[-1] < 0.7 * losses[0]
     g = first_grads["act"][pname][...]
     assert g.shape == (32,) and bool(jnp.any(g != 0))

@@ -74,7 +74,10 @@ class TransformsTest(chex.TestCase):
             numeric = {k: v for k, v in params.items() if k not in entry.static}
             for f in (entry.fn, entry.closed_form):
                 got = self.variant(lambda v, kw, f=f, static=static: f(v, **kw, **static))(x, numeric)
-                np.testing.assert_allclose(got, f(x, **params), rtol=2e-7, atol=1e-7, err_msg=entry.name)
+                # jit and eager may use different tanh/exp kernels: a few ulp of max(1, |x|)
+                # (gelu's ½(1 + tanh z), as jax.nn's, cancels in the tail).
+                atol = 4e-7 * float(jnp.max(jnp.abs(x)))
+                np.testing.assert_allclose(got, f(x, **params), rtol=4e-7, atol=atol, err_msg=entry.name)
 
     @chex.variants(with_jit=True, without_jit=True)
     def test_grad_under_jit_equals_eager(self):
@@ -82,7 +85,8 @@ class TransformsTest(chex.TestCase):
             x = testing.random_inputs(entry, entry.params, jnp.float32, SEED)
             for f in (entry.fn, entry.closed_form):
                 g = jax.grad(lambda v, f=f: jnp.sum(jnp.sin(f(v))))
-                chex.assert_trees_all_close(self.variant(g)(x), g(x), rtol=1e-6, atol=1e-6)
+                atol = 1e-6 + 4e-7 * float(jnp.max(jnp.abs(x)))  # see test_jit_equals_eager
+                chex.assert_trees_all_close(self.variant(g)(x), g(x), rtol=1e-6, atol=atol)
 
 
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
