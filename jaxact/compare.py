@@ -338,15 +338,18 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
     plt = pyplot()
     out.mkdir(parents=True, exist_ok=True)
     files = []
+    # One colour per activation; the gradient path is the line style.
+    colour = {a: f"C{i % 10}" for i, a in enumerate(dict.fromkeys(r.activation for r in results))}
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for r in results:
         ls = "-" if r.path == "autodiff" else "--"
         loss = np.asarray(r.train_loss)
         acc = np.asarray(r.test_accuracy)
         lbl = f"{r.activation} ({r.path})"
-        (line,) = axes[0].plot(r.steps, loss.mean(1), ls, label=lbl)
-        axes[0].fill_between(r.steps, loss.min(1), loss.max(1), color=line.get_color(), alpha=0.15)
-        axes[1].plot(r.steps, acc.mean(1), ls, color=line.get_color(), label=lbl)
+        c = colour[r.activation]
+        axes[0].plot(r.steps, loss.mean(1), ls, color=c, label=lbl)
+        axes[0].fill_between(r.steps, loss.min(1), loss.max(1), color=c, alpha=0.12)
+        axes[1].plot(r.steps, acc.mean(1), ls, color=c, label=lbl)
     axes[0].set(yscale="log", xlabel="step", ylabel="train loss", title="Training loss (mean, min–max over seeds)")
     axes[1].set(xlabel="step", ylabel="test accuracy", title="Test accuracy (mean over seeds)")
     axes[1].legend(fontsize=8)
@@ -362,9 +365,9 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
         g0 = np.asarray(r.grad_norm[0])
         layers = np.arange(1, dead.size + 1)
         lbl = f"{r.activation} ({r.path})"
-        axes[0].plot(layers, dead, ls, label=lbl)
+        axes[0].plot(layers, dead, ls, color=colour[r.activation], label=lbl)
         gm = np.exp(np.mean(np.log(np.maximum(g0, 1e-30)), axis=0))
-        axes[1].plot(np.arange(1, gm.size + 1), gm, ls, label=lbl)
+        axes[1].plot(np.arange(1, gm.size + 1), gm, ls, color=colour[r.activation], label=lbl)
     axes[0].set(xlabel="hidden layer", ylabel="dead units (%)", title="Dead units per layer, end of training")
     axes[1].set(
         xlabel="layer (last = output)",
