@@ -47,3 +47,21 @@ def test_docs_site_builds_strict(tmp_path):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert (tmp_path / "site" / "api" / "index.html").exists()
+
+
+def test_readme_python_examples_run():
+    import re
+
+    import jax
+    import jax.numpy as jnp
+
+    src = (ROOT / "README.md").read_text()
+    namespace: dict = {}
+    for i, block in enumerate(re.findall(r"```python\n(.*?)```", src, re.S)):
+        lines = [ln for ln in block.splitlines() if 'get("rleu")' not in ln]  # the documented KeyError
+        exec(compile("\n".join(lines), f"README.md[python block {i}]", "exec"), namespace)  # noqa: S102
+    with pytest.raises(KeyError, match="Did you mean 'relu'"):
+        namespace["jaxact"].get("rleu")
+    model = namespace["MLP"]()
+    params = model.init(jax.random.PRNGKey(0), jnp.ones((2, 64)))
+    assert "PReLU_0" in params["params"] and model.apply(params, jnp.ones((2, 64))).shape == (2, 10)
