@@ -59,7 +59,7 @@ def test_readme_python_examples_run():
     namespace: dict = {}
     for i, block in enumerate(re.findall(r"```python\n(.*?)```", src, re.S)):
         lines = [ln for ln in block.splitlines() if 'get("rleu")' not in ln]  # the documented KeyError
-        exec(compile("\n".join(lines), f"README.md[python block {i}]", "exec"), namespace)  # noqa: S102
+        exec(compile("\n".join(lines), f"README.md[python block {i}]", "exec"), namespace)
     with pytest.raises(KeyError, match="Did you mean 'relu'"):
         namespace["jaxact"].get("rleu")
     model = namespace["MLP"]()
