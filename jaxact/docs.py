@@ -24,11 +24,6 @@ def _yn(v: bool | None) -> str:
     return "yes" if v else "—"
 
 
-def _summary(e: registry.Activation) -> str:
-    doc = inspect.getdoc(e.raw) or ""
-    return " ".join(doc.split("\n\n")[0].split())
-
-
 def catalogue() -> str:
     lines = [
         "# Catalogue",

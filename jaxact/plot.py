@@ -22,14 +22,13 @@ X = np.linspace(-5, 5, 801)
 
 
 def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
-    """f, the closed-form derivative, and both paths' jax.grad on the plotting grid."""
+    """f, the closed-form derivative and jax.grad of the autodiff path on the plotting grid."""
     x = jnp.asarray(X, jnp.float32)
     if entry.elementwise:
         return {
             "f": np.asarray(entry.fn(x)),
             "closed_form": np.asarray(testing.closed_derivative(entry, entry.params, x)),
             "autodiff": np.asarray(testing.grad_autodiff(entry, entry.params, x)),
-            "grad_closed_path": np.asarray(testing.grad_autodiff(entry, entry.params, x, closed=True)),
         }
 
     def first(v: jax.Array, f: object) -> jax.Array:
@@ -43,7 +42,6 @@ def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
         "f": np.asarray(f),
         "closed_form": np.asarray(closed),
         "autodiff": np.asarray(auto),
-        "grad_closed_path": np.asarray(closed),
     }
 
 
