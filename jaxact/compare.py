@@ -195,8 +195,10 @@ def _progress(msg: str, done: int, total: int, stream: Any) -> None:
 
 
 def train_one(
-    cfg: Config, ds: data_mod.Dataset, activation: str, path: str, idx: np.ndarray, stream: Any = sys.stderr
+    cfg: Config, ds: data_mod.Dataset, activation: str, path: str, idx: np.ndarray, stream: Any = None
 ) -> RunResult:
+    # Resolved per call: a default bound at import time outlives a replaced sys.stderr.
+    stream = sys.stderr if stream is None else stream
     tr = Trainer(cfg, ds, activation, path)
     params, opt_state = tr.init()
     k = cfg.eval_every
@@ -237,7 +239,7 @@ def train_one(
     return res
 
 
-def run(cfg: Config, stream: Any = sys.stderr) -> list[RunResult]:
+def run(cfg: Config, stream: Any = None) -> list[RunResult]:
     cfg.validate()
     ds = data_mod.load(cfg.dataset)
     idx = batch_indices(cfg, ds.x_train.shape[0])
