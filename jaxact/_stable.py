@@ -46,6 +46,11 @@ def softplus(x: jax.Array) -> jax.Array:
     return jnp.logaddexp(x, jnp.zeros_like(x))
 
 
-def tiny_threshold(dtype: jnp.dtype) -> float:
-    """Largest |x| whose cube is still finite in ``dtype`` (halved for headroom)."""
+def square_threshold(dtype: jnp.dtype) -> float:
+    """Half the largest |x| whose square is still finite in ``dtype``."""
+    return float(jnp.finfo(dtype).max) ** 0.5 / 2
+
+
+def cube_threshold(dtype: jnp.dtype) -> float:
+    """Half the largest |x| whose cube is still finite in ``dtype``."""
     return float(jnp.finfo(dtype).max) ** (1.0 / 3.0) / 2

@@ -69,13 +69,9 @@ def _shape(entry: registry.Activation, n: int) -> tuple[int, ...]:
     return (n,) if entry.elementwise else (max(1, n // 1024), min(n, 1024))
 
 
-def _block(x: Any) -> Any:
-    return jax.block_until_ready(x)
-
-
 def _timed(call: Callable[[], Any]) -> float:
     t = time.perf_counter()
-    _block(call())
+    jax.block_until_ready(call())
     return time.perf_counter() - t
 
 

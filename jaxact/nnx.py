@@ -44,8 +44,6 @@ class _Learnable(nnx.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         v = getattr(self, self.param_name)[...]
-        if self.activation == "prelu":
-            return self.fn(x, v, axis=self.axis)
         return self.fn(x, **{self.param_name: _along(v, x, self.axis)})
 
 
