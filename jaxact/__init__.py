@@ -1,31 +1,106 @@
 """jaxact: activation functions for JAX with verified closed-form derivatives.
 
-``import jaxact as nn`` works where ``jax.nn`` activations are used: every
-function jax.nn has is here under the same name, signature and defaults. Each
-activation has two gradient paths: ``jaxact.relu`` (plain autodiff through its
-jnp code) and ``jaxact.closed_form.relu`` (jax.custom_jvp from its hand-written
-derivative). ``jaxact.get(name)`` returns the registry entry with both,
-the derivative, parameters, range and properties.
+``import jaxact as nn`` works where ``jax.nn`` is used: every activation jax.nn
+has is here under the same name, signature and defaults (jaxact's own code),
+and jax.nn's other names (``one_hot``, ``logsumexp``, ``initializers`` ...) are
+re-exported. Each activation has two gradient paths with identical values:
+
+* ``jaxact.closed_form.<name>``: ``jax.custom_jvp`` from its hand-written derivative;
+* ``jaxact.autodiff.<name>``: plain autodiff through its jnp code.
+
+``jaxact.<name>`` takes the path its registry entry records as best, with the
+reason (``jaxact.get(name).default_path``, ``.path_reason``);
+:func:`gradient_path` / :func:`set_gradient_path` force one everywhere.
 """
 
 from __future__ import annotations
 
-from jaxact import closed_form, gates, normalizers, rectifiers, shrink, sigmoids  # noqa: F401  (registers)
-from jaxact.registry import Activation, UnknownActivationError, entries, get, names
+# jax.nn's names that are not activations.
+from jax.nn import (
+    dot_product_attention as dot_product_attention,
+    get_scaled_dot_general_config as get_scaled_dot_general_config,
+    initializers as initializers,
+    log1mexp as log1mexp,
+    logmeanexp as logmeanexp,
+    logsumexp as logsumexp,
+    one_hot as one_hot,
+    scaled_dot_general as scaled_dot_general,
+    scaled_matmul as scaled_matmul,
+    standardize as standardize,
+)
+
+from jaxact import autodiff as autodiff, closed_form as closed_form
+
+# The activations, re-exported explicitly so IDEs and type checkers see them;
+# tests/test_namespace.py checks that this list and the registry agree.
+from jaxact.gates import (
+    gaussian as gaussian,
+    gelu as gelu,
+    hard_silu as hard_silu,
+    mish as mish,
+    silu as silu,
+    softplus as softplus,
+    sparse_plus as sparse_plus,
+    squareplus as squareplus,
+    swish as swish,
+)
+from jaxact.normalizers import (
+    glu as glu,
+    log_softmax as log_softmax,
+    softmax as softmax,
+    softmin as softmin,
+)
+from jaxact.paths import (
+    forced_gradient_path as forced_gradient_path,
+    gradient_path as gradient_path,
+    set_gradient_path as set_gradient_path,
+)
+from jaxact.rectifiers import (
+    binary_step as binary_step,
+    celu as celu,
+    elu as elu,
+    identity as identity,
+    leaky_relu as leaky_relu,
+    prelu as prelu,
+    relu as relu,
+    relu6 as relu6,
+    selu as selu,
+    threshold as threshold,
+)
+from jaxact.registry import (
+    Activation as Activation,
+    UnknownActivationError as UnknownActivationError,
+    entries as entries,
+    get as get,
+    names as names,
+)
+from jaxact.shrink import (
+    hardshrink as hardshrink,
+    softshrink as softshrink,
+    tanhshrink as tanhshrink,
+)
+from jaxact.sigmoids import (
+    arctan as arctan,
+    hard_sigmoid as hard_sigmoid,
+    hard_tanh as hard_tanh,
+    isru as isru,
+    log_sigmoid as log_sigmoid,
+    sigmoid as sigmoid,
+    soft_sign as soft_sign,
+    sparse_sigmoid as sparse_sigmoid,
+    tanh as tanh,
+)
+
+# Aliases (registered as such: jaxact.get("logistic") is sigmoid's entry).
+logistic = sigmoid
+heaviside = binary_step
+hard_swish = hard_silu
 
 __version__ = "0.1.0"
 
-# The public namespace is generated from the registry: adding an activation
-# needs no edit here.
-for _entry in entries():
-    globals()[_entry.name] = _entry.fn
-    for _alias in _entry.aliases:
-        globals()[_alias] = _entry.fn
-del _entry, _alias
-
 
 def derivative(name: str):
-    """The closed-form derivative f'(x, **params) of an elementwise activation."""
+    """The closed-form derivative f'(x, **params) of an elementwise activation (checked and jitted)."""
     entry = get(name)
     if entry.derivative is None:
         raise TypeError(
@@ -33,15 +108,3 @@ def derivative(name: str):
             f"Jacobian-vector product instead: jaxact.get({entry.name!r}).jvp(x, t)."
         )
     return entry.derivative
-
-
-__all__ = [
-    "Activation",
-    "UnknownActivationError",
-    "closed_form",
-    "derivative",
-    "entries",
-    "get",
-    "names",
-    *names(include_aliases=True),
-]

@@ -60,7 +60,7 @@ def _entry_dict(e) -> dict:
         "jax_nn": e.jax_nn,
         "torch": e.torch,
         "aliases": list(e.aliases),
-        "kinks": list(e.kinks),
+        "kinks": list(e.kink_points()),
     }
 
 
@@ -121,8 +121,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
+    from jaxact import vs_jaxnn
+
+    cfg = vs_jaxnn.Config(names=_names(args.names))
+    if args.dtypes:
+        cfg.dtypes = tuple(args.dtypes.split(","))
+    if args.quick:
+        cfg.sizes, cfg.rounds, cfg.target_seconds, cfg.eager_rounds, cfg.eager_calls = (
+            vs_jaxnn.QUICK_SIZES,
+            3,
+            0.0,
+            3,
+            2,
+        )
+        cfg.block, cfg.scan_layers = (64, 32, 64), 2
+    if args.sizes:
+        cfg.sizes = tuple(2 ** int(k) for k in args.sizes.split(","))
+    result = vs_jaxnn.run(cfg)
+    if args.out:
+        js, md = vs_jaxnn.save(result, Path(args.out), args.tag)
+        print(f"\nwrote {js} and {md}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from jaxact import bench
+
+    if args.vs_jax_nn:
+        return cmd_bench_vs_jaxnn(args)
+    args.dtypes = args.dtypes or "float32"
 
     cfg = bench.BenchConfig(names=_names(args.names), torch=not args.no_torch, dtypes=tuple(args.dtypes.split(",")))
     if args.quick:
@@ -213,12 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", help="speed vs jax.nn, torch and a memory copy (prints tables, writes JSON)")
     s.add_argument("--quick", action="store_true", help="one small size, few repeats: a smoke test (< 1 min)")
     s.add_argument("--sizes", help="comma-separated log2 sizes, e.g. 10,16,20,24")
-    s.add_argument("--dtypes", default="float32", help="e.g. float32,bfloat16")
+    s.add_argument("--dtypes", help="e.g. float32,bfloat16 (default float32; float32,bfloat16 with --vs-jax-nn)")
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
     s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
     s.add_argument("--tag", default="", help="suffix for the output file names, e.g. -bf16")
     s.add_argument("--no-plots", action="store_true")
+    s.add_argument(
+        "--vs-jax-nn",
+        action="store_true",
+        help="the default path of every jax.nn function against jax.nn: forward (fresh, donated), fwd+bwd, eager "
+        "call, Dense-act-Dense block, scan residual bytes; ratios with 95%% intervals (2^16, 2^20, 2^24)",
+    )
     s.set_defaults(func=cmd_bench)
 
     s = sub.add_parser("plot", help="draw each activation and its derivative (both paths), one PNG each")

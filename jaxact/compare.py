@@ -24,8 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from jaxact import data as data_mod
-from jaxact import registry, testing
+from jaxact import data as data_mod, registry, testing
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
 

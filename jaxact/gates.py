@@ -13,6 +13,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxact import _stable
 from jaxact.registry import inf, register
@@ -20,6 +21,8 @@ from jaxact.registry import inf, register
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
+_GAUSSIAN_ZERO = 40.0  # e^(−1600) is 0 even in float64
+_SIGMOID_SATURATED = 1e4  # σ(1e4) is 1 and σ′(1e4) is 0 in every float dtype; finite in float16
 
 
 def _gated(x: jax.Array, finite: Callable[[jax.Array], jax.Array], at_pos_inf: Any, at_neg_inf: Any) -> jax.Array:
@@ -46,6 +49,8 @@ def _d_softplus(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~4x faster than autodiff of logaddexp",
     derivative=_d_softplus,
     range=(0.0, inf),
     formula="log(1+exp(x))",
@@ -54,25 +59,26 @@ def _d_softplus(x: jax.Array) -> jax.Array:
     jax_nn="softplus",
     torch="softplus",
 )
-def softplus(x: jax.Array) -> jax.Array:
+def softplus(x: ArrayLike) -> jax.Array:
     """Softplus: f(x) = ln(1 + eˣ), as logaddexp(x, 0) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
     return _stable.softplus(x)
 
 
 def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
-    # σ(βx) and σ'(βx) from one exp: e = e^(−|βx|), σ = 1/(1+e) or e/(1+e), σ' = e/(1+e)².
-    bx = beta * x
-    e = jnp.exp(-jnp.abs(bx))
-    r = 1 / (1 + e)
-    s = jnp.where(bx >= 0, r, e * r)
-    d = s + bx * (e * r * r)
-    return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
+    # f′ = σ(βx) + βx·σ′(βx), σ and σ′ from one exp. βx is clipped where σ has
+    # long saturated, so an overflowing βx at finite x (float16 β = 8, x = 9000)
+    # and x = ±inf give the limits 1 and 0 rather than inf·0.
+    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    s, ds = _stable.sigmoid_and_prime(bx)
+    return s + bx * ds
 
 
 _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.06x faster; one exp for σ and σ′, finite where βx overflows",
     derivative=_d_swish,
     range=lambda beta: (_SWISH_MIN / float(beta), inf),
     formula="x*sigmoid(b*x)",
@@ -82,7 +88,7 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
     constraints={"beta": ("positive",)},
     examples=({"beta": 1.7},),
 )
-def swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
+def swish(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
     """Swish: f(x) = x·σ(βx) (β = 1 is SiLU). Range [−0.2785/β, ∞).
 
     f'(x) = σ(βx) + βx·σ(βx)σ(−βx); for β = 1 this is the seed form
@@ -96,6 +102,8 @@ def _d_silu(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.06x faster; one exp for σ and σ′",
     derivative=_d_silu,
     range=(_SWISH_MIN, inf),
     formula="x*sigmoid(x)",
@@ -103,7 +111,7 @@ def _d_silu(x: jax.Array) -> jax.Array:
     jax_nn="silu",
     torch="silu",
 )
-def silu(x: jax.Array) -> jax.Array:
+def silu(x: ArrayLike) -> jax.Array:
     """SiLU: f(x) = x·σ(x). Range [−0.2785, ∞). f'(x) = σ(x)(1 + x(1 − σ(x)))."""
     return _gated(x, lambda xs: xs * _stable.sigmoid(xs), x, jnp.zeros_like(x))
 
@@ -144,6 +152,8 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.5x faster than autodiff through the ±inf guards",
     derivative=_d_gelu,
     range=_gelu_range,
     formula="x*Phi(x) (tanh approx by default)",
@@ -153,7 +163,7 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
     static=("approximate",),
     examples=({"approximate": False},),
 )
-def gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
+def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     """GELU: f(x) = x·Φ(x) = ½x·erfc(−x/√2); approximate=True (the jax.nn default)
     uses Φ(x) ≈ ½(1 + tanh z), z = √(2/π)(x + 0.044715x³). Range ≈ [−0.17, ∞).
 
@@ -169,18 +179,23 @@ def _d_mish(x: jax.Array) -> jax.Array:
     # in e = e^(−|x|) for each sign so nothing overflows: one exp, no tanh/softplus.
     # For x > 0 every term is positive; for x ≤ 0 the form cancels ~15x less than
     # tanh(sp) + x·sech²(sp)·σ(x) around the minimum at x ≈ −1.19. Products are
-    # ordered exponential-first so e = 0 times a huge |x| stays 0.
-    e = jnp.exp(-jnp.abs(x))
+    # ordered exponential-first so e = 0 times a huge |x| stays 0. x is clipped
+    # where e has underflowed (the value is then exactly 1 or 0, ±inf included),
+    # so reverse-over-reverse never multiplies a cotangent by a huge x.
+    # −|x| per branch (jnp.abs has derivative 0 at 0, which would break f″(0)).
+    x = jnp.clip(x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    e = jnp.exp(jnp.where(x > 0, -x, x))
     e2 = e * e
     num_pos = 4 * (e2 * e * (x + 1)) + 4 * e + 1 + 4 * (e2 * (x + 1.5))
     den_pos = 1 + 2 * e + 2 * e2
     num_neg = 4 * (e * (x + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (x + 1.5))
     den_neg = 2 * e + e2 + 2
-    d = jnp.where(x > 0, num_pos / (den_pos * den_pos), num_neg / (den_neg * den_neg))
-    return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
+    return jnp.where(x > 0, num_pos / (den_pos * den_pos), num_neg / (den_neg * den_neg))
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.9x faster: one exp instead of tanh(softplus) and its chain",
     derivative=_d_mish,
     range=(-0.30884, inf),
     formula="x*tanh(softplus(x))",
@@ -188,7 +203,7 @@ def _d_mish(x: jax.Array) -> jax.Array:
     jax_nn="mish",
     torch="mish",
 )
-def mish(x: jax.Array) -> jax.Array:
+def mish(x: ArrayLike) -> jax.Array:
     """Mish: f(x) = x·tanh(softplus(x)). Range ≈ [−0.3088, ∞).
 
     f'(x) = tanh(sp(x)) + x·sech²(sp(x))·σ(x), sp = softplus.
@@ -201,6 +216,8 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why="piecewise quadratic: same fwd+bwd speed; autodiff saves boolean masks",
     derivative=_d_hard_silu,
     range=(-0.375, inf),
     formula="x*relu6(x+3)/6",
@@ -209,7 +226,7 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
     kinks=(-3.0, 3.0),
     aliases=("hard_swish",),
 )
-def hard_silu(x: jax.Array) -> jax.Array:
+def hard_silu(x: ArrayLike) -> jax.Array:
     """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
 
     f'(x) = 0 for x ≤ −3, (2x + 3)/6 on (−3, 3), 1 for x ≥ 3 (as jax.nn at the kinks).
@@ -219,15 +236,21 @@ def hard_silu(x: jax.Array) -> jax.Array:
 
 
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
-    # One elementwise chain on x (no stand-in inputs: this is never differentiated
-    # at first order), so XLA fuses it into the backward loop.
+    # One elementwise chain on x, fused into the backward loop. Every branch is
+    # finite everywhere (its derivative is taken for f″): x is clipped where x²
+    # would overflow, the x < 0 form b/(2r(r + |x|)) never divides by 0, and the
+    # far-left tail b/(4x²) sees x ≤ −t only.
     t = _stable.square_threshold(x.dtype)
-    r = jnp.sqrt(x * x + b)
-    d_small = jnp.where(x >= 0, 0.5 + 0.5 * (x / r), b / (2 * r * (r - x)))
-    return jnp.where(x > t, jnp.ones_like(x), jnp.where(x < -t, (b / 4) / x / x, d_small))
+    xc = jnp.clip(x, -t, t)
+    r = jnp.sqrt(xc * xc + b)
+    d_small = jnp.where(xc >= 0, 0.5 + 0.5 * (xc / r), b / (2 * r * (r + jnp.abs(xc))))
+    xl = jnp.minimum(x, -t)
+    return jnp.where(x > t, jnp.ones_like(x), jnp.where(x < -t, (b / 4) / xl / xl, d_small))
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.5x faster than autodiff through the overflow guards",
     derivative=_d_squareplus,
     range=(0.0, inf),
     formula="(x+sqrt(x^2+b))/2",
@@ -237,7 +260,7 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     constraints={"b": ("positive",)},
     examples=({"b": 0.5},),
 )
-def squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
+def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     """Squareplus: f(x) = (x + √(x² + b))/2, b > 0. Range (0, ∞).
 
     f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
@@ -257,6 +280,8 @@ def _d_sparse_plus(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why="piecewise quadratic: same fwd+bwd speed; autodiff saves boolean masks",
     derivative=_d_sparse_plus,
     range=(0.0, inf),
     formula="0 | (x+1)^2/4 | x",
@@ -265,7 +290,7 @@ def _d_sparse_plus(x: jax.Array) -> jax.Array:
     jax_nn="sparse_plus",
     kinks=(-1.0, 1.0),
 )
-def sparse_plus(x: jax.Array) -> jax.Array:
+def sparse_plus(x: ArrayLike) -> jax.Array:
     """Sparse plus: 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1. Range [0, ∞).
 
     f'(x) = 0, (x + 1)/2, 1 on the three pieces (continuous: f is C¹).
@@ -275,15 +300,21 @@ def sparse_plus(x: jax.Array) -> jax.Array:
 
 
 def _d_gaussian(x: jax.Array) -> jax.Array:
-    return _at_infinity(x, -2 * (x * jnp.exp(-x * x)), jnp.zeros_like(x), jnp.zeros_like(x))
+    xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
+    return -2 * (xc * jnp.exp(-xc * xc))
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.2x faster than autodiff through the ±inf guard",
     derivative=_d_gaussian,
     range=(0.0, 1.0),
     formula="exp(-x^2)",
     smooth=True,
 )
-def gaussian(x: jax.Array) -> jax.Array:
+def gaussian(x: ArrayLike) -> jax.Array:
     """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²)."""
-    return _gated(x, lambda xs: jnp.exp(-xs * xs), jnp.zeros_like(x), jnp.zeros_like(x))
+    # Clipped where e^(−x²) is 0 in every dtype: ±inf gives 0, and no derivative
+    # of any order meets x² = inf.
+    xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
+    return jnp.exp(-xc * xc)

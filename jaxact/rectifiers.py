@@ -12,12 +12,16 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
+from jax.typing import ArrayLike
 
-from jaxact.registry import inf, register
+from jaxact.registry import LEAN_PIECEWISE, inf, register
 
-# jnp.where(x <= 0, 0, x) rather than jnp.maximum: the where form gives
-# relu'(0) = 0 under plain autodiff (maximum splits the tie as 0.5), and a NaN
-# input fails the comparison so it propagates.
+# Piecewise-linear functions are where() chains rather than jnp.maximum, which
+# splits a tie's gradient as 0.5 (relu'(0) is 0, as jax.nn). The linear region
+# is the outermost condition, so the backward pass keeps one boolean mask. A NaN
+# fails every comparison and falls through to lax.stop_gradient(x): the value
+# stays NaN with derivative 0, as jax.nn's relu.
 
 
 def _d_identity(x: jax.Array) -> jax.Array:
@@ -25,6 +29,8 @@ def _d_identity(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why="autodiff passes the cotangent through untouched; the closed form multiplies it by ones",
     derivative=_d_identity,
     range=(-inf, inf),
     formula="x",
@@ -34,7 +40,7 @@ def _d_identity(x: jax.Array) -> jax.Array:
     odd=True,
     jax_nn="identity",
 )
-def identity(x: jax.Array) -> jax.Array:
+def identity(x: ArrayLike) -> jax.Array:
     """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1."""
     return x
 
@@ -44,6 +50,8 @@ def _d_binary_step(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.3x faster: the zero derivative needs no mask",
     derivative=_d_binary_step,
     range=(0.0, 1.0),
     formula="1 if x >= 0 else 0",
@@ -51,13 +59,13 @@ def _d_binary_step(x: jax.Array) -> jax.Array:
     kinks=(0.0,),
     aliases=("heaviside",),
 )
-def binary_step(x: jax.Array) -> jax.Array:
+def binary_step(x: ArrayLike) -> jax.Array:
     """Binary step (Heaviside): 0 for x < 0, 1 for x ≥ 0. Range {0, 1}.
 
     f'(x) = 0 almost everywhere (the jump at 0 is given derivative 0, so
     gradients through it vanish, as for any step).
     """
-    return jnp.where(x < 0, jnp.zeros_like(x), jnp.where(x >= 0, jnp.ones_like(x), x))
+    return jnp.where(x < 0, jnp.zeros_like(x), jnp.where(x >= 0, jnp.ones_like(x), lax.stop_gradient(x)))
 
 
 def _d_relu(x: jax.Array) -> jax.Array:
@@ -65,6 +73,8 @@ def _d_relu(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_relu,
     range=(0.0, inf),
     formula="max(0, x)",
@@ -73,12 +83,12 @@ def _d_relu(x: jax.Array) -> jax.Array:
     torch="relu",
     kinks=(0.0,),
 )
-def relu(x: jax.Array) -> jax.Array:
+def relu(x: ArrayLike) -> jax.Array:
     """Rectified linear unit: f(x) = max(0, x). Range [0, ∞).
 
     f'(x) = 1 for x > 0, 0 for x ≤ 0 (relu'(0) = 0, as jax.nn).
     """
-    return jnp.where(x <= 0, jnp.zeros_like(x), x)
+    return jnp.where(x > 0, x, jnp.where(x <= 0, jnp.zeros_like(x), lax.stop_gradient(x)))
 
 
 def _d_relu6(x: jax.Array) -> jax.Array:
@@ -86,10 +96,16 @@ def _d_relu6(x: jax.Array) -> jax.Array:
 
 
 def _relu6(x: jax.Array) -> jax.Array:
-    return jnp.where(x <= 0, jnp.zeros_like(x), jnp.where(x >= 6, jnp.full_like(x, 6), x))
+    return jnp.where(
+        (x > 0) & (x < 6),
+        x,
+        jnp.where(x >= 6, jnp.full_like(x, 6), jnp.where(x <= 0, jnp.zeros_like(x), lax.stop_gradient(x))),
+    )
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_relu6,
     range=(0.0, 6.0),
     formula="min(max(0, x), 6)",
@@ -98,7 +114,7 @@ def _relu6(x: jax.Array) -> jax.Array:
     torch="relu6",
     kinks=(0.0, 6.0),
 )
-def relu6(x: jax.Array) -> jax.Array:
+def relu6(x: ArrayLike) -> jax.Array:
     """ReLU capped at 6: f(x) = min(max(0, x), 6). Range [0, 6].
 
     f'(x) = 1 on (0, 6), else 0 (0 at both kinks, as jax.nn).
@@ -111,6 +127,8 @@ def _d_leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_leaky_relu,
     range=(-inf, inf),
     formula="x if x >= 0 else a*x",
@@ -120,7 +138,7 @@ def _d_leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
     kinks=(0.0,),
     examples=({"negative_slope": 0.2},),
 )
-def leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
+def leaky_relu(x: ArrayLike, negative_slope: Any = 0.01) -> jax.Array:
     """Leaky ReLU: f(x) = x for x ≥ 0, a·x for x < 0 (a = negative_slope = 0.01). Range ℝ.
 
     f'(x) = 1 for x ≥ 0, a for x < 0.
@@ -175,6 +193,8 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_prelu,
     range=(-inf, inf),
     formula="x if x >= 0 else a[c]*x",
@@ -185,7 +205,7 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
     validate=_check_prelu,
     examples=({"negative_slope": 0.1},),
 )
-def prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
+def prelu(x: ArrayLike, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
     """Parametric ReLU: f(x) = x for x ≥ 0, a_c·x for x < 0. Range ℝ (monotone for a ≥ 0).
 
     ``negative_slope`` is a scalar or a learnable 1-D array with one slope per
@@ -200,19 +220,21 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_threshold,
     range=(-inf, inf),
     formula="x if x > t else v",
     torch="threshold",
-    kinks=(0.0,),
+    kinks=lambda threshold: (threshold,),
     examples=({"threshold": 1.0, "value": -2.0},),
 )
-def threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
+def threshold(x: ArrayLike, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
     """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
 
     Range ℝ. f'(x) = 1 for x > threshold, else 0. With the defaults it is relu.
     """
-    return jnp.where(x <= threshold, jnp.full_like(x, value), x)
+    return jnp.where(x > threshold, x, jnp.where(x <= threshold, jnp.full_like(x, value), lax.stop_gradient(x)))
 
 
 def _elu_neg(x: jax.Array, alpha: Any) -> jax.Array:
@@ -226,6 +248,8 @@ def _d_elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.8x faster than autodiff through the double-where expm1",
     derivative=_d_elu,
     range=lambda alpha: (-float(alpha), inf),
     formula="x if x > 0 else a*(exp(x)-1)",
@@ -236,7 +260,7 @@ def _d_elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     constraints={"alpha": ("nonnegative",)},
     examples=({"alpha": 0.5},),
 )
-def elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+def elu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Exponential linear unit: f(x) = x for x > 0, α(eˣ − 1) for x ≤ 0. Range (−α, ∞).
 
     f'(x) = 1 for x > 0, α·eˣ for x ≤ 0 (elu'(0) = α, as jax.nn).
@@ -253,6 +277,8 @@ def _d_selu(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.6x faster than autodiff through the double-where expm1",
     derivative=_d_selu,
     range=(-_SELU_SCALE * _SELU_ALPHA, inf),
     formula="λ·elu(x, α), λ≈1.0507, α≈1.6733",
@@ -262,7 +288,7 @@ def _d_selu(x: jax.Array) -> jax.Array:
     torch="selu",
     kinks=(0.0,),
 )
-def selu(x: jax.Array) -> jax.Array:
+def selu(x: ArrayLike) -> jax.Array:
     """Scaled ELU: f(x) = λ·x for x > 0, λα(eˣ − 1) for x ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733).
 
     Range (−λα, ∞). f'(x) = λ for x > 0, λα·eˣ for x ≤ 0.
@@ -275,6 +301,8 @@ def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~2x faster than autodiff through the double-where expm1",
     derivative=_d_celu,
     range=lambda alpha: (-float(alpha), inf),
     formula="x if x > 0 else a*(exp(x/a)-1)",
@@ -286,7 +314,7 @@ def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     constraints={"alpha": ("positive",)},
     examples=({"alpha": 2.0},),
 )
-def celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Continuously differentiable ELU: f(x) = x for x > 0, α(e^(x/α) − 1) for x ≤ 0.
 
     Range (−α, ∞), α > 0. f'(x) = 1 for x > 0, e^(x/α) for x ≤ 0.

@@ -2,8 +2,9 @@
 
 Each family module defines a pure ``jnp`` function and its closed-form
 derivative, then registers them with :func:`register`. From the entry come the
-public function (autodiff path), the closed-form gradient path, the CLI
-listing, the test parametrisation, plots and benchmarks.
+public function (the entry's default gradient path), both explicit paths
+(``jaxact.autodiff.<name>``, ``jaxact.closed_form.<name>``), a validated
+derivative, the CLI listing, the test parametrisation, plots and benchmarks.
 """
 
 from __future__ import annotations
@@ -14,16 +15,25 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from jaxact import _validate
+from jaxact import _validate, paths
 
 inf = math.inf
 
 Range = tuple[float, float]
+Kinks = tuple[float, ...]
+F = TypeVar("F", bound=Callable[..., Any])
+
+LEAN_PIECEWISE = (
+    "piecewise linear: autodiff saves a boolean mask for the backward pass (as jax.nn's relu does), "
+    "the closed form a float derivative array; fwd+bwd speed is the same"
+)
 
 
 class UnknownActivationError(KeyError):
@@ -37,43 +47,70 @@ class UnknownActivationError(KeyError):
 class Activation:
     """Everything known about one activation.
 
-    ``fn`` is the public function, differentiated by plain autodiff through its
-    ``jnp`` code. ``closed_form`` computes the same values but differentiates
-    with ``derivative`` (elementwise f'(x)) or ``jvp`` (for functions that mix
-    elements along an axis, such as softmax) through ``jax.custom_jvp``.
+    Public functions (all ``jax.jit``-compiled, inputs and concrete parameters
+    checked first with clear errors):
+
+    * ``fn``: ``jaxact.<name>``, differentiated through ``default_path``
+      (``"closed_form"`` or ``"autodiff"``, chosen by measurement; the reason is
+      ``path_reason``) unless :func:`jaxact.gradient_path` forces one;
+    * ``autodiff``: plain autodiff through the jnp code of the forward function;
+    * ``closed_form``: the same values, differentiated with the hand-written
+      derivative (or JVP, for functions that mix elements along an axis)
+      through ``jax.custom_jvp``;
+    * ``derivative(x, **params)``: the closed-form f'(x), validated and promoted
+      exactly as ``fn`` (elementwise functions only), and ``jvp(x, t, **params)``
+      for every function.
+
+    ``raw``, ``raw_derivative`` and ``raw_jvp`` are the bare jnp code with no jit
+    and no checks, for use inside kernels. ``raw_jvp(x, y, t, **params)``
+    receives the primal output ``y`` so it never recomputes it.
     """
 
     name: str
     fn: Callable[..., jax.Array]
+    autodiff: Callable[..., jax.Array]
     closed_form: Callable[..., jax.Array]
-    raw: Callable[..., jax.Array]
     derivative: Callable[..., jax.Array] | None
-    jvp: Callable[..., jax.Array] | None
+    jvp: Callable[..., jax.Array]
+    raw: Callable[..., jax.Array]
+    raw_derivative: Callable[..., jax.Array] | None
+    raw_jvp: Callable[..., jax.Array]
     params: Mapping[str, Any]
     static: tuple[str, ...]
     range_: Range | Callable[..., Range]
     family: str
     formula: str
+    default_path: paths.GradientPath
+    path_reason: str
     monotone: bool = False
     smooth: bool = False
     zero_centred: bool = False  # E f(z) ≈ 0 for z ~ N(0, 1)
     odd: bool = False
     jax_nn: str | None = None
     torch: str | None = None
-    kinks: tuple[float, ...] = ()
+    kinks: Kinks | Callable[..., Kinks] = ()  # where f′, or a higher derivative, jumps
     examples: tuple[Mapping[str, Any], ...] = ()
     aliases: tuple[str, ...] = ()
     constraints: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def elementwise(self) -> bool:
-        return self.derivative is not None
+        return self.raw_derivative is not None
+
+    def _call_with_params(self, f: Callable[..., Any], params: Mapping[str, Any]) -> Any:
+        kw = {**self.params, **params}
+        return f(**{k: kw[k] for k in inspect.signature(f).parameters})
 
     def output_range(self, **params: Any) -> Range:
         if callable(self.range_):
-            kw = {**self.params, **params}
-            return self.range_(**{k: kw[k] for k in inspect.signature(self.range_).parameters})
+            return self._call_with_params(self.range_, params)
         return self.range_
+
+    def kink_points(self, **params: Any) -> Kinks:
+        """Where the derivative jumps, for these parameters (kinks may move with them)."""
+        if callable(self.kinks):
+            return tuple(float(k) for k in self._call_with_params(self.kinks, params))
+        return self.kinks
 
     @property
     def bounded(self) -> bool:
@@ -83,6 +120,10 @@ class Activation:
     @property
     def numeric_params(self) -> tuple[str, ...]:
         return tuple(k for k in self.params if k not in self.static)
+
+    def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
+        """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
+        return {"closed_form": self.closed_form, "autodiff": self.autodiff}[path]
 
     def __call__(self, x: Any, *args: Any, **kwargs: Any) -> jax.Array:
         return self.fn(x, *args, **kwargs)
@@ -127,10 +168,10 @@ def _is_zero_tangent(t: Any) -> bool:
 def _make_closed_form(
     raw: Callable[..., jax.Array],
     derivative: Callable[..., jax.Array] | None,
-    jvp: Callable[..., jax.Array] | None,
+    jvp: Callable[..., jax.Array],
     dyn_names: tuple[str, ...],
 ) -> Callable[..., jax.Array]:
-    """Builds ``raw`` with a custom_jvp from the closed-form derivative.
+    """Builds ``raw`` with a custom_jvp from the closed-form derivative or JVP.
 
     Static parameters are closed over (one custom_jvp per static setting);
     numeric parameters stay differentiable: their tangents go through autodiff
@@ -151,12 +192,11 @@ def _make_closed_form(
             kw = {**dict(zip(dyn_names, dyn, strict=True)), **static}
             y = raw(x, **kw)
             if _is_zero_tangent(tx):
-                ty = jax.numpy.zeros_like(y)
+                ty = jnp.zeros_like(y)
             elif derivative is not None:
                 ty = derivative(x, **kw) * tx
             else:
-                assert jvp is not None
-                ty = jvp(x, tx, **kw)
+                ty = jvp(x, y, tx, **kw)
             for i, (pname, tp) in enumerate(zip(dyn_names, tdyn, strict=True)):
                 if _is_zero_tangent(tp):
                     continue
@@ -165,7 +205,9 @@ def _make_closed_form(
                     return raw(x, **{**kw, pname: p})
 
                 ty = ty + jax.jvp(along, (dyn[i],), (tp,))[1]
-            return y, ty
+            # A parameter may promote y (a float32 slope with bfloat16 x, as in
+            # jax.nn) where the derivative alone does not.
+            return y, ty.astype(y.dtype)
 
         f.defjvp(f_jvp, symbolic_zeros=True)
         return f
@@ -177,82 +219,190 @@ def _make_closed_form(
     return closed
 
 
+def _jitted(f: Callable[..., Any], name: str, pnames: list[str], static: tuple[str, ...], extra: int = 0) -> Any:
+    """jax.jit of ``f(x, [t,] **params)`` taking the parameters positionally (the fast dispatch path)."""
+    n = 1 + extra
+
+    def positional(*args: Any) -> Any:
+        return f(*args[:n], **dict(zip(pnames, args[n:], strict=True)))
+
+    positional.__name__ = positional.__qualname__ = name
+    return jax.jit(positional, static_argnums=tuple(n + pnames.index(k) for k in static))
+
+
+class _Binder:
+    """The cheap layer before the jitted call: binds arguments, checks x and concrete parameters.
+
+    Traced parameters (learnable ones inside jit/grad) cannot be value-checked
+    here; they pass through unchecked.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        sig: inspect.Signature,
+        static: tuple[str, ...],
+        constraints: Mapping[str, tuple[str, ...]],
+        validate: Callable[..., Mapping[str, Any] | None] | None,
+    ):
+        self.name, self.sig, self.constraints, self.validate = name, sig, constraints, validate
+        self.pnames = list(sig.parameters)[1:]
+        self.defaults = {k: sig.parameters[k].default for k in self.pnames}
+        self.default_values = tuple(self.defaults.values())
+        self.static = static
+        self.checked = tuple(
+            k
+            for k in self.pnames
+            if k not in static and (k in constraints or isinstance(self.defaults[k], (int, float)))
+        )
+
+    def __call__(self, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[jax.Array, tuple[Any, ...]]:
+        xa = _validate.as_float_array(x, self.name)
+        if not args and not kwargs and self.validate is None:
+            return xa, self.default_values
+        try:
+            bound = self.sig.bind(xa, *args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"jaxact.{self.name}{self.sig}: {e}") from None
+        bound.apply_defaults()
+        params = dict(bound.arguments)
+        del params[next(iter(self.sig.parameters))]
+        for k in self.checked:
+            if k in bound.arguments and params[k] is not self.defaults[k]:
+                params[k] = _validate.check_param(self.name, k, params[k], self.constraints.get(k, ()))
+        for k in self.static:
+            # NumPy scalars are accepted where jax.nn accepts them (approximate=np.True_).
+            if isinstance(params[k], np.bool_):
+                params[k] = bool(params[k])
+            elif isinstance(params[k], np.integer):
+                params[k] = int(params[k])
+        if self.validate is not None:
+            params.update(self.validate(xa, **params) or {})
+        return xa, tuple(params[k] for k in self.pnames)
+
+
+def _public(
+    binder: _Binder, impl: Callable[..., jax.Array], raw: Callable[..., Any], doc: str | None
+) -> Callable[..., jax.Array]:
+    @functools.wraps(raw)
+    def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
+        xa, p = binder(x, args, kwargs)
+        return impl(xa, *p)
+
+    public.__doc__ = doc
+    return public
+
+
 def register(
     *,
     range: Range | Callable[..., Range],
     formula: str,
+    path: paths.GradientPath,
+    why: str,
     derivative: Callable[..., jax.Array] | None = None,
     jvp: Callable[..., jax.Array] | None = None,
     static: tuple[str, ...] = (),
     constraints: Mapping[str, tuple[str, ...]] | None = None,
-    validate: Callable[..., None] | None = None,
+    validate: Callable[..., Mapping[str, Any] | None] | None = None,
     **meta: Any,
-) -> Callable[[Callable[..., jax.Array]], Callable[..., jax.Array]]:
-    """Decorator: registers a pure jnp activation and returns its public function.
+) -> Callable[[F], F]:
+    """Decorator: registers a pure jnp activation and returns its public (default-path) function.
 
-    The public function checks its input (see ``_validate``) at trace time and
-    then runs the jnp body, so plain autodiff differentiates the body itself.
-    ``validate(x, **params)`` is an optional extra trace-time check.
+    Args:
+      range: output range, or a function of the parameters returning it.
+      formula: one-line formula for listings.
+      path: the default gradient path of ``jaxact.<name>``: ``"closed_form"`` or
+        ``"autodiff"``, chosen by measurement.
+      why: the measurement or property that chose ``path``.
+      derivative: elementwise f'(x, **params) (give this or ``jvp``).
+      jvp: for axis-mixing functions, the JVP ``jvp(x, y, t, **params)`` with y = f(x).
+      static: parameters that select code (axis, approximate): static under jit.
+      constraints: per numeric parameter, checks from ``_validate`` ("positive", ...).
+      validate: extra check ``validate(x, **params)`` run before the jitted call;
+        it may return replacements for parameters (normalised values).
+      **meta: the remaining :class:`Activation` fields (monotone, jax_nn, kinks, ...).
     """
     if (derivative is None) == (jvp is None):
         raise ValueError("give exactly one of derivative= (elementwise) or jvp=")
+    paths._checked(path, "register")
     constraints = dict(constraints or {})
 
-    def deco(raw: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    def deco(raw: F) -> F:
         name = raw.__name__
         if name in _REGISTRY or name in _ALIASES:
             raise ValueError(f"activation {name!r} registered twice")
         sig = inspect.signature(raw)
-        pnames = list(sig.parameters)[1:]
-        defaults = {k: sig.parameters[k].default for k in pnames}
+        binder = _Binder(name, sig, tuple(static), constraints, validate)
+        pnames = binder.pnames
         dyn_names = tuple(k for k in pnames if k not in static)
-        closed_raw = _make_closed_form(raw, derivative, jvp, dyn_names)
 
-        def bind(x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[jax.Array, dict[str, Any]]:
-            try:
-                bound = sig.bind(x, *args, **kwargs)
-            except TypeError as e:
-                raise TypeError(f"jaxact.{name}{sig}: {e}") from None
-            bound.apply_defaults()
-            params = dict(bound.arguments)
-            xa = _validate.as_float_array(params.pop(next(iter(sig.parameters))), name)
-            for k in dyn_names:
-                if k in constraints or isinstance(defaults[k], (int, float)):
-                    v = _validate.check_param(name, k, params[k], constraints.get(k, ()))
-                    # Parameters take x's dtype so the output keeps it (a float32
-                    # learnable slope must not promote a bfloat16 activation).
-                    params[k] = jax.numpy.asarray(v).astype(xa.dtype)
-            if validate is not None:
-                validate(xa, **params)
-            return xa, params
+        def elementwise_jvp(x: jax.Array, y: jax.Array, t: jax.Array, **kw: Any) -> jax.Array:
+            assert derivative is not None
+            return derivative(x, **kw) * t
+
+        raw_jvp = jvp if jvp is not None else elementwise_jvp
+        closed_raw = _make_closed_form(raw, derivative, raw_jvp, dyn_names)
+        impl = {
+            "autodiff": _jitted(raw, name, pnames, tuple(static)),
+            "closed_form": _jitted(closed_raw, name, pnames, tuple(static)),
+        }
+        doc = raw.__doc__ or ""
+        autodiff_fn = _public(
+            binder, impl["autodiff"], raw, f"Plain-autodiff path of :func:`jaxact.{name}` (same values).\n\n{doc}"
+        )
+        closed_fn = _public(
+            binder,
+            impl["closed_form"],
+            raw,
+            f"Closed-form path of :func:`jaxact.{name}`: same values, derivative from the "
+            f"hand-written formula via jax.custom_jvp.\n\n{doc}",
+        )
 
         @functools.wraps(raw)
         def fn(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
-            xa, params = bind(x, args, kwargs)
-            return raw(xa, **params)
+            xa, p = binder(x, args, kwargs)
+            return impl[paths.forced_gradient_path() or path](xa, *p)
 
-        @functools.wraps(raw)
-        def closed_form(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
-            xa, params = bind(x, args, kwargs)
-            return closed_raw(xa, **params)
+        derivative_fn = None
+        if derivative is not None:
+            derivative_fn = _public(
+                binder,
+                _jitted(derivative, f"{name}_derivative", pnames, tuple(static)),
+                raw,
+                f"Closed-form derivative f'(x) of :func:`jaxact.{name}`, checked and promoted as the function.",
+            )
 
-        closed_form.__doc__ = (
-            f"Closed-form-gradient variant of :func:`jaxact.{name}`: same values, "
-            f"derivative from the hand-written formula via jax.custom_jvp.\n\n{raw.__doc__}"
-        )
+        def with_output(x: jax.Array, t: jax.Array, **kw: Any) -> jax.Array:
+            return raw_jvp(x, raw(x, **kw), t, **kw)
+
+        jvp_impl = _jitted(with_output, f"{name}_jvp", pnames, tuple(static), extra=1)
+
+        def jvp_fn(x: Any, t: Any, *args: Any, **kwargs: Any) -> jax.Array:
+            xa, p = binder(x, args, kwargs)
+            ta = _validate.as_float_array(t, name, "t")
+            if ta.shape != xa.shape:
+                raise ValueError(f"jaxact.{name}.jvp: tangent shape {ta.shape} differs from x shape {xa.shape}.")
+            return jvp_impl(xa, ta, *p)
+
+        jvp_fn.__doc__ = f"Closed-form Jacobian-vector product of :func:`jaxact.{name}` at x along t."
         aliases = tuple(meta.pop("aliases", ()))
         entry = Activation(
             name=name,
             fn=fn,
-            closed_form=closed_form,
+            autodiff=autodiff_fn,
+            closed_form=closed_fn,
+            derivative=derivative_fn,
+            jvp=jvp_fn,
             raw=raw,
-            derivative=derivative,
-            jvp=jvp,
-            params=defaults,
+            raw_derivative=derivative,
+            raw_jvp=raw_jvp,
+            params=binder.defaults,
             static=tuple(static),
             range_=range,
             family=raw.__module__.rsplit(".", 1)[-1],
             formula=formula,
+            default_path=path,
+            path_reason=why,
             aliases=aliases,
             constraints=constraints,
             **meta,
@@ -260,7 +410,8 @@ def register(
         _REGISTRY[name] = entry
         for a in aliases:
             _ALIASES[a] = name
-        fn.activation = entry  # type: ignore[attr-defined]
-        return fn
+        for f in (fn, autodiff_fn, closed_fn):
+            f.activation = entry  # type: ignore[attr-defined]
+        return fn  # type: ignore[return-value]
 
     return deco

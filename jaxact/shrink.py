@@ -6,8 +6,9 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
-from jaxact.registry import inf, register
+from jaxact.registry import LEAN_PIECEWISE, inf, register
 
 
 def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
@@ -15,6 +16,8 @@ def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_shrink,
     range=(-inf, inf),
     formula="x if |x| > l else 0",
@@ -22,11 +25,11 @@ def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
     zero_centred=True,
     odd=True,
     torch="hardshrink",
-    kinks=(-0.5, 0.5),
+    kinks=lambda lambd: (-lambd, lambd),
     constraints={"lambd": ("nonnegative",)},
     examples=({"lambd": 1.5},),
 )
-def hardshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
+def hardshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     """Hard shrinkage: f(x) = x if |x| > λ else 0 (λ = 0.5). Range ℝ.
 
     f'(x) = 1 for |x| > λ, 0 for |x| ≤ λ (0 at the jumps).
@@ -35,6 +38,8 @@ def hardshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_shrink,
     range=(-inf, inf),
     formula="x - l*sign(x) if |x| > l else 0",
@@ -42,11 +47,11 @@ def hardshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
     zero_centred=True,
     odd=True,
     torch="softshrink",
-    kinks=(-0.5, 0.5),
+    kinks=lambda lambd: (-lambd, lambd),
     constraints={"lambd": ("nonnegative",)},
     examples=({"lambd": 1.5},),
 )
-def softshrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
+def softshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     """Soft shrinkage: f(x) = x − λ·sign(x) if |x| > λ else 0 (λ = 0.5). Range ℝ.
 
     f'(x) = 1 for |x| > λ, 0 for |x| ≤ λ.
@@ -71,6 +76,8 @@ def _d_tanhshrink(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~1.8x faster than autodiff through the Taylor branch",
     derivative=_d_tanhshrink,
     range=(-inf, inf),
     formula="x - tanh(x)",
@@ -80,7 +87,7 @@ def _d_tanhshrink(x: jax.Array) -> jax.Array:
     odd=True,
     torch="tanhshrink",
 )
-def tanhshrink(x: jax.Array) -> jax.Array:
+def tanhshrink(x: ArrayLike) -> jax.Array:
     """Tanh shrink: f(x) = x − tanh(x). Range ℝ. f'(x) = tanh²(x).
 
     Near 0 the subtraction cancels (f ≈ x³/3), so small |x| uses the Taylor series.

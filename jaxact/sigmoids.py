@@ -7,10 +7,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxact import _stable
 from jaxact.rectifiers import _relu6
-from jaxact.registry import inf, register
+from jaxact.registry import LEAN_PIECEWISE, inf, register
 
 
 def _d_sigmoid(x: jax.Array) -> jax.Array:
@@ -18,6 +19,8 @@ def _d_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="same fwd+bwd speed as autodiff; e/(1+e)² keeps σ′ accurate in the tails where autodiff's σ(1−σ) rounds to 0",
     derivative=_d_sigmoid,
     range=(0.0, 1.0),
     formula="1/(1+exp(-x))",
@@ -27,7 +30,7 @@ def _d_sigmoid(x: jax.Array) -> jax.Array:
     torch="sigmoid",
     aliases=("logistic",),
 )
-def sigmoid(x: jax.Array) -> jax.Array:
+def sigmoid(x: ArrayLike) -> jax.Array:
     """Logistic sigmoid: σ(x) = 1/(1 + e^(−x)). Range (0, 1).
 
     σ'(x) = σ(x)(1 − σ(x)), computed as e/(1 + e)² with e = e^(−|x|), which avoids
@@ -41,6 +44,8 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~4x faster than autodiff of logaddexp",
     derivative=_d_log_sigmoid,
     range=(-inf, 0.0),
     formula="-softplus(-x)",
@@ -49,7 +54,7 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
     jax_nn="log_sigmoid",
     torch="logsigmoid",
 )
-def log_sigmoid(x: jax.Array) -> jax.Array:
+def log_sigmoid(x: ArrayLike) -> jax.Array:
     """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x)."""
     return -_stable.softplus(-x)
 
@@ -59,6 +64,8 @@ def _d_tanh(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="same fwd+bwd speed as autodiff; float64 takes sech² = 4e/(1+e)², accurate where 1−tanh² rounds to 0",
     derivative=_d_tanh,
     range=(-1.0, 1.0),
     formula="(e^x-e^-x)/(e^x+e^-x)",
@@ -69,7 +76,7 @@ def _d_tanh(x: jax.Array) -> jax.Array:
     jax_nn="tanh",
     torch="tanh",
 )
-def tanh(x: jax.Array) -> jax.Array:
+def tanh(x: ArrayLike) -> jax.Array:
     """Hyperbolic tangent: f(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = 2σ(2x) − 1. Range (−1, 1), odd.
 
     f'(x) = 1 − tanh²(x), computed as (1 − tanh x)(1 + tanh x): as fast as autodiff;
@@ -83,6 +90,8 @@ def _d_hard_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_hard_sigmoid,
     range=(0.0, 1.0),
     formula="relu6(x+3)/6",
@@ -91,7 +100,7 @@ def _d_hard_sigmoid(x: jax.Array) -> jax.Array:
     torch="hardsigmoid",
     kinks=(-3.0, 3.0),
 )
-def hard_sigmoid(x: jax.Array) -> jax.Array:
+def hard_sigmoid(x: ArrayLike) -> jax.Array:
     """Hard sigmoid: f(x) = relu6(x + 3)/6. Range [0, 1].
 
     f'(x) = 1/6 on (−3, 3), else 0 (0 at both kinks, as jax.nn).
@@ -100,10 +109,13 @@ def hard_sigmoid(x: jax.Array) -> jax.Array:
 
 
 def _d_hard_tanh(x: jax.Array) -> jax.Array:
-    return jnp.where((x >= -1) & (x <= 1), 1, 0).astype(x.dtype)
+    # Written as "not outside" so that f'(NaN) = 1, as autodiff of jax.nn's hard_tanh.
+    return jnp.where((x < -1) | (x > 1), 0, 1).astype(x.dtype)
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_hard_tanh,
     range=(-1.0, 1.0),
     formula="clip(x, -1, 1)",
@@ -114,7 +126,7 @@ def _d_hard_tanh(x: jax.Array) -> jax.Array:
     torch="hardtanh",
     kinks=(-1.0, 1.0),
 )
-def hard_tanh(x: jax.Array) -> jax.Array:
+def hard_tanh(x: ArrayLike) -> jax.Array:
     """Hard tanh: f(x) = clip(x, −1, 1). Range [−1, 1].
 
     f'(x) = 1 on [−1, 1], else 0 (1 at both kinks, as jax.nn).
@@ -129,6 +141,8 @@ def _d_soft_sign(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="same fwd+bwd speed; 1/(1+|x|)² does not cancel, autodiff's 1/(1+|x|) − |x|/(1+|x|)² does",
     derivative=_d_soft_sign,
     range=(-1.0, 1.0),
     formula="x/(1+|x|)",
@@ -138,8 +152,9 @@ def _d_soft_sign(x: jax.Array) -> jax.Array:
     odd=True,
     jax_nn="soft_sign",
     torch="softsign",
+    kinks=(0.0,),  # f″ jumps from 2 to −2
 )
-def soft_sign(x: jax.Array) -> jax.Array:
+def soft_sign(x: ArrayLike) -> jax.Array:
     """Softsign: f(x) = x/(1 + |x|). Range (−1, 1). f'(x) = 1/(1 + |x|)².
 
     ±inf maps to ±1 (jax.nn gives NaN there: inf/inf).
@@ -155,6 +170,8 @@ def _d_sparse_sigmoid(x: jax.Array) -> jax.Array:
 
 
 @register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
     derivative=_d_sparse_sigmoid,
     range=(0.0, 1.0),
     formula="clip((x+1)/2, 0, 1)",
@@ -162,7 +179,7 @@ def _d_sparse_sigmoid(x: jax.Array) -> jax.Array:
     jax_nn="sparse_sigmoid",
     kinks=(-1.0, 1.0),
 )
-def sparse_sigmoid(x: jax.Array) -> jax.Array:
+def sparse_sigmoid(x: ArrayLike) -> jax.Array:
     """Sparse sigmoid: f(x) = clip((x + 1)/2, 0, 1), the derivative of sparse_plus. Range [0, 1].
 
     f'(x) = 1/2 on (−1, 1), 0 outside, 1/4 at ±1 (the mean of the one-sided
@@ -172,10 +189,17 @@ def sparse_sigmoid(x: jax.Array) -> jax.Array:
 
 
 def _d_arctan(x: jax.Array) -> jax.Array:
-    return 1 / (1 + jnp.square(x))
+    # 1/(1 + x²) below the square's overflow, 1/x² beyond; each branch sees only
+    # its own range, so no derivative of this meets inf·0.
+    t = _stable.square_threshold(x.dtype)
+    xc = jnp.clip(x, -t, t)
+    inv = 1 / jnp.maximum(jnp.abs(x), t)
+    return jnp.where(jnp.abs(x) > t, inv * inv, 1 / (1 + xc * xc))
 
 
 @register(
+    path="closed_form",
+    why="same fwd+bwd speed and formula 1/(1+x²) as autodiff",
     derivative=_d_arctan,
     range=(-math.pi / 2, math.pi / 2),
     formula="arctan(x)",
@@ -184,7 +208,7 @@ def _d_arctan(x: jax.Array) -> jax.Array:
     zero_centred=True,
     odd=True,
 )
-def arctan(x: jax.Array) -> jax.Array:
+def arctan(x: ArrayLike) -> jax.Array:
     """Arctangent: f(x) = arctan(x). Range (−π/2, π/2). f'(x) = 1/(1 + x²)."""
     return jnp.arctan(x)
 
@@ -195,6 +219,8 @@ def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 
 @register(
+    path="closed_form",
+    why="fwd+bwd ~2.9x faster than autodiff through the overflow-safe branches",
     derivative=_d_isru,
     range=lambda alpha: (-1 / math.sqrt(alpha), 1 / math.sqrt(alpha)),
     formula="x/sqrt(1+a*x^2)",
@@ -205,7 +231,7 @@ def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     constraints={"alpha": ("positive",)},
     examples=({"alpha": 3.0},),
 )
-def isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+def isru(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Inverse square root unit: f(x) = x/√(1 + αx²). Range (−1/√α, 1/√α), α > 0.
 
     f'(x) = (1 + αx²)^(−3/2).

@@ -30,10 +30,10 @@ def test_closed_form_path_uses_the_derivative(entry, params, dtype):
     np.testing.assert_array_equal(np.asarray(via_path), np.asarray(closed))
 
 
-@pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].kinks])
+@pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].kink_points()])
 def test_kink_convention_same_in_both_paths(entry):
     e = entry
-    x = jnp.asarray(e.kinks, jnp.float32)
+    x = jnp.asarray(e.kink_points(), jnp.float32)
     d = testing.closed_derivative(e, e.params, x)
     np.testing.assert_array_equal(testing.grad_autodiff(e, e.params, x), d)
     np.testing.assert_array_equal(testing.grad_autodiff(e, e.params, x, closed=True), d)

@@ -67,10 +67,20 @@ def test_namespace_is_generated_from_registry():
     for e in jaxact.entries():
         assert getattr(jaxact, e.name) is e.fn
         assert getattr(jaxact.closed_form, e.name) is e.closed_form
+        assert getattr(jaxact.autodiff, e.name) is e.autodiff
         for a in e.aliases:
             assert jaxact.get(a) is e
             assert getattr(jaxact, a) is e.fn
-    assert set(jaxact.names(include_aliases=True)) <= set(jaxact.__all__)
+    # The explicit re-exports in jaxact/__init__.py and the registry list the same names.
+    exported = {n for n in dir(jaxact) if hasattr(getattr(jaxact, n), "activation")}
+    assert exported == set(jaxact.names(include_aliases=True))
+
+
+def test_whole_jax_nn_namespace_is_reachable():
+    public = {n for n in dir(jax.nn) if not n.startswith("_")}
+    assert public <= set(dir(jaxact)), sorted(public - set(dir(jaxact)))
+    for n in _JAX_NN_NOT_ACTIVATIONS:
+        assert getattr(jaxact, n) is getattr(jax.nn, n)
 
 
 def test_unknown_name_suggests_close_names():
@@ -100,7 +110,8 @@ def test_entry_is_complete(entry):
     lo, hi = entry.output_range()
     assert lo < hi
     assert entry.formula
-    assert (entry.derivative is None) != (entry.jvp is None)
+    assert callable(entry.jvp)
+    assert (entry.derivative is None) != entry.elementwise
     assert entry.family in {"rectifiers", "sigmoids", "gates", "shrink", "normalizers"}
 
 
@@ -114,6 +125,6 @@ def test_derivative_accessor():
 def test_double_registration_is_refused():
     with pytest.raises(ValueError, match="registered twice"):
 
-        @registry.register(derivative=lambda x: x, range=(0, 1), formula="x")
+        @registry.register(derivative=lambda x: x, range=(0, 1), formula="x", path="autodiff", why="-")
         def relu(x):
             return x

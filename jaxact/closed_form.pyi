@@ -1,0 +1,51 @@
+"""Generated from the registry by `python -m jaxact._stubgen`: do not edit. (closed_form)"""
+
+from jaxact.gates import (
+    gaussian as gaussian,
+    gelu as gelu,
+    hard_silu as hard_silu,
+    mish as mish,
+    silu as silu,
+    softplus as softplus,
+    sparse_plus as sparse_plus,
+    squareplus as squareplus,
+    swish as swish,
+)
+from jaxact.normalizers import (
+    glu as glu,
+    log_softmax as log_softmax,
+    softmax as softmax,
+    softmin as softmin,
+)
+from jaxact.rectifiers import (
+    binary_step as binary_step,
+    celu as celu,
+    elu as elu,
+    identity as identity,
+    leaky_relu as leaky_relu,
+    prelu as prelu,
+    relu as relu,
+    relu6 as relu6,
+    selu as selu,
+    threshold as threshold,
+)
+from jaxact.shrink import (
+    hardshrink as hardshrink,
+    softshrink as softshrink,
+    tanhshrink as tanhshrink,
+)
+from jaxact.sigmoids import (
+    arctan as arctan,
+    hard_sigmoid as hard_sigmoid,
+    hard_tanh as hard_tanh,
+    isru as isru,
+    log_sigmoid as log_sigmoid,
+    sigmoid as sigmoid,
+    soft_sign as soft_sign,
+    sparse_sigmoid as sparse_sigmoid,
+    tanh as tanh,
+)
+
+hard_swish = hard_silu
+heaviside = binary_step
+logistic = sigmoid

@@ -1,0 +1,330 @@
+"""``jaxact bench --vs-jax-nn``: what ``import jaxact as nn`` gives, against jax.nn itself.
+
+For every activation jax.nn has, ``jaxact.<name>`` (its default gradient path,
+no switch forced) and ``jax.nn.<name>`` are timed side by side, interleaved
+round by round in one process, in each mode:
+
+* ``fwd``: jitted forward, fresh output; ``fwd_donated``: input buffer donated;
+* ``fwdbwd``: jitted ``jax.vjp`` forward and backward;
+* ``eager``: an un-jitted call on a small array, as in a notebook;
+* ``block``: fwd+bwd of Dense → activation → Dense (the activation fused into
+  its neighbours), gradients of both weights;
+* ``residual_bytes``: bytes saved for the backward pass of a ``lax.scan`` over
+  Dense → activation layers (``jax.ad_checkpoint.saved_residuals``), not a time.
+
+Each time ratio is jaxact / jax.nn (< 1: jaxact is faster): the geometric mean of
+the per-round ratios with a 95 % bootstrap interval over rounds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxact import bench, paths, registry
+
+SIZES = (2**16, 2**20, 2**24)
+QUICK_SIZES = (2**12,)
+
+
+@dataclass
+class Config:
+    sizes: Sequence[int] = SIZES
+    dtypes: Sequence[str] = ("float32", "bfloat16")
+    names: Sequence[str] | None = None
+    rounds: int = 21
+    target_seconds: float = 0.3  # per kernel and size, when fewer rounds would do
+    eager_size: int = 256
+    eager_rounds: int = 101
+    eager_calls: int = 20  # calls per eager round, so one round is well above the timer's resolution
+    block: tuple[int, int, int] = (1024, 256, 1024)  # batch, width, hidden
+    scan_layers: int = 4
+    seed: int = 0
+
+
+def interval(ratios: Sequence[float], seed: int = 0) -> dict[str, float]:
+    """Geometric mean of per-round ratios and its 95 % bootstrap interval (percentile, 2000 resamples)."""
+    logs = np.log(np.asarray(ratios, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    boots = logs[rng.integers(0, logs.size, size=(2000, logs.size))].mean(axis=1)
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    return {"ratio": float(np.exp(logs.mean())), "lo": float(np.exp(lo)), "hi": float(np.exp(hi)), "n": int(logs.size)}
+
+
+def _time(call: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    jax.block_until_ready(call())
+    return time.perf_counter() - t
+
+
+def paired_ratio(ours: Callable[[], Any], theirs: Callable[[], Any], rounds: int, seed: int = 0) -> dict[str, float]:
+    """Times both once per round, alternating which goes first; returns interval(t_ours / t_theirs)."""
+    _time(ours), _time(theirs)  # warm-up
+    r = []
+    for i in range(rounds):
+        if i % 2:
+            b, a = _time(theirs), _time(ours)
+        else:
+            a, b = _time(ours), _time(theirs)
+        r.append(a / b)
+    return interval(r, seed)
+
+
+def _rounds(cfg: Config, *calls: Callable[[], Any]) -> int:
+    first = max(_time(c) for c in calls)
+    return int(min(4 * cfg.rounds, max(cfg.rounds, cfg.target_seconds / max(first, 1e-6))))
+
+
+class _Chain:
+    """A donated call fed its own output (a donated input cannot be reused)."""
+
+    def __init__(self, f: Callable[[jax.Array], jax.Array], x: jax.Array):
+        self.f, self.x = f, jnp.array(x)
+
+    def __call__(self) -> jax.Array:
+        self.x = self.f(self.x)
+        return self.x
+
+
+def _input(entry: registry.Activation, n: int, dtype: str, seed: int) -> jax.Array:
+    shape = (n,) if entry.elementwise else (max(1, n // 1024), min(n, 1024))
+    return jnp.asarray(np.random.default_rng(seed).normal(scale=3.0, size=shape), dtype)
+
+
+def _call(f: Any, *args: Any) -> Callable[[], Any]:
+    compiled = f.lower(*args).compile()
+    return lambda: compiled(*args)
+
+
+def _vjp(f: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda x, ct: jax.vjp(f, x)[1](ct)[0]
+
+
+def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> list[dict[str, Any]]:
+    nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
+    x = _input(entry, n, dtype, cfg.seed)
+    y = jax.eval_shape(entry.fn, x)
+    ct = jnp.asarray(np.random.default_rng(cfg.seed + 1).normal(size=y.shape), dtype)
+    fns = (entry.fn, nn)
+    pairs = {
+        "fwd": [_call(jax.jit(f), x) for f in fns],
+        "fwdbwd": [_call(jax.jit(_vjp(f)), x, ct) for f in fns],
+    }
+    if y.shape == x.shape:
+        pairs["fwd_donated"] = [_Chain(jax.jit(f, donate_argnums=0).lower(x).compile(), x) for f in fns]
+    rows = []
+    for mode, (ours, theirs) in pairs.items():
+        res = paired_ratio(ours, theirs, _rounds(cfg, ours, theirs), cfg.seed)
+        rows.append({"name": entry.name, "dtype": dtype, "size": n, "mode": mode, **res})
+    return rows
+
+
+def bench_eager(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str, Any]:
+    nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
+    x = _input(entry, cfg.eager_size, dtype, cfg.seed)
+
+    def calls(f: Callable[..., Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            for _ in range(cfg.eager_calls - 1):
+                f(x)
+            return f(x)
+
+        return run
+
+    res = paired_ratio(calls(entry.fn), calls(nn), cfg.eager_rounds, cfg.seed)
+    return {"name": entry.name, "dtype": dtype, "size": x.size, "mode": "eager", **res}
+
+
+def _dense_act_dense(act: Callable[..., Any], batch: int, width: int, hidden: int, dtype: str, seed: int) -> tuple:
+    rng = np.random.default_rng(seed)
+    x = jnp.asarray(rng.normal(size=(batch, width)), dtype)
+    w1 = jnp.asarray(rng.normal(size=(width, hidden)) / math.sqrt(width), dtype)
+    out = jax.eval_shape(act, jax.ShapeDtypeStruct((batch, hidden), jnp.dtype(dtype))).shape[-1]
+    w2 = jnp.asarray(rng.normal(size=(out, width)) / math.sqrt(out), dtype)
+
+    def loss(w: tuple[jax.Array, jax.Array]) -> jax.Array:
+        return jnp.mean((act(x @ w[0]) @ w[1]).astype(jnp.float32))
+
+    return jax.jit(jax.grad(loss)).lower((w1, w2)).compile(), (w1, w2)
+
+
+def bench_block(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str, Any]:
+    nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
+    calls = []
+    for act in (entry.fn, nn):
+        c, w = _dense_act_dense(act, *cfg.block, dtype, cfg.seed)
+        calls.append(lambda c=c, w=w: c(w))
+    res = paired_ratio(calls[0], calls[1], _rounds(cfg, *calls), cfg.seed)
+    return {"name": entry.name, "dtype": dtype, "size": cfg.block[0] * cfg.block[2], "mode": "block", **res}
+
+
+def residual_bytes(act: Callable[..., Any], layers: int, width: int, batch: int, dtype: str) -> int:
+    """Bytes JAX saves for the backward pass of a scan over Dense → act layers (arguments excluded)."""
+    out = jax.eval_shape(act, jax.ShapeDtypeStruct((batch, 2 * width), jnp.dtype(dtype))).shape[-1]
+    k = 2 if out == width else 1  # glu halves its input: give it twice the width
+    ws = jnp.zeros((layers, width, k * width), dtype)
+    x = jnp.zeros((batch, width), dtype)
+
+    def loss(ws: jax.Array, x: jax.Array) -> jax.Array:
+        def layer(h: jax.Array, w: jax.Array) -> tuple[jax.Array, None]:
+            return act(h @ w), None
+
+        return jnp.sum(jax.lax.scan(layer, x, ws)[0].astype(jnp.float32))
+
+    saved = jax.ad_checkpoint.saved_residuals(loss, ws, x)
+    return int(sum(a.size * a.dtype.itemsize for a, why in saved if "argument" not in why))
+
+
+def bench_memory(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str, Any]:
+    nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
+    batch, width, _ = cfg.block
+    ours, theirs = (residual_bytes(f, cfg.scan_layers, width, batch, dtype) for f in (entry.fn, nn))
+    return {
+        "name": entry.name,
+        "dtype": dtype,
+        "size": batch * width,
+        "mode": "residual_bytes",
+        "ours": ours,
+        "theirs": theirs,
+        "ratio": ours / theirs if theirs else (1.0 if ours == 0 else math.inf),
+    }
+
+
+MODES = ("fwd", "fwd_donated", "fwdbwd", "eager", "block", "residual_bytes")
+
+
+def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
+    if paths.forced_gradient_path() is not None:
+        raise RuntimeError("jaxact bench --vs-jax-nn measures the default paths: unset the gradient-path switch")
+    names = list(cfg.names) if cfg.names else registry.names()
+    entries = [e for e in (registry.get(n) for n in names) if e.jax_nn]
+    rows: list[dict[str, Any]] = []
+    for dtype in cfg.dtypes:
+        for e in entries:
+            for n in cfg.sizes:
+                rows += bench_sizes(e, n, dtype, cfg)
+            rows += [bench_eager(e, dtype, cfg), bench_block(e, dtype, cfg), bench_memory(e, dtype, cfg)]
+            log(
+                f"  {e.name:<14} {dtype:<9} "
+                + "  ".join(_cell(r) for r in rows if r["name"] == e.name and r["dtype"] == dtype)
+            )
+    result = {
+        "device": bench.device_name(),
+        "device_kind": jax.devices()[0].device_kind,
+        "backend": jax.default_backend(),
+        "jax": jax.__version__,
+        "cpu_count": __import__("os").cpu_count(),
+        "config": {k: v for k, v in cfg.__dict__.items() if k != "names"},
+        "rows": rows,
+    }
+    result["summary"] = summary(rows)
+    log(format_summary(result))
+    return result
+
+
+def _cell(r: dict[str, Any]) -> str:
+    return f"{_where(r).replace(r['name'], r['mode'])} {r['ratio']:.2f}"
+
+
+def _where(r: dict[str, Any]) -> str:
+    return r["name"] + (f"@2^{int(math.log2(r['size']))}" if r["mode"] in ("fwd", "fwd_donated", "fwdbwd") else "")
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per dtype and mode: geometric mean over functions, the worst, and those whose interval tops 1.05."""
+    out: dict[str, Any] = {}
+    for dtype in sorted({r["dtype"] for r in rows}):
+        for mode in MODES:
+            sel = [r for r in rows if r["dtype"] == dtype and r["mode"] == mode]
+            if not sel:
+                continue
+            worst = max(sel, key=lambda r: r["ratio"])
+            out[f"{dtype}:{mode}"] = {
+                "geomean": math.exp(statistics.fmean(math.log(max(r["ratio"], 1e-12)) for r in sel)),
+                "worst": worst["ratio"],
+                "worst_name": f"{worst['name']}" + ("" if "lo" not in worst else f"@2^{int(math.log2(worst['size']))}"),
+                "above_1_05": sorted(
+                    {f"{r['name']}@2^{int(math.log2(r['size']))}" for r in sel if r.get("hi", r["ratio"]) > 1.05}
+                ),
+                "n": len(sel),
+            }
+    return out
+
+
+def format_summary(result: dict[str, Any]) -> str:
+    lines = [
+        f"\n== jaxact default path / jax.nn, {result['device_kind']} (jax {result['jax']}); "
+        "< 1: jaxact faster or leaner ==",
+        f"{'dtype:mode':<24} {'geomean':>8} {'worst':>6}  {'(which)':<22} upper 95 % bound > 1.05",
+    ]
+    for k, s in result["summary"].items():
+        lines.append(
+            f"{k:<24} {s['geomean']:>8.3f} {s['worst']:>6.2f}  {s['worst_name']:<22} "
+            f"{', '.join(s['above_1_05']) or '-'}"
+        )
+    return "\n".join(lines)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The committed table: every function and mode, ratio [95 % interval]."""
+    rows = result["rows"]
+    cols = []
+    for r in rows:
+        key = (r["mode"], r["size"] if r["mode"] in ("fwd", "fwd_donated", "fwdbwd") else None)
+        if key not in cols:
+            cols.append(key)
+    lines = [
+        f"# jaxact default path vs jax.nn — {result['device_kind']} (jax {result['jax']}, {result['cpu_count']} CPUs)",
+        "",
+        "time(jaxact) / time(jax.nn), geometric mean of interleaved per-round ratios [95 % bootstrap interval];",
+        "residual_bytes: bytes saved for the backward pass of a scan over Dense→activation layers, jaxact / jax.nn.",
+        "Regenerate: `jaxact bench --vs-jax-nn`.",
+        "",
+        format_summary(result).strip().replace("== ", "").replace(" ==", ""),
+        "",
+    ]
+    for dtype in sorted({r["dtype"] for r in rows}):
+        head = [m if s is None else f"{m} 2^{int(math.log2(s))}" for m, s in cols]
+        lines += [f"## {dtype}", "", "| function | " + " | ".join(head) + " |", "|---|" + "---:|" * len(cols)]
+        for name in sorted({r["name"] for r in rows}):
+            cells = []
+            for m, s in cols:
+                r = next(
+                    (
+                        r
+                        for r in rows
+                        if r["name"] == name
+                        and r["dtype"] == dtype
+                        and r["mode"] == m
+                        and (s is None or r["size"] == s)
+                    ),
+                    None,
+                )
+                if r is None:
+                    cells.append("–")
+                elif "lo" in r:
+                    cells.append(f"{r['ratio']:.2f} [{r['lo']:.2f}, {r['hi']:.2f}]")
+                else:
+                    cells.append(f"{r['ratio']:.2f}")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def save(result: dict[str, Any], out_dir: Path, tag: str = "") -> tuple[Path, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"{result['device']}-vs-jaxnn{tag}"
+    js, md = stem.with_suffix(".json"), stem.with_suffix(".md")
+    js.write_text(json.dumps(result, indent=1))
+    md.write_text(markdown(result))
+    return js, md

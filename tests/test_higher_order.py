@@ -1,0 +1,104 @@
+"""Second and third derivatives through both paths: at 0, beside kinks, near overflow, every dtype.
+
+These are the sweeps that catch an unused but infinite ``where`` branch (it
+poisons reverse-over-reverse mode with NaN) and a branch built on |x| (whose
+derivative at 0 is 0 in JAX, so f″(0) comes out wrong).
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+from jaxact import testing
+
+from .cases import elementwise_cases
+
+POINTS = np.array([0.0, 1e-8, -1e-8, 0.5, -0.5, 1.0, -1.3, 3.0, -3.0, 8.0, -8.0, 20.0, -20.0])
+PATHS = ("autodiff", "closed_form")
+
+
+def _nth_grad(f, n):
+    for _ in range(n):
+        f = jax.grad(f)
+    return jax.vmap(f)
+
+
+def _smooth_cases():
+    return [c for c in elementwise_cases(dtypes=(jnp.float64,)) if c.values[0].smooth]
+
+
+@pytest.mark.parametrize("entry,params,dtype", _smooth_cases())
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("order", [2, 3])
+def test_higher_derivatives_match_finite_differences(entry, params, dtype, path, order):
+    """f⁽ⁿ⁾ by nested grad vs a central difference of f⁽ⁿ⁻¹⁾ taken through the *other* path."""
+    f = lambda v: entry.path(path)(v, **params)  # noqa: E731
+    other = lambda v: entry.path(PATHS[path == "autodiff"])(v, **params)  # noqa: E731
+    h = 1e-4
+    # C¹ functions with kinks (celu, sparse_plus): f″ jumps there; stay clear by more than h.
+    x = POINTS[testing.away_from_kinks(entry, params, POINTS, 10 * h)]
+    x = jnp.asarray(x, dtype)
+    got = np.asarray(_nth_grad(f, order)(x))
+    lower = _nth_grad(other, order - 1)
+    fd = (np.asarray(lower(x + h)) - np.asarray(lower(x - h))) / (2 * h)
+    scale = np.maximum(1.0, np.abs(fd))
+    bad = np.abs(got - fd) > 1e-5 * scale
+    assert not bad.any(), f"{entry.name} {path} order {order} at x={np.asarray(x)[bad]}: {got[bad]} vs {fd[bad]}"
+
+
+def _edge_inputs(dtype):
+    fi = jnp.finfo(dtype)
+    big = [float(fi.max), float(fi.max) / 2, 1e4, 6e3, 9000.0, 300.0, 40.0]
+    small = [0.0, float(fi.tiny), float(fi.smallest_subnormal), 1.0]
+    vals = [v for v in big + small if v <= float(fi.max)]
+    return jnp.asarray(vals + [-v for v in vals], dtype)
+
+
+@pytest.mark.parametrize(
+    "entry,params,dtype", elementwise_cases(dtypes=(jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64))
+)
+@pytest.mark.parametrize("path", PATHS)
+def test_no_nan_in_first_and_second_derivatives_at_finite_inputs(entry, params, dtype, path):
+    """Every derivative here is finite at every finite x: NaN means an inf·0 or inf − inf leaked.
+
+    The closed form (the default of every smooth function) is NaN-free in f′ and
+    f″ up to the largest float. Plain autodiff is held to that for f′; its f″
+    only for |x| ≤ 1e4: beyond, reverse-over-reverse through the forward jnp code
+    multiplies a cotangent by x before the vanishing factor (x·σ′(x) → inf·0),
+    exactly as jax.nn's functions do.
+    """
+    f = lambda v: entry.path(path)(v, **params)  # noqa: E731
+    x = _edge_inputs(dtype)
+    for order in (1, 2):
+        if path == "autodiff" and order == 2:
+            x = x[jnp.abs(x) <= 1e4]
+        d = np.asarray(_nth_grad(f, order)(x).astype(jnp.float64))
+        assert not np.isnan(d).any(), f"{entry.name} {path} order {order}: NaN at x={np.asarray(x)[np.isnan(d)]}"
+
+
+def test_swish_derivative_where_beta_x_overflows():
+    """float16 β=8 at x=±9000, float32 β=2 at x=±3e38: βx overflows, f′ is 1 / 0 (it was inf·0 = NaN)."""
+    for dtype, beta, x in ((jnp.float16, 8.0, 9000.0), (jnp.float32, 2.0, 3e38)):
+        xs = jnp.asarray([x, -x], dtype)
+        for path in PATHS:
+            g = jax.vmap(jax.grad(lambda v, p=path, b=beta: jaxact.get("swish").path(p)(v, b)))(xs)
+            np.testing.assert_array_equal(np.asarray(g, np.float64), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64])
+def test_squareplus_second_derivative_at_zero(dtype):
+    """f″(0) = 1/(2√b): reverse-over-reverse used to pass through a branch that is infinite at 0."""
+    for b in (4.0, 0.5):
+        for path in PATHS:
+            f = lambda v, p=path, b=b: jaxact.get("squareplus").path(p)(v, b)  # noqa: E731
+            got = float(jax.grad(jax.grad(f))(jnp.asarray(0.0, dtype)))
+            np.testing.assert_allclose(got, 1 / (2 * np.sqrt(b)), rtol=float(jnp.finfo(dtype).eps) * 4)
+
+
+def test_mish_second_derivative_at_zero():
+    """mish″(0) = 2·sech²(ln 2)·σ(0) = 2·0.64·0.5 = 0.64; the |x|-based branch gave ≈ 0."""
+    for path in PATHS:
+        got = float(jax.grad(jax.grad(jaxact.get("mish").path(path)))(jnp.float64(0.0)))
+        np.testing.assert_allclose(got, 0.64, rtol=1e-12)

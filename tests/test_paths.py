@@ -1,0 +1,168 @@
+"""The default gradient path, the switch that forces one, jit and dtype promotion as jax.nn."""
+
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax.experimental import jet
+
+import jaxact
+from jaxact import paths
+
+from .cases import entry_params, jax_nn_entries
+
+
+def _uses_custom_jvp(f, x, **params) -> bool:
+    return "custom_jvp_call" in str(jax.make_jaxpr(lambda v: f(v, **params))(x))
+
+
+def _x(entry, dtype=jnp.float32):
+    return jnp.linspace(-3, 3, 8, dtype=dtype).reshape((8,) if entry.elementwise else (2, 4))
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_default_path_is_recorded_with_a_reason(entry):
+    assert entry.default_path in paths.PATHS
+    assert len(entry.path_reason) > 20
+    assert getattr(jaxact, entry.name) is entry.fn
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_public_function_differentiates_through_its_default_path(entry):
+    x = _x(entry)
+    assert _uses_custom_jvp(entry.fn, x) == (entry.default_path == "closed_form")
+    assert _uses_custom_jvp(entry.closed_form, x)
+    assert not _uses_custom_jvp(entry.autodiff, x)
+    assert getattr(jaxact.closed_form, entry.name) is entry.closed_form
+    assert getattr(jaxact.autodiff, entry.name) is entry.autodiff
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_scoped_switch_forces_one_path(entry):
+    x = _x(entry)
+    with jaxact.gradient_path("autodiff"):
+        assert not _uses_custom_jvp(entry.fn, x)
+        with jaxact.gradient_path("closed_form"):
+            assert _uses_custom_jvp(entry.fn, x)
+        with jaxact.gradient_path(None):  # back to the entry's default inside a forced block
+            assert _uses_custom_jvp(entry.fn, x) == (entry.default_path == "closed_form")
+    assert _uses_custom_jvp(entry.fn, x) == (entry.default_path == "closed_form")
+
+
+def test_global_switch_and_its_reset():
+    x = jnp.ones(3)
+    try:
+        jaxact.set_gradient_path("closed_form")
+        assert jaxact.forced_gradient_path() == "closed_form"
+        assert _uses_custom_jvp(jaxact.relu, x)  # relu's default is autodiff
+        with jaxact.gradient_path("autodiff"):  # scoped wins over global
+            assert not _uses_custom_jvp(jaxact.relu, x)
+    finally:
+        jaxact.set_gradient_path(None)
+    assert jaxact.forced_gradient_path() is None
+    assert not _uses_custom_jvp(jaxact.relu, x)
+
+
+@pytest.mark.parametrize("bad", ["closed", "AUTODIFF", 1])
+def test_switch_rejects_unknown_paths(bad):
+    with pytest.raises(ValueError, match="unknown gradient path"):
+        jaxact.set_gradient_path(bad)
+    with pytest.raises(ValueError, match="unknown gradient path"), jaxact.gradient_path(bad):
+        pass
+
+
+def test_switch_from_environment():
+    code = "import jaxact; print(jaxact.forced_gradient_path())"
+    env = {**os.environ, "JAXACT_GRADIENT_PATH": "autodiff"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "autodiff"
+    env["JAXACT_GRADIENT_PATH"] = "fast"
+    bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "JAXACT_GRADIENT_PATH" in bad.stderr
+
+
+def test_jet_needs_the_autodiff_switch():
+    """Taylor mode does not support custom_jvp: the switch makes it work, with the right coefficients."""
+    x0 = 0.5
+    with jaxact.gradient_path("autodiff"):
+        _, (d1, d2) = jet.jet(jaxact.sigmoid, (x0,), ((1.0, 0.0),))
+    s = 1 / (1 + np.exp(-x0))
+    np.testing.assert_allclose(d1, s * (1 - s), rtol=1e-6)
+    np.testing.assert_allclose(d2, s * (1 - s) * (1 - 2 * s), rtol=1e-5)  # jet's 2nd term is f″·1²
+    with pytest.raises(Exception):  # noqa: B017  (jet raises NotImplementedError or a KeyError by version)
+        jet.jet(jaxact.closed_form.sigmoid, (x0,), ((1.0, 0.0),))
+
+
+def _float_param(entry):
+    return next((k for k in entry.numeric_params if isinstance(entry.params[k], float)), None)
+
+
+@pytest.mark.parametrize("entry", [e for e in entry_params() if _float_param(e.values[0])])
+def test_numeric_parameters_are_traced_not_static(entry):
+    """A learnable parameter is an argument of the jitted call: no retrace per value, arrays accepted."""
+    e, k = entry, _float_param(entry)
+    x = _x(e)
+    jaxpr = jax.make_jaxpr(lambda v, p: e.fn(v, **{k: p}))(x, e.params[k])
+    (call,) = [q for q in jaxpr.eqns if q.primitive.name in ("pjit", "jit")]
+    assert len(call.invars) == 1 + len(e.numeric_params)
+    # A traced array parameter, differentiated: never rejected as unhashable.
+    g = jax.grad(lambda p: jnp.sum(e.fn(x, **{k: p})))(jnp.asarray(e.params[k], jnp.float32))
+    assert np.isfinite(float(g))
+
+
+def test_numpy_bool_static_argument_as_jax_nn():
+    x = jnp.linspace(-2, 2, 5)
+    np.testing.assert_array_equal(jaxact.gelu(x, approximate=np.True_), jaxact.gelu(x, approximate=True))
+    np.testing.assert_array_equal(jaxact.gelu(x, np.False_), jax.nn.gelu(x, approximate=False))
+
+
+_PARAM_CASES = [
+    ("elu", "alpha", 0.5),
+    ("celu", "alpha", 2.0),
+    ("leaky_relu", "negative_slope", 0.2),
+    ("squareplus", "b", 0.5),
+]
+
+
+@pytest.mark.parametrize("name,pname,value", _PARAM_CASES)
+def test_dtype_promotion_follows_jax_nn(name, pname, value):
+    e = jaxact.get(name)
+    nn = getattr(jax.nn, e.jax_nn)
+    x = jnp.asarray(np.random.default_rng(0).normal(size=2**12), jnp.bfloat16)
+    for p in (value, jnp.float32(value), jnp.asarray(value, jnp.bfloat16)):
+        for f in (e.fn, e.autodiff, e.closed_form):
+            assert f(x, **{pname: p}).dtype == nn(x, **{pname: p}).dtype, (f, p)
+    with jax.numpy_dtype_promotion("strict"):
+        assert e.fn(x, **{pname: value}).dtype == jnp.bfloat16  # a Python scalar is weak
+    # A float32 learnable parameter with bfloat16 inputs: its gradient as jax.nn's (no cast to bfloat16).
+    p32 = jnp.float32(value)
+
+    def grad_p(f):
+        return jax.grad(lambda q: jnp.sum(f(x, **{pname: q}).astype(jnp.float32)))(p32)
+
+    ref = grad_p(nn)
+    for f in (e.fn, e.autodiff, e.closed_form):
+        np.testing.assert_allclose(grad_p(f), ref, rtol=2e-3)
+
+
+@pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].elementwise])
+def test_derivative_at_nan_agrees_between_paths_and_with_jax_nn(entry):
+    x = jnp.asarray([np.nan], jnp.float32)
+    got = [np.asarray(jax.vmap(jax.grad(f))(x)) for f in (entry.fn, entry.autodiff, entry.closed_form)]
+    for g in got[1:]:
+        np.testing.assert_array_equal(g, got[0])
+    if entry.jax_nn:
+        np.testing.assert_array_equal(got[0], jax.vmap(jax.grad(getattr(jax.nn, entry.jax_nn)))(x))
+    assert np.isnan(np.asarray(entry.fn(x))).all()
+
+
+@pytest.mark.parametrize("entry", jax_nn_entries())
+def test_values_bitwise_equal_between_paths(entry):
+    x = _x(entry, jnp.float32) * 3.3
+    y = entry.fn(x)
+    np.testing.assert_array_equal(entry.autodiff(x), y)
+    np.testing.assert_array_equal(entry.closed_form(x), y)
