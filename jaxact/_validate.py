@@ -17,7 +17,7 @@ import numpy as np
 # enabled), as jax.nn does for its transcendental functions. Complex numbers,
 # strings, None and Python containers are refused.
 _ARRAY_TYPES = (jax.Array, np.ndarray, np.generic, float, int, bool)
-_FLOATS = frozenset(np.dtype(d) for d in (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64))
+FLOATS = frozenset(np.dtype(d) for d in (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64))
 
 
 def default_float() -> Any:
@@ -26,7 +26,7 @@ def default_float() -> Any:
 
 def as_float_array(x: Any, fname: str, argname: str = "x") -> jax.Array:
     """Returns ``x`` as a float JAX array or raises a TypeError naming the fix."""
-    if isinstance(x, jax.Array) and x.dtype in _FLOATS:  # the common case, kept cheap for eager calls
+    if isinstance(x, jax.Array) and x.dtype in FLOATS:  # the common case, kept cheap for eager calls
         return x
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(

@@ -177,7 +177,7 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
     same_shape = ct.shape == x.shape
     fns: dict[str, tuple[Callable[..., Any], tuple[Any, ...], bool]] = {
         "fwd": (entry.fn, (x,), False),
-        "fwdbwd_autodiff": (_fwd_bwd(entry.fn), (x, ct), False),
+        "fwdbwd_autodiff": (_fwd_bwd(entry.autodiff), (x, ct), False),
         "fwdbwd_closed": (_fwd_bwd(entry.closed_form), (x, ct), False),
     }
     if same_shape:
@@ -225,7 +225,7 @@ def bench_block(name: str, cfg: BenchConfig, batch: int = 1024, width: int = 256
     w1 = jnp.asarray(rng.normal(size=(width, hidden)) / math.sqrt(width), jnp.float32)
     w2 = jnp.asarray(rng.normal(size=(hidden, width)) / math.sqrt(hidden), jnp.float32)
     entry = registry.get(name)
-    acts = {"autodiff": entry.fn, "closed": entry.closed_form}
+    acts = {"autodiff": entry.autodiff, "closed": entry.closed_form}
     if entry.jax_nn:
         acts["jax_nn"] = getattr(jax.nn, entry.jax_nn)
 

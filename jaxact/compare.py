@@ -128,7 +128,7 @@ class Trainer:
         self.cfg, self.ds = cfg, ds
         entry = registry.get(activation)
         self.entry = entry
-        self.act = entry.closed_form if path == "closed" else entry.fn
+        self.act = entry.closed_form if path == "closed" else entry.autodiff
         self.deriv = lambda z: testing.closed_derivative(entry, entry.params, z)
         self.opt = getattr(optax, cfg.optimizer)(cfg.learning_rate)
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)

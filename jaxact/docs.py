@@ -29,7 +29,8 @@ def catalogue() -> str:
         "# Catalogue",
         "",
         "Generated from the registry by `jaxact docs`; `jaxact list` prints the same in a terminal.",
-        "Every function has a closed-form-gradient twin `jaxact.closed_form.<name>`.",
+        "Every function has both gradient paths, `jaxact.closed_form.<name>` and `jaxact.autodiff.<name>`;",
+        "`jaxact.<name>` takes the one listed in [paths.md](paths.md).",
         "",
         "| name | family | formula | range (defaults) | monotone | C¹ | zero-centred | bounded | parameters |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -93,7 +94,40 @@ def migrating() -> str:
     return "\n".join(lines)
 
 
-PAGES = {"catalogue.md": catalogue, "migrating.md": migrating}
+def paths_page() -> str:
+    lines = [
+        "# Gradient paths and accuracy notes",
+        "",
+        "Generated from the registry by `jaxact docs`. `jaxact.<name>` differentiates through the path below,",
+        "chosen by measurement (`jaxact bench --vs-jax-nn`; the closed form vs autodiff columns of `jaxact bench`).",
+        "`jaxact.autodiff.<name>` and `jaxact.closed_form.<name>` are always available, and",
+        '`with jaxact.gradient_path("autodiff"):` (or `jaxact.set_gradient_path`, or the environment variable',
+        "`JAXACT_GRADIENT_PATH`) forces one path everywhere, e.g. for `jax.experimental.jet`, which does not",
+        "support `custom_jvp`. The path is read when a function is traced: re-jit after switching.",
+        "",
+        "| name | default path | why |",
+        "|---|---|---|",
+    ]
+    for e in registry.entries():
+        lines.append(f"| `{e.name}` | {e.default_path} | {e.path_reason} |")
+    lines += [
+        "",
+        "## float64 accuracy above the 4-ulp target",
+        "",
+        "Values and first derivatives are checked against each entry's definition evaluated in 50-digit",
+        "mpmath (`tests/test_reference.py`), in ulps of the true value. These entries exceed 4 ulp somewhere;",
+        "the bound below is what the tests hold them to (value, first derivative):",
+        "",
+        "| name | ulps | where and why |",
+        "|---|---|---|",
+    ]
+    for e in registry.entries():
+        if e.accuracy_note:
+            lines.append(f"| `{e.name}` | {e.f64_ulps[0]:g}, {e.f64_ulps[1]:g} | {e.accuracy_note} |")
+    return "\n".join(lines)
+
+
+PAGES = {"catalogue.md": catalogue, "migrating.md": migrating, "paths.md": paths_page}
 
 
 def write(out: Path) -> list[Path]:

@@ -58,6 +58,7 @@ def _d_softplus(x: jax.Array) -> jax.Array:
     smooth=True,
     jax_nn="softplus",
     torch="softplus",
+    mp=lambda m, x: m.log1p(m.exp(x)),
 )
 def softplus(x: ArrayLike) -> jax.Array:
     """Softplus: f(x) = ln(1 + eˣ), as logaddexp(x, 0) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
@@ -87,6 +88,12 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
     torch="silu",
     constraints={"beta": ("positive",)},
     examples=({"beta": 1.7},),
+    mp=lambda m, x, beta: x / (1 + m.exp(-beta * x)),
+    f64_ulps=(64, 160),
+    accuracy_note=(
+        "σ(βx) amplifies the rounding of βx by |βx| (28 ulp with β = 1.7); f′ crosses 0 at βx ≈ −1.2785, "
+        "where σ + βxσ′ cancels (78 ulp)"
+    ),
 )
 def swish(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
     """Swish: f(x) = x·σ(βx) (β = 1 is SiLU). Range [−0.2785/β, ∞).
@@ -110,6 +117,9 @@ def _d_silu(x: jax.Array) -> jax.Array:
     smooth=True,
     jax_nn="silu",
     torch="silu",
+    mp=lambda m, x: x / (1 + m.exp(-x)),
+    f64_ulps=(4, 160),
+    accuracy_note="f′ crosses 0 at x ≈ −1.2785, where σ + xσ′ cancels (78 ulp at −1.266)",
 )
 def silu(x: ArrayLike) -> jax.Array:
     """SiLU: f(x) = x·σ(x). Range [−0.2785, ∞). f'(x) = σ(x)(1 + x(1 − σ(x)))."""
@@ -130,12 +140,20 @@ def _gelu_z(x: jax.Array) -> tuple[jax.Array, jax.Array]:
 
 def _gelu_cdf(x: jax.Array, approximate: bool) -> jax.Array:
     if approximate:
+        if x.dtype == jnp.float64:
+            # ½(1 + tanh z) = σ(2z): no cancellation where z ≪ 0 (float64 keeps its digits there).
+            return _stable.sigmoid(2 * _gelu_z(x)[1])
         # jax.nn's arrangement, bit for bit: ½(1 + tanh z) with XLA's fast tanh.
         return 0.5 * (1 + jnp.tanh(_gelu_z(x)[1]))
     return 0.5 * jax.lax.erfc(-x * _SQRT_HALF)
 
 
 def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
+    if approximate and x.dtype == jnp.float64:
+        # As σ(2z) + x·2σ′(2z)·z′, one exp, no cancellation (½(1 − tanh² z) = 2σ′(2z)).
+        xc, z = _gelu_z(x)
+        s, ds = _stable.sigmoid_and_prime(2 * z)
+        return s + xc * (2 * ds * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)))
     if approximate:
         xc, z = _gelu_z(x)
         t = jnp.tanh(z)
@@ -162,6 +180,18 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
     torch="gelu",
     static=("approximate",),
     examples=({"approximate": False},),
+    mp=lambda m, x, approximate: (
+        # ½(1 + tanh z) written as 1/(1 + e^(−2z)), so 50 digits do not cancel to 0 either.
+        x / (1 + m.exp(-2 * m.sqrt(2 / m.pi) * (x + m.mpf("0.044715") * x**3)))
+        if approximate
+        else x / 2 * m.erfc(-x / m.sqrt(2))
+    ),
+    f64_ulps=(1024, 1024),
+    accuracy_note=(
+        "float64 tails: the rounding of z = √(2/π)(x + 0.044715x³) (or of x/√2 in erfc) is amplified by |2z| "
+        "in e^(2z) (~450 ulp at x = −19, where f ≈ 1e−200); exact f′ crosses 0 at x ≈ −0.7518, where Φ + xφ "
+        "cancels (~100 ulp)"
+    ),
 )
 def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     """GELU: f(x) = x·Φ(x) = ½x·erfc(−x/√2); approximate=True (the jax.nn default)
@@ -202,6 +232,9 @@ def _d_mish(x: jax.Array) -> jax.Array:
     smooth=True,
     jax_nn="mish",
     torch="mish",
+    mp=lambda m, x: x * m.tanh(m.log1p(m.exp(x))),
+    f64_ulps=(4, 32),
+    accuracy_note="f′ crosses 0 at x ≈ −1.1924, where its terms cancel (16 ulp at −1.189)",
 )
 def mish(x: ArrayLike) -> jax.Array:
     """Mish: f(x) = x·tanh(softplus(x)). Range ≈ [−0.3088, ∞).
@@ -225,6 +258,12 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
     torch="hardswish",
     kinks=(-3.0, 3.0),
     aliases=("hard_swish",),
+    mp=lambda m, x: x * min(max(x + 3, 0), 6) / 6,
+    f64_ulps=(4, 32),
+    accuracy_note=(
+        "the default (autodiff) f′ = (x + 3)/6 + x/6 cancels near its root x = −1.5 (11 ulp at −1.516); the "
+        "closed form (2x + 3)/6 does not"
+    ),
 )
 def hard_silu(x: ArrayLike) -> jax.Array:
     """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
@@ -259,6 +298,7 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     jax_nn="squareplus",
     constraints={"b": ("positive",)},
     examples=({"b": 0.5},),
+    mp=lambda m, x, b: (x + m.sqrt(x**2 + b)) / 2,
 )
 def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     """Squareplus: f(x) = (x + √(x² + b))/2, b > 0. Range (0, ∞).
@@ -289,6 +329,7 @@ def _d_sparse_plus(x: jax.Array) -> jax.Array:
     smooth=True,
     jax_nn="sparse_plus",
     kinks=(-1.0, 1.0),
+    mp=lambda m, x: m.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
 )
 def sparse_plus(x: ArrayLike) -> jax.Array:
     """Sparse plus: 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1. Range [0, ∞).
@@ -301,7 +342,7 @@ def sparse_plus(x: ArrayLike) -> jax.Array:
 
 def _d_gaussian(x: jax.Array) -> jax.Array:
     xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
-    return -2 * (xc * jnp.exp(-xc * xc))
+    return -2 * (xc * _stable.exp_neg_square(xc))
 
 
 @register(
@@ -311,10 +352,11 @@ def _d_gaussian(x: jax.Array) -> jax.Array:
     range=(0.0, 1.0),
     formula="exp(-x^2)",
     smooth=True,
+    mp=lambda m, x: m.exp(-(x**2)),
 )
 def gaussian(x: ArrayLike) -> jax.Array:
     """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²)."""
     # Clipped where e^(−x²) is 0 in every dtype: ±inf gives 0, and no derivative
     # of any order meets x² = inf.
     xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
-    return jnp.exp(-xc * xc)
+    return _stable.exp_neg_square(xc)

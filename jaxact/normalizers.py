@@ -56,7 +56,7 @@ def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
     # with an entry at its maximum sums to ≥ 1, where adding the smallest normal
     # changes nothing; an empty row sums to it, so 0/tiny = 0 rather than 0/0.
     s = jnp.sum(e, _validate.normalize_axis("softmax", axis, x.ndim), keepdims=True)
-    return s + jnp.finfo(x.dtype).tiny
+    return jnp.where(s == 0, jnp.ones_like(s), s)
 
 
 def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
@@ -82,6 +82,9 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     static=("axis",),
     validate=functools.partial(_check_axis_where, fname="softmax"),
     examples=({"axis": 0},),
+    mp=lambda m, row: [m.exp(v) / m.fsum(m.exp(u) for u in row) for v in row],
+    f64_ulps=(16, 4),
+    accuracy_note="exp(x − max) amplifies the rounding of x − max by |x − max| (8 ulp)",
 )
 def softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmax: s_i = exp(x_i)/Σ_j exp(x_j) along ``axis``; outputs in (0, 1) summing to 1.
@@ -92,10 +95,19 @@ def softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
 
 
 def _log_softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
-    # jax.nn's formulation (speed parity). A log1p(Σ eᶻ − 1) variant keeps the
-    # winning entry's digits when the rest are tiny, but cost up to 2x on CPU.
     z = _shifted(x, axis, where)
-    return z - jnp.log(_sum(jnp.exp(z), x, axis))
+    if x.dtype != jnp.float64:
+        # jax.nn's formulation (speed parity): log Σ eᶻ rounds Σ to ulp(1), so the
+        # winning entry loses its digits when the rest are tiny.
+        return z - jnp.log(_sum(jnp.exp(z), x, axis))
+    # float64 (static at trace time) keeps them: log Σ eᶻ = log1p(Σ eᶻ − 1), where the
+    # maxima (z = 0) contribute expm1(z), exactly 0 but with the right derivative 1,
+    # plus 1 for each tie beyond the first.
+    axes = _validate.normalize_axis("log_softmax", axis, x.ndim)
+    top = z == 0
+    rest = jnp.sum(jnp.where(top, jnp.expm1(z), jnp.exp(z)), axes, keepdims=True)
+    ties = jnp.maximum(jnp.sum(top, axes, keepdims=True), 1) - 1
+    return z - jnp.log1p(rest + ties)
 
 
 def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
@@ -120,6 +132,9 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     static=("axis",),
     validate=functools.partial(_check_axis_where, fname="log_softmax"),
     examples=({"axis": 0},),
+    mp=lambda m, row: [v - m.log(m.fsum(m.exp(u) for u in row)) for v in row],
+    f64_ulps=(8, 4),
+    accuracy_note="x − max is rounded once and log1p(Σ eᶻ − 1) adds two roundings (5 ulp)",
 )
 def log_softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
@@ -144,6 +159,9 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     static=("axis",),
     validate=functools.partial(_check_axis_where, fname="softmin"),
     examples=({"axis": 0},),
+    mp=lambda m, row: [m.exp(-v) / m.fsum(m.exp(-u) for u in row) for v in row],
+    f64_ulps=(16, 4),
+    accuracy_note="exp(max − x) amplifies the rounding of max − x by its size (8 ulp)",
 )
 def softmin(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
@@ -170,7 +188,7 @@ def _jvp_glu(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Ar
     a, b = jnp.split(x, 2, axis)
     ta, tb = jnp.split(t, 2, axis)
     s, ds = _stable.sigmoid_and_prime(b)
-    return ta * s + _stable.gate_mul(a, ds) * tb
+    return ta * s + a * ds * tb
 
 
 @register(
@@ -185,11 +203,13 @@ def _jvp_glu(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Ar
     static=("axis",),
     validate=_check_glu,
     examples=({"axis": 0},),
+    mp=lambda m, row: [a / (1 + m.exp(-b)) for a, b in zip(row[: len(row) // 2], row[len(row) // 2 :], strict=True)],
 )
 def glu(x: ArrayLike, axis: int = -1) -> jax.Array:
     """Gated linear unit: split x in halves [a, b] along ``axis``; f = a·σ(b). Range ℝ.
 
-    JVP: t_a·σ(b) + a·σ(b)σ(−b)·t_b. A gate that is exactly 0 gives exactly 0.
+    JVP: t_a·σ(b) + a·σ(b)σ(−b)·t_b. As jax.nn: an infinite value half times a gate that has
+    underflowed to 0 gives NaN.
     """
     a, b = jnp.split(x, 2, axis)
-    return _stable.gate_mul(a, _stable.sigmoid(b))
+    return a * _stable.sigmoid(b)

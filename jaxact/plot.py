@@ -36,7 +36,7 @@ def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
         return f(row)[0]  # type: ignore[operator]
 
     f = jax.vmap(lambda v: first(v, entry.fn))(x)
-    auto = jax.vmap(jax.grad(lambda v: first(v, entry.fn)))(x)
+    auto = jax.vmap(jax.grad(lambda v: first(v, entry.autodiff)))(x)
     closed = jax.vmap(jax.grad(lambda v: first(v, entry.closed_form)))(x)
     return {
         "f": np.asarray(f),

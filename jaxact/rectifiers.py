@@ -39,6 +39,7 @@ def _d_identity(x: jax.Array) -> jax.Array:
     zero_centred=True,
     odd=True,
     jax_nn="identity",
+    mp=lambda m, x: x,
 )
 def identity(x: ArrayLike) -> jax.Array:
     """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1."""
@@ -58,6 +59,7 @@ def _d_binary_step(x: jax.Array) -> jax.Array:
     monotone=True,
     kinks=(0.0,),
     aliases=("heaviside",),
+    mp=lambda m, x: m.mpf(1) if x >= 0 else m.mpf(0),
 )
 def binary_step(x: ArrayLike) -> jax.Array:
     """Binary step (Heaviside): 0 for x < 0, 1 for x ≥ 0. Range {0, 1}.
@@ -82,6 +84,7 @@ def _d_relu(x: jax.Array) -> jax.Array:
     jax_nn="relu",
     torch="relu",
     kinks=(0.0,),
+    mp=lambda m, x: max(x, 0),
 )
 def relu(x: ArrayLike) -> jax.Array:
     """Rectified linear unit: f(x) = max(0, x). Range [0, ∞).
@@ -113,6 +116,7 @@ def _relu6(x: jax.Array) -> jax.Array:
     jax_nn="relu6",
     torch="relu6",
     kinks=(0.0, 6.0),
+    mp=lambda m, x: min(max(x, 0), 6),
 )
 def relu6(x: ArrayLike) -> jax.Array:
     """ReLU capped at 6: f(x) = min(max(0, x), 6). Range [0, 6].
@@ -137,6 +141,7 @@ def _d_leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
     torch="leaky_relu",
     kinks=(0.0,),
     examples=({"negative_slope": 0.2},),
+    mp=lambda m, x, negative_slope: x if x >= 0 else negative_slope * x,
 )
 def leaky_relu(x: ArrayLike, negative_slope: Any = 0.01) -> jax.Array:
     """Leaky ReLU: f(x) = x for x ≥ 0, a·x for x < 0 (a = negative_slope = 0.01). Range ℝ.
@@ -204,6 +209,7 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
     static=("axis",),
     validate=_check_prelu,
     examples=({"negative_slope": 0.1},),
+    mp=lambda m, x, negative_slope, axis: x if x >= 0 else negative_slope * x,
 )
 def prelu(x: ArrayLike, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
     """Parametric ReLU: f(x) = x for x ≥ 0, a_c·x for x < 0. Range ℝ (monotone for a ≥ 0).
@@ -228,6 +234,7 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
     torch="threshold",
     kinks=lambda threshold: (threshold,),
     examples=({"threshold": 1.0, "value": -2.0},),
+    mp=lambda m, x, threshold, value: x if x > threshold else m.mpf(value),
 )
 def threshold(x: ArrayLike, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
     """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
@@ -259,6 +266,7 @@ def _d_elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     kinks=(0.0,),
     constraints={"alpha": ("nonnegative",)},
     examples=({"alpha": 0.5},),
+    mp=lambda m, x, alpha: x if x > 0 else alpha * m.expm1(x),
 )
 def elu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Exponential linear unit: f(x) = x for x > 0, α(eˣ − 1) for x ≤ 0. Range (−α, ∞).
@@ -287,6 +295,10 @@ def _d_selu(x: jax.Array) -> jax.Array:
     jax_nn="selu",
     torch="selu",
     kinks=(0.0,),
+    mp=lambda m, x: (
+        m.mpf("1.0507009873554804934193349852946")
+        * (x if x > 0 else m.mpf("1.6732632423543772848170429916717") * m.expm1(x))
+    ),
 )
 def selu(x: ArrayLike) -> jax.Array:
     """Scaled ELU: f(x) = λ·x for x > 0, λα(eˣ − 1) for x ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733).
@@ -313,6 +325,7 @@ def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     kinks=(0.0,),
     constraints={"alpha": ("positive",)},
     examples=({"alpha": 2.0},),
+    mp=lambda m, x, alpha: x if x > 0 else alpha * m.expm1(x / alpha),
 )
 def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Continuously differentiable ELU: f(x) = x for x > 0, α(e^(x/α) − 1) for x ≤ 0.

@@ -18,8 +18,11 @@ the per-round ratios with a 95 % bootstrap interval over rounds.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -28,11 +31,25 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jax.ad_checkpoint
 import jax.numpy as jnp
 import numpy as np
 
 from jaxact import bench, paths, registry
 
+_ITEMSIZE = {
+    "bool": 1,
+    "i8": 1,
+    "u8": 1,
+    "bf16": 2,
+    "f16": 2,
+    "i16": 2,
+    "f32": 4,
+    "i32": 4,
+    "u32": 4,
+    "f64": 8,
+    "i64": 8,
+}
 SIZES = (2**16, 2**20, 2**24)
 QUICK_SIZES = (2**12,)
 
@@ -181,8 +198,17 @@ def residual_bytes(act: Callable[..., Any], layers: int, width: int, batch: int,
 
         return jnp.sum(jax.lax.scan(layer, x, ws)[0].astype(jnp.float32))
 
-    saved = jax.ad_checkpoint.saved_residuals(loss, ws, x)
-    return int(sum(a.size * a.dtype.itemsize for a, why in saved if "argument" not in why))
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):  # the public API prints "f32[4,1024,256] output of ..."
+        jax.ad_checkpoint.print_saved_residuals(loss, ws, x)
+    total = 0
+    for line in buf.getvalue().splitlines():
+        m = re.match(r"(\w+)\[([\d,]*)\] (.*)", line)
+        if m is None or "argument" in m.group(3):
+            continue
+        dims = [int(d) for d in m.group(2).split(",") if d]
+        total += math.prod(dims) * _ITEMSIZE[m.group(1)]
+    return total
 
 
 def bench_memory(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str, Any]:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from jaxact import entries, testing
+
+# Fresh random inputs every run, replayable: pytest's header prints the seed, and
+# JAXACT_TEST_SEED=<seed> python -m pytest ... reruns with exactly those inputs.
+SEED = int(os.environ.get("JAXACT_TEST_SEED") or np.random.SeedSequence().entropy % (2**31))
 
 
 def _id(entry, params, dtype=None) -> str:

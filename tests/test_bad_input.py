@@ -14,7 +14,7 @@ from .cases import entry_params
 @pytest.mark.parametrize("entry", entry_params())
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_integer_and_bool_input_promote_to_default_float(entry, closed):
-    f = entry.closed_form if closed else entry.fn
+    f = entry.closed_form if closed else entry.autodiff
     xi = jnp.arange(-4, 4).reshape(2, 4)
     y = f(xi)
     assert y.dtype == _validate.default_float()
@@ -35,7 +35,7 @@ def test_integer_and_bool_input_promote_to_default_float(entry, closed):
     ids=["complex", "str", "None", "list", "object"],
 )
 def test_non_float_input_is_refused_with_the_fix(entry, bad, match):
-    for f in (entry.fn, entry.closed_form):
+    for f in (entry.autodiff, entry.closed_form):
         with pytest.raises(TypeError, match=match) as info:
             f(bad)
         assert f"jaxact.{entry.name}" in str(info.value)
@@ -83,7 +83,7 @@ def test_prelu_slope_shape_errors(closed):
     ],
 )
 def test_parameter_values_forbidden_by_the_maths(name, kwargs, match):
-    for f in (jaxact.get(name).fn, jaxact.get(name).closed_form):
+    for f in (jaxact.get(name).autodiff, jaxact.get(name).closed_form):
         with pytest.raises(ValueError, match=match):
             f(jnp.ones(3), **kwargs)
 

@@ -27,7 +27,7 @@ SCRIPT = textwrap.dedent(
 
     failures = []
     for e in jaxact.entries():
-        for path, f in (("autodiff", e.fn), ("closed", e.closed_form)):
+        for path, f in (("autodiff", e.autodiff), ("closed", e.closed_form)):
             if e.elementwise:
                 y = jax.jit(f)(x)
                 if y.sharding != x.sharding:

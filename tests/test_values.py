@@ -9,9 +9,7 @@ import pytest
 import jaxact
 from jaxact import testing
 
-from .cases import all_cases, jax_nn_entries
-
-SEED = np.random.SeedSequence().entropy % (2**31)
+from .cases import SEED, all_cases, jax_nn_entries
 
 
 @pytest.mark.parametrize("entry", jax_nn_entries())
@@ -60,7 +58,7 @@ def test_output_keeps_input_dtype_in_both_paths(entry, params, dtype):
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
 def test_closed_form_values_equal_autodiff_values(entry, params, dtype):
     x = testing.random_inputs(entry, params, dtype, SEED)
-    np.testing.assert_array_equal(entry.fn(x, **params), entry.closed_form(x, **params))
+    np.testing.assert_array_equal(entry.autodiff(x, **params), entry.closed_form(x, **params))
 
 
 class TransformsTest(chex.TestCase):
@@ -72,7 +70,7 @@ class TransformsTest(chex.TestCase):
             x = testing.random_inputs(entry, params, dtype, SEED)
             static = {k: v for k, v in params.items() if k in entry.static}
             numeric = {k: v for k, v in params.items() if k not in entry.static}
-            for f in (entry.fn, entry.closed_form):
+            for f in (entry.autodiff, entry.closed_form):
                 got = self.variant(lambda v, kw, f=f, static=static: f(v, **kw, **static))(x, numeric)
                 # jit and eager may use different tanh/exp kernels: a few ulp of max(1, |x|)
                 # (gelu's ½(1 + tanh z), as jax.nn's, cancels in the tail).
@@ -83,7 +81,7 @@ class TransformsTest(chex.TestCase):
     def test_grad_under_jit_equals_eager(self):
         for entry in jaxact.entries():
             x = testing.random_inputs(entry, entry.params, jnp.float32, SEED)
-            for f in (entry.fn, entry.closed_form):
+            for f in (entry.autodiff, entry.closed_form):
                 g = jax.grad(lambda v, f=f: jnp.sum(jnp.sin(f(v))))
                 atol = 1e-6 + 4e-7 * float(jnp.max(jnp.abs(x)))  # see test_jit_equals_eager
                 chex.assert_trees_all_close(self.variant(g)(x), g(x), rtol=1e-6, atol=atol)
@@ -92,7 +90,7 @@ class TransformsTest(chex.TestCase):
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_vmap_equals_python_loop(entry, params, dtype, closed):
-    f = entry.closed_form if closed else entry.fn
+    f = entry.closed_form if closed else entry.autodiff
     rng = np.random.default_rng(SEED)
     shape = testing.input_shape(entry, 16)
     xs = jnp.asarray(rng.normal(size=(3, *shape)), dtype)
@@ -161,5 +159,5 @@ def test_parameter_gradients_agree_between_paths(name, param):
     e = jaxact.get(name)
     x = jnp.asarray(np.random.default_rng(SEED).normal(scale=2, size=64))
     p0 = jnp.asarray(0.7)
-    grads = [jax.grad(lambda p, f=f: jnp.sum(jnp.sin(f(x, **{param: p}))))(p0) for f in (e.fn, e.closed_form)]
+    grads = [jax.grad(lambda p, f=f: jnp.sum(jnp.sin(f(x, **{param: p}))))(p0) for f in (e.autodiff, e.closed_form)]
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
