@@ -50,7 +50,10 @@ def _d_softplus(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~4x faster than autodiff of logaddexp",
+    why=(
+        "fwd+bwd as fast as autodiff of max(x, 0) + log1p(e^(−|x|)) and 3–5x jax.nn's (autodiff of "
+        "logaddexp); σ(x) exact in the tails"
+    ),
     derivative=_d_softplus,
     range=(0.0, inf),
     formula="log(1+exp(x))",
@@ -61,7 +64,7 @@ def _d_softplus(x: jax.Array) -> jax.Array:
     mp=lambda m, x: m.log1p(m.exp(x)),
 )
 def softplus(x: ArrayLike) -> jax.Array:
-    """Softplus: f(x) = ln(1 + eˣ), as logaddexp(x, 0) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
+    """Softplus: f(x) = ln(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
     return _stable.softplus(x)
 
 
@@ -79,7 +82,10 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~1.06x faster; one exp for σ and σ′, finite where βx overflows",
+    why=(
+        "fwd+bwd within 5% of autodiff; σ′ = e/(1+e)² keeps f′ accurate in the tails where autodiff's σ(1−σ) "
+        "rounds to 0; finite where βx overflows"
+    ),
     derivative=_d_swish,
     range=lambda beta: (_SWISH_MIN / float(beta), inf),
     formula="x*sigmoid(b*x)",
@@ -110,7 +116,10 @@ def _d_silu(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~1.06x faster; one exp for σ and σ′",
+    why=(
+        "fwd+bwd within 5% of autodiff; σ′ = e/(1+e)² keeps f′ accurate in the tails where autodiff's σ(1−σ) "
+        "rounds to 0"
+    ),
     derivative=_d_silu,
     range=(_SWISH_MIN, inf),
     formula="x*sigmoid(x)",
@@ -249,8 +258,11 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
 
 
 @register(
-    path="autodiff",
-    why="piecewise quadratic: same fwd+bwd speed; autodiff saves boolean masks",
+    path="closed_form",
+    why=(
+        "piecewise quadratic: the closed form saves one float array (f′) for the backward pass, autodiff "
+        "saves masks and the clipped input (~2x the bytes); fwd+bwd speed is the same"
+    ),
     derivative=_d_hard_silu,
     range=(-0.375, inf),
     formula="x*relu6(x+3)/6",
@@ -259,11 +271,6 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
     kinks=(-3.0, 3.0),
     aliases=("hard_swish",),
     mp=lambda m, x: x * min(max(x + 3, 0), 6) / 6,
-    f64_ulps=(4, 32),
-    accuracy_note=(
-        "the default (autodiff) f′ = (x + 3)/6 + x/6 cancels near its root x = −1.5 (11 ulp at −1.516); the "
-        "closed form (2x + 3)/6 does not"
-    ),
 )
 def hard_silu(x: ArrayLike) -> jax.Array:
     """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
@@ -320,8 +327,11 @@ def _d_sparse_plus(x: jax.Array) -> jax.Array:
 
 
 @register(
-    path="autodiff",
-    why="piecewise quadratic: same fwd+bwd speed; autodiff saves boolean masks",
+    path="closed_form",
+    why=(
+        "piecewise quadratic: the closed form saves one float array (f′) for the backward pass, autodiff "
+        "saves masks and the clipped input (~2x the bytes); fwd+bwd speed is the same"
+    ),
     derivative=_d_sparse_plus,
     range=(0.0, inf),
     formula="0 | (x+1)^2/4 | x",

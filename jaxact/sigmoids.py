@@ -46,7 +46,10 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~4x faster than autodiff of logaddexp",
+    why=(
+        "fwd+bwd as fast as autodiff of the max + log1p form and 3–5x jax.nn's (autodiff of logaddexp); σ(−x)"
+        " exact in the tails"
+    ),
     derivative=_d_log_sigmoid,
     range=(-inf, 0.0),
     formula="-softplus(-x)",
@@ -149,7 +152,10 @@ def _d_soft_sign(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="same fwd+bwd speed; 1/(1+|x|)² does not cancel, autodiff's 1/(1+|x|) − |x|/(1+|x|)² does",
+    why=(
+        "~0.9x autodiff's fwd+bwd speed, but 1/(1+|x|)² does not cancel where autodiff's 1/(1+|x|) − "
+        "|x|/(1+|x|)² does (3 vs 7.6e3 ulp, float32)"
+    ),
     derivative=_d_soft_sign,
     range=(-1.0, 1.0),
     formula="x/(1+|x|)",

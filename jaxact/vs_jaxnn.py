@@ -291,12 +291,14 @@ def format_summary(result: dict[str, Any]) -> str:
     lines = [
         f"\n== jaxact default path / jax.nn, {result['device_kind']} (jax {result['jax']}); "
         "< 1: jaxact faster or leaner ==",
-        f"{'dtype:mode':<24} {'geomean':>8} {'worst':>6}  {'(which)':<22} upper 95 % bound > 1.05",
+        f"{'dtype:mode':<24} {'geomean':>8} {'worst':>6}  {'(which)':<22} cells whose 95 % upper bound > 1.05",
     ]
     for k, s in result["summary"].items():
+        above = s["above_1_05"]
+        listed = ", ".join(above[:6]) + (", ..." if len(above) > 6 else "")
         lines.append(
             f"{k:<24} {s['geomean']:>8.3f} {s['worst']:>6.2f}  {s['worst_name']:<22} "
-            f"{', '.join(s['above_1_05']) or '-'}"
+            f"{len(above)}/{s['n']}{': ' + listed if above else ''}"
         )
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from jaxact import entries, testing
 
 # Fresh random inputs every run, replayable: pytest's header prints the seed, and
 # JAXACT_TEST_SEED=<seed> python -m pytest ... reruns with exactly those inputs.
-SEED = int(os.environ.get("JAXACT_TEST_SEED") or np.random.SeedSequence().entropy % (2**31))
+SEED = int(os.environ.get("JAXACT_TEST_SEED") or np.random.SeedSequence().entropy % (2**31))  # set by conftest
 
 
 def _id(entry, params, dtype=None) -> str:
