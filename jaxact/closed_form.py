@@ -7,19 +7,6 @@ forward code. Generated from the registry.
 
 from __future__ import annotations
 
-from typing import Any
-
 from jaxact import registry
 
-
-def __getattr__(name: str) -> Any:
-    if name.startswith("__"):
-        raise AttributeError(name)
-    try:
-        return registry.get(name).closed_form
-    except registry.UnknownActivationError as e:
-        raise AttributeError(str(e)) from None
-
-
-def __dir__() -> list[str]:
-    return registry.names(include_aliases=True)
+__getattr__, __dir__ = registry.path_namespace("closed_form")

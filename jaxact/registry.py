@@ -169,6 +169,23 @@ def get(name: str) -> Activation:
     raise UnknownActivationError(f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}.")
 
 
+def path_namespace(path: paths.GradientPath) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """Module-level ``__getattr__`` and ``__dir__`` serving every activation's ``path`` function by name."""
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return get(name).path(path)
+        except UnknownActivationError as e:
+            raise AttributeError(str(e)) from None
+
+    def __dir__() -> list[str]:
+        return names(include_aliases=True)
+
+    return __getattr__, __dir__
+
+
 def _is_zero_tangent(t: Any) -> bool:
     if t is None or isinstance(t, SymbolicZero):
         return True
