@@ -61,6 +61,8 @@ def _entry_dict(e) -> dict:
         "torch": e.torch,
         "aliases": list(e.aliases),
         "kinks": list(e.kink_points()),
+        "default_path": e.default_path,
+        "path_reason": e.path_reason,
     }
 
 
