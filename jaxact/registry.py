@@ -193,12 +193,9 @@ def _is_zero_tangent(t: Any) -> bool:
 
 
 def _make_closed_form(
-    raw: Callable[..., jax.Array],
-    derivative: Callable[..., jax.Array] | None,
-    jvp: Callable[..., jax.Array],
-    dyn_names: tuple[str, ...],
+    raw: Callable[..., jax.Array], jvp: Callable[..., jax.Array], dyn_names: tuple[str, ...]
 ) -> Callable[..., jax.Array]:
-    """Builds ``raw`` with a custom_jvp from the closed-form derivative or JVP.
+    """Builds ``raw`` with a custom_jvp from the closed-form JVP ``jvp(x, y, t, **params)``.
 
     Static parameters are closed over (one custom_jvp per static setting);
     numeric parameters stay differentiable: their tangents go through autodiff
@@ -218,12 +215,7 @@ def _make_closed_form(
             tx, *tdyn = tangents
             kw = {**dict(zip(dyn_names, dyn, strict=True)), **static}
             y = raw(x, **kw)
-            if _is_zero_tangent(tx):
-                ty = jnp.zeros_like(y)
-            elif derivative is not None:
-                ty = derivative(x, **kw) * tx
-            else:
-                ty = jvp(x, y, tx, **kw)
+            ty = jnp.zeros_like(y) if _is_zero_tangent(tx) else jvp(x, y, tx, **kw)
             for i, (pname, tp) in enumerate(zip(dyn_names, tdyn, strict=True)):
                 if _is_zero_tangent(tp):
                     continue
@@ -393,7 +385,7 @@ def register(
             return derivative(x, **kw) * t
 
         raw_jvp = jvp if jvp is not None else elementwise_jvp
-        closed_raw = _make_closed_form(raw, derivative, raw_jvp, dyn_names)
+        closed_raw = _make_closed_form(raw, raw_jvp, dyn_names)
         impl = {
             "autodiff": _jitted(raw, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),

@@ -258,12 +258,17 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
     return result
 
 
+def _size(r: dict[str, Any]) -> str:
+    """ "@2^k" for the modes measured at several sizes, "" for the others."""
+    return f"@2^{int(math.log2(r['size']))}" if r["mode"] in ("fwd", "fwd_donated", "fwdbwd") else ""
+
+
 def _cell(r: dict[str, Any]) -> str:
-    return f"{_where(r).replace(r['name'], r['mode'])} {r['ratio']:.2f}"
+    return f"{r['mode']}{_size(r)} {r['ratio']:.2f}"
 
 
 def _where(r: dict[str, Any]) -> str:
-    return r["name"] + (f"@2^{int(math.log2(r['size']))}" if r["mode"] in ("fwd", "fwd_donated", "fwdbwd") else "")
+    return r["name"] + _size(r)
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -278,10 +283,8 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             out[f"{dtype}:{mode}"] = {
                 "geomean": math.exp(statistics.fmean(math.log(max(r["ratio"], 1e-12)) for r in sel)),
                 "worst": worst["ratio"],
-                "worst_name": f"{worst['name']}" + ("" if "lo" not in worst else f"@2^{int(math.log2(worst['size']))}"),
-                "above_1_05": sorted(
-                    {f"{r['name']}@2^{int(math.log2(r['size']))}" for r in sel if r.get("hi", r["ratio"]) > 1.05}
-                ),
+                "worst_name": _where(worst),
+                "above_1_05": sorted({_where(r) for r in sel if r.get("hi", r["ratio"]) > 1.05}),
                 "n": len(sel),
             }
     return out
