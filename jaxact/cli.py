@@ -61,7 +61,7 @@ def _entry_dict(e) -> dict:
         "torch": e.torch,
         "aliases": list(e.aliases),
         "kinks": list(e.kink_points()),
-        "default_path": e.default_path,
+        "default_path": e.current_path(),
         "path_reason": e.path_reason,
     }
 
@@ -216,8 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="PATH", help="also write the table as JSON")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser("accuracy", help="max ulp error of values and derivatives vs a float64 reference")
-    s.add_argument("--dtypes", default="bfloat16,float16,float32")
+    s = sub.add_parser(
+        "accuracy", help="max ulp error of values and derivatives against an mpmath reference, next to jax.nn"
+    )
+    s.add_argument("--dtypes", default="bfloat16,float16,float32,float64")
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--out", default="benchmarks/results", help="folder for accuracy.json / accuracy.md")
     s.set_defaults(func=cmd_accuracy)

@@ -109,7 +109,8 @@ def paths_page() -> str:
         "|---|---|---|",
     ]
     for e in registry.entries():
-        lines.append(f"| `{e.name}` | {e.default_path} | {e.path_reason} |")
+        shown = f"{e.current_path()} (JAX flag {e.jax_flag})" if e.jax_flag else e.default_path
+        lines.append(f"| `{e.name}` | {shown} | {e.path_reason} |")
     lines += [
         "",
         "## float64 accuracy above the 4-ulp target",

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from jaxact import _validate, paths
+from jaxact import _mutation, _validate, paths
 
 inf = math.inf
 
@@ -102,6 +102,9 @@ class Activation:
     # the first derivative) where it is above the 4-ulp target, and why; tests hold the entry to it.
     f64_ulps: tuple[float, float] = (4, 4)
     accuracy_note: str = ""
+    # A boolean JAX flag (a ``jax.config`` attribute) that picks the path as it does for the
+    # jax.nn twin: the closed form when it is True, autodiff when False (jax_softmax_custom_jvp).
+    jax_flag: str | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -130,6 +133,15 @@ class Activation:
     @property
     def numeric_params(self) -> tuple[str, ...]:
         return tuple(k for k in self.params if k not in self.static)
+
+    def current_path(self) -> paths.GradientPath:
+        """The path ``fn`` takes now: the forced one, else JAX's flag (``jax_flag``), else ``default_path``."""
+        forced = paths.forced_gradient_path()
+        if forced:
+            return forced
+        if self.jax_flag is not None:
+            return "closed_form" if getattr(jax.config, self.jax_flag) else "autodiff"
+        return self.default_path
 
     def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
         """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
@@ -192,15 +204,42 @@ def _is_zero_tangent(t: Any) -> bool:
     return getattr(t, "dtype", None) == jax.dtypes.float0
 
 
+_HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
+
+
+def _in_float32(derivative: Callable[..., jax.Array], static: tuple[str, ...]) -> Callable[..., jax.Array]:
+    """The derivative of a bfloat16/float16 x evaluated in float32 and rounded once.
+
+    XLA computes half-precision elementwise maths in float32 on CPU and GPU anyway, so this
+    costs no time; it removes the rounding of every intermediate (tanh′ = (1 − t)(1 + t) with a
+    bfloat16 t is 30 % off at x = −2.9). The result keeps the dtype the half-precision
+    computation would have had (a float32 parameter still promotes it).
+    """
+
+    def d(x: jax.Array, **kw: Any) -> jax.Array:
+        if x.dtype not in _HALF:
+            return derivative(x, **kw)
+        out = jnp.result_type(x, *(v for k, v in kw.items() if k not in static))
+        return derivative(x.astype(jnp.float32), **kw).astype(out)
+
+    functools.update_wrapper(d, derivative)
+    return d
+
+
 def _make_closed_form(
-    raw: Callable[..., jax.Array], jvp: Callable[..., jax.Array], dyn_names: tuple[str, ...]
+    raw: Callable[..., jax.Array],
+    jvp: Callable[..., jax.Array],
+    dyn_names: tuple[str, ...],
+    param_derivatives: Mapping[str, Callable[..., jax.Array]] | None = None,
 ) -> Callable[..., jax.Array]:
     """Builds ``raw`` with a custom_jvp from the closed-form JVP ``jvp(x, y, t, **params)``.
 
     Static parameters are closed over (one custom_jvp per static setting);
-    numeric parameters stay differentiable: their tangents go through autodiff
-    of ``raw`` with x held fixed, since the hand-written derivative is d/dx.
+    numeric parameters stay differentiable: their tangents go through the
+    closed-form ∂f/∂p where ``param_derivatives`` has one (autodiff cancels for
+    some: swish's ∂/∂β = x²σ′(βx)), else through autodiff of ``raw`` with x held fixed.
     """
+    param_derivatives = dict(param_derivatives or {})
 
     @functools.cache
     def build(static_items: tuple[tuple[str, Any], ...]) -> Callable[..., jax.Array]:
@@ -218,6 +257,9 @@ def _make_closed_form(
             ty = jnp.zeros_like(y) if _is_zero_tangent(tx) else jvp(x, y, tx, **kw)
             for i, (pname, tp) in enumerate(zip(dyn_names, tdyn, strict=True)):
                 if _is_zero_tangent(tp):
+                    continue
+                if pname in param_derivatives:
+                    ty = ty + param_derivatives[pname](x, **kw) * tp
                     continue
 
                 def along(p: Any, pname: str = pname) -> jax.Array:
@@ -348,6 +390,7 @@ def register(
     static: tuple[str, ...] = (),
     constraints: Mapping[str, tuple[str, ...]] | None = None,
     validate: Callable[..., Mapping[str, Any] | None] | None = None,
+    param_derivatives: Mapping[str, Callable[..., jax.Array]] | None = None,
     **meta: Any,
 ) -> Callable[[F], F]:
     """Decorator: registers a pure jnp activation and returns its public (default-path) function.
@@ -364,6 +407,8 @@ def register(
       constraints: per numeric parameter, checks from ``_validate`` ("positive", ...).
       validate: extra check ``validate(x, **params)`` run before the jitted call;
         it may return replacements for parameters (normalised values).
+      param_derivatives: closed forms ∂f/∂p(x, **params) for numeric parameters
+        whose autodiff gradient cancels; the closed-form path uses them.
       **meta: the remaining :class:`Activation` fields (monotone, jax_nn, kinks, ...).
     """
     if (derivative is None) == (jvp is None):
@@ -371,10 +416,14 @@ def register(
     paths._checked(path, "register")
     constraints = dict(constraints or {})
 
-    def deco(raw: F) -> F:
-        name = raw.__name__
+    derivative_in = _in_float32(derivative, tuple(static)) if derivative is not None else None
+    jvp_in = jvp
+
+    def deco(public_raw: F) -> F:
+        name = public_raw.__name__
         if name in _REGISTRY or name in _ALIASES:
             raise ValueError(f"activation {name!r} registered twice")
+        raw, derivative, jvp = _mutation.apply(name, public_raw, derivative_in, jvp_in)
         sig = inspect.signature(raw)
         binder = _Binder(name, sig, tuple(static), constraints, validate)
         pnames = binder.pnames
@@ -385,9 +434,12 @@ def register(
             return derivative(x, **kw) * t
 
         raw_jvp = jvp if jvp is not None else elementwise_jvp
-        closed_raw = _make_closed_form(raw, raw_jvp, dyn_names)
+        # Smooth elementwise functions of a half-precision x are computed in float32 and rounded
+        # once, on both paths (same values): more accurate, and no slower (see _in_float32).
+        fwd = _in_float32(raw, tuple(static)) if derivative is not None and meta.get("smooth") else raw
+        closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, param_derivatives)
         impl = {
-            "autodiff": _jitted(raw, raw, name, tuple(static)),
+            "autodiff": _jitted(fwd, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),
         }
         doc = raw.__doc__ or ""
@@ -403,13 +455,20 @@ def register(
         )
 
         fast = validate is None
+        jax_flag = meta.get("jax_flag")
+
+        def current() -> paths.GradientPath:
+            forced = paths.forced_gradient_path()
+            if forced or jax_flag is None:
+                return forced or path
+            return "closed_form" if getattr(jax.config, jax_flag) else "autodiff"
 
         @functools.wraps(raw)
         def fn(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
             if fast and not args and not kwargs and type(x) is _ARRAY and x.dtype in _validate.FLOATS:
-                return impl[paths.forced_gradient_path() or path](x)  # the eager fast path
+                return impl[current()](x)  # the eager fast path
             xa, given = binder(x, args, kwargs)
-            return impl[paths.forced_gradient_path() or path](xa, **given)
+            return impl[current()](xa, **given)
 
         derivative_fn = None
         if derivative is not None:

@@ -30,6 +30,10 @@ def _d_sigmoid(x: jax.Array) -> jax.Array:
     torch="sigmoid",
     aliases=("logistic",),
     mp=lambda m, x: 1 / (1 + m.exp(-x)),
+    accuracy_note=(
+        "float64 f″ = σ′(1 − 2σ) by autodiff of the closed f′: 1 − 2σ rounds to 0 for |x| < 1e−16, where the "
+        "truth is ≈ −x/8"
+    ),
 )
 def sigmoid(x: ArrayLike) -> jax.Array:
     """Logistic sigmoid: σ(x) = 1/(1 + e^(−x)). Range (0, 1).
@@ -58,6 +62,10 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
     jax_nn="log_sigmoid",
     torch="logsigmoid",
     mp=lambda m, x: -m.log1p(m.exp(-x)),
+    accuracy_note=(
+        "float64 f″ = −σ(x)(1 − σ(x)) by autodiff of the closed f′ = σ(−x): 1 − σ rounds to 0 for x < −37 "
+        "where the truth is ≈ −eˣ (2e−216 at x = −497)"
+    ),
 )
 def log_sigmoid(x: ArrayLike) -> jax.Array:
     """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x)."""
@@ -82,7 +90,12 @@ def _d_tanh(x: jax.Array) -> jax.Array:
     torch="tanh",
     mp=lambda m, x: m.tanh(x),
     f64_ulps=(8, 4),
-    accuracy_note="XLA's float64 tanh (6 ulp at x = −1.37), as jax.nn's",
+    accuracy_note=(
+        "XLA's float64 tanh (6 ulp at x = −1.37 and −19), as jax.nn's; float32 f′ keeps (1 − t)(1 + t), as "
+        "cheap as autodiff: it rounds to 0 for |x| > 8.3 where the truth is still ≥ 2e−7 (sech² needs an exp "
+        "the forward does not compute: slower on CPU); float64 f″ = −2t(1 − t²) rounds to 0 for |x| < 1e−16 "
+        "where the truth is ≈ −2x"
+    ),
 )
 def tanh(x: ArrayLike) -> jax.Array:
     """Hyperbolic tangent: f(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = 2σ(2x) − 1. Range (−1, 1), odd.
@@ -230,8 +243,11 @@ def arctan(x: ArrayLike) -> jax.Array:
 
 
 def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
-    # (1 + αx²)^(−3/2) directly: where αx² overflows the true value underflows too.
-    return jax.lax.rsqrt(1 + alpha * (x * x)) ** 3
+    # (1 + αx²)^(−3/2) directly: where αx² overflows the true value underflows too. ±inf is
+    # clipped to ±max first: same value (0), but f″ is then 0 rather than inf·0 = NaN.
+    big = jnp.finfo(x.dtype).max
+    xc = jnp.clip(x, -big, big)
+    return jax.lax.rsqrt(1 + alpha * (xc * xc)) ** 3
 
 
 @register(
@@ -248,7 +264,9 @@ def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     examples=({"alpha": 3.0},),
     mp=lambda m, x, alpha: x / m.sqrt(1 + alpha * x**2),
     f64_ulps=(4, 8),
-    accuracy_note="(1 + αx²)^(−3/2) as rsqrt cubed: three roundings (5 ulp)",
+    accuracy_note=(
+        "(1 + αx²)^(−3/2) as rsqrt cubed: three roundings (5 ulp in float32 and in float64 f″)"
+    ),
 )
 def isru(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Inverse square root unit: f(x) = x/√(1 + αx²). Range (−1/√α, 1/√α), α > 0.

@@ -15,7 +15,7 @@ def test_list_shows_the_whole_catalogue(capsys):
     assert main(["list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["name"] for r in rows} == set(jaxact.names())
-    assert {r["name"]: r["default_path"] for r in rows} == {e.name: e.default_path for e in jaxact.entries()}
+    assert {r["name"]: r["default_path"] for r in rows} == {e.name: e.current_path() for e in jaxact.entries()}
 
 
 def test_check_passes_and_writes_json(tmp_path, capsys):

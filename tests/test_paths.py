@@ -34,7 +34,7 @@ def test_default_path_is_recorded_with_a_reason(entry):
 @pytest.mark.parametrize("entry", entry_params())
 def test_public_function_differentiates_through_its_default_path(entry):
     x = _x(entry)
-    assert _uses_custom_jvp(entry.fn, x) == (entry.default_path == "closed_form")
+    assert _uses_custom_jvp(entry.fn, x) == (entry.current_path() == "closed_form")
     assert _uses_custom_jvp(entry.closed_form, x)
     assert not _uses_custom_jvp(entry.autodiff, x)
     assert getattr(jaxact.closed_form, entry.name) is entry.closed_form
@@ -49,8 +49,8 @@ def test_scoped_switch_forces_one_path(entry):
         with jaxact.gradient_path("closed_form"):
             assert _uses_custom_jvp(entry.fn, x)
         with jaxact.gradient_path(None):  # back to the entry's default inside a forced block
-            assert _uses_custom_jvp(entry.fn, x) == (entry.default_path == "closed_form")
-    assert _uses_custom_jvp(entry.fn, x) == (entry.default_path == "closed_form")
+            assert _uses_custom_jvp(entry.fn, x) == (entry.current_path() == "closed_form")
+    assert _uses_custom_jvp(entry.fn, x) == (entry.current_path() == "closed_form")
 
 
 def test_global_switch_and_its_reset():
@@ -166,3 +166,18 @@ def test_values_bitwise_equal_between_paths(entry):
     y = entry.fn(x)
     np.testing.assert_array_equal(entry.autodiff(x), y)
     np.testing.assert_array_equal(entry.closed_form(x), y)
+
+
+def test_softmax_follows_jax_flag_as_jax_nn_does():
+    """JAX's own testSoftmaxGradFlag: residuals under jax_softmax_custom_jvp False and True."""
+    from jax._src.ad_checkpoint import saved_residuals  # as JAX's own test reads them
+
+    x = jnp.array([5.5, 1.3, -4.2, 0.9])
+    for flag in (False, True):
+        with jax.softmax_custom_jvp(flag):
+            ours = [a.shape for a, _ in saved_residuals(jaxact.softmax, x)]
+            theirs = [a.shape for a, _ in saved_residuals(jax.nn.softmax, x)]
+            assert ours == theirs, flag
+            assert jaxact.get("softmax").current_path() == ("closed_form" if flag else "autodiff")
+    with jax.softmax_custom_jvp(False), jaxact.gradient_path("closed_form"):  # jaxact's switch wins
+        assert len(saved_residuals(jaxact.softmax, x)) == 1

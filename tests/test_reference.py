@@ -15,6 +15,7 @@ import mpmath
 import numpy as np
 import pytest
 
+import jaxact
 from jaxact import testing
 
 from .cases import SEED, elementwise_cases, vector_cases
@@ -63,10 +64,16 @@ def test_elementwise_values_and_derivatives_match_mpmath(entry, params, dtype):
         f = getattr(entry, path)
         y = np.asarray(f(xa, **params))
         assert _ulp_error(y, ref).max() <= value_ulps, _report(entry.name, f"{path} value", x, y, ref)
+    # Near a root of f′ (swish, mish, gelu have one) any float64 evaluation is off by about
+    # eps·|x·f″(x)| — the conditioning there — which is unbounded in ulps of the tiny f′.
+    # That part is allowed on top of the ulp bound; it vanishes away from the root.
+    d2ref = np.array([float(mp.diff(lambda t: entry.mp(mp, t, **p), mp.mpf(v), 2)) for v in x]) if entry.smooth else 0
+    slack = 8 * np.finfo(np.float64).eps * np.abs(x * d2ref)
     for path in ("fn", "closed_form"):  # the default, and the hand-written derivative it may take
         f = getattr(entry, path)
         d = np.asarray(jax.vmap(jax.grad(lambda v, f=f: f(v, **params)))(xa))
-        assert _ulp_error(d, dref).max() <= deriv_ulps, _report(entry.name, f"{path} f'", x, d, dref)
+        err = _ulp_error(np.where(np.abs(d - dref) <= slack, dref, d), dref)
+        assert err.max() <= deriv_ulps, _report(entry.name, f"{path} f'", x, d, dref)
 
 
 def _slices(x, axis):
@@ -111,3 +118,16 @@ def test_axis_mixing_values_and_jvps_match_mpmath(entry, params, dtype):
         scale = np.abs(trows).max(axis=-1, keepdims=True) * np.maximum(1, np.abs(rows).max(axis=-1, keepdims=True))
         rel = np.abs(got_t - dref_a) / scale
         assert rel.max() <= 32 * np.finfo(np.float64).eps, f"{entry.name} {path} jvp: {rel.max():.3g} seed={SEED}"
+
+
+@pytest.mark.parametrize("beta", [1.0, 1.7])
+def test_swish_beta_gradient_matches_mpmath(beta):
+    """∂swish/∂β = x²σ′(βx) in closed form: autodiff's σ(1 − σ) gives 0 at x = 40 (truth 6.8e−15)."""
+    e = jaxact.get("swish")
+    x = np.concatenate([np.random.default_rng(SEED).normal(scale=5.0, size=30), [40.0, -40.0, 30.0, 0.5]])
+    ref = np.array([float(mp.diff(lambda b, v=v: e.mp(mp, mp.mpf(v), b), mp.mpf(beta))) for v in x])
+    for f in (e.fn, e.closed_form):
+        got = jax.vmap(jax.grad(lambda b, v, f=f: f(v, b)), in_axes=(None, 0))(jnp.float64(beta), jnp.asarray(x))
+        # e^(−βx) amplifies the rounding of βx (half an ulp) by |βx|: that much is allowed on top.
+        err = _ulp_error(np.asarray(got), ref) - np.abs(beta * x) / 2
+        assert err.max() <= 8, _report("swish", "d/dbeta", x, np.asarray(got), ref)

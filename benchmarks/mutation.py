@@ -1,0 +1,109 @@
+"""Mutation self-test: does the test suite catch a wrong formula in every registered activation?
+
+For each activation and each mutation (``jaxact/_mutation.py``: the value or the derivative
+scaled by 1 + 1e−3, or shifted by 0.1), runs the suite's value and derivative tests for that
+activation in a fresh process with the mutation injected, and records whether they fail (the
+mutation is caught) or pass (it survives). Then writes ``benchmarks/results/mutation.{json,md}``.
+
+    python benchmarks/mutation.py                    # every activation (about 20-30 min, 2 cores)
+    python benchmarks/mutation.py --names relu,gelu  # a subset
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_FILES = ("tests/test_reference.py", "tests/test_values.py", "tests/test_derivatives.py")
+
+
+def run_one(name: str, kind: str, seed: int) -> tuple[bool, str, float]:
+    """(caught, the first failing test or '', seconds)."""
+    env = {**os.environ, "JAXACT_MUTATE": f"{name}:{kind}", "JAXACT_TEST_SEED": str(seed)}
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-k",
+            name,
+            *TEST_FILES,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    failed = [ln.split(" ", 1)[1].split(" - ")[0] for ln in proc.stdout.splitlines() if ln.startswith("FAILED ")]
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"pytest could not run for {name}:{kind} (exit {proc.returncode}):\n{proc.stdout[-2000:]}")
+    return proc.returncode == 1, (failed[0] if failed else ""), time.perf_counter() - t0
+
+
+def main() -> int:
+    sys.path.insert(0, str(ROOT))
+    import jaxact
+    from jaxact import _mutation
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--names", help="comma-separated activations (default: all)")
+    ap.add_argument("--seed", type=int, default=0, help="JAXACT_TEST_SEED for the runs")
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = ap.parse_args()
+    names = args.names.split(",") if args.names else jaxact.names()
+    for n in names:
+        jaxact.get(n)  # unknown names fail here, before any run
+
+    rows = []
+    for i, name in enumerate(names):
+        for kind in _mutation.KINDS:
+            caught, test, secs = run_one(name, kind, args.seed)
+            rows.append({"name": name, "mutation": kind, "caught": caught, "by": test, "seconds": round(secs, 1)})
+            print(
+                f"[{i + 1}/{len(names)}] {name:16s} {kind:12s} {'caught' if caught else 'SURVIVED'}  {test}",
+                file=sys.stderr,
+            )
+    survived = [r for r in rows if not r["caught"]]
+    args.out.mkdir(parents=True, exist_ok=True)
+    meta = {"jaxact": jaxact.__version__, "seed": args.seed, "tests": list(TEST_FILES)}
+    (args.out / "mutation.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    lines = [
+        "# Mutation self-test",
+        "",
+        f"Run by `python benchmarks/mutation.py` (seed {args.seed}). Each activation's value and derivative "
+        "(or JVP) is perturbed in turn — scaled by 1 + 1e-3 (`*_rel`) or shifted by 0.1 (`*_const`) — and "
+        f"the suite's {', '.join(TEST_FILES)} are run for it (`-k <name>`); a mutation is caught when a test fails.",
+        "",
+        f"Caught: {len(rows) - len(survived)} of {len(rows)}.",
+        "",
+        "| activation | value ×(1+1e-3) | value +0.1 | f′ ×(1+1e-3) | f′ +0.1 |",
+        "|---|---|---|---|---|",
+    ]
+    for name in names:
+        cells = {r["mutation"]: r for r in rows if r["name"] == name}
+        lines.append(
+            f"| {name} | "
+            + " | ".join("caught" if cells[k]["caught"] else "**survived**" for k in _mutation.KINDS)
+            + " |"
+        )
+    (args.out / "mutation.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return 0 if not survived else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
