@@ -231,7 +231,12 @@ def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     """
     if not isinstance(approximate, bool):
         raise TypeError(f"jaxact.gelu: 'approximate' must be a bool, got {approximate!r}.")
-    return _gated(x, lambda xs: xs * _gelu_cdf(xs, approximate), x, jnp.zeros_like(x))
+    # x is clipped where x³ (or the tanh/erfc argument) has long saturated: Φ is exactly 0 or 1
+    # there, so the value is x for x > T and ±0 below −T (jax.nn's x·Φ(x) is NaN at −inf), and
+    # autodiff never meets an overflowing cube. Fewer ops than a separate ±inf guard.
+    t = _stable.cube_threshold(x.dtype)
+    xc = jnp.clip(x, -t, t)
+    return jnp.where(x > t, x, xc * _gelu_cdf(xc, approximate))
 
 
 def _d_mish(x: jax.Array) -> jax.Array:
@@ -341,13 +346,16 @@ def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
     b/(2(√(x²+b) − x)) forms, free of cancellation.
     """
-    # s = |x| + √(x² + b) never cancels: f = s/2 for x ≥ 0 and b/(2s) for x < 0.
-    # x is clipped where x² would overflow; beyond, f = x or b/(4|x|).
+    # s = |x| + √(x² + b) never cancels: f = s/2 for x ≥ 0 and b/(2s) for x < 0 (jax.nn's
+    # (x + √(x² + b))/2 is 0 at x = −1e4 in float32, where f = 1e−4). Where x² would
+    # overflow, √(x² + b) = |x| to working precision; the square sees a clipped |x| only.
     t = _stable.square_threshold(x.dtype)
-    xc = jnp.clip(x, -t, t)
-    s = jnp.abs(xc) + jnp.sqrt(xc * xc + b)
-    small = jnp.where(xc >= 0, s / 2, b / (2 * s))
-    return jnp.where(x >= t, x, jnp.where(x <= -t, (b / 4) / jnp.maximum(jnp.abs(x), 1), small))
+    a = jnp.where(x >= 0, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0, where f′ = ½
+    ac = jnp.minimum(a, t)
+    # s/2 as a + (r − a)/2, with r − a = 0 where √(x² + b) = |x|: finite up to x = ±max and at
+    # ±inf (XLA folds ½a + ½r into ½(a + r), which overflows).
+    h = a + 0.5 * jnp.where(a < t, jnp.sqrt(ac * ac + b) - ac, jnp.zeros_like(a))
+    return jnp.where(x >= 0, h, (0.25 * b) / h)
 
 
 def _d_sparse_plus(x: jax.Array) -> jax.Array:

@@ -99,11 +99,10 @@ def _d_relu6(x: jax.Array) -> jax.Array:
 
 
 def _relu6(x: jax.Array) -> jax.Array:
-    return jnp.where(
-        (x > 0) & (x < 6),
-        x,
-        jnp.where(x >= 6, jnp.full_like(x, 6), jnp.where(x <= 0, jnp.zeros_like(x), lax.stop_gradient(x))),
-    )
+    # lax.clamp: one op (jax.nn's min(max(x, 0), 6) is two), NaN stays NaN, and its
+    # derivative is 1 strictly inside (0, 6), else 0: jax.nn's convention at both
+    # kinks and at NaN, with no tie halving as jnp.minimum/maximum would give.
+    return lax.clamp(jnp.zeros((), x.dtype), x, jnp.full((), 6, x.dtype))
 
 
 @register(
