@@ -5,7 +5,7 @@ scaled by 1 + 1e−3, or shifted by 0.1), runs the suite's value and derivative 
 activation in a fresh process with the mutation injected, and records whether they fail (the
 mutation is caught) or pass (it survives). Then writes ``benchmarks/results/mutation.{json,md}``.
 
-    python benchmarks/mutation.py                    # every activation (about 20-30 min, 2 cores)
+    python benchmarks/mutation.py                    # every activation, 2 jobs at once
     python benchmarks/mutation.py --names relu,gelu  # a subset
 """
 
@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,20 +64,23 @@ def main() -> int:
     ap.add_argument("--names", help="comma-separated activations (default: all)")
     ap.add_argument("--seed", type=int, default=0, help="JAXACT_TEST_SEED for the runs")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--jobs", type=int, default=2, help="pytest processes at once (default 2: one per core here)")
     args = ap.parse_args()
     names = args.names.split(",") if args.names else jaxact.names()
     for n in names:
         jaxact.get(n)  # unknown names fail here, before any run
 
-    rows = []
-    for i, name in enumerate(names):
-        for kind in _mutation.KINDS:
-            caught, test, secs = run_one(name, kind, args.seed)
-            rows.append({"name": name, "mutation": kind, "caught": caught, "by": test, "seconds": round(secs, 1)})
-            print(
-                f"[{i + 1}/{len(names)}] {name:16s} {kind:12s} {'caught' if caught else 'SURVIVED'}  {test}",
-                file=sys.stderr,
-            )
+    jobs = [(name, kind) for name in names for kind in _mutation.KINDS]
+
+    def one(job: tuple[str, str]) -> dict:
+        name, kind = job
+        caught, test, secs = run_one(name, kind, args.seed)
+        print(f"{name:16s} {kind:12s} {'caught' if caught else 'SURVIVED'}  {test}", file=sys.stderr, flush=True)
+        return {"name": name, "mutation": kind, "caught": caught, "by": test, "seconds": round(secs, 1)}
+
+    # Each job is its own pytest process (the mutation is injected at import): run --jobs at once.
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        rows = list(pool.map(one, jobs))
     survived = [r for r in rows if not r["caught"]]
     args.out.mkdir(parents=True, exist_ok=True)
     meta = {"jaxact": jaxact.__version__, "seed": args.seed, "tests": list(TEST_FILES)}

@@ -85,6 +85,8 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     check.enable_x64()
     dtypes = tuple(jnp.dtype(d) for d in args.dtypes.split(","))
     rows = numerics.accuracy_table(_names(args.names), dtypes)
+    if args.update:
+        rows = numerics.merged(numerics.load(Path(args.out)), rows)
     print(numerics.format_markdown(rows))
     js, md = numerics.write(rows, Path(args.out))
     print(f"\nwrote {js} and {md}")
@@ -222,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dtypes", default="bfloat16,float16,float32,float64")
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--out", default="benchmarks/results", help="folder for accuracy.json / accuracy.md")
+    s.add_argument(
+        "--update",
+        action="store_true",
+        help="replace only the measured rows (--names, --dtypes) in the accuracy.json already in --out",
+    )
     s.set_defaults(func=cmd_accuracy)
 
     d = __import__("jaxact.compare", fromlist=["Config"]).Config()

@@ -443,6 +443,24 @@ def write(rows: list[AccuracyRow], out_dir: Path) -> tuple[Path, Path]:
     return js, md
 
 
+def load(out_dir: Path) -> list[AccuracyRow]:
+    """The rows of a committed ``accuracy.json`` (for ``jaxact accuracy --update``)."""
+    rows = []
+    for r in json.loads((out_dir / "accuracy.json").read_text())["rows"]:
+        cells = {k: {i: Cell(**c) for i, c in r[k].items()} for k in ("value", "d1", "d2")}
+        rows.append(AccuracyRow(r["name"], r["dtype"], r["default_path"], **cells))
+    return rows
+
+
+def merged(old: list[AccuracyRow], new: list[AccuracyRow]) -> list[AccuracyRow]:
+    """``old`` with the (name, dtype) rows of ``new`` replaced or added, in registry order."""
+    fresh = {(r.name, r.dtype): r for r in new}
+    rows = {(r.name, r.dtype): r for r in old} | fresh
+    order = {n: i for i, n in enumerate(e.name for e in entries())}
+    dts = [jnp.dtype(d).name for d in ALL_DTYPES]
+    return sorted(rows.values(), key=lambda r: (order.get(r.name, len(order)), dts.index(r.dtype)))
+
+
 def format_reasons(rows: list[AccuracyRow]) -> str:
     """Each entry with a cell above target, and the reason its registry entry records."""
     missed: dict[str, list[str]] = {}

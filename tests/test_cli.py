@@ -47,6 +47,19 @@ def test_accuracy_writes_table(tmp_path, capsys):
     assert json.loads((tmp_path / "accuracy.json").read_text())["rows"][0]["name"] == "relu"
 
 
+def test_accuracy_update_replaces_only_the_measured_rows(tmp_path, capsys):
+    assert main(["accuracy", "--names", "relu,sigmoid", "--dtypes", "float32", "--out", str(tmp_path)]) == 0
+    before = json.loads((tmp_path / "accuracy.json").read_text())["rows"]
+    stale = dict(before[1], value={"jaxact": {"ulp": 999.0, "tail_ulp": 999.0, "nonfinite": 0}})
+    path = tmp_path / "accuracy.json"
+    path.write_text(json.dumps({"meta": {}, "rows": [before[0], stale]}))
+    args = ["accuracy", "--names", "sigmoid,elu", "--dtypes", "float32", "--out", str(tmp_path), "--update"]
+    assert main(args) == 0
+    rows = json.loads(path.read_text())["rows"]
+    assert [r["name"] for r in rows] == ["elu", "relu", "sigmoid"]  # registry order, relu kept as it was
+    assert rows[1] == before[0] and rows[2] == before[1]  # the stale sigmoid row measured anew
+
+
 def test_plot_writes_one_png_per_activation_and_an_overview(tmp_path, capsys):
     assert main(["plot", "--names", "relu,softmax,glu", "--out", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.glob("*.png"))
