@@ -65,7 +65,12 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0, help="JAXACT_TEST_SEED for the runs")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--jobs", type=int, default=2, help="pytest processes at once (default 2: one per core here)")
+    ap.add_argument("--report-only", action="store_true", help="rewrite mutation.md from the mutation.json in --out")
     args = ap.parse_args()
+    if args.report_only:
+        saved = json.loads((args.out / "mutation.json").read_text())
+        rows = saved["rows"]
+        return report(rows, list(dict.fromkeys(r["name"] for r in rows)), args.out, saved["meta"]["seed"])
     names = args.names.split(",") if args.names else jaxact.names()
     for n in names:
         jaxact.get(n)  # unknown names fail here, before any run
@@ -81,30 +86,60 @@ def main() -> int:
     # Each job is its own pytest process (the mutation is injected at import): run --jobs at once.
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         rows = list(pool.map(one, jobs))
-    survived = [r for r in rows if not r["caught"]]
-    args.out.mkdir(parents=True, exist_ok=True)
-    meta = {"jaxact": jaxact.__version__, "seed": args.seed, "tests": list(TEST_FILES)}
-    (args.out / "mutation.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    return report(rows, names, args.out, args.seed)
+
+
+def equivalent(name: str, kind: str) -> str:
+    """Why a mutant is the same function as the original ('' if it is not): scaling an f′ that is
+    identically 0 (binary_step) changes nothing, so no test can or should catch it."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    import jaxact
+
+    entry = jaxact.get(name)
+    if kind == "deriv_rel" and entry.derivative is not None:
+        grid = jnp.linspace(-10.0, 10.0, 2001)
+        if not np.any(np.asarray(entry.derivative(grid))):
+            return "f′ ≡ 0: ×(1+1e-3) leaves it unchanged"
+    return ""
+
+
+def report(rows: list[dict], names: list[str], out: Path, seed: int) -> int:
+    """Writes mutation.{json,md}; exit status 1 if a mutant that changes the function survived."""
+    import jaxact
+    from jaxact import _mutation
+
+    for r in rows:
+        r["equivalent"] = "" if r["caught"] else equivalent(r["name"], r["mutation"])
+    survived = [r for r in rows if not r["caught"] and not r["equivalent"]]
+    n_equiv = sum(1 for r in rows if r["equivalent"])
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"jaxact": jaxact.__version__, "seed": seed, "tests": list(TEST_FILES)}
+    (out / "mutation.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
     lines = [
         "# Mutation self-test",
         "",
-        f"Run by `python benchmarks/mutation.py` (seed {args.seed}). Each activation's value and derivative "
+        f"Run by `python benchmarks/mutation.py` (seed {seed}). Each activation's value and derivative "
         "(or JVP) is perturbed in turn — scaled by 1 + 1e-3 (`*_rel`) or shifted by 0.1 (`*_const`) — and "
         f"the suite's {', '.join(TEST_FILES)} are run for it (`-k <name>`); a mutation is caught when a test fails.",
         "",
-        f"Caught: {len(rows) - len(survived)} of {len(rows)}.",
+        f"Caught: {len(rows) - len(survived) - n_equiv} of {len(rows)}; equivalent mutants (the same function, "
+        f"which no test can tell apart): {n_equiv}; survived: {len(survived)}.",
         "",
         "| activation | value ×(1+1e-3) | value +0.1 | f′ ×(1+1e-3) | f′ +0.1 |",
         "|---|---|---|---|---|",
     ]
+
+    def cell(r: dict) -> str:
+        if r["caught"]:
+            return "caught"
+        return f"equivalent ({r['equivalent']})" if r["equivalent"] else "**survived**"
+
     for name in names:
         cells = {r["mutation"]: r for r in rows if r["name"] == name}
-        lines.append(
-            f"| {name} | "
-            + " | ".join("caught" if cells[k]["caught"] else "**survived**" for k in _mutation.KINDS)
-            + " |"
-        )
-    (args.out / "mutation.md").write_text("\n".join(lines) + "\n")
+        lines.append(f"| {name} | " + " | ".join(cell(cells[k]) for k in _mutation.KINDS) + " |")
+    (out / "mutation.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if not survived else 1
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 
 def _fmt_range(lo: float, hi: float) -> str:
@@ -93,10 +95,10 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
+def _compare_config(args: argparse.Namespace) -> Any:
     from jaxact import compare
 
-    cfg = compare.Config(
+    return compare.Config(
         activations=tuple(x.strip() for x in args.activations.split(",")),
         paths=tuple(x.strip() for x in args.paths.split(",")),
         dataset=args.dataset,
@@ -110,6 +112,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         eval_every=args.eval_every,
         init=args.init,
     )
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from jaxact import compare
+
+    cfg = _compare_config(args)
     results = compare.run(cfg)
     print(compare.format_table(results, cfg))
     out = Path(args.out)
@@ -141,7 +149,7 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
         )
         cfg.block, cfg.scan_layers = (64, 32, 64), 2
     if args.sizes:
-        cfg.sizes = tuple(2 ** int(k) for k in args.sizes.split(","))
+        cfg.sizes = args.sizes
     result = vs_jaxnn.run(cfg)
     if args.out:
         js, md = vs_jaxnn.save(result, Path(args.out), args.tag)
@@ -166,7 +174,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             False,
         )
     if args.sizes:
-        cfg.sizes = tuple(2 ** int(k) for k in args.sizes.split(","))
+        cfg.sizes = args.sizes
     result = bench.run(cfg)
     if args.out:
         out = Path(args.out)
@@ -205,25 +213,98 @@ def _names(spec: str | None) -> list[str] | None:
     return [registry.get(n).name for n in spec.split(",")]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jaxact", description=__doc__)
-    sub = p.add_subparsers(dest="cmd", required=True)
+# --- argument types: each turns a bad value into a one-line argparse error (exit 2) -----------------
 
-    s = sub.add_parser("list", help="table of every registered activation")
+FLOAT_DTYPES = ("bfloat16", "float16", "float32", "float64")
+
+
+def _int_at_least(lo: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+        return v
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return v
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    out = []
+    for k in text.split(","):
+        try:
+            e = int(k)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated log2 sizes such as 16,20; got {k!r}") from None
+        if not 4 <= e <= 28:
+            raise argparse.ArgumentTypeError(f"log2 size {e} is outside 4..28")
+        out.append(2**e)
+    return tuple(out)
+
+
+def _dtypes(text: str) -> str:
+    bad = [d for d in text.split(",") if d not in FLOAT_DTYPES]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown dtype(s) {', '.join(bad)}; choose from {', '.join(FLOAT_DTYPES)}")
+    return text
+
+
+def _out_dir(path: str, what: str) -> Path:
+    """The output folder, created now, so that a bad one fails before any work, not after it."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {path}: exists and is not a folder ({what} writes several files into a folder)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"--out {path}: cannot create the folder ({e.strerror})") from None
+    return out
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Help with each option's default (argparse shows none otherwise)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from jaxact import __version__
+
+    p = argparse.ArgumentParser(prog="jaxact", description=__doc__, formatter_class=_Formatter)
+    p.add_argument("--version", action="version", version=f"jaxact {__version__}")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, formatter_class=_Formatter)
+
+    s = command("list", "table of every registered activation")
     s.add_argument("--json", action="store_true", help="print the registry as JSON")
     s.set_defaults(func=cmd_list)
 
-    s = sub.add_parser("check", help="autodiff vs closed-form derivative for every activation")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--json", metavar="PATH", help="also write the table as JSON")
+    s = command("check", "autodiff vs closed-form derivative for every activation")
+    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    s.add_argument("--json", metavar="PATH", help="also write the table as JSON to this file")
     s.set_defaults(func=cmd_check)
 
-    s = sub.add_parser(
-        "accuracy", help="max ulp error of values and derivatives against an mpmath reference, next to jax.nn"
-    )
-    s.add_argument("--dtypes", default="bfloat16,float16,float32,float64")
+    s = command("accuracy", "max ulp error of values and derivatives against an mpmath reference, next to jax.nn")
+    s.add_argument("--dtypes", type=_dtypes, default=",".join(FLOAT_DTYPES), help="comma-separated dtypes")
     s.add_argument("--names", help="comma-separated activations (default: all)")
-    s.add_argument("--out", default="benchmarks/results", help="folder for accuracy.json / accuracy.md")
+    s.add_argument(
+        "--out",
+        default="jaxact-out/accuracy",
+        help="folder for accuracy.json / accuracy.md (the committed table: --out benchmarks/results)",
+    )
     s.add_argument(
         "--update",
         action="store_true",
@@ -231,33 +312,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_accuracy)
 
-    d = __import__("jaxact.compare", fromlist=["Config"]).Config()
-    s = sub.add_parser("compare", help="train an MLP with each activation and compare (the main job)")
-    s.add_argument("--activations", default=",".join(d.activations))
-    s.add_argument("--paths", default=",".join(d.paths), help="autodiff, closed, or autodiff,closed")
-    s.add_argument("--dataset", default=d.dataset, choices=["digits", "moons", "spirals"])
-    s.add_argument("--depth", type=int, default=d.depth, help="hidden layers")
-    s.add_argument("--width", type=int, default=d.width)
-    s.add_argument("--steps", type=int, default=d.steps)
-    s.add_argument("--batch-size", type=int, default=d.batch_size)
-    s.add_argument("--optimizer", default=d.optimizer, help="any optax optimiser taking a learning rate")
-    s.add_argument("--lr", type=float, default=d.learning_rate)
-    s.add_argument("--seeds", type=int, default=d.seeds)
-    s.add_argument("--eval-every", type=int, default=d.eval_every)
-    s.add_argument("--init", default=d.init, choices=["glorot", "he", "lecun"])
-    s.add_argument("--out", default="jaxact-compare", help="folder for compare.json and the PNG plots")
-    s.add_argument("--no-plots", action="store_true")
+    # The defaults live here, not in jaxact.compare: building the parser imports no training code.
+    s = command("compare", "train an MLP with each activation and compare (the main job)")
+    s.add_argument("--activations", default="relu,leaky_relu,sigmoid,tanh,elu,swish", help="comma-separated")
+    s.add_argument("--paths", default="autodiff,closed", help="gradient paths: autodiff, closed, or both")
+    s.add_argument("--dataset", default="digits", choices=["digits", "moons", "spirals"], help="bundled data")
+    s.add_argument("--depth", type=_int_at_least(1), default=6, help="hidden layers")
+    s.add_argument("--width", type=_int_at_least(1), default=64, help="units per hidden layer")
+    s.add_argument("--steps", type=_int_at_least(1), default=1500, help="training steps")
+    s.add_argument("--batch-size", type=_int_at_least(1), default=128, help="examples per step")
+    s.add_argument("--optimizer", default="adam", help="any optax optimiser taking a learning rate")
+    s.add_argument("--lr", type=_positive_float, default=1e-3, help="learning rate")
+    s.add_argument("--seeds", type=_int_at_least(1), default=3, help="independent runs per activation")
+    s.add_argument("--eval-every", type=_int_at_least(1), default=50, help="steps between evaluations")
+    s.add_argument("--init", default="glorot", choices=["glorot", "he", "lecun"], help="weight initialisation")
+    s.add_argument("--out", default="jaxact-out/compare", help="folder for compare.json and the PNG plots")
+    s.add_argument("--no-plots", action="store_true", help="write compare.json only")
     s.set_defaults(func=cmd_compare)
 
-    s = sub.add_parser("bench", help="speed vs jax.nn, torch and a memory copy (prints tables, writes JSON)")
+    s = command("bench", "speed vs jax.nn, torch and a memory copy (prints tables, writes JSON)")
     s.add_argument("--quick", action="store_true", help="one small size, few repeats: a smoke test (< 1 min)")
-    s.add_argument("--sizes", help="comma-separated log2 sizes, e.g. 10,16,20,24")
-    s.add_argument("--dtypes", help="e.g. float32,bfloat16 (default float32; float32,bfloat16 with --vs-jax-nn)")
+    s.add_argument("--sizes", type=_sizes, help="comma-separated log2 sizes, e.g. 16,20,24")
+    s.add_argument(
+        "--dtypes", type=_dtypes, help="e.g. float32,bfloat16 (default float32; float32,bfloat16 with --vs-jax-nn)"
+    )
     s.add_argument("--names", help="comma-separated activations (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
     s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
     s.add_argument("--tag", default="", help="suffix for the output file names, e.g. -bf16")
-    s.add_argument("--no-plots", action="store_true")
+    s.add_argument("--no-plots", action="store_true", help="write JSON only")
     s.add_argument(
         "--vs-jax-nn",
         action="store_true",
@@ -266,25 +349,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_bench)
 
-    s = sub.add_parser("plot", help="draw each activation and its derivative (both paths), one PNG each")
+    s = command("plot", "draw each activation and its derivative (both paths), one PNG each")
     s.add_argument("--names", help="comma-separated activations (default: all)")
-    s.add_argument("--out", default="jaxact-plots")
+    s.add_argument("--out", default="jaxact-out/plots", help="folder for the PNG files")
     s.set_defaults(func=cmd_plot)
-    s = sub.add_parser("docs", help="regenerate the registry-generated documentation pages")
-    s.add_argument("--out", default="docs")
+
+    s = command("docs", "regenerate the registry-generated documentation pages")
+    s.add_argument("--out", default="jaxact-out/docs", help="folder for the pages (the repository's: --out docs)")
     s.set_defaults(func=cmd_docs)
     return p
 
 
+def _preflight(args: argparse.Namespace) -> None:
+    """Every check that needs no work: names, settings, output folders. Raises ValueError."""
+    for attr in ("names", "activations"):
+        if getattr(args, attr, None):
+            _names(getattr(args, attr))
+    if args.cmd == "accuracy" and args.update and not (Path(args.out) / "accuracy.json").is_file():
+        raise ValueError(f"--update: no accuracy.json in {args.out} to update")
+    if args.cmd == "compare":
+        _compare_config(args).validate()
+        _out_dir(args.out, "compare")
+    elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
+        _out_dir(args.out, args.cmd)
+    if args.cmd == "check" and args.json and Path(args.json).is_dir():
+        raise ValueError(f"--json {args.json}: is a folder; give a file name")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Runs one command. Bad input: one line on stderr, exit 2, before any work; never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
     from jaxact.registry import UnknownActivationError
 
+    prefix = f"jaxact {args.cmd}: "
+
+    def fail(msg: str, code: int) -> int:
+        msg = str(msg)
+        while msg.startswith(prefix):  # messages from the library may name the command already
+            msg = msg[len(prefix) :]
+        print(f"{prefix}error: {msg}", file=sys.stderr)
+        return code
+
+    try:
+        _preflight(args)
+    except (UnknownActivationError, ValueError, TypeError, ImportError) as e:  # ImportError: a missing extra
+        return fail(str(e), 2)
     try:
         return int(args.func(args) or 0)
-    except (UnknownActivationError, ValueError) as e:  # bad names or settings: a message, not a traceback
-        print(f"jaxact {args.cmd}: error: {e}", file=sys.stderr)
-        return 2
+    except (UnknownActivationError, ValueError) as e:
+        return fail(str(e), 2)
+    except ImportError as e:  # an optional dependency (an extra) is missing
+        return fail(str(e), 1)
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
 
 
 if __name__ == "__main__":

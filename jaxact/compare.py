@@ -10,6 +10,7 @@ weights. Compile time is measured separately from step time.
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import sys
@@ -22,7 +23,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from jaxact import data as data_mod, registry, testing
 
@@ -63,11 +63,39 @@ class Config:
             raise ValueError(f"jaxact compare: unknown path(s) {bad}; use autodiff and/or closed")
         if self.init not in INITS:
             raise ValueError(f"jaxact compare: unknown init {self.init!r}; choose one of {', '.join(INITS)}")
-        if not hasattr(optax, self.optimizer):
-            raise ValueError(f"jaxact compare: optax has no optimiser {self.optimizer!r} (try adam, sgd, adamw)")
+        opt = getattr(_optax(), self.optimizer, None)
+        if not callable(opt) or "learning_rate" not in _parameters(opt):
+            raise ValueError(
+                f"jaxact compare: {self.optimizer!r} is not an optax optimiser taking a learning rate "
+                "(try adam, sgd, adamw)"
+            )
         for k in ("depth", "width", "steps", "batch_size", "seeds", "eval_every"):
             if getattr(self, k) < 1:
-                raise ValueError(f"jaxact compare: {k} must be >= 1")
+                raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {self.learning_rate}")
+        n_train = data_mod.train_size(self.dataset)
+        if self.batch_size > n_train:
+            raise ValueError(
+                f"jaxact compare: batch size {self.batch_size} exceeds the {n_train} training examples of "
+                f"{self.dataset!r}"
+            )
+
+
+def _optax() -> Any:
+    """optax, imported on first use: the comparison needs it, the activations do not."""
+    try:
+        import optax
+    except ImportError as err:
+        raise ImportError("jaxact compare trains with optax: pip install 'jaxact[compare]'") from err
+    return optax
+
+
+def _parameters(f: Callable[..., Any]) -> tuple[str, ...]:
+    try:
+        return tuple(inspect.signature(f).parameters)
+    except (TypeError, ValueError):
+        return ()
 
 
 @dataclass
@@ -109,7 +137,7 @@ def forward(params: list, x: jax.Array, act: Callable[[jax.Array], jax.Array]) -
 
 def loss_fn(params: list, x: jax.Array, y: jax.Array, act: Callable) -> jax.Array:
     logits, _ = forward(params, x, act)
-    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+    return _optax().softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
 
 def dead_fraction(pre: Sequence[jax.Array], derivative: Callable[[jax.Array], jax.Array]) -> jax.Array:
@@ -130,7 +158,7 @@ class Trainer:
         self.entry = entry
         self.act = entry.closed_form if path == "closed" else entry.autodiff
         self.deriv = lambda z: testing.closed_derivative(entry, entry.params, z)
-        self.opt = getattr(optax, cfg.optimizer)(cfg.learning_rate)
+        self.opt = getattr(_optax(), cfg.optimizer)(cfg.learning_rate)
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
         self.x_test, self.y_test = jnp.asarray(ds.x_test), jnp.asarray(ds.y_test)
         self.sizes = [ds.n_features] + [cfg.width] * cfg.depth + [ds.n_classes]
@@ -144,7 +172,7 @@ class Trainer:
         params, opt_state = carry
         grads = jax.grad(loss_fn)(params, self.x_train[idx], self.y_train[idx], self.act)
         updates, opt_state = self.opt.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state), None
+        return (_optax().apply_updates(params, updates), opt_state), None
 
     def chunk(self, params: Any, opt_state: Any, idx: jax.Array) -> tuple[Any, Any]:
         """Runs idx.shape[1] steps for every seed (idx: [seeds, steps, batch])."""

@@ -78,3 +78,8 @@ def load(name: str) -> Dataset:
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
     return DATASETS[name]()
+
+
+def train_size(name: str) -> int:
+    """Number of training examples of ``name`` (for checking a batch size before any work)."""
+    return int(load(name).x_train.shape[0])

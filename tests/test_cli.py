@@ -1,6 +1,11 @@
 """The command line: list, check, accuracy, plot, docs (compare and bench have their own tests)."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 import jaxact
 from jaxact.cli import main
@@ -72,3 +77,74 @@ def test_bad_names_and_settings_give_a_message_and_exit_2(capsys):
     assert "Did you mean 'gelu'" in capsys.readouterr().err
     assert main(["compare", "--activations", "softmax"]) == 2
     assert "mixes elements" in capsys.readouterr().err
+
+
+BAD_INVOCATIONS = [
+    ["compare", "--lr", "-1"],
+    ["compare", "--lr", "nan"],
+    ["compare", "--lr", "fast"],
+    ["compare", "--batch-size", "100000"],
+    ["compare", "--depth", "0"],
+    ["compare", "--optimizer", "chain"],
+    ["compare", "--optimizer", "nonexistent"],
+    ["compare", "--activations", "softmax"],
+    ["compare", "--activations", "gelo"],
+    ["compare", "--paths", "both"],
+    ["compare", "--dataset", "mnist"],
+    ["compare", "--out", "README.md"],
+    ["bench", "--sizes", "x"],
+    ["bench", "--sizes", "40"],
+    ["bench", "--dtypes", "float8"],
+    ["bench", "--names", "nope"],
+    ["accuracy", "--dtypes", "float8"],
+    ["accuracy", "--update", "--out", "no-such-folder-here"],
+    ["plot", "--names", "gelo"],
+    ["check", "--json", "tests"],
+    ["frobnicate"],
+    [],
+]
+
+
+@pytest.mark.parametrize("argv", BAD_INVOCATIONS, ids=[" ".join(a) or "nothing" for a in BAD_INVOCATIONS])
+def test_bad_invocations_exit_2_with_one_line_before_any_work(argv, capsys, tmp_path, monkeypatch):
+    """Misuse never shows a traceback: one 'jaxact <cmd>: error: ...' line, exit 2, nothing written."""
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)  # README.md and tests/ exist here
+    before = {p for p in Path("jaxact-out").rglob("*")} if Path("jaxact-out").exists() else set()
+    try:
+        rc = main(argv)
+    except SystemExit as e:  # argparse's own errors
+        rc = e.code
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("jaxact") and ": error: " in last, err
+    assert last.count("error:") == 1 and not last.split(": error: ", 1)[1].startswith("jaxact"), last
+    after = {p for p in Path("jaxact-out").rglob("*")} if Path("jaxact-out").exists() else set()
+    assert after == before
+
+
+def test_help_shows_defaults_and_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # help text is wrapped to the terminal
+    assert "learning rate (default: 0.001)" in out and "(default: adam)" in out
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("jaxact ")
+
+
+def test_the_installed_command_reports_errors_without_a_traceback():
+    proc = subprocess.run(
+        [sys.executable, "-m", "jaxact.cli", "compare", "--lr", "-1"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--lr" in proc.stderr
+
+
+def test_building_the_parser_imports_no_training_code():
+    code = (
+        "import sys, jaxact.cli; jaxact.cli.build_parser(); "
+        "print('optax' in sys.modules, 'jaxact.compare' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["False", "False"]

@@ -69,8 +69,15 @@ def test_bad_configuration_errors():
         compare.Config(activations=("rellu",)).validate()
     with pytest.raises(ValueError, match="unknown path"):
         compare.Config(paths=("manual",)).validate()
-    with pytest.raises(ValueError, match="no optimiser"):
+    with pytest.raises(ValueError, match="not an optax optimiser"):
         compare.Config(optimizer="adamm").validate()
+    with pytest.raises(ValueError, match="not an optax optimiser"):
+        compare.Config(optimizer="chain").validate()  # an optax name, but no learning rate
+    for lr in (-1.0, 0.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="learning rate must be a finite number > 0"):
+            compare.Config(learning_rate=lr).validate()
+    with pytest.raises(ValueError, match="exceeds the 1600 training examples of 'moons'"):
+        compare.Config(dataset="moons", batch_size=1601).validate()
 
 
 @pytest.mark.parametrize("name", ["digits", "moons", "spirals"])

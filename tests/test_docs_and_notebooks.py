@@ -29,7 +29,7 @@ def test_notebook_executes_and_is_committed_without_outputs(nb, tmp_path, monkey
 @pytest.mark.parametrize("name", sorted(docs.PAGES))
 def test_generated_doc_pages_are_current(name):
     committed = (ROOT / "docs" / name).read_text()
-    assert committed == docs.PAGES[name]() + "\n", f"run `jaxact docs` to regenerate docs/{name}"
+    assert committed == docs.PAGES[name]() + "\n", f"run `jaxact docs --out docs` to regenerate docs/{name}"
 
 
 @pytest.mark.skipif(
