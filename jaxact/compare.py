@@ -24,7 +24,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import data as data_mod, registry, testing
+from jaxact import data as data_mod, registry
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
 
@@ -157,7 +157,7 @@ class Trainer:
         entry = registry.get(activation)
         self.entry = entry
         self.act = entry.closed_form if path == "closed" else entry.autodiff
-        self.deriv = lambda z: testing.closed_derivative(entry, entry.params, z)
+        self.deriv = lambda z: entry.derivative(z, **entry.params)
         self.opt = getattr(_optax(), cfg.optimizer)(cfg.learning_rate)
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
         self.x_test, self.y_test = jnp.asarray(ds.x_test), jnp.asarray(ds.y_test)

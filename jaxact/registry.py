@@ -363,8 +363,39 @@ class _Binder:
         return xa, given
 
 
+def _integer_twin(jax_nn: str | None) -> Callable[[Any], Callable[..., jax.Array] | None]:
+    """For an integer or bool x: jax.nn's own function where it keeps an integer dtype (relu,
+    hard_tanh, identity: int32 in, int32 out, values exact), else None (x promotes to float).
+    Decided once per input dtype, from jax.nn's output dtype."""
+    twin = getattr(jax.nn, jax_nn) if jax_nn else None
+
+    @functools.cache
+    def keeps(dtype: np.dtype, weak: bool) -> bool:
+        probe = jax.ShapeDtypeStruct((), dtype, weak_type=weak)
+        try:
+            out = jax.eval_shape(twin, probe)  # type: ignore[arg-type]
+        except Exception:  # jax.nn refuses this dtype; jaxact promotes it to float
+            return False
+        return not jnp.issubdtype(out.dtype, jnp.inexact)
+
+    def route(x: Any) -> Callable[..., jax.Array] | None:
+        if twin is None or isinstance(x, float):
+            return None
+        dtype = x.dtype if hasattr(x, "dtype") else np.result_type(x) if isinstance(x, (int, np.generic)) else None
+        if dtype is None or not (jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.bool_)):
+            return None
+        weak = isinstance(x, int) or bool(getattr(x, "weak_type", False))
+        return twin if keeps(jax.dtypes.canonicalize_dtype(dtype), weak) else None
+
+    return route
+
+
 def _public(
-    binder: _Binder, impl: Callable[..., jax.Array], raw: Callable[..., Any], doc: str | None
+    binder: _Binder,
+    impl: Callable[..., jax.Array],
+    raw: Callable[..., Any],
+    doc: str | None,
+    integer_twin: Callable[[Any], Callable[..., jax.Array] | None],
 ) -> Callable[..., jax.Array]:
     fast = binder.validate is None
 
@@ -372,6 +403,9 @@ def _public(
     def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
         if fast and not args and not kwargs and type(x) is _ARRAY and x.dtype in _validate.FLOATS:
             return impl(x)  # the eager fast path: nothing to bind or check
+        twin = integer_twin(x)
+        if twin is not None:
+            return twin(x, *args, **kwargs)
         xa, given = binder(x, args, kwargs)
         return impl(xa, **given)
 
@@ -447,8 +481,13 @@ def register(
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),
         }
         doc = raw.__doc__ or ""
+        integer_twin = _integer_twin(meta.get("jax_nn"))
         autodiff_fn = _public(
-            binder, impl["autodiff"], raw, f"Plain-autodiff path of :func:`jaxact.{name}` (same values).\n\n{doc}"
+            binder,
+            impl["autodiff"],
+            raw,
+            f"Plain-autodiff path of :func:`jaxact.{name}` (same values).\n\n{doc}",
+            integer_twin,
         )
         closed_fn = _public(
             binder,
@@ -456,6 +495,7 @@ def register(
             raw,
             f"Closed-form path of :func:`jaxact.{name}`: same values, derivative from the "
             f"hand-written formula via jax.custom_jvp.\n\n{doc}",
+            integer_twin,
         )
 
         fast = validate is None
@@ -471,6 +511,9 @@ def register(
         def fn(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
             if fast and not args and not kwargs and type(x) is _ARRAY and x.dtype in _validate.FLOATS:
                 return impl[current()](x)  # the eager fast path
+            twin = integer_twin(x)
+            if twin is not None:
+                return twin(x, *args, **kwargs)
             xa, given = binder(x, args, kwargs)
             return impl[current()](xa, **given)
 
@@ -481,6 +524,7 @@ def register(
                 _jitted(derivative, raw, f"{name}_derivative", tuple(static)),
                 raw,
                 f"Closed-form derivative f'(x) of :func:`jaxact.{name}`, checked and promoted as the function.",
+                lambda x: None,  # an integer x promotes to float here: f′ is not an integer function
             )
 
         def with_output(x: jax.Array, t: jax.Array, **kw: Any) -> jax.Array:

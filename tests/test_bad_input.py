@@ -11,15 +11,34 @@ from jaxact import _validate
 from .cases import entry_params
 
 
+def _keeps_integers(entry, x):
+    """jax.nn's twin returns an integer/bool dtype for this x (relu, hard_tanh, identity)."""
+    if not entry.jax_nn:
+        return None
+    try:
+        out = getattr(jax.nn, entry.jax_nn)(x)
+    except Exception:
+        return None
+    return out if not jnp.issubdtype(out.dtype, jnp.inexact) else None
+
+
 @pytest.mark.parametrize("entry", entry_params())
-@pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
-def test_integer_and_bool_input_promote_to_default_float(entry, closed):
-    f = entry.closed_form if closed else entry.autodiff
-    xi = jnp.arange(-4, 4).reshape(2, 4)
-    y = f(xi)
-    assert y.dtype == _validate.default_float()
-    np.testing.assert_array_equal(y, f(xi.astype(_validate.default_float())))
-    assert f(jnp.ones((2, 4), bool)).dtype == _validate.default_float()
+@pytest.mark.parametrize("path", ["fn", "autodiff", "closed_form"])
+def test_integer_and_bool_input_as_jax_nn_else_default_float(entry, path):
+    """Where jax.nn keeps an integer dtype, jaxact returns jax.nn's dtype and values on every
+    path; elsewhere (jax.nn promotes, or refuses) an integer or bool x promotes to the default float."""
+    f = getattr(entry, path)
+    scalars = (np.int32(3), 3) if entry.elementwise else ()  # axis-mixing functions need an axis
+    for x in (jnp.arange(-4, 4).reshape(2, 4), jnp.ones((2, 4), bool), *scalars):
+        y, theirs = f(x), _keeps_integers(entry, x)
+        if theirs is not None:
+            assert y.dtype == theirs.dtype and y.weak_type == theirs.weak_type, (x, y.dtype, theirs.dtype)
+            np.testing.assert_array_equal(y, theirs)
+        else:
+            assert y.dtype == _validate.default_float(), (x, y.dtype)
+            np.testing.assert_array_equal(y, f(jnp.asarray(x, _validate.default_float())))
+    if entry.derivative is not None:
+        assert entry.derivative(jnp.arange(-4, 4)).dtype == _validate.default_float()
 
 
 @pytest.mark.parametrize("entry", entry_params())
