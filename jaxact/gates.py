@@ -310,32 +310,17 @@ def hard_silu(x: ArrayLike) -> jax.Array:
     return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, x, mid * ((mid + 3) / 6)))
 
 
-def _squareplus_parts(x: jax.Array, b: Any) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
-    """(|x|, min(|x|, T), √(min(|x|, T)² + b), h = (|x| + √(x² + b))/2), shared by f and f′.
-
-    |x| is taken per sign (jnp.abs has derivative 0 at 0, where f′ = ½). The square sees |x|
-    clipped at T, where x² is still finite; beyond T, √(x² + b) = |x| to working precision.
-    h is |x| + (r − |x|)/2, finite up to ±max and at ±inf (XLA folds ½a + ½r into ½(a + r),
-    which overflows). f and f′ share every op here, so XLA computes them once.
-    """
-    t = _stable.square_threshold(x.dtype)
-    a = jnp.where(x >= 0, x, -x)
-    ac = jnp.minimum(a, t)
-    rc = jnp.sqrt(ac * ac + b)
-    h = a + 0.5 * jnp.where(a < t, rc - ac, jnp.zeros_like(a))
-    return a, ac, rc, h
-
-
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
-    # f′ = (1 + x/r)/2 = f/r, r = √(x² + b): (1 + x/r)/2 for x ≥ 0 (no cancellation there) and
-    # f/r = (b/(4h))/r for x < 0, on the forward's own intermediates (b/(4h) is f itself). Every
-    # branch is finite everywhere (f″ differentiates it): the clipped |x| at +inf gives exactly 1.
-    # One reciprocal serves both branches; beyond T (x < −T), f′ = b/(4x²) is below the smallest
-    # normal number, and 0 is what it rounds to.
-    a, ac, rc, h = _squareplus_parts(x, b)
-    rinv = 1 / rc
-    neg = ((0.25 * b) / h) * jnp.where(a < _stable.square_threshold(x.dtype), rinv, jnp.zeros_like(rinv))
-    return jnp.where(x >= 0, 0.5 + 0.5 * (ac * rinv), neg)
+    # One elementwise chain on x, fused into the backward loop. Every branch is
+    # finite everywhere (its derivative is taken for f″): x is clipped where x²
+    # would overflow, the x < 0 form b/(2r(r + |x|)) never divides by 0, and the
+    # far-left tail b/(4x²) sees x ≤ −t only.
+    t = _stable.square_threshold(x.dtype)
+    xc = jnp.clip(x, -t, t)
+    r = jnp.sqrt(xc * xc + b)
+    d_small = jnp.where(xc >= 0, 0.5 + 0.5 * (xc / r), b / (2 * r * (r + jnp.abs(xc))))
+    xl = jnp.minimum(x, -t)
+    return jnp.where(x > t, jnp.ones_like(x), jnp.where(x < -t, (b / 4) / xl / xl, d_small))
 
 
 @register(
@@ -361,9 +346,15 @@ def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
     b/(2(√(x²+b) − x)) forms, free of cancellation.
     """
-    # h = (|x| + √(x² + b))/2 never cancels: f = h for x ≥ 0 and b/(4h) for x < 0 (jax.nn's
-    # (x + √(x² + b))/2 is 0 at x = −1e4 in float32, where f = 1e−4).
-    _, _, _, h = _squareplus_parts(x, b)
+    # s = |x| + √(x² + b) never cancels: f = s/2 for x ≥ 0 and b/(2s) for x < 0 (jax.nn's
+    # (x + √(x² + b))/2 is 0 at x = −1e4 in float32, where f = 1e−4). Where x² would
+    # overflow, √(x² + b) = |x| to working precision; the square sees a clipped |x| only.
+    t = _stable.square_threshold(x.dtype)
+    a = jnp.where(x >= 0, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0, where f′ = ½
+    ac = jnp.minimum(a, t)
+    # s/2 as a + (r − a)/2, with r − a = 0 where √(x² + b) = |x|: finite up to x = ±max and at
+    # ±inf (XLA folds ½a + ½r into ½(a + r), which overflows).
+    h = a + 0.5 * jnp.where(a < t, jnp.sqrt(ac * ac + b) - ac, jnp.zeros_like(a))
     return jnp.where(x >= 0, h, (0.25 * b) / h)
 
 

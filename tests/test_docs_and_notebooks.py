@@ -15,10 +15,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("nb", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
-def test_notebook_executes_and_is_committed_without_outputs(nb, tmp_path, monkeypatch):
+def test_notebook_is_committed_with_its_outputs_and_executes_again(nb, tmp_path, monkeypatch):
+    """Committed run in order, no errors, every figure inline as a PNG; then every cell runs again
+    here (regenerate the outputs with `jupyter execute --inplace notebooks/<name>`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # the committed run used the inline backend; here no display is needed
     cells = json.loads(nb.read_text())["cells"]
     code = [c for c in cells if c["cell_type"] == "code"]
-    assert code and all(not c["outputs"] and c["execution_count"] is None for c in code), "strip outputs"
+    assert code and [c["execution_count"] for c in code] == list(range(1, len(code) + 1)), "run all cells in order"
+    outputs = [o for c in code for o in c["outputs"]]
+    assert all(c["outputs"] for c in code), "every code cell shows something"
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    n_figures = sum("plt.subplots" in "".join(c["source"]) for c in code)
+    assert n_figures and sum("image/png" in o.get("data", {}) for o in outputs) == n_figures
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__main__"}
     for i, c in enumerate(code):
