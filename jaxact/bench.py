@@ -371,6 +371,9 @@ def save(result: dict, out_dir: Path, tag: str = "") -> Path:
     return path
 
 
+HIGHLIGHT = {"relu": "C0", "tanh": "C1", "gelu": "C2", "softmax": "C3"}  # drawn in colour, in every panel
+
+
 def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
     from jaxact._plotting import pyplot
 
@@ -384,17 +387,18 @@ def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
         for r in result["rows"]:
             if kernel in r["gbps"] and r["name"] != "identity":  # a no-op when donated
                 by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
-        for name, pts in sorted(by_name.items()):
-            pts.sort()
-            ax.plot(
-                [p[0] for p in pts],
-                [p[1] for p in pts],
-                lw=0.8,
-                alpha=0.6,
-                label=name if name in ("relu", "gelu", "softmax", "tanh") else None,
-            )
+        # Every activation as a thin grey line (one legend entry for all of them), a few named
+        # ones in the same colour in both panels; markers, so a one-size run still shows points.
+        others = [sorted(pts) for name, pts in sorted(by_name.items()) if name not in HIGHLIGHT]
+        for i, pts in enumerate(others):
+            label = f"the other {len(others)} activations" if i == 0 else None
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=2.5, lw=0.7, color="0.65", label=label)
+        for name, color in HIGHLIGHT.items():
+            pts = sorted(by_name.get(name, []))
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=4, lw=1.6, color=color, label=name)
         ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"])
-        ax.plot([p[0] for p in ref], [p[1] for p in ref], "k-", lw=2.5, label=f"{ref_key} (reference)")
+        ax.plot([p[0] for p in ref], [p[1] for p in ref], "ks-", ms=5, lw=2.5, label=f"{ref_key} (reference)")
         ax.set(
             xscale="log", xlabel=f"elements ({', '.join(sorted({r['dtype'] for r in result['rows']}))})", title=title
         )

@@ -361,6 +361,11 @@ def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
     return path
 
 
+def _legend_outside(ax: Any) -> None:
+    """The legend to the right of the last panel: inside, it covers curves wherever it is put."""
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+
+
 def plot(results: list[RunResult], out: Path) -> list[Path]:
     from jaxact._plotting import pyplot
 
@@ -381,10 +386,10 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
         axes[1].plot(r.steps, acc.mean(1), ls, color=c, label=lbl)
     axes[0].set(yscale="log", xlabel="step", ylabel="train loss", title="Training loss (mean, min–max over seeds)")
     axes[1].set(xlabel="step", ylabel="test accuracy", title="Test accuracy (mean over seeds)")
-    axes[1].legend(fontsize=8)
+    _legend_outside(axes[1])
     fig.tight_layout()
     files.append(out / "curves.png")
-    fig.savefig(files[-1], dpi=110)
+    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -404,9 +409,9 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
         yscale="log",
         title="Gradient norm per layer at initialisation",
     )
-    axes[1].legend(fontsize=8)
+    _legend_outside(axes[1])
     fig.tight_layout()
     files.append(out / "layers.png")
-    fig.savefig(files[-1], dpi=110)
+    fig.savefig(files[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
     return files
