@@ -372,8 +372,11 @@ def _preflight(args: argparse.Namespace) -> None:
         _out_dir(args.out, "compare")
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         _out_dir(args.out, args.cmd)
-    if args.cmd == "check" and args.json and Path(args.json).is_dir():
-        raise ValueError(f"--json {args.json}: is a folder; give a file name")
+    if args.cmd == "check" and args.json:
+        if Path(args.json).is_dir():
+            raise ValueError(f"--json {args.json}: is a folder; give a file name")
+        if not Path(args.json).resolve().parent.is_dir():
+            raise ValueError(f"--json {args.json}: its folder does not exist")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

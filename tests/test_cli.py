@@ -100,6 +100,7 @@ BAD_INVOCATIONS = [
     ["accuracy", "--update", "--out", "no-such-folder-here"],
     ["plot", "--names", "gelo"],
     ["check", "--json", "tests"],
+    ["check", "--json", "no-such-folder-here/check.json"],
     ["frobnicate"],
     [],
 ]
