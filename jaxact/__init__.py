@@ -30,6 +30,7 @@ from jax.nn import (
 )
 
 from jaxact import autodiff as autodiff, closed_form as closed_form
+from jaxact.configured import Configured as Configured, configure as configure
 
 # The activations, re-exported explicitly so IDEs and type checkers see them;
 # tests/test_namespace.py checks that this list and the registry agree.

@@ -89,7 +89,8 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     for c in ("finite", *constraints):
         ok, msg = _CONSTRAINTS[c]
         if not ok(arr):
-            raise ValueError(f"jaxact.{fname}: parameter '{name}' {msg}, got {np.array2string(arr, threshold=6)}.")
+            shown = f"{arr.item():g}" if arr.ndim == 0 else np.array2string(arr, threshold=6)
+            raise ValueError(f"jaxact.{fname}: parameter '{name}' {msg}, got {shown}.")
     return value
 
 

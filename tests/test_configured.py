@@ -1,0 +1,96 @@
+"""Configured activations: hashable, picklable values usable as Flax attributes and static args."""
+
+import pickle
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+
+from .cases import entry_params
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_configured_equals_the_call_with_those_parameters(entry):
+    params = {**entry.params, **(entry.examples[0] if entry.examples else {})}
+    params = {k: v for k, v in params.items() if isinstance(v, (bool, int, float, str)) or v is None}
+    act = jaxact.configure(entry.name, **params)
+    x = jnp.linspace(-3.0, 3.0, 8).reshape(2, 4)
+    np.testing.assert_array_equal(act(x), entry.fn(x, **params))
+    assert act == pickle.loads(pickle.dumps(act)) and hash(act) == hash(pickle.loads(pickle.dumps(act)))
+    assert eval(repr(act), {"jaxact": jaxact}) == act
+
+
+def test_equal_configurations_are_one_value_and_order_does_not_matter():
+    a = jaxact.configure("threshold", threshold=0.5, value=-1.0)
+    b = jaxact.configure("threshold", value=-1.0, threshold=0.5)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != jaxact.configure("threshold", threshold=0.5, value=-2.0)
+    assert jaxact.configure("elu", alpha=np.float32(0.5)) == jaxact.configure("elu", alpha=0.5)
+
+
+def test_forced_path_is_part_of_the_value():
+    auto = jaxact.configure("swish", beta=1.5, path="autodiff")
+    closed = jaxact.configure("swish", beta=1.5, path="closed_form")
+    assert auto != closed
+    g = [jax.grad(lambda v, f=f: f(v))(1.0) for f in (auto, closed)]
+    np.testing.assert_allclose(g[0], g[1], rtol=1e-6)
+    assert "custom_jvp" not in str(jax.make_jaxpr(auto)(1.0))
+    assert "custom_jvp" in str(jax.make_jaxpr(closed)(1.0))
+
+
+def test_static_argument_of_jit_traces_once_per_configuration():
+    traces = []
+
+    apply = jax.jit(lambda x, act: (traces.append(act), act(x))[1], static_argnums=1)
+    x = jnp.ones(3)
+    apply(x, jaxact.configure("elu", alpha=0.5))
+    apply(x, jaxact.configure("elu", alpha=0.5))
+    apply(x, jaxact.configure("elu", alpha=0.7))
+    assert len(traces) == 2
+
+
+@pytest.mark.parametrize(
+    "kwargs,exc,match",
+    [
+        ({"name": "elu", "alpah": 1.0}, TypeError, "has no parameter 'alpah'; its parameters: alpha"),
+        ({"name": "elu", "alpha": -1.0}, ValueError, "parameter 'alpha' must be >= 0, got -1."),
+        ({"name": "prelu", "negative_slope": jnp.ones(3)}, TypeError, "must be a Python scalar"),
+        ({"name": "gelo"}, KeyError, "Did you mean 'gelu'"),
+        ({"name": "elu", "path": "fast"}, ValueError, "unknown gradient path"),
+    ],
+)
+def test_bad_configurations_are_refused_at_once(kwargs, exc, match):
+    name = kwargs.pop("name")
+    with pytest.raises(exc, match=match):
+        jaxact.configure(name, **kwargs)
+
+
+def test_flax_module_attribute():
+    nn = pytest.importorskip("flax.linen")
+
+    class Block(nn.Module):
+        act: jaxact.Configured = jaxact.configure("gelu", approximate=False)
+
+        @nn.compact
+        def __call__(self, x):
+            return self.act(nn.Dense(4)(x))
+
+    m = Block()
+    x = jnp.ones((2, 3))
+    params = m.init(jax.random.key(0), x)
+    y = m.apply(params, x)
+    h = nn.Dense(4).apply({"params": params["params"]["Dense_0"]}, x)
+    np.testing.assert_array_equal(y, jaxact.gelu(h, approximate=False))
+    assert hash(m) == hash(Block()) and pickle.loads(pickle.dumps(m.act)) == m.act
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    from jaxact import configured
+
+    result = doctest.testmod(configured)
+    assert result.attempted >= 4 and result.failed == 0
