@@ -79,15 +79,16 @@ def _timed(call: Callable[[], Any]) -> float:
 
 
 class Kernel:
-    """A callable timed by calling it. A ``chain`` kernel donates its first argument: ``prepare``
-    (untimed) copies it into a fresh buffer each round, so every round sees the same data."""
+    """A callable timed by calling it. A ``donated`` kernel gives its first argument away:
+    ``prepare`` (untimed) copies it into a fresh buffer each round, so every round sees the same
+    data (feeding the output back instead drifts it: gelu∘gelu∘… decays to subnormals)."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], chain: bool = False):
-        self.fn, self.args, self.chain = fn, list(args), chain
-        self.first = args[0] if chain else None
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], donated: bool = False):
+        self.fn, self.args, self.donated = fn, list(args), donated
+        self.first = args[0] if donated else None
 
     def prepare(self) -> None:
-        if self.chain:
+        if self.donated:
             self.args[0] = jax.block_until_ready(jnp.array(self.first))
 
     def __call__(self) -> Any:
@@ -152,7 +153,7 @@ def bench_reference(n: int, dtype: str, cfg: BenchConfig) -> Row:
     out = np.empty_like(xn)
     kernels = {
         "jax_copy": Kernel(copy, (x,)),
-        "jax_negate_donated": Kernel(neg, (jnp.array(x),), chain=True),
+        "jax_negate_donated": Kernel(neg, (jnp.array(x),), donated=True),
         "numpy_copyto": Kernel(lambda: np.copyto(out, xn) or out, ()),
         "numpy_copy": Kernel(lambda: xn.copy(), ()),
     }
@@ -197,7 +198,7 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
     compiled, compile_s = {}, {}
     for k, (f, args, donate) in fns.items():
         compiled[k], compile_s[k] = _compile(f, args, donate)
-    kernels = {k: Kernel(compiled[k], fns[k][1], chain=fns[k][2]) for k in fns}
+    kernels = {k: Kernel(compiled[k], fns[k][1], donated=fns[k][2]) for k in fns}
     # fwd+bwd chains need x and ct, so only the forward is donated.
     torch = _torch() if cfg.torch else None
     if torch is not None and entry.torch and dtype in ("float32", "float64", "bfloat16"):

@@ -24,7 +24,6 @@ import json
 import math
 import re
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,51 +77,26 @@ def interval(ratios: Sequence[float], seed: int = 0) -> dict[str, float]:
     return {"ratio": float(np.exp(logs.mean())), "lo": float(np.exp(lo)), "hi": float(np.exp(hi)), "n": int(logs.size)}
 
 
-def _time(call: Callable[[], Any]) -> float:
-    prepare = getattr(call, "prepare", None)
-    if prepare is not None:
-        prepare()  # untimed set-up (a fresh copy of a donated input)
-    t = time.perf_counter()
-    jax.block_until_ready(call())
-    return time.perf_counter() - t
-
-
 def paired_ratio(ours: Callable[[], Any], theirs: Callable[[], Any], rounds: int, seed: int = 0) -> dict[str, float]:
     """Times both once per round, alternating which goes first; returns interval(t_ours / t_theirs)."""
-    _time(ours), _time(theirs)  # warm-up
+    bench._timed(ours), bench._timed(theirs)  # warm-up
     r = []
     for i in range(rounds):
         if i % 2:
-            b, a = _time(theirs), _time(ours)
+            b, a = bench._timed(theirs), bench._timed(ours)
         else:
-            a, b = _time(ours), _time(theirs)
+            a, b = bench._timed(ours), bench._timed(theirs)
         r.append(a / b)
     return interval(r, seed)
 
 
 def _rounds(cfg: Config, *calls: Callable[[], Any]) -> int:
-    first = max(_time(c) for c in calls)
+    first = max(bench._timed(c) for c in calls)
     return int(min(4 * cfg.rounds, max(cfg.rounds, cfg.target_seconds / max(first, 1e-6))))
 
 
-class _Chain:
-    """A donated call on the same data every round: ``prepare`` (untimed) copies x into a fresh
-    buffer, which the call then overwrites. Feeding the output back instead drifts the data
-    (gelu∘gelu∘… decays to subnormals), and the two sides drift apart."""
-
-    def __init__(self, f: Callable[[jax.Array], jax.Array], x: jax.Array):
-        self.f, self.x0, self.x = f, x, jnp.array(x)
-
-    def prepare(self) -> None:
-        self.x = jax.block_until_ready(jnp.array(self.x0))
-
-    def __call__(self) -> jax.Array:
-        return self.f(self.x)
-
-
 def _input(entry: registry.Activation, n: int, dtype: str, seed: int) -> jax.Array:
-    shape = (n,) if entry.elementwise else (max(1, n // 1024), min(n, 1024))
-    return jnp.asarray(np.random.default_rng(seed).normal(scale=3.0, size=shape), dtype)
+    return jnp.asarray(np.random.default_rng(seed).normal(scale=3.0, size=bench._shape(entry, n)), dtype)
 
 
 def _call(f: Any, *args: Any) -> Callable[[], Any]:
@@ -145,7 +119,9 @@ def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> 
         "fwdbwd": [_call(jax.jit(_vjp(f)), x, ct) for f in fns],
     }
     if y.shape == x.shape:
-        pairs["fwd_donated"] = [_Chain(jax.jit(f, donate_argnums=0).lower(x).compile(), x) for f in fns]
+        pairs["fwd_donated"] = [
+            bench.Kernel(jax.jit(f, donate_argnums=0).lower(x).compile(), (x,), donated=True) for f in fns
+        ]
     rows = []
     for mode, (ours, theirs) in pairs.items():
         res = paired_ratio(ours, theirs, _rounds(cfg, ours, theirs), cfg.seed)
