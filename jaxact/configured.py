@@ -8,7 +8,6 @@ module's params instead (``jaxact.linen`` / ``jaxact.nnx``).
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,8 +70,7 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
     """
     entry = registry.get(name)
     paths._checked(path, "jaxact.configure")
-    sig = inspect.signature(entry.raw)
-    known = list(sig.parameters)[1:]
+    known = list(entry.params)
     unknown = [k for k in params if k not in known]
     if unknown:
         raise TypeError(
@@ -92,7 +90,7 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
                 f"got {type(v).__name__}; learnable arrays belong in a module's parameters (jaxact.linen / "
                 "jaxact.nnx)."
             )
-        if k not in entry.static and not (v is None and entry.params[k] is None):  # None: "not given"
+        if k in entry.checked_params:  # as the function itself checks them
             _validate.check_param(entry.name, k, v, entry.constraints.get(k, ()))
         fixed.append((k, v))
     return Configured(entry.name, tuple(fixed), path)

@@ -134,14 +134,14 @@ class Activation:
     def numeric_params(self) -> tuple[str, ...]:
         return tuple(k for k in self.params if k not in self.static)
 
+    @property
+    def checked_params(self) -> tuple[str, ...]:
+        """The parameters whose concrete values the public functions check before the jitted call."""
+        return _value_checked(self.params, self.static, self.constraints)
+
     def current_path(self) -> paths.GradientPath:
         """The path ``fn`` takes now: the forced one, else JAX's flag (``jax_flag``), else ``default_path``."""
-        forced = paths.forced_gradient_path()
-        if forced:
-            return forced
-        if self.jax_flag is not None:
-            return "closed_form" if getattr(jax.config, self.jax_flag) else "autodiff"
-        return self.default_path
+        return _path_now(self.default_path, self.jax_flag)
 
     def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
         """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
@@ -204,26 +204,35 @@ def _is_zero_tangent(t: Any) -> bool:
     return getattr(t, "dtype", None) == jax.dtypes.float0
 
 
+def _path_now(default: paths.GradientPath, jax_flag: str | None) -> paths.GradientPath:
+    """The forced path, else the JAX flag's choice (closed form when True), else ``default``."""
+    forced = paths.forced_gradient_path()
+    if forced or jax_flag is None:
+        return forced or default
+    return "closed_form" if getattr(jax.config, jax_flag) else "autodiff"
+
+
 _HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
 
 
-def _in_float32(derivative: Callable[..., jax.Array], static: tuple[str, ...]) -> Callable[..., jax.Array]:
-    """The derivative of a bfloat16/float16 x evaluated in float32 and rounded once.
+def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callable[..., jax.Array]:
+    """``f(x, **params)`` (a forward or a derivative) of a bfloat16/float16 x evaluated in float32
+    and rounded once.
 
-    XLA computes half-precision elementwise maths in float32 on CPU and GPU anyway, so this
-    costs no time; it removes the rounding of every intermediate (tanh′ = (1 − t)(1 + t) with a
-    bfloat16 t is 30 % off at x = −2.9). The result keeps the dtype the half-precision
-    computation would have had (a float32 parameter still promotes it).
+    XLA computes half-precision elementwise maths in float32 on CPU anyway, rounding after every
+    op; this rounds once, which is more accurate (tanh′ = (1 − t)(1 + t) with a bfloat16 t is
+    30 % off at x = −2.9) and faster. The result keeps the dtype the half-precision computation
+    would have had (a float32 parameter still promotes it).
     """
 
-    def d(x: jax.Array, **kw: Any) -> jax.Array:
+    def g(x: jax.Array, **kw: Any) -> jax.Array:
         if x.dtype not in _HALF:
-            return derivative(x, **kw)
+            return f(x, **kw)
         out = jnp.result_type(x, *(v for k, v in kw.items() if k not in static))
-        return derivative(x.astype(jnp.float32), **kw).astype(out)
+        return f(x.astype(jnp.float32), **kw).astype(out)
 
-    functools.update_wrapper(d, derivative)
-    return d
+    functools.update_wrapper(g, f)
+    return g
 
 
 def _make_closed_form(
@@ -303,6 +312,16 @@ def _jitted(
     return jax.jit(call, static_argnames=static)
 
 
+def _value_checked(
+    defaults: Mapping[str, Any], static: tuple[str, ...], constraints: Mapping[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The parameters whose concrete values are checked: numeric (not static) ones with a
+    constraint or a number as default (``where=None`` is a mask, not a number)."""
+    return tuple(
+        k for k, v in defaults.items() if k not in static and (k in constraints or isinstance(v, (int, float)))
+    )
+
+
 class _Binder:
     """The cheap layer before the jitted call: binds arguments, checks x and concrete parameters.
 
@@ -323,11 +342,7 @@ class _Binder:
         self.validated: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.defaults = {k: sig.parameters[k].default for k in self.pnames}
         self.static = static
-        self.checked = tuple(
-            k
-            for k in self.pnames
-            if k not in static and (k in constraints or isinstance(self.defaults[k], (int, float)))
-        )
+        self.checked = _value_checked(self.defaults, static, constraints)
 
     def __call__(self, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[jax.Array, dict[str, Any]]:
         """(x as a float array, the parameters the caller gave, checked and normalised)."""
@@ -379,15 +394,17 @@ def _integer_twin(jax_nn: str | None) -> Callable[[Any], Callable[..., jax.Array
         return not jnp.issubdtype(out.dtype, jnp.inexact)
 
     def route(x: Any) -> Callable[..., jax.Array] | None:
-        if twin is None or isinstance(x, float):
-            return None
-        dtype = x.dtype if hasattr(x, "dtype") else np.result_type(x) if isinstance(x, (int, np.generic)) else None
-        if dtype is None or not (jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.bool_)):
+        # On every call that leaves the eager fast path (a float array with parameters, too):
+        # a dtype-kind test, no jnp.issubdtype.
+        dtype = getattr(x, "dtype", None)
+        if dtype is None and isinstance(x, (int, np.generic)):  # bool is an int
+            dtype = np.result_type(x)
+        if dtype is None or np.dtype(dtype).kind not in "biu":
             return None
         weak = isinstance(x, int) or bool(getattr(x, "weak_type", False))
         return twin if keeps(jax.dtypes.canonicalize_dtype(dtype), weak) else None
 
-    return route
+    return route if twin is not None else lambda x: None
 
 
 def _public(
@@ -501,21 +518,15 @@ def register(
         fast = validate is None
         jax_flag = meta.get("jax_flag")
 
-        def current() -> paths.GradientPath:
-            forced = paths.forced_gradient_path()
-            if forced or jax_flag is None:
-                return forced or path
-            return "closed_form" if getattr(jax.config, jax_flag) else "autodiff"
-
         @functools.wraps(raw)
         def fn(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
             if fast and not args and not kwargs and type(x) is _ARRAY and x.dtype in _validate.FLOATS:
-                return impl[current()](x)  # the eager fast path
+                return impl[_path_now(path, jax_flag)](x)  # the eager fast path
             twin = integer_twin(x)
             if twin is not None:
                 return twin(x, *args, **kwargs)
             xa, given = binder(x, args, kwargs)
-            return impl[current()](xa, **given)
+            return impl[_path_now(path, jax_flag)](xa, **given)
 
         derivative_fn = None
         if derivative is not None:
