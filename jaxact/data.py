@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,9 +76,18 @@ DATASETS = {"digits": digits, "moons": moons, "spirals": spirals}
 
 
 def load(name: str) -> Dataset:
+    """The named dataset; built once per process (checking a configuration and training both ask)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    return DATASETS[name]()
+    return _built(name)
+
+
+@functools.cache
+def _built(name: str) -> Dataset:
+    ds = DATASETS[name]()
+    for a in (ds.x_train, ds.y_train, ds.x_test, ds.y_test):
+        a.setflags(write=False)  # shared between callers: nobody may change it in place
+    return ds
 
 
 def train_size(name: str) -> int:
