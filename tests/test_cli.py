@@ -149,3 +149,13 @@ def test_building_the_parser_imports_no_training_code():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["False", "False"]
+
+
+def test_compare_defaults_on_the_command_line_are_the_config_defaults():
+    """The parser keeps its own copy of the defaults (building it must not import jaxact.compare):
+    this keeps the two from drifting apart."""
+    from jaxact import compare
+    from jaxact.cli import _compare_config, build_parser
+
+    parser = build_parser()
+    assert _compare_config(parser.parse_args(["compare"])) == compare.Config()
