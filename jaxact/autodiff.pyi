@@ -1,4 +1,4 @@
-"""Generated from the registry by `python -m jaxact._stubgen`: do not edit. (autodiff)"""
+"""Generated from the registry by `python -m jaxact.tools._stubgen`: do not edit. (autodiff)"""
 
 from jaxact.gates import (
     gaussian as gaussian,

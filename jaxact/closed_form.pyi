@@ -1,4 +1,4 @@
-"""Generated from the registry by `python -m jaxact._stubgen`: do not edit. (closed_form)"""
+"""Generated from the registry by `python -m jaxact.tools._stubgen`: do not edit. (closed_form)"""
 
 from jaxact.gates import (
     gaussian as gaussian,

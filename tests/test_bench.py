@@ -2,8 +2,8 @@
 
 import json
 
-from jaxact import bench
-from jaxact.cli import main
+from jaxact.tools import bench
+from jaxact.tools.cli import main
 
 
 def test_bench_quick_smoke(tmp_path, capsys):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import jaxact
-from jaxact.cli import main
+from jaxact.tools.cli import main
 
 
 def test_list_shows_the_whole_catalogue(capsys):
@@ -34,13 +34,11 @@ def test_check_passes_and_writes_json(tmp_path, capsys):
 
 
 def test_check_fails_loudly_on_a_wrong_derivative(monkeypatch, capsys):
-    from jaxact import check
+    from jaxact.tools import check
 
     entry = jaxact.get("tanh")
     broken = type(entry)(**{**entry.__dict__, "derivative": lambda x: 1 - x * x})
-    monkeypatch.setattr(
-        check.testing, "cases", lambda dtypes=None: iter([(broken, {}, jaxact.testing.FLOAT_DTYPES[2])])
-    )
+    monkeypatch.setattr(check, "cases", lambda dtypes=None: iter([(broken, {}, check.FLOAT_DTYPES[2])]))
     assert main(["check"]) == 1
     assert "FAIL" in capsys.readouterr().out
 
@@ -137,25 +135,25 @@ def test_help_shows_defaults_and_version(capsys):
 
 def test_the_installed_command_reports_errors_without_a_traceback():
     proc = subprocess.run(
-        [sys.executable, "-m", "jaxact.cli", "compare", "--lr", "-1"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "jaxact.tools.cli", "compare", "--lr", "-1"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--lr" in proc.stderr
 
 
 def test_building_the_parser_imports_no_training_code():
     code = (
-        "import sys, jaxact.cli; jaxact.cli.build_parser(); "
-        "print('optax' in sys.modules, 'jaxact.compare' in sys.modules)"
+        "import sys, jaxact.tools.cli; jaxact.tools.cli.build_parser(); "
+        "print('optax' in sys.modules, 'jaxact.tools.compare' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["False", "False"]
 
 
 def test_compare_defaults_on_the_command_line_are_the_config_defaults():
-    """The parser keeps its own copy of the defaults (building it must not import jaxact.compare):
+    """The parser keeps its own copy of the defaults (building it must not import jaxact.tools.compare):
     this keeps the two from drifting apart."""
-    from jaxact import compare
-    from jaxact.cli import _compare_config, build_parser
+    from jaxact.tools import compare
+    from jaxact.tools.cli import _compare_config, build_parser
 
     parser = build_parser()
     assert _compare_config(parser.parse_args(["compare"])) == compare.Config()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import jaxact
-from jaxact import compare, data
-from jaxact.cli import main
+from jaxact.tools import compare, data
+from jaxact.tools.cli import main
 
 TINY = dict(depth=2, width=16, steps=40, batch_size=32, seeds=2, eval_every=10)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jaxact import docs
+from jaxact.tools import docs
 
 ROOT = Path(__file__).resolve().parents[1]
 

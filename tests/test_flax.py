@@ -11,7 +11,8 @@ import flax.linen as nn  # noqa: E402
 from flax import nnx, serialization  # noqa: E402
 
 import jaxact  # noqa: E402
-from jaxact import data, linen as L, nnx as N  # noqa: E402
+from jaxact import linen as L, nnx as N  # noqa: E402
+from jaxact.tools import data  # noqa: E402
 
 DS = data.moons()
 X, Y = jnp.asarray(DS.x_train[:512]), jnp.asarray(DS.y_train[:512])

@@ -7,7 +7,7 @@ the residuals (``jax.ad_checkpoint.print_saved_residuals``), as the benchmark do
 import jax
 import pytest
 
-from jaxact import vs_jaxnn
+from jaxact.tools import vs_jaxnn
 
 from .cases import jax_nn_entries
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import jaxact
-from jaxact import numerics, testing
+from jaxact.tools import check, numerics
 
 from .cases import SEED, entry_params
 
-DTYPES = [pytest.param(d, id=jnp.dtype(d).name) for d in testing.FLOAT_DTYPES]
+DTYPES = [pytest.param(d, id=jnp.dtype(d).name) for d in check.FLOAT_DTYPES]
 PATHS = [pytest.param(False, id="autodiff"), pytest.param(True, id="closed")]
 ELEMENTWISE = [p for p in entry_params() if p.values[0].elementwise]
 VECTOR = [p for p in entry_params() if not p.values[0].elementwise]
@@ -62,9 +62,9 @@ def test_edge_sweep_elementwise(entry, dtype, closed):
     lim = [_limit(v) for v in numerics.reference_value(entry, {}, far)]
     dlim = [_limit(v) for v in numerics.reference_derivative(entry, {}, far)]
     at_inf = jnp.asarray([math.inf, -math.inf], dtype)
-    np.testing.assert_allclose(np.asarray(f(at_inf).astype(jnp.float64)), lim, rtol=testing.eps(dtype), err_msg=ctx)
+    np.testing.assert_allclose(np.asarray(f(at_inf).astype(jnp.float64)), lim, rtol=check.eps(dtype), err_msg=ctx)
     d_inf = np.asarray(jax.vmap(jax.grad(f))(at_inf).astype(jnp.float64))
-    np.testing.assert_allclose(d_inf, dlim, rtol=testing.eps(dtype), err_msg=ctx)
+    np.testing.assert_allclose(d_inf, dlim, rtol=check.eps(dtype), err_msg=ctx)
 
 
 @pytest.mark.parametrize("entry", VECTOR)
@@ -123,7 +123,7 @@ def test_masked_rows_match_jax_nn_where_jax_nn_is_defined(name):
 def test_softmax_low_precision_sums_to_one(dtype):
     x = jnp.asarray(np.random.default_rng(SEED).normal(scale=4, size=(8, 1024)), dtype)
     s = jnp.sum(jaxact.softmax(x).astype(jnp.float32), axis=-1)
-    np.testing.assert_allclose(s, 1.0, rtol=8 * testing.eps(dtype))
+    np.testing.assert_allclose(s, 1.0, rtol=8 * check.eps(dtype))
 
 
 def test_known_ecosystem_failures_are_fixed():

@@ -22,8 +22,8 @@ def test_core_dependencies_are_jax_and_numpy_only():
 
 def test_importing_jaxact_and_calling_it_loads_no_optional_dependency():
     code = (
-        "import sys, jax.numpy as jnp, jaxact, jaxact.cli\n"
-        "jaxact.gelu(jnp.ones(3)); jaxact.cli.build_parser()\n"
+        "import sys, jax.numpy as jnp, jaxact, jaxact.tools.cli\n"
+        "jaxact.gelu(jnp.ones(3)); jaxact.tools.cli.build_parser()\n"
         f"print(sorted(m for m in {OPTIONAL!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -32,7 +32,30 @@ def test_importing_jaxact_and_calling_it_loads_no_optional_dependency():
 
 def test_compare_without_optax_names_the_extra():
     # A None entry in sys.modules makes `import optax` raise ImportError, as if it were not installed.
-    code = "import sys; sys.modules['optax'] = None\nfrom jaxact.cli import main\nsys.exit(main(['compare']))"
+    code = "import sys; sys.modules['optax'] = None\nfrom jaxact.tools.cli import main\nsys.exit(main(['compare']))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 2, proc.stderr
     assert "pip install 'jaxact[compare]'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _jaxact_imports(path: Path) -> set[str]:
+    """The jaxact modules (and test packages) a source file imports, at any depth."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {m for m in found if m.split(".")[0] in ("jaxact", "tests")}
+
+
+def test_layers_core_imports_no_tool_and_no_module_imports_the_tests():
+    core = [p for p in (ROOT / "jaxact").glob("*.py") if p.name != "__main__.py"]
+    assert len(core) > 10 and (ROOT / "jaxact" / "tools" / "cli.py").exists()
+    for p in core:
+        bad = {m for m in _jaxact_imports(p) if m.startswith(("jaxact.tools", "tests"))}
+        assert not bad, f"core module {p.name} imports {bad}"
+    for p in (ROOT / "jaxact").rglob("*.py"):
+        assert not {m for m in _jaxact_imports(p) if m.startswith("tests")}, p

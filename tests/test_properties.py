@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import jaxact
-from jaxact import testing
+from jaxact.tools import check
 
 from .cases import entry_params
 
@@ -74,14 +74,14 @@ def test_smooth_flag_matches_derivative_continuity(entry):
     h = 1e-6
     if entry.smooth:
         x = jnp.linspace(-8, 8, 40001)
-        d = testing.closed_derivative(entry, entry.params, x)
+        d = check.closed_derivative(entry, entry.params, x)
         assert float(jnp.max(jnp.abs(jnp.diff(d)))) < 5e-3
     else:
         jumps = []  # a jump for some registered parameter set (elu is C¹ only at alpha=1)
-        for params in testing.param_sets(entry):
-            k = jnp.asarray(testing.kink_points(entry, params))
+        for params in check.param_sets(entry):
+            k = jnp.asarray(check.kink_points(entry, params))
             jump_f = jnp.abs(entry.fn(k + h, **params) - entry.fn(k - h, **params)) > 1e-3
-            d = lambda v, p=params: testing.closed_derivative(entry, p, v)  # noqa: E731
+            d = lambda v, p=params: check.closed_derivative(entry, p, v)  # noqa: E731
             jumps.append(bool(jnp.any(jump_f | (jnp.abs(d(k + h) - d(k - h)) > 1e-3))))
         assert any(jumps)
 
@@ -143,6 +143,6 @@ def test_vector_functions_preserve_shape(entry):
 def test_grad_flows_through_vmap_of_registry(  # a whole-catalogue smoke of grad∘vmap
 ):
     for e in jaxact.entries():
-        x = testing.random_inputs(e, e.params, jnp.float64, 0, n=16)
+        x = check.random_inputs(e, e.params, jnp.float64, 0, n=16)
         g = jax.grad(lambda v, e=e: jnp.sum(jax.vmap(e.closed_form)(v)))(x)
         assert g.shape == x.shape

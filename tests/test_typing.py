@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jaxact import _stubgen
+from jaxact.tools import _stubgen
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).with_name("typing_cases")
@@ -15,7 +15,7 @@ CASES = Path(__file__).with_name("typing_cases")
 
 @pytest.mark.parametrize("module", _stubgen.MODULES)
 def test_path_stubs_are_generated_from_the_current_registry(module):
-    assert _stubgen.path(module).read_text() == _stubgen.render(module), "run: python -m jaxact._stubgen"
+    assert _stubgen.path(module).read_text() == _stubgen.render(module), "run: python -m jaxact.tools._stubgen"
 
 
 def _mypy(path: Path, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -376,7 +376,7 @@ HIGHLIGHT = {"relu": "C0", "tanh": "C1", "gelu": "C2", "softmax": "C3"}  # drawn
 
 
 def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
-    from jaxact._plotting import pyplot
+    from jaxact.tools._plotting import pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)

@@ -34,7 +34,8 @@ import jax.ad_checkpoint
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import bench, paths, registry
+from jaxact import paths, registry
+from jaxact.tools import bench
 
 _ITEMSIZE = {
     "bool": 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,7 +70,7 @@ def _entry_dict(e) -> dict:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from jaxact import check
+    from jaxact.tools import check
 
     check.enable_x64()
     rows = check.run_check(seed=args.seed)
@@ -82,7 +83,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_accuracy(args: argparse.Namespace) -> int:
     import jax.numpy as jnp
 
-    from jaxact import check, numerics
+    from jaxact.tools import check, numerics
 
     check.enable_x64()
     dtypes = tuple(jnp.dtype(d) for d in args.dtypes.split(","))
@@ -96,7 +97,7 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
 
 
 def _compare_config(args: argparse.Namespace) -> Any:
-    from jaxact import compare
+    from jaxact.tools import compare
 
     return compare.Config(
         activations=tuple(x.strip() for x in args.activations.split(",")),
@@ -115,7 +116,7 @@ def _compare_config(args: argparse.Namespace) -> Any:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from jaxact import compare
+    from jaxact.tools import compare
 
     cfg = _compare_config(args)
     results = compare.run(cfg)
@@ -134,7 +135,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
-    from jaxact import vs_jaxnn
+    from jaxact.tools import vs_jaxnn
 
     cfg = vs_jaxnn.Config(names=_names(args.names))
     if args.dtypes:
@@ -158,7 +159,7 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from jaxact import bench
+    from jaxact.tools import bench
 
     if args.vs_jax_nn:
         return cmd_bench_vs_jaxnn(args)
@@ -190,7 +191,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from jaxact import plot
+    from jaxact.tools import plot
 
     files = plot.plot(_names(args.names), Path(args.out))
     print(f"wrote {len(files)} PNG files to {args.out} (overview: {files[-1]})")
@@ -198,7 +199,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from jaxact import docs
+    from jaxact.tools import docs
 
     for path in docs.write(Path(args.out)):
         print(f"wrote {path}")
@@ -312,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_accuracy)
 
-    # The defaults live here, not in jaxact.compare: building the parser imports no training code.
+    # The defaults live here, not in jaxact.tools.compare: building the parser imports no training code.
     s = command("compare", "train an MLP with each activation and compare (the main job)")
     s.add_argument("--activations", default="relu,leaky_relu,sigmoid,tanh,elu,swish", help="comma-separated")
     s.add_argument("--paths", default="autodiff,closed", help="gradient paths: autodiff, closed, or both")
@@ -406,6 +407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(e), 1)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:  # the reader went away (`jaxact list | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import registry
-from jaxact._plotting import pyplot
+from jaxact.tools._plotting import pyplot
 
 X = np.linspace(-5, 5, 801)
 

@@ -5,7 +5,7 @@ checker cannot see. Every path has the signature of the activation itself, so
 each stub re-exports the activations from their family modules. Regenerate
 after adding an activation (a test checks the committed stubs are current):
 
-    python -m jaxact._stubgen
+    python -m jaxact.tools._stubgen
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def render(module: str) -> str:
     by_family: dict[str, list[str]] = {}
     for entry in registry.entries():
         by_family.setdefault(entry.family, []).append(entry.name)
-    lines = [f'"""Generated from the registry by `python -m jaxact._stubgen`: do not edit. ({module})"""', ""]
+    lines = [f'"""Generated from the registry by `python -m jaxact.tools._stubgen`: do not edit. ({module})"""', ""]
     for family in sorted(by_family):
         lines.append(f"from jaxact.{family} import (")
         lines += [f"    {name} as {name}," for name in sorted(by_family[family])]
@@ -34,7 +34,7 @@ def render(module: str) -> str:
 
 
 def path(module: str) -> Path:
-    return Path(__file__).with_name(f"{module}.pyi")
+    return Path(__file__).parent.parent / f"{module}.pyi"
 
 
 def main() -> None:

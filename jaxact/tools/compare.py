@@ -24,7 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import data as data_mod, registry
+from jaxact import registry
+from jaxact.tools import data as data_mod
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
 
@@ -367,7 +368,7 @@ def _legend_outside(ax: Any) -> None:
 
 
 def plot(results: list[RunResult], out: Path) -> list[Path]:
-    from jaxact._plotting import pyplot
+    from jaxact.tools._plotting import pyplot
 
     plt = pyplot()
     out.mkdir(parents=True, exist_ok=True)

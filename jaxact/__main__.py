@@ -1,0 +1,7 @@
+"""``python -m jaxact``: the command-line interface (same as the ``jaxact`` command)."""
+
+import sys
+
+from jaxact.tools.cli import main
+
+sys.exit(main())
