@@ -48,6 +48,10 @@ def _d_softplus(x: jax.Array) -> jax.Array:
     return _stable.sigmoid(x)
 
 
+def _no_torch_twin(name: str, why: str) -> dict[str, Any]:
+    raise ValueError(f"{name} has no torch twin for these parameters: {why}.")
+
+
 @register(
     path="closed_form",
     why=(
@@ -68,7 +72,13 @@ def _d_softplus(x: jax.Array) -> jax.Array:
     ),
 )
 def softplus(x: ArrayLike) -> jax.Array:
-    """Softplus: f(x) = ln(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)) (no overflow). Range (0, ∞). f'(x) = σ(x)."""
+    """Softplus: f(x) = ln(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)) (no overflow). Range (0, ∞). f'(x) = σ(x).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.softplus(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.1269, 0.4741, 0.6931, 0.9741, 2.1269], dtype=float32)
+    """
     return _stable.softplus(x)
 
 
@@ -107,6 +117,7 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
     smooth=True,
     jax_nn="swish",
     torch="silu",
+    torch_args=lambda beta: {} if beta == 1 else _no_torch_twin("swish", "torch's silu has β = 1 only"),
     constraints={"beta": ("positive",)},
     examples=({"beta": 1.7},),
     mp=lambda m, x, beta: x / (1 + m.exp(-beta * x)),
@@ -122,6 +133,11 @@ def swish(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
 
     f'(x) = σ(βx) + βx·σ(βx)σ(−βx); for β = 1 this is the seed form
     f(x) + σ(x)(1 − f(x)).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.swish(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), beta=1.7)
+      Array([-0.0646, -0.1497,  0.    ,  0.3503,  1.9354], dtype=float32)
     """
     return _gated(x, lambda xs: xs * _stable.sigmoid(beta * xs), x, jnp.zeros_like(x))
 
@@ -150,7 +166,13 @@ def _d_silu(x: jax.Array) -> jax.Array:
     ),
 )
 def silu(x: ArrayLike) -> jax.Array:
-    """SiLU: f(x) = x·σ(x). Range [−0.2785, ∞). f'(x) = σ(x)(1 + x(1 − σ(x)))."""
+    """SiLU: f(x) = x·σ(x). Range [−0.2785, ∞). f'(x) = σ(x)(1 + x(1 − σ(x))).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.silu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.2384, -0.1888,  0.    ,  0.3112,  1.7616], dtype=float32)
+    """
     return _gated(x, lambda xs: xs * _stable.sigmoid(xs), x, jnp.zeros_like(x))
 
 
@@ -206,6 +228,7 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
     smooth=True,
     jax_nn="gelu",
     torch="gelu",
+    torch_args=lambda approximate: {"approximate": "tanh" if approximate else "none"},  # torch's default is exact
     static=("approximate",),
     examples=({"approximate": False},),
     mp=lambda m, x, approximate: (
@@ -228,6 +251,11 @@ def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     uses Φ(x) ≈ ½(1 + tanh z), z = √(2/π)(x + 0.044715x³). Range ≈ [−0.17, ∞).
 
     f'(x) = Φ(x) + x·φ(x) (exact), or ½(1 + tanh z) + x·½(1 − tanh² z)·z'(x) (approximate).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.gelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), approximate=False)
+      Array([-0.0455, -0.1543,  0.    ,  0.3457,  1.9545], dtype=float32)
     """
     if not isinstance(approximate, bool):
         raise TypeError(f"jaxact.gelu: 'approximate' must be a bool, got {approximate!r}.")
@@ -278,6 +306,11 @@ def mish(x: ArrayLike) -> jax.Array:
     """Mish: f(x) = x·tanh(softplus(x)). Range ≈ [−0.3088, ∞).
 
     f'(x) = tanh(sp(x)) + x·sech²(sp(x))·σ(x), sp = softplus.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.mish(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.2525, -0.2207,  0.    ,  0.3752,  1.944 ], dtype=float32)
     """
     return _gated(x, lambda xs: xs * jnp.tanh(_stable.softplus(xs)), x, jnp.zeros_like(x))
 
@@ -305,6 +338,11 @@ def hard_silu(x: ArrayLike) -> jax.Array:
     """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
 
     f'(x) = 0 for x ≤ −3, (2x + 3)/6 on (−3, 3), 1 for x ≥ 3 (as jax.nn at the kinks).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.hard_silu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.3333, -0.2083,  0.    ,  0.2917,  1.6667], dtype=float32)
     """
     mid = jnp.where((x <= -3) | (x >= 3), jnp.zeros_like(x), x)  # keeps inf out of the dropped branch
     return jnp.where(x <= -3, jnp.zeros_like(x), jnp.where(x >= 3, x, mid * ((mid + 3) / 6)))
@@ -345,6 +383,11 @@ def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
 
     f'(x) = (1 + x/√(x² + b))/2. For x < 0 both are evaluated as
     b/(2(√(x²+b) − x)) forms, free of cancellation.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.squareplus(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), b=0.5)
+      Array([0.0607, 0.183 , 0.3536, 0.683 , 2.0607], dtype=float32)
     """
     # s = |x| + √(x² + b) never cancels: f = s/2 for x ≥ 0 and b/(2s) for x < 0 (jax.nn's
     # (x + √(x² + b))/2 is 0 at x = −1e4 in float32, where f = 1e−4). Where x² would
@@ -381,6 +424,11 @@ def sparse_plus(x: ArrayLike) -> jax.Array:
     """Sparse plus: 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1. Range [0, ∞).
 
     f'(x) = 0, (x + 1)/2, 1 on the three pieces (continuous: f is C¹).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.sparse_plus(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.    , 0.0625, 0.25  , 0.5625, 2.    ], dtype=float32)
     """
     mid = jnp.where((x <= -1) | (x >= 1), jnp.zeros_like(x), x)  # keeps inf out of the dropped branch
     return jnp.where(x <= -1, jnp.zeros_like(x), jnp.where(x >= 1, x, jnp.square(mid + 1) / 4))
@@ -405,7 +453,13 @@ def _d_gaussian(x: jax.Array) -> jax.Array:
     ),
 )
 def gaussian(x: ArrayLike) -> jax.Array:
-    """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²)."""
+    """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.gaussian(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.0183, 0.7788, 1.    , 0.7788, 0.0183], dtype=float32)
+    """
     # Clipped where e^(−x²) is 0 in every dtype: ±inf gives 0, and no derivative
     # of any order meets x² = inf.
     xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)

@@ -1,19 +1,21 @@
-"""Flax linen modules for activations with learnable parameters (extra: ``jaxact[flax]``).
+"""Flax linen: one module that learns the numeric parameters of any activation (extra ``flax``).
 
-Parameters follow the feature axis (``axis``, default −1): ``per_channel=True``
-learns one value per feature, ``False`` a single scalar. ``closed_form=True``
-differentiates with the hand-written derivative. Any plain jaxact function
-(``jaxact.gelu``, ...) also works wherever linen accepts an activation callable.
+Every jaxact function, and every :func:`jaxact.configure` value, already works wherever linen
+takes an activation callable (``nn.Sequential([nn.Dense(64), jaxact.gelu, ...])``). For learned
+parameters, :class:`Learnable` reads them from the registry entry: PReLU's slope, ELU's α,
+swish's β, squareplus's b ... as a scalar or one value per feature.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from jaxact import registry
+from jaxact import _learnable, paths
+from jaxact.configured import Configured
 
 try:
     import flax.linen as nn
@@ -21,93 +23,52 @@ except ImportError as e:  # pragma: no cover - only without the extra
     raise ImportError("jaxact.linen needs flax: pip install 'jaxact[flax]'") from e
 
 
-def _path(name: str, closed_form: bool) -> Any:
-    e = registry.get(name)
-    return e.closed_form if closed_form else e.fn
+class Learnable(nn.Module):
+    """An activation whose numeric parameters are learned.
 
+    Args:
+      activation: a registered name (``"prelu"``) or a :func:`jaxact.configure` value, whose
+        parameters are fixed settings or, for the learned ones, initial values
+        (``jaxact.configure("elu", alpha=0.5)`` learns α from 0.5).
+      learn: the parameters to learn (default: every numeric one of the entry).
+      per_channel: one value per feature along ``axis`` (else one scalar).
+      axis: the feature axis.
+      path: force ``"closed_form"`` or ``"autodiff"`` (default: the entry's, and the global switch).
+      param_dtype: the stored parameters' dtype (float32).
+      dtype: the computation dtype; ``None`` computes in the input's dtype (parameters are cast to
+        it, so a bfloat16 activation stays bfloat16 while its parameters train in float32).
+      sharding: logical axis names of a per-channel parameter (e.g. ``("mlp",)``), attached with
+        ``nn.with_partitioning`` for sharded training.
 
-def _param_shape(x: jax.Array, axis: int, per_channel: bool) -> tuple[int, ...]:
-    return (x.shape[axis],) if per_channel and x.ndim else ()
+    Example:
+      >>> import jax, jax.numpy as jnp
+      >>> from jaxact.linen import Learnable
+      >>> act = Learnable("prelu", per_channel=True)
+      >>> params = act.init(jax.random.key(0), jnp.ones((2, 3)))
+      >>> params["params"]["negative_slope"]
+      Array([0.25, 0.25, 0.25], dtype=float32)
+      >>> act.apply(params, jnp.array([[-4.0, 0.0, 2.0]]))
+      Array([[-1.,  0.,  2.]], dtype=float32)
+    """
 
-
-def _along(v: jax.Array, x: jax.Array, axis: int) -> jax.Array:
-    if v.ndim == 0 or x.ndim == 0:
-        return v
-    shape = [1] * x.ndim
-    shape[axis] = v.shape[0]
-    return v.reshape(shape)
-
-
-class PReLU(nn.Module):
-    """f(x) = x for x ≥ 0, a_c·x for x < 0, with a learnable slope per feature (init 0.25)."""
-
-    axis: int = -1
-    negative_slope_init: float = 0.25
-    per_channel: bool = True
-    closed_form: bool = False
-    param_dtype: Any = jnp.float32
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        a = self.param(
-            "negative_slope",
-            nn.initializers.constant(self.negative_slope_init),
-            _param_shape(x, self.axis, self.per_channel),
-            self.param_dtype,
-        )
-        return _path("prelu", self.closed_form)(x, a, axis=self.axis)
-
-
-class _Learnable(nn.Module):
-    """Shared body: one learnable parameter of the named activation, broadcast along ``axis``."""
-
-    init_value: float = 1.0
-    axis: int = -1
+    activation: str | Configured = "prelu"
+    learn: Sequence[str] | None = None
     per_channel: bool = False
-    closed_form: bool = False
+    axis: int = -1
+    path: paths.GradientPath | None = None
     param_dtype: Any = jnp.float32
-    activation: str = ""
-    param_name: str = ""
+    dtype: Any = None
+    sharding: tuple[str | None, ...] | None = None
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
-        v = self.param(
-            self.param_name,
-            nn.initializers.constant(self.init_value),
-            _param_shape(x, self.axis, self.per_channel),
-            self.param_dtype,
-        )
-        return _path(self.activation, self.closed_form)(x, **{self.param_name: _along(v, x, self.axis)})
-
-
-class ELU(_Learnable):
-    """ELU with learnable α (init 1.0): x for x > 0, α(eˣ − 1) otherwise."""
-
-    activation: str = "elu"
-    param_name: str = "alpha"
-
-
-class CELU(_Learnable):
-    """CELU with learnable α (init 1.0): x for x > 0, α(e^(x/α) − 1) otherwise."""
-
-    activation: str = "celu"
-    param_name: str = "alpha"
-
-
-class Swish(_Learnable):
-    """Swish with learnable β (init 1.0): x·σ(βx)."""
-
-    activation: str = "swish"
-    param_name: str = "beta"
-
-
-class Activation(nn.Module):
-    """Any registered activation by name, parameters fixed: ``Activation("gelu", approximate=False)``."""
-
-    name_: str = "relu"
-    closed_form: bool = False
-    kwargs: Any = None
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        return _path(self.name_, self.closed_form)(x, **(self.kwargs or {}))
+        owner = f"jaxact.linen.Learnable({self.activation!r})"
+        plan = _learnable.plan(self.activation, self.learn, self.path, owner)
+        shape = _learnable.param_shape(jnp.asarray(x), self.axis, self.per_channel, owner)
+        values = {}
+        for k, v0 in plan.learned.items():
+            init = nn.initializers.constant(v0)
+            if self.sharding is not None:
+                init = nn.with_partitioning(init, self.sharding if shape else ())
+            values[k] = self.param(k, init, shape, self.param_dtype)
+        return _learnable.apply(plan, x, values, self.axis, self.dtype)

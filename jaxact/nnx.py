@@ -1,19 +1,19 @@
-"""Flax NNX modules for activations with learnable parameters (extra: ``jaxact[flax]``).
+"""Flax NNX: one module that learns the numeric parameters of any activation (extra ``flax``).
 
-Same maths and defaults as :mod:`jaxact.linen`; NNX needs the feature count up
-front: ``PReLU(num_features=64)`` learns one slope per feature along ``axis``,
-``num_features=None`` a single scalar.
+Same settings as :class:`jaxact.linen.Learnable`; NNX creates parameters up front, so a
+per-feature parameter needs ``num_features``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from jaxact import registry
-from jaxact.linen import _along
+from jaxact import _learnable, paths
+from jaxact.configured import Configured
 
 try:
     from flax import nnx
@@ -21,56 +21,58 @@ except ImportError as e:  # pragma: no cover - only without the extra
     raise ImportError("jaxact.nnx needs flax: pip install 'jaxact[flax]'") from e
 
 
-class _Learnable(nnx.Module):
-    activation = ""
-    param_name = ""
-    default_init = 1.0
+class Learnable(nnx.Module):
+    """An activation whose numeric parameters are learned, stored as ``nnx.Param`` attributes
+    named after them (``module.alpha``, ``module.negative_slope``).
+
+    Args:
+      activation: a registered name or a :func:`jaxact.configure` value (fixed settings, and
+        initial values for the learned parameters).
+      num_features: one value per feature along ``axis``; ``None`` learns a scalar.
+      learn: the parameters to learn (default: every numeric one of the entry).
+      axis: the feature axis.
+      path: force ``"closed_form"`` or ``"autodiff"``.
+      param_dtype: the stored parameters' dtype (float32).
+      dtype: the computation dtype; ``None`` computes in the input's dtype.
+      sharding: logical axis names of a per-feature parameter (``("mlp",)``), attached with
+        ``nnx.with_partitioning``; creating it needs a mesh in context, as for any sharded
+        NNX variable.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from jaxact.nnx import Learnable
+      >>> act = Learnable("elu", num_features=3)
+      >>> act.alpha.shape
+      (3,)
+      >>> act(jnp.array([[-1.0, 0.0, 1.0]])).round(3)
+      Array([[-0.632,  0.   ,  1.   ]], dtype=float32)
+    """
 
     def __init__(
         self,
-        num_features: int | None = None,
+        activation: str | Configured,
         *,
-        init: float | None = None,
+        num_features: int | None = None,
+        learn: Sequence[str] | None = None,
         axis: int = -1,
-        closed_form: bool = False,
+        path: paths.GradientPath | None = None,
         param_dtype: Any = jnp.float32,
+        dtype: Any = None,
+        sharding: tuple[str | None, ...] | None = None,
     ):
+        owner = f"jaxact.nnx.Learnable({activation!r})"
+        plan = _learnable.plan(activation, learn, path, owner)
+        if num_features is not None and (not isinstance(num_features, int) or num_features < 1):
+            raise ValueError(f"{owner}: num_features must be a positive int or None, got {num_features!r}.")
         shape = () if num_features is None else (num_features,)
-        value = self.default_init if init is None else init
-        setattr(self, self.param_name, nnx.Param(jnp.full(shape, value, param_dtype)))
-        self.axis = axis
-        entry = registry.get(self.activation)
-        self.fn = entry.closed_form if closed_form else entry.fn
+        self._plan, self._axis, self._dtype = plan, axis, dtype
+        self._learned = tuple(plan.learned)
+        for k, v0 in plan.learned.items():
+            init = nnx.initializers.constant(v0)
+            if sharding is not None:
+                init = nnx.with_partitioning(init, sharding if shape else ())
+            setattr(self, k, nnx.Param(init(jax.random.key(0), shape, param_dtype)))
 
     def __call__(self, x: jax.Array) -> jax.Array:
-        v = getattr(self, self.param_name)[...]
-        return self.fn(x, **{self.param_name: _along(v, x, self.axis)})
-
-
-class PReLU(_Learnable):
-    """f(x) = x for x ≥ 0, a_c·x for x < 0; learnable slope (init 0.25)."""
-
-    activation = "prelu"
-    param_name = "negative_slope"
-    default_init = 0.25
-
-
-class ELU(_Learnable):
-    """ELU with learnable α (init 1.0)."""
-
-    activation = "elu"
-    param_name = "alpha"
-
-
-class CELU(_Learnable):
-    """CELU with learnable α (init 1.0)."""
-
-    activation = "celu"
-    param_name = "alpha"
-
-
-class Swish(_Learnable):
-    """Swish with learnable β (init 1.0)."""
-
-    activation = "swish"
-    param_name = "beta"
+        values = {k: getattr(self, k)[...] for k in self._learned}
+        return _learnable.apply(self._plan, x, values, self._axis, self._dtype)

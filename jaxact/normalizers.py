@@ -89,6 +89,7 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     formula="exp(x_i)/sum_j exp(x_j)",
     smooth=True,
     jax_nn="softmax",
+    masked_by=-inf,
     torch="softmax",
     static=("axis",),
     validate=functools.partial(_check_axis_where, fname="softmax"),
@@ -105,6 +106,11 @@ def softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmax: s_i = exp(x_i)/Σ_j exp(x_j) along ``axis``; outputs in (0, 1) summing to 1.
 
     Jacobian ∂s_i/∂x_j = s_i(δ_ij − s_j), so the JVP is s ⊙ (t − Σ s t).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.softmax(jnp.array([[1.0, 2.0, 3.0, 4.0]]))
+      Array([[0.0321, 0.0871, 0.2369, 0.6439]], dtype=float32)
     """
     return _softmax(x, axis, where)
 
@@ -143,6 +149,7 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     formula="x_i - logsumexp(x)",
     smooth=True,
     jax_nn="log_softmax",
+    masked_by=-inf,
     torch="log_softmax",
     static=("axis",),
     validate=functools.partial(_check_axis_where, fname="log_softmax"),
@@ -159,6 +166,11 @@ def log_softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
 
     JVP: t − Σ_j s_j t_j with s = softmax(x).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.log_softmax(jnp.array([[1.0, 2.0, 3.0, 4.0]]))
+      Array([[-3.4402, -2.4402, -1.4402, -0.4402]], dtype=float32)
     """
     return _log_softmax(x, axis, where)
 
@@ -173,6 +185,7 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     jvp=_jvp_softmin,
     range=(0.0, 1.0),
     formula="softmax(-x)",
+    masked_by=inf,
     smooth=True,
     torch="softmin",
     static=("axis",),
@@ -189,6 +202,11 @@ def softmin(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
 
     JVP: s ⊙ (−t + Σ s t) with s = softmin(x).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.softmin(jnp.array([[1.0, 2.0, 3.0, 4.0]]))
+      Array([[0.6439, 0.2369, 0.0871, 0.0321]], dtype=float32)
     """
     return _softmax(-x, axis, where)
 
@@ -221,6 +239,7 @@ def _jvp_glu(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Ar
     formula="a*sigmoid(b), [a, b] = split(x)",
     smooth=True,
     jax_nn="glu",
+    gated=True,
     torch="glu",
     static=("axis",),
     validate=_check_glu,
@@ -237,6 +256,11 @@ def glu(x: ArrayLike, axis: int = -1) -> jax.Array:
 
     JVP: t_a·σ(b) + a·σ(b)σ(−b)·t_b. As jax.nn: an infinite value half times a gate that has
     underflowed to 0 gives NaN.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.glu(jnp.array([[1.0, 2.0, 3.0, 4.0]]))
+      Array([[0.9526, 1.964 ]], dtype=float32)
     """
     a, b = jnp.split(x, 2, axis)
     return a * _stable.sigmoid(b)

@@ -42,7 +42,13 @@ def _d_identity(x: jax.Array) -> jax.Array:
     mp=lambda m, x: x,
 )
 def identity(x: ArrayLike) -> jax.Array:
-    """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1."""
+    """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.identity(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-2. , -0.5,  0. ,  0.5,  2. ], dtype=float32)
+    """
     return x
 
 
@@ -66,6 +72,11 @@ def binary_step(x: ArrayLike) -> jax.Array:
 
     f'(x) = 0 almost everywhere (the jump at 0 is given derivative 0, so
     gradients through it vanish, as for any step).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.binary_step(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0., 0., 1., 1., 1.], dtype=float32)
     """
     return jnp.where(x < 0, jnp.zeros_like(x), jnp.where(x >= 0, jnp.ones_like(x), lax.stop_gradient(x)))
 
@@ -90,6 +101,11 @@ def relu(x: ArrayLike) -> jax.Array:
     """Rectified linear unit: f(x) = max(0, x). Range [0, ∞).
 
     f'(x) = 1 for x > 0, 0 for x ≤ 0 (relu'(0) = 0, as jax.nn).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.relu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0. , 0. , 0. , 0.5, 2. ], dtype=float32)
     """
     return jnp.where(x > 0, x, jnp.where(x <= 0, jnp.zeros_like(x), lax.stop_gradient(x)))
 
@@ -121,6 +137,11 @@ def relu6(x: ArrayLike) -> jax.Array:
     """ReLU capped at 6: f(x) = min(max(0, x), 6). Range [0, 6].
 
     f'(x) = 1 on (0, 6), else 0 (0 at both kinks, as jax.nn).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.relu6(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0. , 0. , 0. , 0.5, 2. ], dtype=float32)
     """
     return _relu6(x)
 
@@ -146,6 +167,11 @@ def leaky_relu(x: ArrayLike, negative_slope: Any = 0.01) -> jax.Array:
     """Leaky ReLU: f(x) = x for x ≥ 0, a·x for x < 0 (a = negative_slope = 0.01). Range ℝ.
 
     f'(x) = 1 for x ≥ 0, a for x < 0.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.leaky_relu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), negative_slope=0.2)
+      Array([-0.4, -0.1,  0. ,  0.5,  2. ], dtype=float32)
     """
     return jnp.where(x >= 0, x, negative_slope * x)
 
@@ -204,6 +230,7 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
     formula="x if x >= 0 else a[c]*x",
     monotone=True,
     torch="prelu",
+    torch_args=lambda negative_slope: {"weight": lambda torch, x: torch.as_tensor([negative_slope], dtype=x.dtype)},
     kinks=(0.0,),
     static=("axis",),
     validate=_check_prelu,
@@ -216,6 +243,11 @@ def prelu(x: ArrayLike, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array
     ``negative_slope`` is a scalar or a learnable 1-D array with one slope per
     feature along ``axis`` (or any array broadcastable to x).
     f'(x) = 1 for x ≥ 0, a_c for x < 0; ∂f/∂a_c = min(x, 0).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.prelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), negative_slope=0.1)
+      Array([-0.2 , -0.05,  0.  ,  0.5 ,  2.  ], dtype=float32)
     """
     return jnp.where(x >= 0, x, _slope_along(negative_slope, x, axis) * x)
 
@@ -232,13 +264,19 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
     formula="x if x > t else v",
     torch="threshold",
     kinks=lambda threshold: (threshold,),
-    examples=({"threshold": 1.0, "value": -2.0},),
+    jump_params=("threshold",),
+    examples=({"threshold": 1.0, "value": 2.0},),
     mp=lambda m, x, threshold, value: x if x > threshold else m.mpf(value),
 )
 def threshold(x: ArrayLike, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
     """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
 
     Range ℝ. f'(x) = 1 for x > threshold, else 0. With the defaults it is relu.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.threshold(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), threshold=1.0, value=-2.0)
+      Array([-2., -2., -2., -2.,  2.], dtype=float32)
     """
     return jnp.where(x > threshold, x, jnp.where(x <= threshold, jnp.full_like(x, value), lax.stop_gradient(x)))
 
@@ -271,6 +309,11 @@ def elu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Exponential linear unit: f(x) = x for x > 0, α(eˣ − 1) for x ≤ 0. Range (−α, ∞).
 
     f'(x) = 1 for x > 0, α·eˣ for x ≤ 0 (elu'(0) = α, as jax.nn).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.elu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=0.5)
+      Array([-0.4323, -0.1967,  0.    ,  0.5   ,  2.    ], dtype=float32)
     """
     return jnp.where(x > 0, x, _elu_neg(x, alpha))
 
@@ -303,6 +346,11 @@ def selu(x: ArrayLike) -> jax.Array:
     """Scaled ELU: f(x) = λ·x for x > 0, λα(eˣ − 1) for x ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733).
 
     Range (−λα, ∞). f'(x) = λ for x > 0, λα·eˣ for x ≤ 0.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.selu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-1.5202, -0.6918,  0.    ,  0.5254,  2.1014], dtype=float32)
     """
     return _SELU_SCALE * jnp.where(x > 0, x, _elu_neg(x, _SELU_ALPHA))
 
@@ -330,5 +378,10 @@ def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Continuously differentiable ELU: f(x) = x for x > 0, α(e^(x/α) − 1) for x ≤ 0.
 
     Range (−α, ∞), α > 0. f'(x) = 1 for x > 0, e^(x/α) for x ≤ 0.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.celu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=2.0)
+      Array([-1.2642, -0.4424,  0.    ,  0.5   ,  2.    ], dtype=float32)
     """
     return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x) / alpha))

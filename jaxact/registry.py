@@ -89,7 +89,11 @@ class Activation:
     zero_centred: bool = False  # E f(z) ≈ 0 for z ~ N(0, 1)
     odd: bool = False
     jax_nn: str | None = None
+    # torch.nn.functional's twin, and how this entry's parameters map to its arguments:
+    # torch_args(**params) -> kwargs (a callable value builds a tensor: prelu's weight); None
+    # maps ``axis`` to ``dim`` and passes the other numeric parameters by their own names.
     torch: str | None = None
+    torch_args: Callable[..., Mapping[str, Any]] | None = None
     kinks: Kinks | Callable[..., Kinks] = ()  # where f′, or a higher derivative, jumps
     examples: tuple[Mapping[str, Any], ...] = ()
     aliases: tuple[str, ...] = ()
@@ -105,6 +109,13 @@ class Activation:
     # A boolean JAX flag (a ``jax.config`` attribute) that picks the path as it does for the
     # jax.nn twin: the closed form when it is True, autodiff when False (jax_softmax_custom_jvp).
     jax_flag: str | None = None
+    # Numeric parameters that only move a jump (hardshrink's λ): f's gradient in them is zero
+    # almost everywhere, so gradient descent cannot learn them (tests check both ways).
+    jump_params: tuple[str, ...] = ()
+    # Splits x along ``axis`` into a value half and a gate half (glu): the output is half as long there.
+    gated: bool = False
+    # The input value that masks an entry out of an axis-mixing function (−∞ for softmax: e^−∞ = 0).
+    masked_by: float | None = None
 
     @property
     def elementwise(self) -> bool:
@@ -135,9 +146,32 @@ class Activation:
         return tuple(k for k in self.params if k not in self.static)
 
     @property
+    def learnable_params(self) -> tuple[str, ...]:
+        """Numeric parameters with a number as default that gradient descent can move (what the
+        Flax ``Learnable`` modules learn)."""
+        return tuple(
+            k
+            for k in self.numeric_params
+            if type(self.params[k]) in (int, float) and k not in self.jump_params  # not bool, not None
+        )
+
+    @property
     def checked_params(self) -> tuple[str, ...]:
         """The parameters whose concrete values the public functions check before the jitted call."""
         return _value_checked(self.params, self.static, self.constraints)
+
+    def torch_call(self, torch: Any, x: Any, **params: Any) -> Any:
+        """torch.nn.functional's twin of this entry applied to the tensor ``x`` with these
+        parameters (the core never imports torch: the caller passes the module)."""
+        if self.torch is None:
+            raise ValueError(f"{self.name} has no torch twin.")
+        kw = {**self.params, **params}
+        if self.torch_args is not None:
+            args = dict(self._call_with_params(self.torch_args, kw))
+        else:
+            args = {("dim" if k == "axis" else k): v for k, v in kw.items() if v is not None}
+        args = {k: (v(torch, x) if callable(v) else v) for k, v in args.items()}
+        return getattr(torch.nn.functional, self.torch)(x, **args)
 
     def current_path(self) -> paths.GradientPath:
         """The path ``fn`` takes now: the forced one, else JAX's flag (``jax_flag``), else ``default_path``."""
@@ -378,6 +412,48 @@ class _Binder:
         return xa, given
 
 
+def _fmt_range(r: Range | Callable[..., Range]) -> str:
+    if callable(r):
+        return "depends on the parameters"
+    lo, hi = r
+    show = lambda v: "∞" if v == inf else "−∞" if v == -inf else f"{v:g}"  # noqa: E731
+    return f"[{show(lo)}, {show(hi)}]"
+
+
+def _compose_doc(
+    raw: Callable[..., Any],
+    static: tuple[str, ...],
+    constraints: Mapping[str, tuple[str, ...]],
+    range_: Range | Callable[..., Range],
+    elementwise: bool,
+) -> str:
+    """The public docstring in jax.nn's shape: the function's own text (formula, range,
+    derivative), then Args and Returns generated from the entry, then its Example."""
+    text = inspect.cleandoc(raw.__doc__ or "")
+    head, sep, example = text.partition("\nExample:")
+    sig = inspect.signature(raw)
+    (x, *params) = sig.parameters.values()
+    args = [f"  {x.name}: input array (a float dtype is kept; integer and bool inputs behave as in jax.nn)."]
+    for p in params:
+        if p.name in static:
+            kind = "static (selects code; hashable)"
+        elif p.default is None:
+            kind = "an optional array"
+        else:
+            kind = "traced (a scalar or an array; may be learned)"
+        check = f", {' and '.join(constraints[p.name])}" if p.name in constraints else ""
+        args.append(f"  {p.name}: default {p.default!r}; {kind}{check}.")
+    shape = "x's shape" if elementwise else "x's shape (along ``axis`` as documented)"
+    returns = (
+        f"  An array of {shape} and dtype (a float32 parameter promotes a half-precision x, as in "
+        f"jax.nn); range {_fmt_range(range_)}."
+    )
+    parts = [head.rstrip(), "", "Args:", *args, "", "Returns:", returns]
+    if sep:
+        parts += ["", "Example:" + example]
+    return "\n".join(parts) + "\n"
+
+
 def _integer_twin(jax_nn: str | None) -> Callable[[Any], Callable[..., jax.Array] | None]:
     """For an integer or bool x: jax.nn's own function where it keeps an integer dtype (relu,
     hard_tanh, identity: int32 in, int32 out, values exact), else None (x promotes to float).
@@ -497,7 +573,7 @@ def register(
             "autodiff": _jitted(fwd, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),
         }
-        doc = raw.__doc__ or ""
+        doc = _compose_doc(raw, tuple(static), constraints, range, derivative is not None)
         integer_twin = _integer_twin(meta.get("jax_nn"))
         autodiff_fn = _public(
             binder,
@@ -527,6 +603,8 @@ def register(
                 return twin(x, *args, **kwargs)
             xa, given = binder(x, args, kwargs)
             return impl[_path_now(path, jax_flag)](xa, **given)
+
+        fn.__doc__ = doc
 
         derivative_fn = None
         if derivative is not None:

@@ -27,6 +27,7 @@ def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
     torch="hardshrink",
     kinks=lambda lambd: (-lambd, lambd),
     constraints={"lambd": ("nonnegative",)},
+    jump_params=("lambd",),
     examples=({"lambd": 1.5},),
     mp=lambda m, x, lambd: x if abs(x) > lambd else m.mpf(0),
 )
@@ -34,6 +35,11 @@ def hardshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     """Hard shrinkage: f(x) = x if |x| > λ else 0 (λ = 0.5). Range ℝ.
 
     f'(x) = 1 for |x| > λ, 0 for |x| ≤ λ (0 at the jumps).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.hardshrink(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), lambd=1.5)
+      Array([-2.,  0.,  0.,  0.,  2.], dtype=float32)
     """
     return jnp.where(jnp.abs(x) <= lambd, jnp.zeros_like(x), x)
 
@@ -57,6 +63,11 @@ def softshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     """Soft shrinkage: f(x) = x − λ·sign(x) if |x| > λ else 0 (λ = 0.5). Range ℝ.
 
     f'(x) = 1 for |x| > λ, 0 for |x| ≤ λ.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.softshrink(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), lambd=1.5)
+      Array([-0.5,  0. ,  0. ,  0. ,  0.5], dtype=float32)
     """
     return jnp.where(jnp.abs(x) <= lambd, jnp.zeros_like(x), x - lambd * jnp.sign(x))
 
@@ -100,6 +111,11 @@ def tanhshrink(x: ArrayLike) -> jax.Array:
     """Tanh shrink: f(x) = x − tanh(x). Range ℝ. f'(x) = tanh²(x).
 
     Near 0 the subtraction cancels (f ≈ x³/3), so small |x| uses the Taylor series.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.tanhshrink(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-1.036 , -0.0379,  0.    ,  0.0379,  1.036 ], dtype=float32)
     """
     cut = 0.1 if x.dtype == jnp.float64 else 0.5
     small = jnp.abs(x) < cut

@@ -40,6 +40,11 @@ def sigmoid(x: ArrayLike) -> jax.Array:
 
     σ'(x) = σ(x)(1 − σ(x)), computed as e/(1 + e)² with e = e^(−|x|), which avoids
     the cancellation in 1 − σ(x) for large x at the cost of one exp.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.sigmoid(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.1192, 0.3775, 0.5   , 0.6225, 0.8808], dtype=float32)
     """
     return _stable.sigmoid(x)
 
@@ -68,7 +73,13 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
     ),
 )
 def log_sigmoid(x: ArrayLike) -> jax.Array:
-    """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x)."""
+    """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.log_sigmoid(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-2.1269, -0.9741, -0.6931, -0.4741, -0.1269], dtype=float32)
+    """
     return -_stable.softplus(-x)
 
 
@@ -102,6 +113,11 @@ def tanh(x: ArrayLike) -> jax.Array:
 
     f'(x) = 1 − tanh²(x), computed as (1 − tanh x)(1 + tanh x): as fast as autodiff;
     below eps (|x| > 9 in float32) it rounds to 0, as jax.nn's does.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.tanh(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.964 , -0.4621,  0.    ,  0.4621,  0.964 ], dtype=float32)
     """
     return jnp.tanh(x)
 
@@ -126,6 +142,11 @@ def hard_sigmoid(x: ArrayLike) -> jax.Array:
     """Hard sigmoid: f(x) = relu6(x + 3)/6. Range [0, 1].
 
     f'(x) = 1/6 on (−3, 3), else 0 (0 at both kinks, as jax.nn).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.hard_sigmoid(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.1667, 0.4167, 0.5   , 0.5833, 0.8333], dtype=float32)
     """
     return _relu6(x + 3) / 6
 
@@ -153,6 +174,11 @@ def hard_tanh(x: ArrayLike) -> jax.Array:
     """Hard tanh: f(x) = clip(x, −1, 1). Range [−1, 1].
 
     f'(x) = 1 on [−1, 1], else 0 (1 at both kinks, as jax.nn).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.hard_tanh(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-1. , -0.5,  0. ,  0.5,  1. ], dtype=float32)
     """
     return jnp.where(x > 1, jnp.ones_like(x), jnp.where(x < -1, -jnp.ones_like(x), x))
 
@@ -185,6 +211,11 @@ def soft_sign(x: ArrayLike) -> jax.Array:
     """Softsign: f(x) = x/(1 + |x|). Range (−1, 1). f'(x) = 1/(1 + |x|)².
 
     ±inf maps to ±1 (jax.nn gives NaN there: inf/inf).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.soft_sign(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.6667, -0.3333,  0.    ,  0.3333,  0.6667], dtype=float32)
     """
     # ±inf clipped to ±max gives max/(max + 1) = ±1 exactly, and a zero derivative there
     # (inf/inf would be NaN): two ops, where an isinf guard costs four.
@@ -214,6 +245,11 @@ def sparse_sigmoid(x: ArrayLike) -> jax.Array:
 
     f'(x) = 1/2 on (−1, 1), 0 outside, 1/4 at ±1 (the mean of the one-sided
     derivatives, which is what jax.nn's clip gives).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.sparse_sigmoid(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
     """
     return 0.5 * jnp.clip(x + 1, 0, 2)
 
@@ -240,7 +276,13 @@ def _d_arctan(x: jax.Array) -> jax.Array:
     mp=lambda m, x: m.atan(x),
 )
 def arctan(x: ArrayLike) -> jax.Array:
-    """Arctangent: f(x) = arctan(x). Range (−π/2, π/2). f'(x) = 1/(1 + x²)."""
+    """Arctangent: f(x) = arctan(x). Range (−π/2, π/2). f'(x) = 1/(1 + x²).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.arctan(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-1.1071, -0.4636,  0.    ,  0.4636,  1.1071], dtype=float32)
+    """
     return jnp.arctan(x)
 
 
@@ -272,6 +314,11 @@ def isru(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Inverse square root unit: f(x) = x/√(1 + αx²). Range (−1/√α, 1/√α), α > 0.
 
     f'(x) = (1 + αx²)^(−3/2).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.isru(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=3.0)
+      Array([-0.5547, -0.378 ,  0.    ,  0.378 ,  0.5547], dtype=float32)
     """
     # |x| < 1: x/√(1 + αx²); |x| ≥ 1: sign(x)/√(α + 1/x²), so αx² never overflows.
     # Each branch gets a stand-in input that keeps it finite (autodiff-safe);

@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+
+import jaxact
 from jaxact.tools import bench
 from jaxact.tools.cli import main
 
@@ -27,3 +30,29 @@ def test_bench_block_and_plot(tmp_path):
     result = bench.run(cfg, log=lambda s: None)
     assert {b["activation"] for b in result["blocks"]} == {"relu", "gelu"}
     assert bench.plot(result, tmp_path).stat().st_size > 10_000
+
+
+def test_torch_twins_get_their_arguments_from_the_entry():
+    """The torch mapping lives in the entry (torch itself is optional: a recording stand-in here)."""
+    import types
+
+    calls = []
+
+    def record(name):
+        return lambda x, **kw: calls.append((name, kw)) or name
+
+    functional = types.SimpleNamespace(**{e.torch: record(e.torch) for e in jaxact.entries() if e.torch})
+    fake = types.SimpleNamespace(nn=types.SimpleNamespace(functional=functional), as_tensor=lambda v, dtype: ("t", v))
+    x = types.SimpleNamespace(dtype="float32")
+    for e in jaxact.entries():
+        if e.torch:
+            assert e.torch_call(fake, x) == e.torch
+    kw = dict(calls)
+    assert kw["gelu"] == {"approximate": "tanh"}  # jax.nn's default; torch's own default is exact
+    assert kw["prelu"] == {"weight": ("t", [0.25])}
+    assert kw["softmax"] == {"dim": -1} and kw["glu"] == {"dim": -1}
+    assert kw["threshold"] == {"threshold": 0.0, "value": 0.0} and kw["elu"] == {"alpha": 1.0}
+    jaxact.get("gelu").torch_call(fake, x, approximate=False)
+    assert calls[-1] == ("gelu", {"approximate": "none"})
+    with pytest.raises(ValueError, match="silu has β = 1 only"):
+        jaxact.get("swish").torch_call(fake, x, beta=2.0)

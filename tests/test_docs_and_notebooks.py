@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import jaxact
 from jaxact.tools import docs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,4 +75,42 @@ def test_readme_python_examples_run():
         namespace["jaxact"].get("rleu")
     model = namespace["MLP"]()
     params = model.init(jax.random.PRNGKey(0), jnp.ones((2, 64)))
-    assert "PReLU_0" in params["params"] and model.apply(params, jnp.ones((2, 64))).shape == (2, 10)
+    assert params["params"]["Learnable_0"]["negative_slope"].shape == (128,)
+    assert params["params"]["Learnable_1"]["beta"] == 1.5
+    assert model.apply(params, jnp.ones((2, 64))).shape == (2, 10)
+
+
+def _run_doctest(doc: str, name: str) -> None:
+    """The docstring's examples, printed as the docs show them (numpy precision 4)."""
+    import doctest
+
+    import numpy as np
+
+    test = doctest.DocTestParser().get_doctest(doc, {}, name, None, 0)
+    assert test.examples, f"{name} has no Example"
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    out: list[str] = []
+    import jax
+
+    with np.printoptions(precision=4), jax.enable_x64(False):  # the suite runs in x64; a user by default not
+        runner.run(test, out=out.append)
+    assert runner.failures == 0, "".join(out)
+
+
+@pytest.mark.parametrize("entry", jaxact.entries(), ids=lambda e: e.name)
+def test_every_activation_docstring_has_the_jax_nn_shape_and_a_passing_example(entry):
+    doc = entry.fn.__doc__
+    heads = [h for h in ("Args:", "Returns:", "Example:") if h in doc]
+    assert heads == ["Args:", "Returns:", "Example:"] and doc.index("Args:") < doc.index("Example:")
+    for p in entry.params:
+        assert f"  {p}: default" in doc, p
+    _run_doctest(doc, entry.name)
+
+
+@pytest.mark.parametrize("obj", ["jaxact.linen.Learnable", "jaxact.nnx.Learnable", "jaxact.configure"])
+def test_module_examples_pass(obj):
+    pytest.importorskip("flax")
+    import importlib
+
+    mod, _, name = obj.rpartition(".")
+    _run_doctest(getattr(importlib.import_module(mod), name).__doc__, obj)

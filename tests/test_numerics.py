@@ -79,10 +79,10 @@ def test_edge_sweep_vector(entry, dtype, closed):
     w = jnp.asarray(np.random.default_rng(SEED).normal(size=f(x).shape), dtype)
     g = np.asarray(jax.grad(lambda v: jnp.sum((w * f(v)).astype(jnp.float32)))(x).astype(jnp.float64))
     assert f(x).dtype == dtype
-    # -inf is a masked entry for softmax/log_softmax (+inf for softmin); the other infinity is inf/inf.
-    plain = np.isfinite(edges) | (edges == (np.inf if entry.name == "softmin" else -np.inf))
-    if entry.name == "glu":  # a +inf value half times a finite gate is +inf, not NaN
-        plain = plain | (edges == np.inf)
+    # masked_by (−inf for softmax) masks an entry out; the other infinity is inf/inf.
+    plain = np.isfinite(edges) | (edges == entry.masked_by)
+    if entry.gated:  # a ±inf value half times a finite gate is ±inf, not NaN
+        plain = plain | np.isinf(edges)
     assert not np.any(np.isnan(y[plain])), (entry.name, y)
     assert not np.any(np.isnan(g[np.isfinite(edges)])), (entry.name, g)
     assert np.all(np.isnan(y[np.isnan(edges)][:, 0]))  # NaN in, NaN out

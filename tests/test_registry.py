@@ -1,6 +1,8 @@
 import inspect
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import jaxact
@@ -128,3 +130,17 @@ def test_double_registration_is_refused():
         @registry.register(derivative=lambda x: x, range=(0, 1), formula="x", path="autodiff", why="-")
         def relu(x):
             return x
+
+
+@pytest.mark.parametrize("entry", [e for e in jaxact.entries() if e.numeric_params], ids=lambda e: e.name)
+def test_jump_params_are_exactly_the_parameters_with_zero_gradient(entry):
+    """jump_params (not learnable) is earned: f's gradient in them is 0 on random inputs, and
+    non-zero for every other numeric parameter with a number as default."""
+    x = jnp.asarray(np.random.default_rng(0).normal(scale=3, size=64))
+    for k in entry.numeric_params:
+        if type(entry.params[k]) not in (int, float):
+            continue
+        p0 = float(entry.params[k]) or 0.5
+        g = jax.grad(lambda p, k=k: jnp.sum(entry.fn(x, **{k: p})))(p0)
+        assert (float(g) == 0.0) == (k in entry.jump_params), (k, float(g))
+    assert set(entry.jump_params) <= set(entry.numeric_params)

@@ -202,15 +202,9 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
     # fwd+bwd chains need x and ct, so only the forward is donated.
     torch = _torch() if cfg.torch else None
     if torch is not None and entry.torch and dtype in ("float32", "float64", "bfloat16"):
-        tf = getattr(torch.nn.functional, entry.torch)
         xt = torch.from_numpy(np.asarray(x, np.float32)).to(getattr(torch, dtype))
-        extra = {"dim": -1} if not entry.elementwise else {}
-        if entry.name == "prelu":
-            extra = {"weight": torch.tensor([0.25], dtype=xt.dtype)}
-        if entry.name == "threshold":
-            extra = {"threshold": 0.0, "value": 0.0}
         with torch.no_grad():
-            kernels["torch_fwd"] = Kernel(lambda: tf(xt, **extra), ())
+            kernels["torch_fwd"] = Kernel(lambda: entry.torch_call(torch, xt), ())
     times = paired(kernels, cfg)
     med = {k: statistics.median(v) for k, v in times.items()}
     item = jnp.dtype(dtype).itemsize
