@@ -11,6 +11,9 @@ re-exported. Each activation has two gradient paths with identical values:
 ``jaxact.<name>`` takes the path its registry entry records as best, with the
 reason (``jaxact.get(name).default_path``, ``.path_reason``);
 :func:`gradient_path` / :func:`set_gradient_path` force one everywhere.
+
+Your own activation joins with :func:`register` (its derivative is checked against autodiff
+first: :func:`jaxact.verify.check`), and then goes through everything a built-in one does.
 """
 
 from __future__ import annotations
@@ -29,33 +32,42 @@ from jax.nn import (
     standardize as standardize,
 )
 
-from jaxact import autodiff as autodiff, closed_form as closed_form
+from jaxact import autodiff as autodiff, closed_form as closed_form, verify as verify
 from jaxact.configured import Configured as Configured, configure as configure
 
 # The activations, re-exported explicitly so IDEs and type checkers see them;
 # tests/test_namespace.py checks that this list and the registry agree.
 from jaxact.gates import (
+    acon_c as acon_c,
+    exponential as exponential,
     gaussian as gaussian,
     gelu as gelu,
     hard_silu as hard_silu,
     mish as mish,
+    quick_gelu as quick_gelu,
     silu as silu,
     softplus as softplus,
     sparse_plus as sparse_plus,
     squareplus as squareplus,
     swish as swish,
+    telu as telu,
 )
 from jaxact.normalizers import (
+    bilinear as bilinear,
+    geglu as geglu,
     glu as glu,
     log_softmax as log_softmax,
+    reglu as reglu,
     softmax as softmax,
     softmin as softmin,
+    swiglu as swiglu,
 )
 from jaxact.paths import (
     forced_gradient_path as forced_gradient_path,
     gradient_path as gradient_path,
     set_gradient_path as set_gradient_path,
 )
+from jaxact.propagation import Signal as Signal, initializer as initializer, signal as signal
 from jaxact.rectifiers import (
     binary_step as binary_step,
     celu as celu,
@@ -66,14 +78,20 @@ from jaxact.rectifiers import (
     relu as relu,
     relu6 as relu6,
     selu as selu,
+    smelu as smelu,
+    squared_relu as squared_relu,
+    star_relu as star_relu,
     threshold as threshold,
 )
 from jaxact.registry import (
     Activation as Activation,
+    DerivativeMismatchError as DerivativeMismatchError,
     UnknownActivationError as UnknownActivationError,
     entries as entries,
     get as get,
     names as names,
+    register as register,
+    unregister as unregister,
 )
 from jaxact.shrink import (
     hardshrink as hardshrink,

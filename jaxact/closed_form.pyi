@@ -1,21 +1,29 @@
 """Generated from the registry by `python -m jaxact.tools._stubgen`: do not edit. (closed_form)"""
 
 from jaxact.gates import (
+    acon_c as acon_c,
+    exponential as exponential,
     gaussian as gaussian,
     gelu as gelu,
     hard_silu as hard_silu,
     mish as mish,
+    quick_gelu as quick_gelu,
     silu as silu,
     softplus as softplus,
     sparse_plus as sparse_plus,
     squareplus as squareplus,
     swish as swish,
+    telu as telu,
 )
 from jaxact.normalizers import (
+    bilinear as bilinear,
+    geglu as geglu,
     glu as glu,
     log_softmax as log_softmax,
+    reglu as reglu,
     softmax as softmax,
     softmin as softmin,
+    swiglu as swiglu,
 )
 from jaxact.rectifiers import (
     binary_step as binary_step,
@@ -27,6 +35,9 @@ from jaxact.rectifiers import (
     relu as relu,
     relu6 as relu6,
     selu as selu,
+    smelu as smelu,
+    squared_relu as squared_relu,
+    star_relu as star_relu,
     threshold as threshold,
 )
 from jaxact.shrink import (

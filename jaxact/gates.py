@@ -70,6 +70,10 @@ def _no_torch_twin(name: str, why: str) -> dict[str, Any]:
         "float64 f″ = σ(x)(1 − σ(x)) by autodiff of the closed f′ = σ(x): 1 − σ rounds to 0 for x > 37 where "
         "the truth is ≈ e^(−x) (2e−216 at x = 497)"
     ),
+    citation=(
+        "Dugas, Bengio, Bélisle, Nadeau & Garcia, 'Incorporating Second-Order Functional Knowledge for Better"
+        " Option Pricing', NeurIPS 2001"
+    ),
 )
 def softplus(x: ArrayLike) -> jax.Array:
     """Softplus: f(x) = ln(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)) (no overflow). Range (0, ∞). f'(x) = σ(x).
@@ -127,6 +131,7 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
         "where σ + βxσ′ cancels (182 ulp in float32 at x = −1.275, 69 in float64; jax.nn's autodiff 74 and "
         "24); float64 f″ crosses 0 at βx ≈ −2.40, where its terms cancel (2.9e3 ulp)"
     ),
+    citation="Ramachandran, Zoph & Le, 'Searching for Activation Functions', arXiv:1710.05941, 2017",
 )
 def swish(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
     """Swish: f(x) = x·σ(βx) (β = 1 is SiLU). Range [−0.2785/β, ∞).
@@ -163,6 +168,10 @@ def _d_silu(x: jax.Array) -> jax.Array:
     accuracy_note=(
         "f′ crosses 0 at x ≈ −1.2785, where σ + xσ′ cancels (182 ulp in float32 at x = −1.275, 69 in float64; "
         "jax.nn's autodiff 74 and 24); float64 f″ crosses 0 at x ≈ −2.40, where its terms cancel (2.9e3 ulp)"
+    ),
+    citation=(
+        "Elfwing, Uchibe & Doya, 'Sigmoid-Weighted Linear Units for Neural Network Function Approximation', "
+        "Neural Networks 2018"
     ),
 )
 def silu(x: ArrayLike) -> jax.Array:
@@ -245,6 +254,7 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
         "where f and f′ fall below 2e−6 (jax.nn's form, same error); half precision is computed in float32 "
         "and meets the target"
     ),
+    citation="Hendrycks & Gimpel, 'Gaussian Error Linear Units (GELUs)', arXiv:1606.08415, 2016",
 )
 def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     """GELU: f(x) = x·Φ(x) = ½x·erfc(−x/√2); approximate=True (the jax.nn default)
@@ -301,6 +311,7 @@ def _d_mish(x: jax.Array) -> jax.Array:
         "f′ crosses 0 at x ≈ −1.1924, where its terms cancel (16 ulp at −1.189); float64 f″ by autodiff of "
         "the closed f′ cancels in the right tail (1.7e8 ulp at x = 24.7, where f″ ≈ 7e−20)"
     ),
+    citation="Misra, 'Mish: A Self Regularized Non-Monotonic Activation Function', BMVC 2020 (arXiv:1908.08681, 2019)",
 )
 def mish(x: ArrayLike) -> jax.Array:
     """Mish: f(x) = x·tanh(softplus(x)). Range ≈ [−0.3088, ∞).
@@ -333,6 +344,7 @@ def _d_hard_silu(x: jax.Array) -> jax.Array:
     kinks=(-3.0, 3.0),
     aliases=("hard_swish",),
     mp=lambda m, x: x * min(max(x + 3, 0), 6) / 6,
+    citation="Howard et al., 'Searching for MobileNetV3', ICCV 2019",
 )
 def hard_silu(x: ArrayLike) -> jax.Array:
     """Hard SiLU / hard swish: f(x) = x·relu6(x + 3)/6. Range [−3/8, ∞).
@@ -377,6 +389,7 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
         "float64 f″ = b/(2(x² + b)^(3/2)) by autodiff of the closed f′ = (1 + x/√(x² + b))/2 cancels for |x| "
         "≫ √b (7.9e6 ulp at x = 1e4, where f″ ≈ 2e−12)"
     ),
+    citation="Barron, 'Squareplus: A Softplus-Like Algebraic Rectifier', arXiv:2112.11687, 2021",
 )
 def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     """Squareplus: f(x) = (x + √(x² + b))/2, b > 0. Range (0, ∞).
@@ -419,6 +432,7 @@ def _d_sparse_plus(x: jax.Array) -> jax.Array:
     jax_nn="sparse_plus",
     kinks=(-1.0, 1.0),
     mp=lambda m, x: m.mpf(0) if x <= -1 else (x if x >= 1 else (x + 1) ** 2 / 4),
+    citation="Blondel, Martins & Niculae, 'Learning with Fenchel-Young Losses', JMLR 2020 (as in jax.nn.sparse_plus)",
 )
 def sparse_plus(x: ArrayLike) -> jax.Array:
     """Sparse plus: 0 for x ≤ −1, (x + 1)²/4 on (−1, 1), x for x ≥ 1. Range [0, ∞).
@@ -451,6 +465,7 @@ def _d_gaussian(x: jax.Array) -> jax.Array:
         "float64 f″ = (4x² − 2)e^(−x²) (autodiff of the closed f′) loses 28 ulp near its root x = 1/√2, where "
         "its terms cancel"
     ),
+    citation="Broomhead & Lowe, 'Multivariable functional interpolation and adaptive networks', Complex Systems 1988",
 )
 def gaussian(x: ArrayLike) -> jax.Array:
     """Gaussian bump: f(x) = e^(−x²). Range (0, 1]. f'(x) = −2x·e^(−x²).
@@ -464,3 +479,152 @@ def gaussian(x: ArrayLike) -> jax.Array:
     # of any order meets x² = inf.
     xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
     return _stable.exp_neg_square(xc)
+
+
+_QUICK = 1.702  # CLIP's constant: σ(1.702x) ≈ Φ(x)
+
+
+def _d_quick_gelu(x: jax.Array) -> jax.Array:
+    return _d_swish(x, _QUICK)
+
+
+@register(
+    path="closed_form",
+    why="swish's closed form at β = 1.702 (σ′ = e/(1+e)², finite where βx overflows)",
+    derivative=_d_quick_gelu,
+    range=(_SWISH_MIN / _QUICK, inf),
+    formula="x*sigmoid(1.702x)",
+    smooth=True,
+    mp=lambda m, x: x / (1 + m.exp(-m.mpf("1.702") * x)),
+    f64_ulps=(48, 460),
+    f32_ulps=(32, 700),
+    accuracy_note=(
+        "as swish's: σ(1.702x) amplifies the rounding of 1.702x (39 ulp in float64); f′ crosses 0 at "
+        "1.702x ≈ −1.2785, where σ + uσ′ cancels (553 ulp in float32, 367 in float64; autodiff 160 and 291)"
+    ),
+    citation=(
+        "Radford et al., 'Learning Transferable Visual Models From Natural Language Supervision' (CLIP), "
+        "ICML 2021; the σ(1.702x) approximation of Φ: Hendrycks & Gimpel 2016"
+    ),
+)
+def quick_gelu(x: ArrayLike) -> jax.Array:
+    """Quick GELU (CLIP): f(x) = x·σ(1.702x), a sigmoid approximation of GELU. Range [−0.1636, ∞).
+
+    f'(x) = σ(1.702x) + 1.702x·σ(1.702x)σ(−1.702x).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.quick_gelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.0643, -0.1496,  0.    ,  0.3504,  1.9357], dtype=float32)
+    """
+    return _gated(x, lambda xs: xs * _stable.sigmoid(_QUICK * xs), x, jnp.zeros_like(x))
+
+
+_TELU_CLIP = 30.0  # tanh(e^30) is 1 and its derivative 0 in every float dtype
+_TELU_MIN = -0.353285777848211  # min of x·tanh(eˣ), at x ≈ −1.0789
+
+
+def _d_telu(x: jax.Array) -> jax.Array:
+    # f′ = tanh(eˣ) + x·eˣ·sech²(eˣ); x clipped where both terms have long saturated, so eˣ
+    # never overflows into inf·0; −inf gives the limit 0.
+    xs = jnp.minimum(x, _TELU_CLIP)
+    u = jnp.exp(xs)
+    return _at_infinity(x, jnp.tanh(u) + xs * u * _stable.tanh_prime(u), 1.0, 0.0)
+
+
+@register(
+    path="closed_form",
+    why="f′ from the forward's eˣ and one tanh; finite where eˣ overflows (not yet measured against autodiff)",
+    derivative=_d_telu,
+    range=(_TELU_MIN, inf),
+    formula="x*tanh(exp(x))",
+    smooth=True,
+    f64_ulps=(8, 500),
+    f32_ulps=(32, 400),
+    grad_ulps=256,
+    accuracy_note=(
+        "f′ crosses 0 at the minimum x ≈ −1.0789, where tanh(eˣ) + x·eˣ·sech²(eˣ) cancels (211 ulp in float32, "
+        "124 in float64; autodiff 318 and 394); autodiff's 1 − tanh²(eˣ) loses about x·eˣ ulp for x ≈ 2–4 "
+        "(up to ~100 ulp of f′ apart from the closed form)"
+    ),
+    # tanh(eˣ) = 1 − O(e^(−2eˣ)): exactly 1 to any working precision beyond x = 50 (mpmath's
+    # tanh overflows on e^(1e4)).
+    mp=lambda m, x: x * (1 if x > 50 else m.tanh(m.exp(x))),
+    citation="Fernandez & Mali, 'TeLU Activation Function for Fast and Stable Deep Learning', arXiv:2412.20269, 2024",
+)
+def telu(x: ArrayLike) -> jax.Array:
+    """TeLU: f(x) = x·tanh(eˣ). Range [−0.3533, ∞).
+
+    Close to x for x > 0 and to x·eˣ for x ≪ 0. f'(x) = tanh(eˣ) + x·eˣ·sech²(eˣ).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.telu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.269 , -0.2708,  0.    ,  0.4643,  2.    ], dtype=float32)
+    """
+    return _gated(x, lambda xs: xs * jnp.tanh(jnp.exp(jnp.minimum(xs, _TELU_CLIP))), x, jnp.zeros_like(x))
+
+
+def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
+    d = p1 - p2
+    return d * _d_swish(d * x, beta) + p2
+
+
+@register(
+    path="closed_form",
+    why="swish's closed form at (p1 − p2)x plus p2 (not yet measured against autodiff)",
+    derivative=_d_acon_c,
+    range=(-inf, inf),
+    formula="(p1-p2)x*sigmoid(b(p1-p2)x) + p2*x",
+    smooth=True,
+    examples=({"p1": 1.0, "p2": 0.25, "beta": 2.0},),
+    mp=lambda m, x, p1, p2, beta: (p1 - p2) * x / (1 + m.exp(-beta * (p1 - p2) * x)) + p2 * x,
+    f64_ulps=(64, 160),
+    f32_ulps=(32, 230),
+    accuracy_note=(
+        "as swish's (the defaults are swish): f′ crosses 0 where σ + uσ′ cancels (182 ulp in float32, 69 in "
+        "float64; autodiff 26 and 33)"
+    ),
+    citation="Ma, Zhang, Liu & Sun, 'Activate or Not: Learning Customized Activation' (ACON), CVPR 2021",
+)
+def acon_c(x: ArrayLike, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
+    """ACON-C: f(x) = (p1 − p2)x·σ(β(p1 − p2)x) + p2·x. Range ℝ in general.
+
+    A learnable switch between linear (β → 0) and max(p1·x, p2·x) (β → ∞); the defaults
+    p1 = 1, p2 = 0, β = 1 are swish. f'(x) = (p1 − p2)·[σ(u) + u·σ′(u)] + p2, u = β(p1 − p2)x.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.acon_c(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), p1=1.0, p2=0.25, beta=2.0)
+      Array([-0.5711, -0.2453,  0.    ,  0.3797,  1.9289], dtype=float32)
+    """
+    d = p1 - p2
+    pos = jnp.where(p1 == 0, jnp.zeros_like(x), p1 * x)  # the limits at ±inf (0·inf is NaN)
+    neg = jnp.where(p2 == 0, jnp.zeros_like(x), p2 * x)
+    return _gated(x, lambda xs: d * xs * _stable.sigmoid(beta * d * xs) + p2 * xs, pos, neg)
+
+
+def _d_exponential(x: jax.Array) -> jax.Array:
+    return jnp.exp(x)
+
+
+@register(
+    path="autodiff",
+    why="autodiff reuses the forward's eˣ as f′; the closed form computes it again",
+    derivative=_d_exponential,
+    range=(0.0, inf),
+    formula="exp(x)",
+    monotone=True,
+    smooth=True,
+    mp=lambda m, x: m.exp(x),
+    citation="Keras 3, keras.activations.exponential (Chollet et al., Keras, 2015)",
+)
+def exponential(x: ArrayLike) -> jax.Array:
+    """Exponential (Keras): f(x) = eˣ. Range (0, ∞); f'(x) = eˣ.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.exponential(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.1353, 0.6065, 1.    , 1.6487, 7.3891], dtype=float32)
+    """
+    return jnp.exp(x)

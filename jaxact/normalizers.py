@@ -10,6 +10,7 @@ gives NaN (inf/inf), as in jax.nn.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -18,7 +19,7 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
-from jaxact import _stable, _validate
+from jaxact import _stable, _validate, gates as _gates
 from jaxact.registry import inf, register
 
 
@@ -101,6 +102,9 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "y(t − Σ y t), as jax.nn's: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels, and "
         "the error is many ulps of that component's terms"
     ),
+    citation=(
+        "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
+    ),
 )
 def softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmax: s_i = exp(x_i)/Σ_j exp(x_j) along ``axis``; outputs in (0, 1) summing to 1.
@@ -161,6 +165,9 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
         "keep log(Σ eᶻ), the speed form, which cancels for a dominant logit, where the result is ≈ −Σ_{j≠i} "
         "e^(z_j) (2e4 ulp in float32, as jax.nn's). JVP t − Σ softmax·t cancels likewise"
     ),
+    citation=(
+        "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
+    ),
 )
 def log_softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
@@ -197,6 +204,7 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "values: exp(max − x) amplifies the rounding of max − x by its size (10–29 ulp). JVP y(t − Σ y t), as "
         "jax.nn.softmax(−x)'s: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels"
     ),
+    citation="Bridle 1990 (softmax of −x); torch.nn.functional.softmin",
 )
 def softmin(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
@@ -250,6 +258,7 @@ def _jvp_glu(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Ar
         "forward's σ): 1 − σ(b) from a rounded σ loses accuracy for b > 3 (60–130 ulp of the terms), as "
         "jax.nn's"
     ),
+    citation="Dauphin, Fan, Auli & Grangier, 'Language Modeling with Gated Convolutional Networks', ICML 2017",
 )
 def glu(x: ArrayLike, axis: int = -1) -> jax.Array:
     """Gated linear unit: split x in halves [a, b] along ``axis``; f = a·σ(b). Range ℝ.
@@ -264,3 +273,174 @@ def glu(x: ArrayLike, axis: int = -1) -> jax.Array:
     """
     a, b = jnp.split(x, 2, axis)
     return a * _stable.sigmoid(b)
+
+
+def _check_halves(x: jax.Array, axis: int = -1, *, fname: str) -> None:
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"jaxact.{fname}: 'axis' must be an int, got {axis!r}.")
+    if x.ndim == 0:
+        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
+    (ax,) = _validate.normalize_axis(fname, axis, x.ndim)
+    if x.shape[ax] % 2:
+        raise ValueError(
+            f"jaxact.{fname}: the size of axis {axis} must be even to split into value and "
+            f"gate halves, got {x.shape[ax]} (x shape {x.shape})."
+        )
+
+
+def _gated_jvp(
+    gate: Callable[[jax.Array], jax.Array], d_gate: Callable[[jax.Array], jax.Array]
+) -> Callable[..., jax.Array]:
+    """The JVP of a ⊙ g(b), [a, b] = split(x): t_a ⊙ g(b) + a ⊙ g′(b) ⊙ t_b."""
+
+    def jvp(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
+        a, b = jnp.split(x, 2, axis)
+        ta, tb = jnp.split(t, 2, axis)
+        return ta * gate(b) + a * d_gate(b) * tb
+
+    return jvp
+
+
+def _halves_mp(gate: Callable[[Any, Any], Any]) -> Callable[[Any, list[Any]], list[Any]]:
+    def mp(m: Any, row: list[Any]) -> list[Any]:
+        h = len(row) // 2
+        return [a * gate(m, b) for a, b in zip(row[:h], row[h:], strict=True)]
+
+    return mp
+
+
+_SHAZEER = "Shazeer, 'GLU Variants Improve Transformer', arXiv:2002.05202, 2020"
+
+
+@register(
+    path="closed_form",
+    why="the JVP is two products and a select (not yet measured against autodiff)",
+    jvp=_gated_jvp(lambda b: jnp.maximum(b, 0), lambda b: (b > 0).astype(b.dtype)),
+    range=(-inf, inf),
+    formula="a*relu(b), [a, b] = split(x)",
+    gated=True,
+    static=("axis",),
+    validate=functools.partial(_check_halves, fname="reglu"),
+    examples=({"axis": 0},),
+    mp=_halves_mp(lambda m, b: max(b, 0)),
+    kinks=(0.0,),
+    citation=_SHAZEER,
+)
+def reglu(x: ArrayLike, axis: int = -1) -> jax.Array:
+    """ReGLU: split x in halves [a, b] along ``axis``; f = a·relu(b). Range ℝ.
+
+    The gated feed-forward unit of Shazeer 2020 (with the projections outside: FFN(x) =
+    reglu(x·[W, V])·W₂). JVP: t_a·relu(b) + a·[b > 0]·t_b.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.reglu(jnp.array([[1.0, 2.0, -3.0, 4.0]]))
+      Array([[0., 8.]], dtype=float32)
+    """
+    a, b = jnp.split(x, 2, axis)
+    return a * jnp.maximum(b, 0)
+
+
+def _gelu_exact(b: jax.Array) -> jax.Array:
+    return _gates.gelu.activation.raw(b, approximate=False)
+
+
+def _d_gelu_exact(b: jax.Array) -> jax.Array:
+    return _gates.gelu.activation.raw_derivative(b, approximate=False)
+
+
+@register(
+    path="closed_form",
+    why="the JVP reuses gelu's closed form (not yet measured against autodiff)",
+    jvp=_gated_jvp(_gelu_exact, _d_gelu_exact),
+    range=(-inf, inf),
+    formula="a*gelu(b), [a, b] = split(x)",
+    smooth=True,
+    gated=True,
+    static=("axis",),
+    validate=functools.partial(_check_halves, fname="geglu"),
+    examples=({"axis": 0},),
+    mp=_halves_mp(lambda m, b: b * m.ncdf(b)),
+    f64_ulps=(320, 760),
+    accuracy_note=(
+        "the gate is jaxact.gelu(b, approximate=False): ½b·erfc(−b/√2) in the left tail (b < −5) carries "
+        "erfc's relative error (260 ulp of the value, 605 of the JVP terms in float64; 40 in float32)"
+    ),
+    citation=_SHAZEER,
+)
+def geglu(x: ArrayLike, axis: int = -1) -> jax.Array:
+    """GEGLU: split x in halves [a, b] along ``axis``; f = a·GELU(b), GELU exact (erf). Range ℝ.
+
+    JVP: t_a·GELU(b) + a·GELU′(b)·t_b. (For the tanh form: ``a * jaxact.gelu(b)``.)
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.geglu(jnp.array([[1.0, 2.0, -3.0, 4.0]]))
+      Array([[-4.0497e-03,  7.9997e+00]], dtype=float32)
+    """
+    a, b = jnp.split(x, 2, axis)
+    return a * _gelu_exact(b)
+
+
+def _silu(b: jax.Array) -> jax.Array:
+    return _gates.silu.activation.raw(b)
+
+
+def _d_silu(b: jax.Array) -> jax.Array:
+    return _gates.silu.activation.raw_derivative(b)
+
+
+@register(
+    path="closed_form",
+    why="the JVP reuses silu's closed form (not yet measured against autodiff)",
+    jvp=_gated_jvp(_silu, _d_silu),
+    range=(-inf, inf),
+    formula="a*silu(b), [a, b] = split(x)",
+    smooth=True,
+    gated=True,
+    static=("axis",),
+    validate=functools.partial(_check_halves, fname="swiglu"),
+    examples=({"axis": 0},),
+    mp=_halves_mp(lambda m, b: b / (1 + m.exp(-b))),
+    citation=_SHAZEER,
+)
+def swiglu(x: ArrayLike, axis: int = -1) -> jax.Array:
+    """SwiGLU: split x in halves [a, b] along ``axis``; f = a·silu(b) = a·b·σ(b). Range ℝ.
+
+    The feed-forward unit of PaLM and LLaMA. JVP: t_a·silu(b) + a·silu′(b)·t_b.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.swiglu(jnp.array([[1.0, 2.0, -3.0, 4.0]]))
+      Array([[-0.1423,  7.8561]], dtype=float32)
+    """
+    a, b = jnp.split(x, 2, axis)
+    return a * _silu(b)
+
+
+@register(
+    path="closed_form",
+    why="the JVP is two products (not yet measured against autodiff)",
+    jvp=_gated_jvp(lambda b: b, jnp.ones_like),
+    range=(-inf, inf),
+    formula="a*b, [a, b] = split(x)",
+    smooth=True,
+    gated=True,
+    static=("axis",),
+    validate=functools.partial(_check_halves, fname="bilinear"),
+    examples=({"axis": 0},),
+    mp=_halves_mp(lambda m, b: b),
+    citation=_SHAZEER,
+)
+def bilinear(x: ArrayLike, axis: int = -1) -> jax.Array:
+    """Bilinear GLU: split x in halves [a, b] along ``axis``; f = a·b. Range ℝ.
+
+    JVP: t_a·b + a·t_b.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.bilinear(jnp.array([[1.0, 2.0, -3.0, 4.0]]))
+      Array([[-3.,  8.]], dtype=float32)
+    """
+    a, b = jnp.split(x, 2, axis)
+    return a * b

@@ -7,6 +7,7 @@ leaky_relu'(0) = 1, relu6'(0) = relu6'(6) = 0, elu'(0) = alpha.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -40,6 +41,7 @@ def _d_identity(x: jax.Array) -> jax.Array:
     odd=True,
     jax_nn="identity",
     mp=lambda m, x: x,
+    citation="Widrow & Hoff, 'Adaptive switching circuits' (the linear unit, ADALINE), 1960",
 )
 def identity(x: ArrayLike) -> jax.Array:
     """Identity: f(x) = x. Range (−∞, ∞). f'(x) = 1.
@@ -66,6 +68,7 @@ def _d_binary_step(x: jax.Array) -> jax.Array:
     kinks=(0.0,),
     aliases=("heaviside",),
     mp=lambda m, x: m.mpf(1) if x >= 0 else m.mpf(0),
+    citation="McCulloch & Pitts, 'A logical calculus of the ideas immanent in nervous activity', 1943",
 )
 def binary_step(x: ArrayLike) -> jax.Array:
     """Binary step (Heaviside): 0 for x < 0, 1 for x ≥ 0. Range {0, 1}.
@@ -96,6 +99,9 @@ def _d_relu(x: jax.Array) -> jax.Array:
     torch="relu",
     kinks=(0.0,),
     mp=lambda m, x: max(x, 0),
+    citation=(
+        "Nair & Hinton, 'Rectified Linear Units Improve Restricted Boltzmann Machines', ICML 2010 (Fukushima 1969)"
+    ),
 )
 def relu(x: ArrayLike) -> jax.Array:
     """Rectified linear unit: f(x) = max(0, x). Range [0, ∞).
@@ -132,6 +138,7 @@ def _relu6(x: jax.Array) -> jax.Array:
     torch="relu6",
     kinks=(0.0, 6.0),
     mp=lambda m, x: min(max(x, 0), 6),
+    citation="Krizhevsky, 'Convolutional Deep Belief Networks on CIFAR-10', 2010",
 )
 def relu6(x: ArrayLike) -> jax.Array:
     """ReLU capped at 6: f(x) = min(max(0, x), 6). Range [0, 6].
@@ -162,6 +169,7 @@ def _d_leaky_relu(x: jax.Array, negative_slope: Any = 0.01) -> jax.Array:
     kinks=(0.0,),
     examples=({"negative_slope": 0.2},),
     mp=lambda m, x, negative_slope: x if x >= 0 else negative_slope * x,
+    citation="Maas, Hannun & Ng, 'Rectifier Nonlinearities Improve Neural Network Acoustic Models', ICML workshop 2013",
 )
 def leaky_relu(x: ArrayLike, negative_slope: Any = 0.01) -> jax.Array:
     """Leaky ReLU: f(x) = x for x ≥ 0, a·x for x < 0 (a = negative_slope = 0.01). Range ℝ.
@@ -236,6 +244,7 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
     validate=_check_prelu,
     examples=({"negative_slope": 0.1},),
     mp=lambda m, x, negative_slope, axis: x if x >= 0 else negative_slope * x,
+    citation="He, Zhang, Ren & Sun, 'Delving Deep into Rectifiers', ICCV 2015",
 )
 def prelu(x: ArrayLike, negative_slope: Any = 0.25, axis: int = -1) -> jax.Array:
     """Parametric ReLU: f(x) = x for x ≥ 0, a_c·x for x < 0. Range ℝ (monotone for a ≥ 0).
@@ -267,6 +276,7 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
     jump_params=("threshold",),
     examples=({"threshold": 1.0, "value": 2.0},),
     mp=lambda m, x, threshold, value: x if x > threshold else m.mpf(value),
+    citation="torch.nn.functional.threshold, PyTorch (Paszke et al., NeurIPS 2019)",
 )
 def threshold(x: ArrayLike, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
     """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
@@ -304,6 +314,10 @@ def _d_elu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     constraints={"alpha": ("nonnegative",)},
     examples=({"alpha": 0.5},),
     mp=lambda m, x, alpha: x if x > 0 else alpha * m.expm1(x),
+    citation=(
+        "Clevert, Unterthiner & Hochreiter, 'Fast and Accurate Deep Network Learning by Exponential Linear "
+        "Units (ELUs)', ICLR 2016"
+    ),
 )
 def elu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Exponential linear unit: f(x) = x for x > 0, α(eˣ − 1) for x ≤ 0. Range (−α, ∞).
@@ -341,6 +355,7 @@ def _d_selu(x: jax.Array) -> jax.Array:
         m.mpf("1.0507009873554804934193349852946")
         * (x if x > 0 else m.mpf("1.6732632423543772848170429916717") * m.expm1(x))
     ),
+    citation="Klambauer, Unterthiner, Mayr & Hochreiter, 'Self-Normalizing Neural Networks', NeurIPS 2017",
 )
 def selu(x: ArrayLike) -> jax.Array:
     """Scaled ELU: f(x) = λ·x for x > 0, λα(eˣ − 1) for x ≤ 0 (λ ≈ 1.0507, α ≈ 1.6733).
@@ -373,6 +388,7 @@ def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     constraints={"alpha": ("positive",)},
     examples=({"alpha": 2.0},),
     mp=lambda m, x, alpha: x if x > 0 else alpha * m.expm1(x / alpha),
+    citation="Barron, 'Continuously Differentiable Exponential Linear Units', arXiv:1704.07483, 2017",
 )
 def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Continuously differentiable ELU: f(x) = x for x > 0, α(e^(x/α) − 1) for x ≤ 0.
@@ -385,3 +401,117 @@ def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
       Array([-1.2642, -0.4424,  0.    ,  0.5   ,  2.    ], dtype=float32)
     """
     return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x) / alpha))
+
+
+def _d_squared_relu(x: jax.Array) -> jax.Array:
+    return 2 * jnp.maximum(x, 0)
+
+
+@register(
+    path="closed_form",
+    why="f′ = 2·relu(x) is one op beside the forward (not yet measured against autodiff)",
+    derivative=_d_squared_relu,
+    range=(0.0, inf),
+    formula="relu(x)^2",
+    monotone=True,
+    smooth=True,
+    kinks=(0.0,),  # f″ jumps from 0 to 2
+    mp=lambda m, x: max(x, 0) ** 2,
+    citation=(
+        "So, Mańke, Liu, Dai, Shazeer & Le, 'Primer: Searching for Efficient Transformers for Language "
+        "Modeling', NeurIPS 2021"
+    ),
+)
+def squared_relu(x: ArrayLike) -> jax.Array:
+    """Squared ReLU (Primer): f(x) = max(0, x)². Range [0, ∞).
+
+    f'(x) = 2·max(0, x); f is C¹, f″ jumps from 0 to 2 at 0.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.squared_relu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([0.  , 0.  , 0.  , 0.25, 4.  ], dtype=float32)
+    """
+    return jnp.square(jnp.maximum(x, 0))
+
+
+_STAR_SCALE = 1 / math.sqrt(1.25)  # 1/std of relu(z)² for z ~ N(0, 1): 0.8944
+_STAR_BIAS = -0.5 / math.sqrt(1.25)  # −E relu(z)²·scale: −0.4472
+
+
+def _d_star_relu(x: jax.Array, scale: Any = _STAR_SCALE, bias: Any = _STAR_BIAS) -> jax.Array:
+    return 2 * scale * jnp.maximum(x, 0)
+
+
+@register(
+    path="closed_form",
+    why="f′ = 2s·relu(x) is one op beside the forward (not yet measured against autodiff)",
+    derivative=_d_star_relu,
+    range=lambda scale, bias: (float(bias), inf) if scale >= 0 else (-inf, float(bias)),
+    formula="s*relu(x)^2 + b",
+    monotone=True,
+    smooth=True,
+    zero_centred=True,
+    kinks=(0.0,),
+    examples=({"scale": 1.0, "bias": 0.0},),
+    mp=lambda m, x, scale, bias: scale * max(x, 0) ** 2 + bias,
+    f64_ulps=(16, 4),
+    accuracy_note="f crosses 0 at x = √(−b/s), where s·x² + b cancels (13 ulp in float64, 7 in float32)",
+    citation=(
+        "Yu, Si, Zhou, Yan, Wang & Feng, 'MetaFormer Baselines for Vision', IEEE TPAMI 2023 (arXiv:2210.13452, 2022)"
+    ),
+)
+def star_relu(x: ArrayLike, scale: Any = _STAR_SCALE, bias: Any = _STAR_BIAS) -> jax.Array:
+    """StarReLU: f(x) = s·max(0, x)² + b. Range [b, ∞) for s ≥ 0.
+
+    The defaults s = 1/√1.25 ≈ 0.8944, b = −0.5/√1.25 ≈ −0.4472 are the paper's: they give
+    f(z) zero mean and unit variance for z ~ N(0, 1) (the official code starts learnable s, b
+    at 1 and 0). f'(x) = 2s·max(0, x); ∂f/∂s = max(0, x)², ∂f/∂b = 1.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.star_relu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), scale=1.0, bias=0.0)
+      Array([0.  , 0.  , 0.  , 0.25, 4.  ], dtype=float32)
+    """
+    return scale * jnp.square(jnp.maximum(x, 0)) + bias
+
+
+def _smelu_inner(x: jax.Array, beta: Any) -> jax.Array:
+    # The quadratic piece on [−β, β], clipped so that neither outer branch sees a large square.
+    u = jnp.clip(x, -beta, beta)
+    return jnp.square(u + beta) / (4 * beta)
+
+
+def _d_smelu(x: jax.Array, beta: Any = 1.0) -> jax.Array:
+    u = jnp.clip(x, -beta, beta)
+    return jnp.where(x >= beta, 1, (u + beta) / (2 * beta))
+
+
+@register(
+    path="closed_form",
+    why="f′ is a clip and a select (not yet measured against autodiff)",
+    derivative=_d_smelu,
+    range=(0.0, inf),
+    formula="0 | (x+b)^2/(4b) | x",
+    monotone=True,
+    smooth=True,
+    kinks=lambda beta: (-beta, beta),  # f″ jumps from 0 to 1/(2β) and back
+    constraints={"beta": ("positive",)},
+    examples=({"beta": 0.5},),
+    mp=lambda m, x, beta: m.mpf(0) if x <= -beta else (x if x >= beta else (x + beta) ** 2 / (4 * beta)),
+    citation=(
+        "Shamir, Lin & Coviello, 'Smooth activations and reproducibility in deep networks', arXiv:2010.09931, 2020"
+    ),
+)
+def smelu(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
+    """Smooth ReLU (SmeLU): f(x) = 0 for x ≤ −β, (x + β)²/(4β) for |x| < β, x for x ≥ β. Range [0, ∞).
+
+    A ReLU with its kink replaced by a quadratic of half-width β (the paper sweeps β; the
+    default 1 is jaxact's). f'(x) = 0, (x + β)/(2β), 1 on the three pieces: continuous.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.smelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), beta=0.5)
+      Array([0.   , 0.   , 0.125, 0.5  , 2.   ], dtype=float32)
+    """
+    return jnp.where(x >= beta, x, _smelu_inner(x, beta))

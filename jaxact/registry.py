@@ -105,6 +105,12 @@ class Activation:
     # Measured float64 accuracy bound against ``mp`` (ulp of the true value, for the value and
     # the first derivative) where it is above the 4-ulp target, and why; tests hold the entry to it.
     f64_ulps: tuple[float, float] = (4, 4)
+    # The same for float32 against the test suite's 32-ulp bound (8× the target) for functions
+    # without a jax.nn twin to compare with; above it only where ``accuracy_note`` says why.
+    f32_ulps: tuple[float, float] = (32, 32)
+    # How far (ulp of max(1, |f′|)) autodiff and the closed form may differ: both round
+    # differently; more only where autodiff itself cancels (said in ``accuracy_note``).
+    grad_ulps: float = 32
     accuracy_note: str = ""
     # A boolean JAX flag (a ``jax.config`` attribute) that picks the path as it does for the
     # jax.nn twin: the closed form when it is True, autodiff when False (jax_softmax_custom_jvp).
@@ -112,6 +118,10 @@ class Activation:
     # Numeric parameters that only move a jump (hardshrink's λ): f's gradient in them is zero
     # almost everywhere, so gradient descent cannot learn them (tests check both ways).
     jump_params: tuple[str, ...] = ()
+    # The paper (authors, title, venue, year) that defines the function.
+    citation: str = ""
+    # Defined in jaxact (checked by its test suite) rather than registered by a user.
+    builtin: bool = False
     # Splits x along ``axis`` into a value half and a gate half (glu): the output is half as long there.
     gated: bool = False
     # The input value that masks an entry out of an axis-mixing function (−∞ for softmax: e^−∞ = 0).
@@ -173,6 +183,12 @@ class Activation:
         args = {k: (v(torch, x) if callable(v) else v) for k, v in args.items()}
         return getattr(torch.nn.functional, self.torch)(x, **args)
 
+    def signal(self, **params: Any) -> Any:
+        """Signal-propagation figures for z ~ N(0, 1): :func:`jaxact.signal` of this entry."""
+        from jaxact import propagation  # computed from the entry, so built on the registry
+
+        return propagation.signal(self, **params)
+
     def current_path(self) -> paths.GradientPath:
         """The path ``fn`` takes now: the forced one, else JAX's flag (``jax_flag``), else ``default_path``."""
         return _path_now(self.default_path, self.jax_flag)
@@ -206,6 +222,8 @@ def get(name: str) -> Activation:
     """The registry entry for ``name`` (or an alias); suggests close names if unknown."""
     if not isinstance(name, str):
         raise TypeError(f"jaxact.get: name must be a str, got {type(name).__name__}.")
+    if ":" in name:
+        return _from_path(name)
     key = name.strip().lower().replace("-", "_")
     key = _ALIASES.get(key, key)
     if key in _REGISTRY:
@@ -213,6 +231,36 @@ def get(name: str) -> Activation:
     close = difflib.get_close_matches(key, names(include_aliases=True), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise UnknownActivationError(f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}.")
+
+
+def _from_path(spec: str) -> Activation:
+    """The entry of ``"package.module:function"``: importing the module registers it."""
+    import importlib
+
+    module, _, attr = spec.strip().partition(":")
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as e:
+        raise UnknownActivationError(f"{spec!r}: cannot import module {module!r} ({e}).") from None
+    fn = getattr(mod, attr, None)
+    if fn is None:
+        raise UnknownActivationError(f"{spec!r}: module {module!r} has no attribute {attr!r}.")
+    entry = getattr(fn, "activation", None)
+    if not isinstance(entry, Activation):
+        raise UnknownActivationError(
+            f"{spec!r} is not a registered activation: decorate it with @jaxact.register(derivative=...)."
+        )
+    return entry
+
+
+def unregister(name: str) -> None:
+    """Removes a user-registered activation (built-in ones cannot be removed)."""
+    entry = get(name)
+    if entry.builtin:
+        raise ValueError(f"jaxact.unregister: {entry.name} is built in; only user activations can be removed.")
+    del _REGISTRY[entry.name]
+    for a in entry.aliases:
+        _ALIASES.pop(a, None)
 
 
 def path_namespace(path: paths.GradientPath) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
@@ -454,6 +502,11 @@ def _compose_doc(
     return "\n".join(parts) + "\n"
 
 
+def _same_source(entry: Activation, f: Callable[..., Any]) -> bool:
+    """A user's function registered again from the same place (a re-run notebook cell) replaces it."""
+    return not entry.builtin and (entry.raw.__module__, entry.raw.__qualname__) == (f.__module__, f.__qualname__)
+
+
 def _integer_twin(jax_nn: str | None) -> Callable[[Any], Callable[..., jax.Array] | None]:
     """For an integer or bool x: jax.nn's own function where it keeps an integer dtype (relu,
     hard_tanh, identity: int32 in, int32 out, values exact), else None (x promotes to float).
@@ -506,40 +559,75 @@ def _public(
     return public
 
 
+class DerivativeMismatchError(ValueError):
+    """Raised by :func:`register` when a user's closed-form derivative disagrees with autodiff of
+    the function; ``report`` says where."""
+
+    def __init__(self, message: str, report: Any):
+        super().__init__(message)
+        self.report = report
+
+
 def register(
     *,
-    range: Range | Callable[..., Range],
-    formula: str,
-    path: paths.GradientPath,
-    why: str,
     derivative: Callable[..., jax.Array] | None = None,
     jvp: Callable[..., jax.Array] | None = None,
+    range: Range | Callable[..., Range] = (-inf, inf),
+    formula: str | None = None,
+    path: paths.GradientPath = "closed_form",
+    why: str | None = None,
+    citation: str = "",
+    verify: bool | None = None,
     static: tuple[str, ...] = (),
     constraints: Mapping[str, tuple[str, ...]] | None = None,
     validate: Callable[..., Mapping[str, Any] | None] | None = None,
     param_derivatives: Mapping[str, Callable[..., jax.Array]] | None = None,
     **meta: Any,
 ) -> Callable[[F], F]:
-    """Decorator: registers a pure jnp activation and returns its public (default-path) function.
+    """Decorator: registers a pure jnp activation — built in or your own — and returns its public
+    function (``jaxact.register(derivative=d)(f)`` for a function defined elsewhere).
+
+    A registered function gets what the built-in ones get: both gradient paths, jit, argument
+    checks, the derivative check, accuracy against ``mp``, benchmarks, plots and the training
+    comparison (``jaxact compare --activations mypkg.acts:my_act``).
 
     Args:
-      range: output range, or a function of the parameters returning it.
-      formula: one-line formula for listings.
-      path: the default gradient path of ``jaxact.<name>``: ``"closed_form"`` or
-        ``"autodiff"``, chosen by measurement.
-      why: the measurement or property that chose ``path``.
       derivative: elementwise f'(x, **params) (give this or ``jvp``).
       jvp: for axis-mixing functions, the JVP ``jvp(x, y, t, **params)`` with y = f(x).
+      range: output range, or a function of the parameters returning it.
+      formula: one-line formula for listings (default: the docstring's first line).
+      path: the default gradient path of the public function: ``"closed_form"`` (default) or
+        ``"autodiff"``, chosen by measurement.
+      why: the measurement or property that chose ``path``.
+      citation: the paper (authors, title, venue, year) that defines the function.
+      verify: check the derivative against autodiff before accepting it (default: True for your
+        own functions; the built-in ones are checked by the test suite). A disagreement raises
+        :class:`DerivativeMismatchError`, whose message says where.
       static: parameters that select code (axis, approximate): static under jit.
       constraints: per numeric parameter, checks from ``_validate`` ("positive", ...).
       validate: extra check ``validate(x, **params)`` run before the jitted call;
         it may return replacements for parameters (normalised values).
       param_derivatives: closed forms ∂f/∂p(x, **params) for numeric parameters
         whose autodiff gradient cancels; the closed-form path uses them.
-      **meta: the remaining :class:`Activation` fields (monotone, jax_nn, kinks, ...).
+      **meta: the remaining :class:`Activation` fields (monotone, kinks, mp, examples, ...).
+
+    Returns:
+      A decorator: applied to ``f(x, *params)`` (its name is the activation's name, a
+      parameter's default its default value) it returns the public function; ``.activation``
+      is the entry.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> @jaxact.register(derivative=lambda x: 2 * jnp.maximum(x, 0), range=(0, jnp.inf))
+      ... def my_squared_relu(x):
+      ...     \"\"\"relu(x)².\"\"\"
+      ...     return jnp.square(jnp.maximum(x, 0))
+      >>> my_squared_relu(jnp.array([-1.0, 3.0]))
+      Array([0., 9.], dtype=float32)
+      >>> jaxact.unregister("my_squared_relu")
     """
     if (derivative is None) == (jvp is None):
-        raise ValueError("give exactly one of derivative= (elementwise) or jvp=")
+        raise ValueError("jaxact.register: give exactly one of derivative= (elementwise) or jvp= (axis-mixing)")
     paths._checked(path, "register")
     constraints = dict(constraints or {})
 
@@ -548,8 +636,14 @@ def register(
 
     def deco(public_raw: F) -> F:
         name = public_raw.__name__
-        if name in _REGISTRY or name in _ALIASES:
-            raise ValueError(f"activation {name!r} registered twice")
+        builtin = (public_raw.__module__ or "").startswith("jaxact.")
+        if name in _ALIASES or (name in _REGISTRY and not _same_source(_REGISTRY[name], public_raw)):
+            raise ValueError(
+                f"jaxact.register: activation {name!r} is already registered; pick another name"
+                + ("" if builtin or name in _ALIASES or _REGISTRY[name].builtin else " or jaxact.unregister it first")
+                + "."
+            )
+        doc_line = inspect.cleandoc(public_raw.__doc__ or "").split("\n")[0].strip()
         raw, derivative, jvp = _mutation.apply(name, public_raw, derivative_in, jvp_in)
         sig = inspect.signature(raw)
         binder = _Binder(name, sig, tuple(static), constraints, validate)
@@ -643,19 +737,36 @@ def register(
             params=binder.defaults,
             static=tuple(static),
             range_=range,
-            family=raw.__module__.rsplit(".", 1)[-1],
-            formula=formula,
+            family=raw.__module__.rsplit(".", 1)[-1] if builtin else "user",
+            formula=formula or doc_line or name,
             default_path=path,
-            path_reason=why,
+            path_reason=why or f"user-defined: {path.replace('_', ' ')} (not measured)",
             aliases=aliases,
+            citation=citation,
+            builtin=builtin,
             constraints=constraints,
             **meta,
         )
+        previous = _REGISTRY.get(name)
         _REGISTRY[name] = entry
         for a in aliases:
             _ALIASES[a] = name
         for f in (fn, autodiff_fn, closed_fn):
             f.activation = entry  # type: ignore[attr-defined]
+        if verify if verify is not None else not builtin:
+            from jaxact import verify as verifier  # the check builds on the registry
+
+            report = verifier.check(entry)
+            if not report.ok:
+                if previous is None:
+                    del _REGISTRY[name]
+                else:
+                    _REGISTRY[name] = previous
+                raise DerivativeMismatchError(
+                    f"jaxact.register: the derivative of {name} disagrees with autodiff of the function; "
+                    f"not registered.\n{report}",
+                    report,
+                )
         return fn  # type: ignore[return-value]
 
     return deco

@@ -30,6 +30,7 @@ def _d_shrink(x: jax.Array, lambd: Any = 0.5) -> jax.Array:
     jump_params=("lambd",),
     examples=({"lambd": 1.5},),
     mp=lambda m, x, lambd: x if abs(x) > lambd else m.mpf(0),
+    citation="Donoho & Johnstone, 'Ideal spatial adaptation by wavelet shrinkage', Biometrika 1994",
 )
 def hardshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     """Hard shrinkage: f(x) = x if |x| > λ else 0 (λ = 0.5). Range ℝ.
@@ -58,6 +59,7 @@ def hardshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     constraints={"lambd": ("nonnegative",)},
     examples=({"lambd": 1.5},),
     mp=lambda m, x, lambd: (x - m.sign(x) * lambd) if abs(x) > lambd else m.mpf(0),
+    citation="Donoho, 'De-noising by soft-thresholding', IEEE Trans. Inf. Theory 1995",
 )
 def softshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     """Soft shrinkage: f(x) = x − λ·sign(x) if |x| > λ else 0 (λ = 0.5). Range ℝ.
@@ -106,6 +108,7 @@ def _d_tanhshrink(x: jax.Array) -> jax.Array:
         "0.1, 12 in float32; f′ = tanh² doubles tanh's error (8 ulp float32, 13 float64); float64 f″ = 2t(1 − "
         "t²) by autodiff of f′ cancels for |x| > 10"
     ),
+    citation="torch.nn.Tanhshrink (x − tanh x), PyTorch (Paszke et al., NeurIPS 2019)",
 )
 def tanhshrink(x: ArrayLike) -> jax.Array:
     """Tanh shrink: f(x) = x − tanh(x). Range ℝ. f'(x) = tanh²(x).

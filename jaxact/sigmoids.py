@@ -34,6 +34,7 @@ def _d_sigmoid(x: jax.Array) -> jax.Array:
         "float64 f″ = σ′(1 − 2σ) by autodiff of the closed f′: 1 − 2σ rounds to 0 for |x| < 1e−16, where the "
         "truth is ≈ −x/8"
     ),
+    citation="Rumelhart, Hinton & Williams, 'Learning representations by back-propagating errors', Nature 1986",
 )
 def sigmoid(x: ArrayLike) -> jax.Array:
     """Logistic sigmoid: σ(x) = 1/(1 + e^(−x)). Range (0, 1).
@@ -71,6 +72,10 @@ def _d_log_sigmoid(x: jax.Array) -> jax.Array:
         "float64 f″ = −σ(x)(1 − σ(x)) by autodiff of the closed f′ = σ(−x): 1 − σ rounds to 0 for x < −37 "
         "where the truth is ≈ −eˣ (2e−216 at x = −497)"
     ),
+    citation=(
+        "the logarithm of the logistic function; as a loss term: Bridle, 'Probabilistic interpretation of "
+        "feedforward classification network outputs', 1990"
+    ),
 )
 def log_sigmoid(x: ArrayLike) -> jax.Array:
     """Log-sigmoid: f(x) = log σ(x) = −log(1 + e^(−x)). Range (−∞, 0). f'(x) = σ(−x).
@@ -107,6 +112,7 @@ def _d_tanh(x: jax.Array) -> jax.Array:
         "the forward does not compute: slower on CPU); float64 f″ = −2t(1 − t²) rounds to 0 for |x| < 1e−16 "
         "where the truth is ≈ −2x"
     ),
+    citation="LeCun, Bottou, Orr & Müller, 'Efficient BackProp', in Neural Networks: Tricks of the Trade, 1998",
 )
 def tanh(x: ArrayLike) -> jax.Array:
     """Hyperbolic tangent: f(x) = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ) = 2σ(2x) − 1. Range (−1, 1), odd.
@@ -137,6 +143,10 @@ def _d_hard_sigmoid(x: jax.Array) -> jax.Array:
     torch="hardsigmoid",
     kinks=(-3.0, 3.0),
     mp=lambda m, x: min(max(x + 3, 0), 6) / 6,
+    citation=(
+        "Courbariaux, Bengio & David, 'BinaryConnect', NeurIPS 2015 (the x/6 + 1/2 form: Howard et al., "
+        "MobileNetV3, ICCV 2019)"
+    ),
 )
 def hard_sigmoid(x: ArrayLike) -> jax.Array:
     """Hard sigmoid: f(x) = relu6(x + 3)/6. Range [0, 1].
@@ -169,6 +179,7 @@ def _d_hard_tanh(x: jax.Array) -> jax.Array:
     torch="hardtanh",
     kinks=(-1.0, 1.0),
     mp=lambda m, x: min(max(x, -1), 1),
+    citation="Collobert, 'Large Scale Machine Learning', PhD thesis, 2004",
 )
 def hard_tanh(x: ArrayLike) -> jax.Array:
     """Hard tanh: f(x) = clip(x, −1, 1). Range [−1, 1].
@@ -206,6 +217,7 @@ def _d_soft_sign(x: jax.Array) -> jax.Array:
     torch="softsign",
     kinks=(0.0,),  # f″ jumps from 2 to −2
     mp=lambda m, x: x / (1 + abs(x)),
+    citation="Bergstra, Desjardins, Lamblin & Bengio, 'Quadratic polynomials learn better image features', 2009",
 )
 def soft_sign(x: ArrayLike) -> jax.Array:
     """Softsign: f(x) = x/(1 + |x|). Range (−1, 1). f'(x) = 1/(1 + |x|)².
@@ -239,6 +251,9 @@ def _d_sparse_sigmoid(x: jax.Array) -> jax.Array:
     jax_nn="sparse_sigmoid",
     kinks=(-1.0, 1.0),
     mp=lambda m, x: min(max((x + 1) / 2, 0), 1),
+    citation=(
+        "Blondel, Martins & Niculae, 'Learning with Fenchel-Young Losses', JMLR 2020 (as in jax.nn.sparse_sigmoid)"
+    ),
 )
 def sparse_sigmoid(x: ArrayLike) -> jax.Array:
     """Sparse sigmoid: f(x) = clip((x + 1)/2, 0, 1), the derivative of sparse_plus. Range [0, 1].
@@ -274,6 +289,9 @@ def _d_arctan(x: jax.Array) -> jax.Array:
     zero_centred=True,
     odd=True,
     mp=lambda m, x: m.atan(x),
+    citation=(
+        "Kamruzzaman et al., 'Arctangent activation function to accelerate backpropagation learning', IEICE Trans. 2002"
+    ),
 )
 def arctan(x: ArrayLike) -> jax.Array:
     """Arctangent: f(x) = arctan(x). Range (−π/2, π/2). f'(x) = 1/(1 + x²).
@@ -309,6 +327,10 @@ def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     mp=lambda m, x, alpha: x / m.sqrt(1 + alpha * x**2),
     f64_ulps=(4, 8),
     accuracy_note=("(1 + αx²)^(−3/2) as rsqrt cubed: three roundings (5 ulp in float32 and in float64 f″)"),
+    citation=(
+        "Carlile, Delamarter, Kinney, Marti & Whitney, 'Improving Deep Learning by Inverse Square Root Linear"
+        " Units (ISRLUs)', arXiv:1710.09967, 2017"
+    ),
 )
 def isru(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Inverse square root unit: f(x) = x/√(1 + αx²). Range (−1/√α, 1/√α), α > 0.

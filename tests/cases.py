@@ -8,8 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxact import entries
-from jaxact.tools import check
+from jaxact import entries, verify
 
 # Fresh random inputs every run, replayable: pytest's header prints the seed, and
 # JAXACT_TEST_SEED=<seed> python -m pytest ... reruns with exactly those inputs.
@@ -17,20 +16,20 @@ SEED = int(os.environ.get("JAXACT_TEST_SEED") or np.random.SeedSequence().entrop
 
 
 def _id(entry, params, dtype=None) -> str:
-    base = f"{entry.name}[{check.param_id(params, entry)}]"
+    base = f"{entry.name}[{verify.param_id(params, entry)}]"
     return base if dtype is None else f"{base}-{jnp.dtype(dtype).name}"
 
 
 def all_cases(dtypes=(jnp.float32, jnp.float64)):
-    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in check.cases(dtypes)]
+    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in verify.cases(dtypes)]
 
 
 def elementwise_cases(dtypes=(jnp.float32, jnp.float64)):
-    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in check.cases(dtypes) if e.elementwise]
+    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in verify.cases(dtypes) if e.elementwise]
 
 
 def vector_cases(dtypes=(jnp.float32, jnp.float64)):
-    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in check.cases(dtypes) if not e.elementwise]
+    return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in verify.cases(dtypes) if not e.elementwise]
 
 
 def entry_params():

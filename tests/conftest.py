@@ -2,6 +2,7 @@ import os
 
 import jax
 import numpy as np
+import pytest
 
 # float64 references and float64 cases need x64; float32 inputs stay float32.
 jax.config.update("jax_enable_x64", True)
@@ -15,3 +16,42 @@ def pytest_configure(config):
 
 def pytest_report_header(config):
     return f"jaxact random inputs: JAXACT_TEST_SEED={os.environ['JAXACT_TEST_SEED']} (set it to replay this run)"
+
+
+# The cross-product tests marked `sampled` (entry × dtype × path × …) run, by default, a
+# random half of each entry's cases (at least one), drawn from the run's seed so that every
+# xdist worker collects the same tests and a run replays with JAXACT_TEST_SEED. The whole
+# matrix: JAXACT_FULL_TESTS=1 python -m pytest (the README's Development section).
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("JAXACT_FULL_TESTS") == "1":
+        return
+    rng = np.random.default_rng(int(os.environ["JAXACT_TEST_SEED"]))
+    groups: dict = {}
+    for item in items:
+        if item.get_closest_marker("sampled") is None:
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        entry = params.get("entry")
+        key = (item.originalname, getattr(entry, "name", entry))
+        groups.setdefault(key, []).append(item)
+    dropped = set()
+    for key in sorted(groups, key=str):
+        group = groups[key]
+        keep = max(1, len(group) // 2)
+        for i in rng.permutation(len(group))[keep:]:
+            dropped.add(id(group[i]))
+    if dropped:
+        config.hook.pytest_deselected(items=[it for it in items if id(it) in dropped])
+        items[:] = [it for it in items if id(it) not in dropped]
+
+
+@pytest.fixture(autouse=True)
+def _registry_left_as_found():
+    """A test that registers its own activation (the README, the notebook) leaves no trace for
+    the tests after it in the same worker."""
+    import jaxact
+
+    before = set(jaxact.names())
+    yield
+    for name in set(jaxact.names()) - before:
+        jaxact.unregister(name)

@@ -22,6 +22,7 @@ def _keeps_integers(entry, x):
     return out if not jnp.issubdtype(out.dtype, jnp.inexact) else None
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry", entry_params())
 @pytest.mark.parametrize("path", ["fn", "autodiff", "closed_form"])
 def test_integer_and_bool_input_as_jax_nn_else_default_float(entry, path):
@@ -41,6 +42,7 @@ def test_integer_and_bool_input_as_jax_nn_else_default_float(entry, path):
         assert entry.derivative(jnp.arange(-4, 4)).dtype == _validate.default_float()
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry", entry_params())
 @pytest.mark.parametrize(
     "bad,match",

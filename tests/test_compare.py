@@ -3,6 +3,7 @@
 import io
 import json
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -122,3 +123,17 @@ def test_cli_compare_writes_table_json_and_plots(tmp_path, capsys):
     assert len(payload["runs"]) == 4 and payload["summary"][0]["activation"] == "relu"
     assert (tmp_path / "curves.png").stat().st_size > 10_000
     assert (tmp_path / "layers.png").stat().st_size > 10_000
+
+
+def test_init_auto_scales_the_same_draws_by_each_activation_gain():
+    sizes = [64, 256, 256, 10]
+    key = jax.random.PRNGKey(3)
+    relu = compare.init_params(key, sizes, "auto", "relu")
+    tanh = compare.init_params(key, sizes, "auto", "tanh")
+    ratio = float(jnp.std(tanh[1][0]) / jnp.std(relu[1][0]))
+    assert ratio == pytest.approx(jaxact.signal("tanh").gain / jaxact.signal("relu").gain, rel=1e-5)
+    he = compare.init_params(key, sizes, "he")
+    np.testing.assert_allclose(relu[1][0], he[1][0], rtol=1e-5)  # ReLU's auto init is He's
+    cfg = compare.Config(activations=("tanh",), paths=("closed",), init="auto", **TINY)
+    (result,) = compare.run(cfg, stream=io.StringIO())
+    assert np.all(np.isfinite(result.train_loss))

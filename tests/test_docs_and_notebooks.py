@@ -107,7 +107,10 @@ def test_every_activation_docstring_has_the_jax_nn_shape_and_a_passing_example(e
     _run_doctest(doc, entry.name)
 
 
-@pytest.mark.parametrize("obj", ["jaxact.linen.Learnable", "jaxact.nnx.Learnable", "jaxact.configure"])
+@pytest.mark.parametrize(
+    "obj",
+    ["jaxact.linen.Learnable", "jaxact.nnx.Learnable", "jaxact.configure", "jaxact.register", "jaxact.verify.check"],
+)
 def test_module_examples_pass(obj):
     pytest.importorskip("flax")
     import importlib

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import jaxact
-from jaxact.tools import check
+from jaxact import verify
 
 from .cases import elementwise_cases
 
@@ -38,7 +38,7 @@ def test_higher_derivatives_match_finite_differences(entry, params, dtype, path,
     other = lambda v: entry.path(PATHS[path == "autodiff"])(v, **params)  # noqa: E731
     h = 1e-4
     # C¹ functions with kinks (celu, sparse_plus): f″ jumps there; stay clear by more than h.
-    x = POINTS[check.away_from_kinks(entry, params, POINTS, 10 * h)]
+    x = POINTS[verify.away_from_kinks(entry, params, POINTS, 10 * h)]
     x = jnp.asarray(x, dtype)
     got = np.asarray(_nth_grad(f, order)(x))
     lower = _nth_grad(other, order - 1)
@@ -56,6 +56,7 @@ def _edge_inputs(dtype):
     return jnp.asarray(vals + [-v for v in vals], dtype)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "entry,params,dtype", elementwise_cases(dtypes=(jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64))
 )

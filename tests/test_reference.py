@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import jaxact
-from jaxact.tools import check
+from jaxact import verify
 
 from .cases import SEED, elementwise_cases, vector_cases
 
@@ -34,7 +34,7 @@ def _mp_params(params):
 def _inputs(entry, params):
     x = np.concatenate([np.random.default_rng(SEED).normal(scale=3.0, size=40), FIXED])
     # mpmath differentiates numerically: stay well clear of the kinks.
-    return x[check.away_from_kinks(entry, params, x, 1e-6)]
+    return x[verify.away_from_kinks(entry, params, x, 1e-6)]
 
 
 def _ulp_error(got, ref):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import jaxact
-from jaxact.tools import check
+from jaxact import verify
 
 from .cases import SEED, all_cases, jax_nn_entries
 
@@ -15,13 +15,13 @@ from .cases import SEED, all_cases, jax_nn_entries
 @pytest.mark.parametrize("entry", jax_nn_entries())
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
 def test_values_match_jax_nn(entry, dtype):
-    x = check.random_inputs(entry, entry.params, dtype, SEED, n=256)
+    x = verify.random_inputs(entry, entry.params, dtype, SEED, n=256)
     ours = entry.fn(x)
     theirs = getattr(jax.nn, entry.jax_nn)(x)
     assert ours.dtype == theirs.dtype == dtype
     # Where jaxact uses a more accurate form (σ(2z) in gelu's tail, sech² ...)
     # the two differ by jax.nn's rounding error, a few ulp of max(1, |x|).
-    e = check.eps(dtype)
+    e = verify.eps(dtype)
     np.testing.assert_allclose(ours, theirs, rtol=8 * e, atol=8 * e * float(jnp.max(jnp.abs(x))), err_msg=f"{SEED}")
 
 
@@ -47,9 +47,10 @@ def test_values_match_jax_nn_with_arguments():
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=check.FLOAT_DTYPES))
+@pytest.mark.sampled
+@pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=verify.FLOAT_DTYPES))
 def test_output_keeps_input_dtype_in_both_paths(entry, params, dtype):
-    x = check.random_inputs(entry, params, dtype, SEED, n=16)
+    x = verify.random_inputs(entry, params, dtype, SEED, n=16)
     assert entry.fn(x, **params).dtype == dtype
     assert entry.closed_form(x, **params).dtype == dtype
     assert jax.grad(lambda v: entry.closed_form(v, **params).astype(jnp.float32).sum())(x).dtype == dtype
@@ -57,7 +58,7 @@ def test_output_keeps_input_dtype_in_both_paths(entry, params, dtype):
 
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
 def test_closed_form_values_equal_autodiff_values(entry, params, dtype):
-    x = check.random_inputs(entry, params, dtype, SEED)
+    x = verify.random_inputs(entry, params, dtype, SEED)
     np.testing.assert_array_equal(entry.autodiff(x, **params), entry.closed_form(x, **params))
 
 
@@ -66,8 +67,8 @@ class TransformsTest(chex.TestCase):
 
     @chex.variants(with_jit=True, without_jit=True)
     def test_jit_equals_eager(self):
-        for entry, params, dtype in check.cases((jnp.float32,)):
-            x = check.random_inputs(entry, params, dtype, SEED)
+        for entry, params, dtype in verify.cases((jnp.float32,)):
+            x = verify.random_inputs(entry, params, dtype, SEED)
             static = {k: v for k, v in params.items() if k in entry.static}
             numeric = {k: v for k, v in params.items() if k not in entry.static}
             for f in (entry.autodiff, entry.closed_form):
@@ -80,19 +81,20 @@ class TransformsTest(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_grad_under_jit_equals_eager(self):
         for entry in jaxact.entries():
-            x = check.random_inputs(entry, entry.params, jnp.float32, SEED)
+            x = verify.random_inputs(entry, entry.params, jnp.float32, SEED)
             for f in (entry.autodiff, entry.closed_form):
                 g = jax.grad(lambda v, f=f: jnp.sum(jnp.sin(f(v))))
                 atol = 1e-6 + 4e-7 * float(jnp.max(jnp.abs(x)))  # see test_jit_equals_eager
                 chex.assert_trees_all_close(self.variant(g)(x), g(x), rtol=1e-6, atol=atol)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_vmap_equals_python_loop(entry, params, dtype, closed):
     f = entry.closed_form if closed else entry.autodiff
     rng = np.random.default_rng(SEED)
-    shape = check.input_shape(entry, 16)
+    shape = verify.input_shape(entry, 16)
     xs = jnp.asarray(rng.normal(size=(3, *shape)), dtype)
     static = {k: v for k, v in params.items() if k in entry.static}  # vmap hides the batch axis
     numeric = {k: v for k, v in params.items() if k not in entry.static}

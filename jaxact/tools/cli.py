@@ -70,22 +70,23 @@ def _entry_dict(e) -> dict:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from jaxact.tools import check
+    from jaxact import verify
 
-    check.enable_x64()
-    rows = check.run_check(seed=args.seed)
-    print(check.format_rows(rows))
+    verify.enable_x64()
+    rows = verify.run_check(seed=args.seed, names=_names(args.names))
+    print(verify.Report(rows))
     if args.json:
-        Path(args.json).write_text(json.dumps(check.rows_as_dicts(rows), indent=2))
+        Path(args.json).write_text(json.dumps(verify.rows_as_dicts(rows), indent=2))
     return 0 if all(r.ok for r in rows) else 1
 
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
     import jax.numpy as jnp
 
-    from jaxact.tools import check, numerics
+    from jaxact import verify
+    from jaxact.tools import numerics
 
-    check.enable_x64()
+    verify.enable_x64()
     dtypes = tuple(jnp.dtype(d) for d in args.dtypes.split(","))
     rows = numerics.accuracy_table(_names(args.names), dtypes)
     if args.update:
@@ -294,13 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_list)
 
     s = command("check", "autodiff vs closed-form derivative for every activation")
+    s.add_argument("--names", help="comma-separated activations, registered names or module:function (default: all)")
     s.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
     s.add_argument("--json", metavar="PATH", help="also write the table as JSON to this file")
     s.set_defaults(func=cmd_check)
 
     s = command("accuracy", "max ulp error of values and derivatives against an mpmath reference, next to jax.nn")
     s.add_argument("--dtypes", type=_dtypes, default=",".join(FLOAT_DTYPES), help="comma-separated dtypes")
-    s.add_argument("--names", help="comma-separated activations (default: all)")
+    s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument(
         "--out",
         default="jaxact-out/accuracy",
@@ -326,7 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--lr", type=_positive_float, default=1e-3, help="learning rate")
     s.add_argument("--seeds", type=_int_at_least(1), default=3, help="independent runs per activation")
     s.add_argument("--eval-every", type=_int_at_least(1), default=50, help="steps between evaluations")
-    s.add_argument("--init", default="glorot", choices=["glorot", "he", "lecun"], help="weight initialisation")
+    s.add_argument(
+        "--init",
+        default="glorot",
+        choices=["glorot", "he", "lecun", "auto"],
+        help="weight initialisation; auto: each activation's variance-preserving gain (jaxact.initializer)",
+    )
     s.add_argument("--out", default="jaxact-out/compare", help="folder for compare.json and the PNG plots")
     s.add_argument("--no-plots", action="store_true", help="write compare.json only")
     s.set_defaults(func=cmd_compare)
@@ -337,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--dtypes", type=_dtypes, help="e.g. float32,bfloat16 (default float32; float32,bfloat16 with --vs-jax-nn)"
     )
-    s.add_argument("--names", help="comma-separated activations (default: all)")
+    s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
     s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
     s.add_argument("--tag", default="", help="suffix for the output file names, e.g. -bf16")
@@ -351,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_bench)
 
     s = command("plot", "draw each activation and its derivative (both paths), one PNG each")
-    s.add_argument("--names", help="comma-separated activations (default: all)")
+    s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument("--out", default="jaxact-out/plots", help="folder for the PNG files")
     s.set_defaults(func=cmd_plot)
 
@@ -366,6 +373,15 @@ def _preflight(args: argparse.Namespace) -> None:
     for attr in ("names", "activations"):
         if getattr(args, attr, None):
             _names(getattr(args, attr))
+    if args.cmd == "accuracy":
+        from jaxact import registry
+
+        chosen = [registry.get(n) for n in _names(args.names) or registry.names()]
+        missing = [e.name for e in chosen if e.mp is None]
+        if missing:
+            raise ValueError(
+                f"{', '.join(missing)}: no mpmath reference to measure against; register it with mp=(lambda m, x: ...)"
+            )
     if args.cmd == "accuracy" and args.update and not (Path(args.out) / "accuracy.json").is_file():
         raise ValueError(f"--update: no accuracy.json in {args.out} to update")
     if args.cmd == "compare":

@@ -1,7 +1,8 @@
 """``jaxact compare``: train the same MLP with each activation and compare.
 
 Every activation starts from the same initial weights (per seed) and sees the
-same batches. Seeds train side by side with ``jax.vmap``; steps run in jitted
+same batches (``init="auto"``: the same draws, scaled by each activation's
+variance-preserving gain, :func:`jaxact.initializer`). Seeds train side by side with ``jax.vmap``; steps run in jitted
 ``lax.scan`` chunks. Recorded per evaluation point: train loss, test accuracy,
 the fraction of dead hidden units per layer (units whose activation derivative
 is exactly 0 on every training example) and the gradient norm of each layer's
@@ -25,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import registry
+from jaxact.propagation import initializer as jaxact_initializer
 from jaxact.tools import data as data_mod
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
@@ -62,8 +64,8 @@ class Config:
         bad = [p for p in self.paths if p not in ("autodiff", "closed")]
         if bad:
             raise ValueError(f"jaxact compare: unknown path(s) {bad}; use autodiff and/or closed")
-        if self.init not in INITS:
-            raise ValueError(f"jaxact compare: unknown init {self.init!r}; choose one of {', '.join(INITS)}")
+        if self.init not in (*INITS, "auto"):
+            raise ValueError(f"jaxact compare: unknown init {self.init!r}; choose one of {', '.join(INITS)}, auto")
         opt = getattr(_optax(), self.optimizer, None)
         if not callable(opt) or "learning_rate" not in _parameters(opt):
             raise ValueError(
@@ -116,10 +118,13 @@ class RunResult:
         return np.asarray(getattr(self, key)[-1])
 
 
-def init_params(key: jax.Array, sizes: Sequence[int], init: str) -> list[tuple[jax.Array, jax.Array]]:
+def init_params(
+    key: jax.Array, sizes: Sequence[int], init: str, activation: str | None = None
+) -> list[tuple[jax.Array, jax.Array]]:
     keys = jax.random.split(key, len(sizes) - 1)
+    weights = INITS[init] if init != "auto" else jaxact_initializer(activation or "identity")
     return [
-        (INITS[init](k, (m, n), jnp.float32), jnp.zeros((n,), jnp.float32))
+        (weights(k, (m, n), jnp.float32), jnp.zeros((n,), jnp.float32))
         for k, m, n in zip(keys, sizes[:-1], sizes[1:], strict=True)
     ]
 
@@ -166,7 +171,7 @@ class Trainer:
 
     def init(self) -> tuple[Any, Any]:
         keys = jax.random.split(jax.random.PRNGKey(0), self.cfg.seeds)
-        params = jax.vmap(lambda k: init_params(k, self.sizes, self.cfg.init))(keys)
+        params = jax.vmap(lambda k: init_params(k, self.sizes, self.cfg.init, self.entry.name))(keys)
         return params, jax.vmap(self.opt.init)(params)
 
     def _step(self, carry: tuple, idx: jax.Array) -> tuple[tuple, None]:

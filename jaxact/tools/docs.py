@@ -24,6 +24,15 @@ def _yn(v: bool | None) -> str:
     return "yes" if v else "—"
 
 
+def _g(v: float) -> str:
+    return "0" if abs(v) < 1e-12 else f"{v:.4g}"  # integration leaves ~1e-16 where the mean is 0
+
+
+def _builtin() -> list[registry.Activation]:
+    """jaxact's own entries (a user's registered activations are not part of jaxact's docs)."""
+    return [e for e in registry.entries() if e.builtin]
+
+
 def catalogue() -> str:
     lines = [
         "# Catalogue",
@@ -35,18 +44,39 @@ def catalogue() -> str:
         "| name | family | formula | range (defaults) | monotone | C¹ | zero-centred | bounded | parameters |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for e in registry.entries():
+    for e in _builtin():
         params = ", ".join(f"`{k}={v!r}`" for k, v in e.params.items()) or "—"
         mono = _yn(e.monotone) if e.elementwise else "n/a"
         lines.append(
             f"| `{e.name}` | {e.family} | `{e.formula}` | {_rng(*e.output_range())} | {mono} | {_yn(e.smooth)} | "
             f"{_yn(e.zero_centred)} | {_yn(e.bounded)} | {params} |"
         )
+    lines += [
+        "",
+        "## Signal propagation",
+        "",
+        "For z ~ N(0, 1), computed by integrating each entry's own function and derivative "
+        "(`jaxact.signal(name)`); gain = 1/√E f(z)², the weight scale that keeps E (pre-activation)² = 1 "
+        "(`jaxact.initializer(name)`, `jaxact compare --init auto`); Lipschitz = sup |f′|. Gated functions: "
+        "their gate's figures (with independent halves, E (a·g(b))² = E g(b)²).",
+        "",
+        "| name | E f(z) | E f(z)² | E f′(z)² | gain | Lipschitz |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for e in _builtin():
+        if e.elementwise or e.gated:
+            g = e.signal()
+            lines.append(
+                f"| `{e.name}` | {_g(g.mean)} | {_g(g.second_moment)} | {_g(g.derivative_second_moment)} | "
+                f"{_g(g.gain)} | {_g(g.lipschitz)} |"
+            )
+        else:
+            lines.append(f"| `{e.name}` | n/a: mixes a whole axis | | | | |")
     lines += ["", "## Definitions", ""]
-    for e in registry.entries():
+    for e in _builtin():
         doc = inspect.getdoc(e.raw) or ""
         alias = f" (aliases: {', '.join(f'`{a}`' for a in e.aliases)})" if e.aliases else ""
-        lines += [f"### `{e.name}{inspect.signature(e.raw)}`{alias}", "", doc, ""]
+        lines += [f"### `{e.name}{inspect.signature(e.raw)}`{alias}", "", doc, "", f"*Source:* {e.citation}", ""]
     return "\n".join(lines)
 
 
@@ -66,7 +96,7 @@ def migrating() -> str:
         "| jax.nn | jaxact | closed-form gradient |",
         "|---|---|---|",
     ]
-    for e in registry.entries():
+    for e in _builtin():
         if e.jax_nn:
             lines.append(f"| `jax.nn.{e.jax_nn}` | `jaxact.{e.name}` | `jaxact.closed_form.{e.name}` |")
             for a in e.aliases:
@@ -85,11 +115,11 @@ def migrating() -> str:
         "|---|---|",
     ]
     seen = set()
-    for e in registry.entries():
+    for e in _builtin():
         if e.torch and (e.torch, e.name) not in seen:
             seen.add((e.torch, e.name))
             lines.append(f"| `F.{e.torch}` | `jaxact.{e.name}` |")
-    only = [e.name for e in registry.entries() if not e.jax_nn and not e.torch]
+    only = [e.name for e in _builtin() if not e.jax_nn and not e.torch]
     lines += ["", "## Only in jaxact", "", ", ".join(f"`{n}`" for n in only), ""]
     return "\n".join(lines)
 
@@ -108,7 +138,7 @@ def paths_page() -> str:
         "| name | default path | why |",
         "|---|---|---|",
     ]
-    for e in registry.entries():
+    for e in _builtin():
         shown = f"{e.current_path()} (JAX flag {e.jax_flag})" if e.jax_flag else e.default_path
         lines.append(f"| `{e.name}` | {shown} | {e.path_reason} |")
     lines += [
@@ -122,7 +152,7 @@ def paths_page() -> str:
         "| name | ulps | where and why |",
         "|---|---|---|",
     ]
-    for e in registry.entries():
+    for e in _builtin():
         if e.accuracy_note:
             lines.append(f"| `{e.name}` | {e.f64_ulps[0]:g}, {e.f64_ulps[1]:g} | {e.accuracy_note} |")
     return "\n".join(lines)

@@ -1,0 +1,165 @@
+"""A user's own activation, defined here, goes through everything a built-in one does:
+registration with its derivative checked, the CLI by ``module:function``, check, accuracy,
+bench, plot and the training comparison; a wrong derivative is reported, not accepted."""
+
+import io
+import json
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+from jaxact.tools.cli import main
+
+# What a user writes in mypkg/acts.py: a parametrised function, its derivative, its definition
+# for mpmath, and (for the second one) a deliberately wrong derivative registered unchecked.
+USER_MODULE = textwrap.dedent(
+    '''
+    import jax.numpy as jnp
+    import jaxact
+
+
+    def _d_isrlu_like(x, a=1.0):
+        return (1 + a * x * x) ** -1.5
+
+
+    @jaxact.register(
+        derivative=_d_isrlu_like,
+        range=(-jnp.inf, jnp.inf),
+        monotone=True,
+        smooth=True,
+        odd=True,
+        constraints={"a": ("positive",)},
+        examples=({"a": 2.0},),
+        citation="a test's own activation, 2026",
+        mp=lambda m, x, a: x / m.sqrt(1 + a * x**2),
+    )
+    def isrlu_like(x, a=1.0):
+        """x / sqrt(1 + a x²)."""
+        return x / jnp.sqrt(1 + a * x * x)
+
+
+    @jaxact.register(derivative=lambda x: 1 - jnp.tanh(x), verify=False, mp=lambda m, x: m.tanh(x))
+    def wrong_tanh(x):
+        """tanh with a wrong derivative (1 − tanh instead of 1 − tanh²)."""
+        return jnp.tanh(x)
+    '''
+)
+
+
+@pytest.fixture
+def user_module(tmp_path, monkeypatch):
+    (tmp_path / "user_acts.py").write_text(USER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "user_acts"
+    sys.modules.pop("user_acts", None)
+    for name in ("isrlu_like", "wrong_tanh"):
+        if name in jaxact.names():
+            jaxact.unregister(name)
+
+
+def test_a_user_activation_goes_through_every_tool_from_python(user_module, tmp_path):
+    from jaxact.tools import bench, compare, numerics, plot
+
+    entry = jaxact.get(f"{user_module}:isrlu_like")
+    assert entry.name == "isrlu_like" and entry.family == "user" and not entry.builtin
+    x = jnp.linspace(-3, 3, 7)
+    np.testing.assert_allclose(entry.fn(x, a=2.0), x / jnp.sqrt(1 + 2 * x * x), rtol=1e-6)
+    g = jax.vmap(jax.grad(lambda v: entry.fn(v, a=2.0)))(x)  # through the closed form (the default path)
+    np.testing.assert_allclose(g, (1 + 2 * x * x) ** -1.5, rtol=1e-5)
+    with pytest.raises(ValueError, match="'a' must be > 0"):
+        entry.fn(x, a=-1.0)  # the constraint is checked as for built-ins
+
+    assert jaxact.verify.check(entry).ok
+    rows = numerics.accuracy_table(["isrlu_like"], (jnp.float32,))
+    assert rows and rows[0].name == "isrlu_like"
+    result = bench.run(
+        bench.BenchConfig(
+            sizes=(1024,),
+            names=("isrlu_like",),
+            min_repeats=2,
+            max_repeats=3,
+            target_seconds=0.01,
+            torch=False,
+            block=False,
+        ),
+        log=lambda s: None,
+    )
+    assert {r["name"] for r in result["rows"]} == {"isrlu_like"}
+    files = plot.plot(["isrlu_like"], tmp_path / "plots")
+    assert all(f.exists() for f in files)
+    cfg = compare.Config(
+        activations=("relu", "isrlu_like"),
+        paths=("closed",),
+        depth=2,
+        width=16,
+        steps=30,
+        batch_size=32,
+        seeds=2,
+        eval_every=10,
+    )
+    results = compare.run(cfg, stream=io.StringIO())
+    assert [r.activation for r in results] == ["relu", "isrlu_like"]
+    assert np.all(np.isfinite(results[1].train_loss))
+
+
+def test_a_user_activation_goes_through_every_tool_from_the_cli(user_module, tmp_path, capsys):
+    spec = f"{user_module}:isrlu_like"
+    assert main(["check", "--names", spec]) == 0
+    assert "isrlu_like" in capsys.readouterr().out
+    assert main(["accuracy", "--names", spec, "--dtypes", "float32", "--out", str(tmp_path / "acc")]) == 0
+    assert json.loads((tmp_path / "acc" / "accuracy.json").read_text())["rows"][0]["name"] == "isrlu_like"
+    assert main(["bench", "--quick", "--no-torch", "--no-plots", "--names", spec, "--out", str(tmp_path / "b")]) == 0
+    assert main(["plot", "--names", spec, "--out", str(tmp_path / "p")]) == 0
+    argv = ["compare", "--activations", f"relu,{spec}", "--steps", "20", "--seeds", "2", "--depth", "2"]
+    assert main([*argv, "--width", "16", "--eval-every", "10", "--out", str(tmp_path / "c")]) == 0
+    assert "isrlu_like" in capsys.readouterr().out
+
+
+def test_a_wrong_derivative_is_reported_where_it_disagrees(user_module, capsys):
+    import importlib
+
+    importlib.import_module(user_module)
+    src = "import jax.numpy as jnp\n\ndef bad(x):\n    return jnp.tanh(x)\n"
+    namespace: dict = {}
+    exec(compile(src, "user_code", "exec"), namespace)
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"derivative of bad disagrees") as info:
+        jaxact.register(derivative=lambda x: 1 - jnp.tanh(x))(namespace["bad"])
+    assert "bad" not in jaxact.names()  # not accepted
+    worst = info.value.report.failures[0]
+    assert abs(worst.autodiff_at_worst - (1 - np.tanh(worst.worst_x) ** 2)) < 1e-5  # says where, with values
+    assert "at x = " in str(info.value)
+
+    # Registered unchecked, the CLI check reports it and fails.
+    assert main(["check", "--names", f"{user_module}:wrong_tanh"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "disagreement: wrong_tanh" in out
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("no_such_module_xyz:f", "cannot import module"),
+        ("jax.numpy:tanh", "is not a registered activation"),
+        ("jax.numpy:no_such_fn", "has no attribute"),
+    ],
+)
+def test_module_function_paths_fail_clearly(spec, message, capsys):
+    assert main(["check", "--names", spec]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_builtins_cannot_be_removed():
+    with pytest.raises(ValueError, match="built in"):
+        jaxact.unregister("relu")
+
+
+def test_every_builtin_entry_cites_its_source():
+    for e in jaxact.entries():
+        assert e.builtin and e.citation, e.name
+        assert any(str(y) in e.citation for y in range(1940, 2027)), (e.name, e.citation)

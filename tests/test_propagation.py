@@ -1,0 +1,93 @@
+"""Signal-propagation figures: computed by integration, checked against mpmath and known values."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import mpmath
+import numpy as np
+import pytest
+
+import jaxact
+
+from .cases import entry_params
+
+SIGNAL = [p for p in entry_params() if p.values[0].elementwise or p.values[0].gated]
+
+
+def test_known_values():
+    """He (2015): ReLU's gain √2; SELU (Klambauer 2017) keeps mean 0 and variance 1; tanh′ ≤ 1."""
+    r = jaxact.signal("relu")
+    assert r.mean == pytest.approx(1 / math.sqrt(2 * math.pi), abs=1e-8)
+    assert r.second_moment == pytest.approx(0.5, abs=1e-8) and r.derivative_second_moment == pytest.approx(
+        0.5, abs=1e-8
+    )
+    assert r.gain == pytest.approx(math.sqrt(2), abs=1e-7) and r.lipschitz == 1.0
+    s = jaxact.signal("selu")
+    assert abs(s.mean) < 1e-6 and s.variance == pytest.approx(1.0, abs=1e-6) and s.gain == pytest.approx(1.0, abs=1e-6)
+    assert s.lipschitz == pytest.approx(1.0507009873554805 * 1.6732632423543772, rel=1e-6)
+    assert jaxact.signal("identity").gain == pytest.approx(1.0, abs=1e-9)
+    assert jaxact.signal("exponential").lipschitz == math.inf
+    assert jaxact.signal("exponential").second_moment == pytest.approx(math.e**2, rel=1e-7)  # E e^(2z) = e²
+    st = jaxact.signal("star_relu")  # the paper's constants make StarReLU zero-mean, unit-variance
+    assert abs(st.mean) < 1e-6 and st.variance == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("entry", SIGNAL)
+def test_moments_match_mpmath_quadrature_of_the_definition(entry):
+    s = entry.signal()
+    if not entry.elementwise:  # gated: with independent halves, E (a·g(b))² = E g(b)²
+        gate = lambda m, b: entry.mp(m, [m.mpf(1), b])[0]  # noqa: E731
+    else:
+        gate = lambda m, b: entry.mp(m, b, **entry.params)  # noqa: E731
+    phi = lambda t: mpmath.exp(-t * t / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
+    cuts = sorted({-12.0, 12.0, *(k for k in entry.kink_points() if abs(k) < 12)})
+    with mpmath.workdps(20):  # scoped: other tests in this worker need mpmath's precision as they set it
+        mean = mpmath.quad(lambda t: gate(mpmath, t) * phi(t), cuts)
+        m2 = mpmath.quad(lambda t: gate(mpmath, t) ** 2 * phi(t), cuts)
+    assert s.mean == pytest.approx(float(mean), abs=1e-6)
+    assert s.second_moment == pytest.approx(float(m2), rel=1e-6, abs=1e-9)
+    assert s.gain == pytest.approx(1 / math.sqrt(float(m2)), rel=1e-5)
+
+
+@pytest.mark.parametrize("entry", SIGNAL)
+def test_lipschitz_bounds_the_derivative_and_is_attained(entry):
+    s = entry.signal()
+    x = jnp.linspace(-30, 30, 6001, dtype=jnp.float32)
+    if entry.elementwise:
+        d = jnp.abs(entry.derivative(x))
+        if math.isfinite(s.lipschitz):
+            assert float(d.max()) <= s.lipschitz * (1 + 1e-5) + 1e-6
+            assert float(d.max()) >= 0.99 * s.lipschitz - 1e-6  # attained within [−30, 30]
+        else:
+            assert float(jnp.abs(entry.derivative(jnp.asarray([-1e4, 1e4], jnp.float32))).max()) > 1e3
+
+
+def test_initializer_is_he_for_relu_and_lecun_for_selu():
+    key = jax.random.key(0)
+    np.testing.assert_allclose(
+        jaxact.initializer("relu")(key, (64, 64)), jax.nn.initializers.he_normal()(key, (64, 64)), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        jaxact.initializer("selu")(key, (64, 64)), jax.nn.initializers.lecun_normal()(key, (64, 64)), rtol=1e-5
+    )
+
+
+def test_the_gain_keeps_the_second_moment_through_a_deep_random_net():
+    """What the gain promises: E (pre-activation)² stays ≈ 1 through 20 tanh layers of width 512."""
+    key = jax.random.key(1)
+    h = jax.random.normal(key, (256, 512))
+    init = jaxact.initializer("tanh")
+    for i in range(20):
+        w = init(jax.random.fold_in(key, i), (512, 512))
+        h = jaxact.tanh(h) @ w
+    assert 0.8 < float(jnp.mean(h * h)) < 1.25
+    h = jax.random.normal(key, (256, 512))  # He init under tanh shrinks it instead: the gain matters
+    for i in range(20):
+        h = jaxact.tanh(h) @ jax.nn.initializers.lecun_normal()(jax.random.fold_in(key, i), (512, 512))
+    assert float(jnp.mean(h * h)) < 0.5
+
+
+def test_axis_mixing_functions_say_why_they_have_no_figures():
+    with pytest.raises(ValueError, match="softmax mixes a whole axis"):
+        jaxact.signal("softmax")
