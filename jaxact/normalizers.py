@@ -219,15 +219,16 @@ def softmin(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
     return _softmax(-x, axis, where)
 
 
-def _check_glu(x: jax.Array, axis: int = -1) -> None:
+def _check_halves(x: jax.Array, axis: int = -1, *, fname: str) -> None:
+    """glu and the gated units split x along ``axis`` into two equal halves."""
     if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"jaxact.glu: 'axis' must be an int, got {axis!r}.")
+        raise TypeError(f"jaxact.{fname}: 'axis' must be an int, got {axis!r}.")
     if x.ndim == 0:
-        raise ValueError("jaxact.glu: needs at least a 1-D input, got a scalar.")
-    (ax,) = _validate.normalize_axis("glu", axis, x.ndim)
+        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
+    (ax,) = _validate.normalize_axis(fname, axis, x.ndim)
     if x.shape[ax] % 2:
         raise ValueError(
-            f"jaxact.glu: the size of axis {axis} must be even to split into value and "
+            f"jaxact.{fname}: the size of axis {axis} must be even to split into value and "
             f"gate halves, got {x.shape[ax]} (x shape {x.shape})."
         )
 
@@ -250,7 +251,7 @@ def _jvp_glu(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Ar
     gated=True,
     torch="glu",
     static=("axis",),
-    validate=_check_glu,
+    validate=functools.partial(_check_halves, fname="glu"),
     examples=({"axis": 0},),
     mp=lambda m, row: [a / (1 + m.exp(-b)) for a, b in zip(row[: len(row) // 2], row[len(row) // 2 :], strict=True)],
     accuracy_note=(
@@ -273,19 +274,6 @@ def glu(x: ArrayLike, axis: int = -1) -> jax.Array:
     """
     a, b = jnp.split(x, 2, axis)
     return a * _stable.sigmoid(b)
-
-
-def _check_halves(x: jax.Array, axis: int = -1, *, fname: str) -> None:
-    if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"jaxact.{fname}: 'axis' must be an int, got {axis!r}.")
-    if x.ndim == 0:
-        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
-    (ax,) = _validate.normalize_axis(fname, axis, x.ndim)
-    if x.shape[ax] % 2:
-        raise ValueError(
-            f"jaxact.{fname}: the size of axis {axis} must be even to split into value and "
-            f"gate halves, got {x.shape[ax]} (x shape {x.shape})."
-        )
 
 
 def _gated_jvp(
