@@ -88,7 +88,11 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
 
     verify.enable_x64()
     dtypes = tuple(jnp.dtype(d) for d in args.dtypes.split(","))
+    if args.references:
+        numerics.load_references(Path(args.references))
     rows = numerics.accuracy_table(_names(args.names), dtypes)
+    if args.references:
+        numerics.save_references(Path(args.references))
     if args.update:
         rows = numerics.merged(numerics.load(Path(args.out)), rows)
     print(numerics.format_markdown(rows))
@@ -136,7 +140,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
-    from jaxact.tools import vs_jaxnn
+    from jaxact.tools import bench, vs_jaxnn
 
     cfg = vs_jaxnn.Config(names=_names(args.names))
     if args.dtypes:
@@ -152,8 +156,16 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
         cfg.block, cfg.scan_layers = (64, 32, 64), 2
     if args.sizes:
         cfg.sizes = args.sizes
+    if args.seconds is not None:
+        cfg.target_seconds = args.seconds
+    if args.block:
+        cfg.block = args.block
+    if args.out:
+        partial = Path(args.out) / f"{bench.device_name()}-vs-jaxnn{args.tag}.partial.json"
+        cfg.checkpoint = lambda r: partial.write_text(json.dumps(r, indent=1))
     result = vs_jaxnn.run(cfg)
     if args.out:
+        partial.unlink(missing_ok=True)
         js, md = vs_jaxnn.save(result, Path(args.out), args.tag)
         print(f"\nwrote {js} and {md}")
     return 0
@@ -177,6 +189,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     if args.sizes:
         cfg.sizes = args.sizes
+    if args.seconds is not None:
+        cfg.target_seconds = args.seconds
+    if args.block:
+        cfg.block_shape = args.block
+    if args.out:
+        # Saved after each size too: a run cut short keeps what it measured.
+        cfg.checkpoint = lambda r: bench.save(r, Path(args.out), args.tag)
     result = bench.run(cfg)
     if args.out:
         out = Path(args.out)
@@ -242,6 +261,27 @@ def _positive_float(text: str) -> float:
     if not (math.isfinite(v) and v > 0):
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
     return v
+
+
+def _seconds(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not 0 <= v <= 60:
+        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 60; got {text!r}")
+    return v
+
+
+def _block(text: str) -> tuple[int, int, int]:
+    parts = text.lower().split("x")
+    try:
+        dims = tuple(int(p) for p in parts)
+    except ValueError:
+        dims = ()
+    if len(dims) != 3 or not all(1 <= d <= 65536 for d in dims):
+        raise argparse.ArgumentTypeError(f"expected BATCHxWIDTHxHIDDEN, three whole numbers 1..65536; got {text!r}")
+    return dims  # type: ignore[return-value]
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -313,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace only the measured rows (--names, --dtypes) in the accuracy.json already in --out",
     )
+    s.add_argument(
+        "--references",
+        metavar="FILE",
+        help="store of mpmath reference values: read if it exists, written after the run (they depend on the "
+        "definitions alone: compute them once on a CPU, reuse them on an accelerator)",
+    )
     s.set_defaults(func=cmd_accuracy)
 
     # The defaults live here, not in jaxact.tools.compare: building the parser imports no training code.
@@ -350,6 +396,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tag", default="", help="suffix for the output file names, e.g. -bf16")
     s.add_argument("--no-plots", action="store_true", help="write JSON only")
     s.add_argument(
+        "--seconds",
+        type=_seconds,
+        help="time spent repeating each kernel at each size, when that is more than the fewest repeats "
+        "(default 0.25; 0.3 with --vs-jax-nn)",
+    )
+    s.add_argument(
+        "--block",
+        type=_block,
+        help="BATCHxWIDTHxHIDDEN of the Dense-act-Dense block (default 1024x256x1024; larger fills a GPU)",
+    )
+    s.add_argument(
         "--vs-jax-nn",
         action="store_true",
         help="the default path of every jax.nn function against jax.nn: forward (fresh, donated), fwd+bwd, eager "
@@ -382,6 +439,12 @@ def _preflight(args: argparse.Namespace) -> None:
             raise ValueError(
                 f"{', '.join(missing)}: no mpmath reference to measure against; register it with mp=(lambda m, x: ...)"
             )
+    if args.cmd == "accuracy" and args.references:
+        ref = Path(args.references)
+        if ref.exists() and not ref.is_file():
+            raise ValueError(f"--references {ref}: is not a file")
+        if not ref.resolve().parent.is_dir():
+            raise ValueError(f"--references {ref}: no folder {ref.parent} to write it in")
     if args.cmd == "accuracy" and args.update and not (Path(args.out) / "accuracy.json").is_file():
         raise ValueError(f"--update: no accuracy.json in {args.out} to update")
     if args.cmd == "compare":

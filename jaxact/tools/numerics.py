@@ -13,6 +13,7 @@ flush-to-zero may produce, is not reported as millions of ulp).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -139,6 +140,34 @@ def _hp_derivative(m: Any, g: Callable[[Any], Any], n: int, step: Any) -> Any:
     return last
 
 
+# Reference values by entry (and parameters): they depend on the definition alone, not on the
+# device, so a run on an accelerator can reuse what a CPU computed (``--references FILE``).
+_STORE: dict[str, dict[Any, Any]] = {}
+
+
+def load_references(path: Path) -> int:
+    """Reads a reference store written by :func:`save_references` (if the file exists) and
+    returns how many values it holds."""
+    if not path.is_file():
+        return 0
+    raw = json.loads(path.read_text())
+    for key, items in raw.get("points", {}).items():
+        _STORE.setdefault(key, {}).update({(float(v), int(n)): float(y) for v, n, y in items})
+    for key, (vals, jvps) in raw.get("rows", {}).items():
+        _STORE.setdefault("rows", {})[key] = (np.asarray(vals, np.float64), np.asarray(jvps, np.float64))
+    return sum(len(v) for v in _STORE.values())
+
+
+def save_references(path: Path) -> None:
+    points = {k: [[v, n, y] for (v, n), y in d.items()] for k, d in _STORE.items() if k != "rows"}
+    rows = {k: [a.tolist(), b.tolist()] for k, (a, b) in _STORE.get("rows", {}).items()}
+    path.write_text(json.dumps({"points": points, "rows": rows}))
+
+
+def _store_key(entry: Activation, params: dict[str, Any]) -> str:
+    return entry.name + repr(sorted(params.items()))
+
+
 class _Reference:
     """f, f′ and f″ of one entry's ``mp`` definition at float64 points, memoised (the dtypes'
     grids share most points)."""
@@ -148,7 +177,7 @@ class _Reference:
         self.f = entry.mp
         self.kinks = np.asarray(entry.kink_points(**params), np.float64)
         self.params = {k: (self.m.mpf(v) if isinstance(v, float) else v) for k, v in params.items()}
-        self.cache: dict[tuple[float, int], float] = {}
+        self.cache: dict[tuple[float, int], float] = _STORE.setdefault(_store_key(entry, params), {})
 
     def _at(self, v: float, n: int) -> float:
         m = self.m
@@ -173,6 +202,13 @@ class _Reference:
 
 def _vector_reference(entry: Activation, rows: np.ndarray, tangents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values and JVPs of an axis-mixing entry, row by row along the last axis."""
+    # hashlib, not hash(): Python salts bytes hashes per process, and the store outlives it.
+    digest = hashlib.sha256(np.ascontiguousarray(rows, np.float64).tobytes())
+    digest.update(np.ascontiguousarray(tangents, np.float64).tobytes())
+    key = f"{entry.name}:{rows.shape}:{digest.hexdigest()[:24]}"
+    stored = _STORE.setdefault("rows", {}).get(key)
+    if stored is not None:
+        return stored
     m = _mpmath()
     step = m.ldexp(1, _STEP)
     vals, jvps = [], []
@@ -185,7 +221,8 @@ def _vector_reference(entry: Activation, rows: np.ndarray, tangents: np.ndarray)
         n_out = len(entry.mp(m, r_mp))
         vals.append([float(_hp_derivative(m, lambda h, i=i: g(h, i), 0, step)) for i in range(n_out)])
         jvps.append([float(_hp_derivative(m, lambda h, i=i: g(h, i), 1, step)) for i in range(n_out)])
-    return np.asarray(vals), np.asarray(jvps)
+    _STORE["rows"][key] = (np.asarray(vals), np.asarray(jvps))
+    return _STORE["rows"][key]
 
 
 # --- the report -------------------------------------------------------------------------------------

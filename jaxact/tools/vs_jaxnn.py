@@ -67,6 +67,7 @@ class Config:
     block: tuple[int, int, int] = (1024, 256, 1024)  # batch, width, hidden
     scan_layers: int = 4
     seed: int = 0
+    checkpoint: Callable[[dict[str, Any]], Any] | None = None  # called with the rows so far after each entry
 
 
 def interval(ratios: Sequence[float], seed: int = 0) -> dict[str, float]:
@@ -81,6 +82,7 @@ def interval(ratios: Sequence[float], seed: int = 0) -> dict[str, float]:
 def paired_ratio(ours: Callable[[], Any], theirs: Callable[[], Any], rounds: int, seed: int = 0) -> dict[str, float]:
     """Times both once per round, alternating which goes first; returns interval(t_ours / t_theirs)."""
     bench._timed(ours), bench._timed(theirs)  # warm-up
+    bench.calibrate([k for k in (ours, theirs) if isinstance(k, bench.Kernel)])
     r = []
     for i in range(rounds):
         if i % 2:
@@ -100,9 +102,8 @@ def _input(entry: registry.Activation, n: int, dtype: str, seed: int) -> jax.Arr
     return jnp.asarray(np.random.default_rng(seed).normal(scale=3.0, size=bench._shape(entry, n)), dtype)
 
 
-def _call(f: Any, *args: Any) -> Callable[[], Any]:
-    compiled = f.lower(*args).compile()
-    return lambda: compiled(*args)
+def _call(f: Any, *args: Any) -> bench.Kernel:
+    return bench.Kernel(f.lower(*args).compile(), args)
 
 
 def _vjp(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -164,7 +165,7 @@ def bench_block(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str
     calls = []
     for act in (entry.fn, nn):
         c, w = _dense_act_dense(act, *cfg.block, dtype, cfg.seed)
-        calls.append(lambda c=c, w=w: c(w))
+        calls.append(bench.Kernel(c, (w,)))
     res = paired_ratio(calls[0], calls[1], _rounds(cfg, *calls), cfg.seed)
     return {"name": entry.name, "dtype": dtype, "size": cfg.block[0] * cfg.block[2], "mode": "block", **res}
 
@@ -228,13 +229,15 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
                 f"  {e.name:<14} {dtype:<9} "
                 + "  ".join(_cell(r) for r in rows if r["name"] == e.name and r["dtype"] == dtype)
             )
+            if cfg.checkpoint is not None:
+                cfg.checkpoint({"partial": True, "rows": rows})
     result = {
         "device": bench.device_name(),
         "device_kind": jax.devices()[0].device_kind,
         "backend": jax.default_backend(),
         "jax": jax.__version__,
         "cpu_count": __import__("os").cpu_count(),
-        "config": {k: v for k, v in cfg.__dict__.items() if k != "names"},
+        "config": {k: v for k, v in cfg.__dict__.items() if k not in ("names", "checkpoint")},
         "rows": rows,
     }
     result["summary"] = summary(rows)
