@@ -90,9 +90,15 @@ def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     # f′ = σ(βx) + βx·σ′(βx), σ and σ′ from one exp. βx is clipped where σ has
     # long saturated, so an overflowing βx at finite x (float16 β = 8, x = 9000)
     # and x = ±inf give the limits 1 and 0 rather than inf·0.
+    # With e = exp(−|βx|), r = 1/(1 + e) that sum is r²·(1 + e + βx·e) for βx ≥ 0 (all terms
+    # positive) and r²·e·((1 + βx) + e) below, where f′ crosses 0 at βx ≈ −1.2785: 1 + βx is exact
+    # there (Sterbenz) and so is its sum with e ≈ 0.2785, so only e's own rounding is left (σ + βxσ′
+    # summed two rounded terms of size 0.2 and cancelled them: 42 ulp of float32 on a GPU).
     bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
-    s, ds = _stable.sigmoid_and_prime(bx)
-    return s + bx * ds
+    pos = bx >= 0
+    e = jnp.exp(jnp.where(pos, -bx, bx))
+    r = 1 / (1 + e)
+    return (r * r) * jnp.where(pos, (1 + e) + bx * e, e * ((1 + bx) + e))
 
 
 def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
@@ -128,8 +134,9 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
     f64_ulps=(64, 160),
     accuracy_note=(
         "σ(βx) amplifies the rounding of βx by |βx| (28 ulp with β = 1.7); f′ crosses 0 at βx ≈ −1.2785, "
-        "where σ + βxσ′ cancels (182 ulp in float32 at x = −1.275, 69 in float64; jax.nn's autodiff 74 and "
-        "24); float64 f″ crosses 0 at βx ≈ −2.40, where its terms cancel (2.9e3 ulp)"
+        "taken there as r²e((1 + βx) + e), whose sums are exact, so e's rounding is what is left (31 ulp in "
+        "float32, 5 in float64; jax.nn's autodiff 74 and 24); float64 f″ crosses 0 at βx ≈ −2.40, where its "
+        "terms cancel (465 ulp)"
     ),
     citation="Ramachandran, Zoph & Le, 'Searching for Activation Functions', arXiv:1710.05941, 2017",
 )
@@ -166,8 +173,9 @@ def _d_silu(x: jax.Array) -> jax.Array:
     mp=lambda m, x: x / (1 + m.exp(-x)),
     f64_ulps=(4, 160),
     accuracy_note=(
-        "f′ crosses 0 at x ≈ −1.2785, where σ + xσ′ cancels (182 ulp in float32 at x = −1.275, 69 in float64; "
-        "jax.nn's autodiff 74 and 24); float64 f″ crosses 0 at x ≈ −2.40, where its terms cancel (2.9e3 ulp)"
+        "f′ crosses 0 at x ≈ −1.2785, taken there as r²e((1 + x) + e), whose sums are exact, so e's rounding "
+        "is what is left (31 ulp in float32, 5 in float64; jax.nn's autodiff 74 and 24); float64 f″ crosses 0 "
+        "at x ≈ −2.40, where its terms cancel (465 ulp)"
     ),
     citation=(
         "Elfwing, Uchibe & Doya, 'Sigmoid-Weighted Linear Units for Neural Network Function Approximation', "
@@ -496,11 +504,12 @@ def _d_quick_gelu(x: jax.Array) -> jax.Array:
     formula="x*sigmoid(1.702x)",
     smooth=True,
     mp=lambda m, x: x / (1 + m.exp(-m.mpf("1.702") * x)),
-    f64_ulps=(48, 460),
-    f32_ulps=(32, 700),
+    f64_ulps=(48, 200),
+    f32_ulps=(32, 250),
     accuracy_note=(
-        "as swish's: σ(1.702x) amplifies the rounding of 1.702x (39 ulp in float64); f′ crosses 0 at "
-        "1.702x ≈ −1.2785, where σ + uσ′ cancels (553 ulp in float32, 367 in float64; autodiff 160 and 291)"
+        "as swish's: σ(1.702x) amplifies the rounding of 1.702x (39 ulp in float64); near f′'s zero at "
+        "1.702x ≈ −1.2785 that rounding is amplified again (121 ulp in float32, 107 in float64; autodiff 160 "
+        "and 291)"
     ),
     citation=(
         "Radford et al., 'Learning Transferable Visual Models From Natural Language Supervision' (CLIP), "
@@ -582,9 +591,9 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
     examples=({"p1": 1.0, "p2": 0.25, "beta": 2.0},),
     mp=lambda m, x, p1, p2, beta: (p1 - p2) * x / (1 + m.exp(-beta * (p1 - p2) * x)) + p2 * x,
     f64_ulps=(64, 160),
-    f32_ulps=(32, 230),
+    f32_ulps=(32, 100),
     accuracy_note=(
-        "as swish's (the defaults are swish): f′ crosses 0 where σ + uσ′ cancels (182 ulp in float32, 69 in "
+        "as swish's (the defaults are swish): near f′'s zero e's rounding is left (31 ulp in float32, 5 in "
         "float64; autodiff 26 and 33)"
     ),
     citation="Ma, Zhang, Liu & Sun, 'Activate or Not: Learning Customized Activation' (ACON), CVPR 2021",
