@@ -238,7 +238,9 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
     formula="x if x >= 0 else a[c]*x",
     monotone=True,
     torch="prelu",
-    torch_args=lambda negative_slope: {"weight": lambda torch, x: torch.as_tensor([negative_slope], dtype=x.dtype, device=x.device)},
+    torch_args=lambda negative_slope: {
+        "weight": lambda torch, x: torch.as_tensor([negative_slope], dtype=x.dtype, device=x.device)
+    },
     kinks=(0.0,),
     static=("axis",),
     validate=_check_prelu,
