@@ -9,6 +9,10 @@
 #
 # The accuracy phase reuses mpmath reference values computed once on a CPU (they depend on the
 # definitions alone): `jaxact accuracy --references refs.json` writes them; pass REFS=refs.json.
+# What one 10-minute command covered on an H200 (2026-11-27, jax 0.11.2): tests (~2700 of them) and
+# accuracy (all entries, 4 dtypes, six processes) in ~170 s; the bench at 2^24 float32 in ~100 s
+# (2^27 did not finish in the rest of its limit); vs jax.nn at 2^24 float32 in ~120 s (bfloat16 did not
+# fit); both compare runs in ~80 s. The defaults below are sized from that to end inside 600 s.
 # Knobs: T_TESTS, T_ACC, T_BENCH, T_VS, T_COMPARE (seconds); SIZES (log2, comma-separated);
 # NAMES (activations for accuracy and bench); COMPARE_ARGS (extra options for both compare runs).
 set -u
@@ -28,7 +32,7 @@ pack "env"
 # A: tests (several workers share the GPU: no preallocation) and accuracy, side by side.
 (
   export XLA_PYTHON_CLIENT_PREALLOCATE=false
-  timeout -s INT "${T_TESTS:-170}" $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-8}" -rfE \
+  timeout -s INT "${T_TESTS:-150}" $PY -m pytest -q -p no:cacheprovider -n "${TEST_WORKERS:-8}" -rfE \
     ${TESTS:-tests --ignore=tests/test_lint.py --ignore=tests/test_typing.py --ignore=tests/test_docs_and_notebooks.py} \
     > "$WORK/pytest.txt" 2>&1
   echo "pytest exit $?" >> "$WORK/pytest.txt"
@@ -43,7 +47,7 @@ for i in $(seq 0 $((${ACC_PROCS:-6} - 1))); do
     export XLA_PYTHON_CLIENT_PREALLOCATE=false
     ref=""
     if [ -n "$REFS" ] && [ -f "$REFS" ]; then cp "$REFS" "$REFDIR/refs-$i.json"; ref="--references $REFDIR/refs-$i.json"; fi
-    timeout "${T_ACC:-175}" bash -c "
+    timeout "${T_ACC:-170}" bash -c "
       $PY -m jaxact accuracy $ref --names $part --dtypes float32 --out '$WORK/accuracy/$i' &&
       $PY -m jaxact accuracy $ref --names $part --update --dtypes bfloat16,float16,float64 --out '$WORK/accuracy/$i'
     " > "$WORK/accuracy-$i.txt" 2>&1
@@ -51,24 +55,29 @@ for i in $(seq 0 $((${ACC_PROCS:-6} - 1))); do
   ) &
 done
 wait
+$PY -c "
+import sys; from pathlib import Path; from jaxact.tools import numerics
+parts = sorted(p for p in Path(sys.argv[1]).iterdir() if (p / 'accuracy.json').is_file())
+print(*numerics.merge(parts, Path(sys.argv[2]))) if parts else print('no accuracy part finished')
+" "$WORK/accuracy" "$WORK/accuracy-merged" >> "$WORK/accuracy-0.txt" 2>&1
 pack "tests and accuracy"
 
 # B: alone on the device from here on.
-timeout "${T_BENCH:-160}" $PY -m jaxact bench --sizes "${SIZES:-24,27,20}" --dtypes float32,bfloat16 \
+timeout "${T_BENCH:-160}" $PY -m jaxact bench --sizes "${SIZES:-24,27}" --dtypes "${DTYPES:-float32}" \
   --seconds "${SECONDS_PER_KERNEL:-0.03}" --block "${BLOCK:-8192x1024x4096}" --no-plots --out "$WORK/bench" ${NAMES:+--names $NAMES} \
   > "$WORK/bench.txt" 2>&1
 echo "bench exit $?" >> "$WORK/bench.txt"
 pack "bench"
 
-timeout "${T_VS:-100}" $PY -m jaxact bench --vs-jax-nn --sizes "${VS_SIZES:-24,20}" --seconds 0.05 \
+timeout "${T_VS:-130}" $PY -m jaxact bench --vs-jax-nn --sizes "${VS_SIZES:-24}" --seconds 0.05 \
   --block "${BLOCK:-8192x1024x4096}" --out "$WORK/bench" ${NAMES:+--names $NAMES} > "$WORK/vs-jaxnn.txt" 2>&1
 echo "vs-jax-nn exit $?" >> "$WORK/vs-jaxnn.txt"
 pack "vs jax.nn"
 
 (
-  timeout "${T_COMPARE:-60}" $PY -m jaxact compare --no-plots --out "$WORK/compare-default" ${COMPARE_ARGS:-} > "$WORK/compare.txt" 2>&1
+  timeout "${T_COMPARE:-50}" $PY -m jaxact compare --no-plots --out "$WORK/compare-default" ${COMPARE_ARGS:-} > "$WORK/compare.txt" 2>&1
   echo "compare exit $?" >> "$WORK/compare.txt"
-  timeout "${T_COMPARE_LARGE:-55}" $PY -m jaxact compare --no-plots --width 512 --depth 8 --seeds 5 --steps 2000 \
+  timeout "${T_COMPARE_LARGE:-45}" $PY -m jaxact compare --no-plots --width 512 --depth 8 --seeds 5 --steps 2000 \
     --out "$WORK/compare-large" ${COMPARE_ARGS:-} > "$WORK/compare-large.txt" 2>&1
   echo "compare large exit $?" >> "$WORK/compare-large.txt"
 )

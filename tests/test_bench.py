@@ -2,6 +2,8 @@
 
 import json
 
+import jax
+import jax.numpy as jnp
 import pytest
 
 import jaxact
@@ -42,8 +44,10 @@ def test_torch_twins_get_their_arguments_from_the_entry():
         return lambda x, **kw: calls.append((name, kw)) or name
 
     functional = types.SimpleNamespace(**{e.torch: record(e.torch) for e in jaxact.entries() if e.torch})
-    fake = types.SimpleNamespace(nn=types.SimpleNamespace(functional=functional), as_tensor=lambda v, dtype: ("t", v))
-    x = types.SimpleNamespace(dtype="float32")
+    fake = types.SimpleNamespace(
+        nn=types.SimpleNamespace(functional=functional), as_tensor=lambda v, dtype, device: ("t", v)
+    )
+    x = types.SimpleNamespace(dtype="float32", device="cpu")
     for e in jaxact.entries():
         if e.torch:
             assert e.torch_call(fake, x) == e.torch
@@ -56,3 +60,31 @@ def test_torch_twins_get_their_arguments_from_the_entry():
     assert calls[-1] == ("gelu", {"approximate": "none"})
     with pytest.raises(ValueError, match="silu has β = 1 only"):
         jaxact.get("swish").torch_call(fake, x, beta=2.0)
+
+
+def test_accelerator_timing_runs_on_cpu(monkeypatch, tmp_path):
+    """The accelerator's timing (back-to-back calls per sample, rotated input copies, fresh copies
+    for each donated call) is exercised here on the CPU, since CI has no GPU."""
+    from jaxact.tools import vs_jaxnn
+
+    monkeypatch.setattr(bench, "on_accelerator", lambda: True)
+    monkeypatch.setattr(bench, "_SAMPLE_S", 0.05)
+    x = jnp.arange(4096.0)
+    calls = []
+    k = bench.Kernel(lambda a: calls.append(a) or a + 1, (x,))
+    k.inner = 8
+    assert bench._timed(k) > 0 and len(calls) == 8
+    assert len({id(a) for a in calls}) == bench._ROTATE  # cycled through distinct copies
+    assert all(bool((a == x).all()) for a in calls)
+    donated = bench.Kernel(jax.jit(lambda a: -a, donate_argnums=0), (jnp.array(x),), donated=True)
+    bench._timed(donated)  # compiles
+    assert bench.calibrate([donated]) and donated.inner > 1
+    bench._timed(donated), bench._timed(donated)  # every call gets its own fresh copy
+    cfg = bench.BenchConfig(sizes=(1024,), names=("relu", "softmax"), min_repeats=2, max_repeats=2, torch=False)
+    cfg.target_seconds, cfg.block_shape = 0.0, (32, 16, 32)
+    result = bench.run(cfg, log=lambda s: None)
+    assert {r["name"] for r in result["rows"]} == {"relu", "softmax"}
+    assert all(b["kernels"]["default"] for b in result["blocks"])
+    vcfg = vs_jaxnn.Config(sizes=(1024,), dtypes=("float32",), names=("relu",), rounds=3, target_seconds=0.0)
+    vcfg.eager_rounds, vcfg.eager_calls, vcfg.block, vcfg.scan_layers = 3, 2, (32, 16, 32), 2
+    assert {r["mode"] for r in vs_jaxnn.run(vcfg, log=lambda s: None)["rows"]} >= {"fwd", "fwdbwd", "block"}

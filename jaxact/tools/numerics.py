@@ -441,23 +441,28 @@ def format_markdown(rows: list[AccuracyRow]) -> str:
     return "\n".join(lines)
 
 
-def write(rows: list[AccuracyRow], out_dir: Path) -> tuple[Path, Path]:
+def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """accuracy.json and accuracy.md in ``out_dir``; ``meta`` (default: this process's jax, backend
+    and device) says where the rows were measured."""
     out_dir.mkdir(parents=True, exist_ok=True)
     js, md = out_dir / "accuracy.json", out_dir / "accuracy.md"
-    mpmath = _mpmath()
-    meta = {
-        "jax": jax.__version__,
-        "mpmath": mpmath.__version__,
-        "backend": jax.default_backend(),
-        "reference": "entry.mp in arbitrary precision (mpmath); derivatives by central differences",
-        "targets_ulp": TARGET_ULPS,
-    }
+    if meta is None:
+        meta = {
+            "jax": jax.__version__,
+            "mpmath": _mpmath().__version__,
+            "backend": jax.default_backend(),
+            "device_kind": jax.devices()[0].device_kind,
+            "reference": "entry.mp in arbitrary precision (mpmath); derivatives by central differences",
+            "targets_ulp": TARGET_ULPS,
+        }
     js.write_text(json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1))
     n_miss = sum(1 for r in rows if r.misses())
+    device = f", {meta['device_kind']}" if meta.get("device_kind") and meta["backend"] != "cpu" else ""
     md.write_text(
         "# Accuracy against an arbitrary-precision reference\n\n"
-        f"Measured by `jaxact accuracy` (jax {meta['jax']}, {meta['backend']}, mpmath {meta['mpmath']}). "
-        "Reference: each entry's textbook definition evaluated with mpmath, derivatives by central "
+        f"Measured by `jaxact accuracy` (jax {meta['jax']}, {meta['backend']}{device}, mpmath {meta['mpmath']}). "
+        + (f"Code: {meta['code']}. " if meta.get("code") else "")
+        + "Reference: each entry's textbook definition evaluated with mpmath, derivatives by central "
         "differences at a step far below float64's resolution, precision raised until two runs agree to "
         f"{_AGREE_BITS} bits. Inputs at the default parameters: a dense grid in [-20, 20], log-spaced "
         "magnitudes from the smallest normal to 1e4, and the edges (±0, ±tiny, ±1, ±20, ±1e4, ±max, ±inf; "
@@ -487,6 +492,15 @@ def load(out_dir: Path) -> list[AccuracyRow]:
         cells = {k: {i: Cell(**c) for i, c in r[k].items()} for k in ("value", "d1", "d2")}
         rows.append(AccuracyRow(r["name"], r["dtype"], r["default_path"], **cells))
     return rows
+
+
+def merge(parts: list[Path], out_dir: Path) -> tuple[Path, Path]:
+    """One table from the ``accuracy.json`` of runs over disjoint sets of activations (run side by
+    side to share the mpmath work), with the first part's record of where it was measured."""
+    rows: list[AccuracyRow] = []
+    for p in parts:
+        rows = merged(rows, load(p))
+    return write(rows, out_dir, json.loads((parts[0] / "accuracy.json").read_text())["meta"])
 
 
 def merged(old: list[AccuracyRow], new: list[AccuracyRow]) -> list[AccuracyRow]:

@@ -307,6 +307,7 @@ def markdown(result: dict[str, Any]) -> str:
         "time(jaxact) / time(jax.nn), geometric mean of interleaved per-round ratios [95 % bootstrap interval];",
         "residual_bytes: bytes saved for the backward pass of a scan over Dense→activation layers, jaxact / jax.nn.",
         "Regenerate: `jaxact bench --vs-jax-nn`.",
+        *([f"Note: {result['note']}"] if result.get("note") else []),
         "",
         format_summary(result).strip().replace("== ", "").replace(" ==", ""),
         "",
