@@ -109,6 +109,7 @@ from jaxact.sigmoids import (
     sparse_sigmoid as sparse_sigmoid,
     tanh as tanh,
 )
+from jaxact.sparse import entmax15 as entmax15, sparsemax as sparsemax
 
 # Aliases (registered as such: jaxact.get("logistic") is sigmoid's entry).
 logistic = sigmoid

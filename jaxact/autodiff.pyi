@@ -56,6 +56,10 @@ from jaxact.sigmoids import (
     sparse_sigmoid as sparse_sigmoid,
     tanh as tanh,
 )
+from jaxact.sparse import (
+    entmax15 as entmax15,
+    sparsemax as sparsemax,
+)
 
 hard_swish = hard_silu
 heaviside = binary_step

@@ -111,8 +111,12 @@ def test_axis_mixing_values_and_jvps_match_mpmath(entry, params, dtype):
         got, _ = _slices(np.asarray(y), axis)
         got_t, _ = _slices(np.asarray(jt), axis)
         ref_a, dref_a = np.asarray(ref), np.asarray(dref)
-        ulps = entry.f64_ulps[0]
-        assert _ulp_error(got, ref_a).max() <= ulps, _report(entry.name, f"{path} value", rows, got, ref_a)
+        if entry.thresholded:  # x_i − τ: the terms' absolute error (see the entry's field)
+            rel = np.abs(got - ref_a) / np.maximum(1, np.abs(rows).max(axis=-1, keepdims=True))
+            assert rel.max() <= 32 * np.finfo(np.float64).eps, f"{entry.name} {path} value: {rel.max():.3g}"
+        else:
+            ulps = entry.f64_ulps[0]
+            assert _ulp_error(got, ref_a).max() <= ulps, _report(entry.name, f"{path} value", rows, got, ref_a)
         # A JVP sums terms of both signs (softmax's y(t − Σyt) cancels for a dominant entry):
         # its error is measured against the size of those terms, |t|·max(1, |x|) per slice.
         scale = np.abs(trows).max(axis=-1, keepdims=True) * np.maximum(1, np.abs(rows).max(axis=-1, keepdims=True))

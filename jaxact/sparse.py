@@ -1,0 +1,183 @@
+"""Sparse probability maps along an axis: sparsemax and 1.5-entmax.
+
+Like softmax they return a probability vector, but one with exact zeros: the
+Euclidean projection of x onto the simplex (sparsemax) and its α = 1.5 Tsallis
+generalisation (entmax). Both find their threshold τ by sorting along the axis,
+and both have a closed-form JVP on the output's support S:
+J = diag(s) − s sᵀ / Σ s, with s = 1_S (sparsemax) and s = √y (1.5-entmax).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from jaxact import _validate
+from jaxact.registry import register
+
+
+def _check_axis(x: jax.Array, axis: int = -1, *, fname: str) -> None:
+    if x.ndim == 0:
+        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
+    _validate.normalize_axis(fname, axis, x.ndim)
+
+
+def _last(x: jax.Array, axis: int) -> tuple[jax.Array, Any]:
+    """x with ``axis`` moved last, computed in float32 for half precisions (rounded once at the
+    end: the cumulative sums of the threshold search would otherwise round at every step), and
+    shifted by its maximum and clipped below (entries more than 1 (sparsemax) or 2 (entmax)
+    under the maximum are never in the support; the clip keeps −inf and ±max finite)."""
+    dtype = x.dtype
+    z = jnp.moveaxis(x, axis, -1)
+    if jnp.dtype(dtype).itemsize < 4:
+        z = z.astype(jnp.float32)
+    z = z - jax.lax.stop_gradient(jnp.max(z, -1, keepdims=True))
+    return jnp.maximum(z, -4.0), dtype
+
+
+def _ranks(z: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(z sorted in decreasing order, 1..n in z's dtype)."""
+    zs = -jnp.sort(-z, axis=-1)
+    return zs, jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
+
+
+def _at_support_size(v: jax.Array, in_support: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(v at the last index of the prefix-shaped support, the support's size), keepdims."""
+    k = jnp.sum(in_support, -1, keepdims=True)
+    return jnp.take_along_axis(v, k - 1, -1), k.astype(v.dtype)
+
+
+def _support_jvp(s: jax.Array, t: jax.Array, axis: int) -> jax.Array:
+    """(diag(s) − s sᵀ/Σ s) t along ``axis``: s ⊙ (t − Σ s t / Σ s)."""
+    return s * (t - jnp.sum(s * t, axis, keepdims=True) / jnp.sum(s, axis, keepdims=True))
+
+
+def _mp_sorted_threshold(m: Any, row: list[Any], tau_of: Any) -> Any:
+    zs = sorted(row, reverse=True)
+    taus = [tau_of(zs[:k]) for k in range(1, len(zs) + 1)]
+    # the support is the largest k whose k-th value lies above its own threshold
+    return [tau for k, tau in enumerate(taus) if zs[k] > tau][-1]
+
+
+def _mp_sparsemax(m: Any, row: list[Any]) -> list[Any]:
+    tau = _mp_sorted_threshold(m, row, lambda top: (m.fsum(top) - 1) / len(top))
+    return [max(v - tau, m.mpf(0)) for v in row]
+
+
+def _mp_entmax15(m: Any, row: list[Any]) -> list[Any]:
+    half = [v / 2 for v in row]
+
+    def tau_of(top: list[Any]) -> Any:
+        k = len(top)
+        mean = m.fsum(top) / k
+        ss = m.fsum((v - mean) ** 2 for v in top)
+        return mean - m.sqrt(max((1 - ss) / k, m.mpf(0)))
+
+    tau = _mp_sorted_threshold(m, half, tau_of)
+    return [max(v - tau, m.mpf(0)) ** 2 for v in half]
+
+
+def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
+    return _support_jvp((y > 0).astype(t.dtype), t, axis)
+
+
+@register(
+    path="closed_form",
+    why="the JVP needs only the output's support; autodiff differentiates through the sort (not yet measured)",
+    jvp=_jvp_sparsemax,
+    range=(0.0, 1.0),
+    formula="max(x - tau(x), 0), sum = 1",
+    smooth=False,
+    static=("axis",),
+    validate=functools.partial(_check_axis, fname="sparsemax"),
+    examples=({"axis": 0},),
+    mp=_mp_sparsemax,
+    thresholded=True,
+    accuracy_note=(
+        "f = x − τ near the support's edge is a difference of O(1) terms: small outputs keep the terms' "
+        "absolute error (a few eps·max(1, |x|)), many ulps of themselves; the JVP has no such difference"
+    ),
+    citation=(
+        "Martins & Astudillo, 'From Softmax to Sparsemax: A Sparse Model of Attention and Multi-Label "
+        "Classification', ICML 2016"
+    ),
+)
+def sparsemax(x: ArrayLike, axis: int = -1) -> jax.Array:
+    """Sparsemax: the Euclidean projection of x onto the probability simplex along ``axis``,
+    f(x) = max(x − τ, 0) with τ chosen so that the outputs sum to 1. Range [0, 1].
+
+    τ = (Σ_{j≤k} x_(j) − 1)/k for the largest k with 1 + k·x_(k) > Σ_{j≤k} x_(j) (x sorted in
+    decreasing order). JVP on the support S = {i: f_i > 0}: t_i − mean_S(t) there, 0 elsewhere.
+    Piecewise linear: not differentiable where an entry enters or leaves the support.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.sparsemax(jnp.array([[-2.0, 0.0, 0.5]]))
+      Array([[0.  , 0.25, 0.75]], dtype=float32)
+    """
+    z, dtype = _last(x, axis)
+    zs, k = _ranks(z)
+    cs = jnp.cumsum(zs, -1)
+    top, size = _at_support_size(cs, 1 + k * zs > cs)
+    tau = (top - 1) / size
+    return jnp.moveaxis(jnp.maximum(z - tau, 0), -1, axis).astype(dtype)
+
+
+def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
+    y = y.astype(jnp.promote_types(y.dtype, jnp.float32))
+    # √ of a guarded input off the support: √′(0) = inf times y's zero tangent there would make
+    # second derivatives NaN.
+    on = y > 0
+    s = jnp.where(on, jnp.sqrt(jnp.where(on, y, 1)), 0)
+    return _support_jvp(s, t, axis).astype(t.dtype)
+
+
+@register(
+    path="closed_form",
+    why="the JVP needs only √y; autodiff differentiates through the sort and a square root (not yet measured)",
+    jvp=_jvp_entmax15,
+    range=(0.0, 1.0),
+    formula="max(x/2 - tau(x), 0)^2, sum = 1",
+    smooth=False,
+    static=("axis",),
+    validate=functools.partial(_check_axis, fname="entmax15"),
+    examples=({"axis": 0},),
+    mp=_mp_entmax15,
+    thresholded=True,
+    accuracy_note=(
+        "as sparsemax's: near the support's edge f = (x/2 − τ)² squares a difference of O(1) terms, whose "
+        "absolute error small outputs keep"
+    ),
+    citation=(
+        "Peters, Niculae & Martins, 'Sparse Sequence-to-Sequence Models', ACL 2019 (α-entmax; the exact "
+        "sort-based 1.5-entmax)"
+    ),
+)
+def entmax15(x: ArrayLike, axis: int = -1) -> jax.Array:
+    """1.5-entmax: f(x) = max(x/2 − τ, 0)² along ``axis``, τ chosen so that the outputs sum to 1.
+    Range [0, 1]; sparse like sparsemax, smooth inside its support like softmax.
+
+    τ from the sorted values: for the top k of z = x/2, τ_k = mean − √((1 − k·var)/k); the support
+    is the largest k with τ_k ≤ z_(k). JVP with s = √f: s ⊙ (t − Σ s t / Σ s).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.entmax15(jnp.array([[-2.0, 0.0, 0.5]]))
+      Array([[0.   , 0.326, 0.674]], dtype=float32)
+    """
+    z, dtype = _last(x, axis)
+    z = z / 2
+    zs, k = _ranks(z)
+    mean = jnp.cumsum(zs, -1) / k
+    mean_sq = jnp.cumsum(zs * zs, -1) / k
+    delta = (1 - k * (mean_sq - mean * mean)) / k
+    # Past the support δ can be ≤ 0; √ of a guarded input there (√′(0) = inf would turn the zero
+    # cotangent of those unused τ_k into NaN in the autodiff path).
+    pos = delta > 0
+    tau = mean - jnp.where(pos, jnp.sqrt(jnp.where(pos, delta, 1)), 0)
+    tau_star, _ = _at_support_size(tau, tau <= zs)
+    return jnp.moveaxis(jnp.square(jnp.maximum(z - tau_star, 0)), -1, axis).astype(dtype)
