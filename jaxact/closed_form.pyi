@@ -34,6 +34,7 @@ from jaxact.rectifiers import (
     prelu as prelu,
     relu as relu,
     relu6 as relu6,
+    rrelu as rrelu,
     selu as selu,
     smelu as smelu,
     squared_relu as squared_relu,

@@ -184,6 +184,68 @@ def leaky_relu(x: ArrayLike, negative_slope: Any = 0.01) -> jax.Array:
     return jnp.where(x >= 0, x, negative_slope * x)
 
 
+def _rrelu_slope(x: jax.Array, lower: Any, upper: Any, key: Any) -> Any:
+    """The negative-side slope: U(lower, upper) per element from ``key`` (training), else the mean
+    (lower + upper)/2 (evaluation), as torch's rrelu."""
+    if key is None:
+        return (lower + upper) / 2
+    u = jax.random.uniform(key, x.shape, jnp.promote_types(x.dtype, jnp.float32))
+    return (lower + (upper - lower) * u).astype(x.dtype)
+
+
+def _check_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None) -> None:
+    if key is not None:
+        dtype = getattr(key, "dtype", None)
+        typed = dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+        raw = dtype == jnp.uint32 and np.shape(key) == (2,)
+        if not (typed and np.shape(key) == ()) and not raw:
+            raise TypeError(
+                "jaxact.rrelu: 'key' must be one PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
+                f"got {type(key).__name__} of shape {np.shape(key)} and dtype {dtype}."
+            )
+    both = [v for v in (lower, upper) if not isinstance(v, jax.core.Tracer)]
+    if len(both) == 2 and not np.all(np.asarray(lower) <= np.asarray(upper)):
+        raise ValueError(f"jaxact.rrelu: needs lower <= upper, got lower={lower} and upper={upper}.")
+
+
+def _d_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None) -> jax.Array:
+    return jnp.where(x >= 0, jnp.ones_like(x), _rrelu_slope(x, lower, upper, key) * jnp.ones_like(x))
+
+
+@register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
+    derivative=_d_rrelu,
+    range=(-inf, inf),
+    formula="x if x >= 0 else a*x, a ~ U(lower, upper) with a key, else (lower+upper)/2",
+    monotone=True,
+    torch="rrelu",
+    torch_args=lambda lower, upper, key: {"lower": lower, "upper": upper, "training": key is not None},
+    kinks=(0.0,),
+    validate=_check_rrelu,
+    examples=({"lower": 0.1, "upper": 0.4},),
+    mp=lambda m, x, lower, upper, key: x if x >= 0 else (lower + upper) / 2 * x,
+    citation="Xu, Wang, Chen & Li, 'Empirical Evaluation of Rectified Activations in Convolutional Network', 2015",
+)
+def rrelu(x: ArrayLike, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None) -> jax.Array:
+    """Randomized leaky ReLU: f(x) = x for x ≥ 0, a·x for x < 0. With a PRNG ``key`` (training)
+    a ~ U(lower, upper) independently per element; without one (evaluation) a = (lower + upper)/2.
+    Range ℝ.
+
+    f'(x) = 1 for x ≥ 0, a for x < 0 (the same a: one key, one draw). Defaults as torch's rrelu
+    (1/8, 1/3; the paper draws 1/a with a ~ U(3, 8)).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, jaxact
+      >>> jaxact.rrelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.4583, -0.1146,  0.    ,  0.5   ,  2.    ], dtype=float32)
+      >>> y = jaxact.rrelu(-jnp.ones(4), key=jax.random.key(0))
+      >>> bool(((-y >= 0.125) & (-y <= 1 / 3)).all())
+      True
+    """
+    return jnp.where(x >= 0, x, _rrelu_slope(x, lower, upper, key) * x)
+
+
 def _slope_along(slope: Any, x: jax.Array, axis: int) -> jax.Array:
     a = jnp.asarray(slope).astype(x.dtype)
     if a.ndim == 1 and x.ndim > 0:

@@ -135,6 +135,11 @@ class Activation:
     def elementwise(self) -> bool:
         return self.raw_derivative is not None
 
+    @property
+    def keyed(self) -> bool:
+        """Takes a PRNG ``key`` (random while training, deterministic without one: rrelu)."""
+        return "key" in self.params
+
     def _call_with_params(self, f: Callable[..., Any], params: Mapping[str, Any]) -> Any:
         kw = {**self.params, **params}
         return f(**{k: kw[k] for k in inspect.signature(f).parameters})

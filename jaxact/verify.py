@@ -42,9 +42,17 @@ def param_sets(entry: Activation) -> list[dict[str, Any]]:
     return [dict(entry.params)] + [{**entry.params, **ex} for ex in entry.examples]
 
 
+def check_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
+    """:func:`param_sets`, and for a keyed entry the defaults with a key (a random draw)."""
+    keyed = [{**entry.params, "key": jax.random.key(seed)}] if entry.keyed else []
+    return param_sets(entry) + keyed
+
+
 def param_id(params: Mapping[str, Any], entry: Activation) -> str:
-    diff = {k: v for k, v in params.items() if entry.params.get(k) is not v and entry.params.get(k) != v}
-    return ",".join(f"{k}={v}" for k, v in diff.items()) or "defaults"
+    diff = {
+        k: v for k, v in params.items() if entry.params.get(k) is not v and (k == "key" or entry.params.get(k) != v)
+    }
+    return ",".join("key=PRNGKey" if k == "key" else f"{k}={v}" for k, v in diff.items()) or "defaults"
 
 
 def cases(dtypes: tuple[Any, ...] = (jnp.float32, jnp.float64)) -> Iterator[tuple[Activation, dict[str, Any], Any]]:
@@ -85,8 +93,12 @@ def away_from_kinks(entry: Activation, params: Mapping[str, Any], x: np.ndarray,
 
 
 def grad_autodiff(entry: Activation, params: Mapping[str, Any], x: jax.Array, *, closed: bool = False) -> jax.Array:
-    """Elementwise derivative by jax.grad, vmapped over the flattened input, through one explicit path."""
+    """Elementwise derivative by jax.grad, vmapped over the flattened input, through one explicit path
+    (with a key: the gradient of the sum over the whole input, so the draw is the one f makes for
+    x's shape, not one per scalar)."""
     f = entry.closed_form if closed else entry.autodiff
+    if params.get("key") is not None:
+        return jax.grad(lambda v: jnp.sum(f(v, **params)))(x)
     g = jax.vmap(jax.grad(lambda v: f(v, **params)))
     return g(x.reshape(-1)).reshape(x.shape)
 
@@ -238,7 +250,7 @@ def check(activation: Any, *, dtypes: tuple[Any, ...] | None = None, seed: int =
     """
     entry = _entry(activation)
     dts = default_dtypes() if dtypes is None else tuple(dtypes)
-    return Report([check_entry(entry, p, d, seed) for p in param_sets(entry) for d in dts])
+    return Report([check_entry(entry, p, d, seed) for p in check_sets(entry, seed) for d in dts])
 
 
 def run_check(
@@ -246,7 +258,13 @@ def run_check(
 ) -> list[CheckRow]:
     """Every case of every activation (or of the named ones)."""
     chosen = None if names is None else {get(n).name for n in names}
-    return [check_entry(e, p, d, seed) for e, p, d in cases(dtypes) if chosen is None or e.name in chosen]
+    return [
+        check_entry(e, p, d, seed)
+        for e in entries()
+        if chosen is None or e.name in chosen
+        for p in check_sets(e, seed)
+        for d in dtypes
+    ]
 
 
 def format_rows(rows: list[CheckRow]) -> str:

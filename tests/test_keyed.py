@@ -1,0 +1,56 @@
+"""Keyed activations (a PRNG ``key`` parameter: random while training, deterministic without
+one), generated from the registry: every keyed entry gets these checks."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+from jaxact import verify
+
+KEYED = [e for e in jaxact.entries() if e.keyed]
+
+
+def test_the_catalogue_has_keyed_entries():
+    assert {e.name for e in KEYED} >= {"rrelu"}
+
+
+@pytest.mark.parametrize("entry", KEYED, ids=lambda e: e.name)
+def test_keyed_entry(entry):
+    x = jnp.asarray(np.random.default_rng(0).normal(size=512), jnp.float32)
+    k0, k1 = jax.random.key(0), jax.random.key(1)
+    f = entry.fn
+    # Without a key: deterministic, and what the entry's own mpmath definition says (the mean).
+    np.testing.assert_array_equal(f(x), f(x))
+    # With a key: reproducible for one key, different for another, in both paths and under jit.
+    y0 = f(x, key=k0)
+    np.testing.assert_array_equal(y0, f(x, key=k0))
+    np.testing.assert_array_equal(y0, jax.jit(lambda v, k: f(v, key=k))(x, k0))
+    np.testing.assert_allclose(entry.closed_form(x, key=k0), y0, rtol=1e-6)
+    assert not np.array_equal(y0, f(x, key=k1))
+    # The legacy uint32 key works too.
+    assert f(x, key=jax.random.PRNGKey(0)).shape == x.shape
+    # One key, one draw: the closed-form derivative with the key is autodiff's with the key.
+    report = verify.check(entry, dtypes=(jnp.float32,))
+    assert any("key" in r.params for r in report.rows) and report.ok, str(report)
+    for path in (entry.autodiff, entry.closed_form):
+        g = jax.grad(lambda v, p=path: p(v, key=k0).sum())(x)
+        np.testing.assert_allclose(g, entry.derivative(x, key=k0), rtol=1e-6)
+    # Under vmap the key is shared: each row sees the same draw as a loop over rows.
+    xs = x.reshape(4, 128)
+    np.testing.assert_array_equal(jax.vmap(lambda r: f(r, key=k0))(xs), jnp.stack([f(r, key=k0) for r in xs]))
+    with pytest.raises(TypeError, match="'key' must be one PRNG key"):
+        f(x, key=3)
+
+
+def test_rrelu_slopes_are_uniform_and_their_mean_is_the_evaluation_slope():
+    x = -jnp.ones(200_000)
+    lower, upper = 0.1, 0.4
+    slopes = -np.asarray(jaxact.rrelu(x, lower, upper, key=jax.random.key(7)))
+    assert slopes.min() >= lower and slopes.max() <= upper
+    assert abs(slopes.mean() - (lower + upper) / 2) < 1e-3  # 6 standard errors of the mean
+    np.testing.assert_allclose(np.histogram(slopes, 5, (lower, upper))[0] / x.size, 0.2, atol=0.005)
+    np.testing.assert_allclose(jaxact.rrelu(x, lower, upper), -(lower + upper) / 2)
+    with pytest.raises(ValueError, match="lower <= upper"):
+        jaxact.rrelu(x, 0.5, 0.1)
