@@ -639,3 +639,182 @@ def exponential(x: ArrayLike) -> jax.Array:
       Array([0.1353, 0.6065, 1.    , 1.6487, 7.3891], dtype=float32)
     """
     return jnp.exp(x)
+
+
+_LN2 = math.log(2.0)
+_ELISH_MIN = -0.17157287525380990  # at x = −ln(1 + √2) (mpmath)
+_SERF_MIN = -0.34843745875960642  # at x ≈ −1.1931 (mpmath)
+
+
+def _shifted_softplus_raw(x: jax.Array) -> jax.Array:
+    # |x| ≤ 1: log1p(expm1(x)/2) = log((1 + eˣ)/2), exact near 0 where softplus − ln 2 cancels;
+    # x > 1: x − ln 2 + log1p(e^(−x)), no overflow; x < −1: log1p(eˣ) − ln 2, whose autodiff
+    # derivative eˣ/(1 + eˣ) keeps its digits (expm1′ = expm1 + 1 would cancel there). Each
+    # branch sees a guarded input.
+    big, small = x > 1, x < -1
+    xm = jnp.where(big | small, jnp.zeros_like(x), x)
+    mid = jnp.log1p(jnp.expm1(xm) / 2)
+    xb = jnp.where(big, x, jnp.ones_like(x))
+    hi = (xb - _LN2) + jnp.log1p(jnp.exp(-xb))
+    xs = jnp.where(small, x, -jnp.ones_like(x))
+    lo = jnp.log1p(jnp.exp(xs)) - _LN2
+    return jnp.where(big, hi, jnp.where(small, lo, mid))
+
+
+@register(
+    path="closed_form",
+    why="f′ = σ(x) from one exp, as softplus's (not yet measured against autodiff)",
+    derivative=_d_softplus,
+    range=(-_LN2, inf),
+    formula="log(1+exp(x)) - log(2)",
+    monotone=True,
+    smooth=True,
+    mp=lambda m, x: m.log1p(m.expm1(x) / 2),
+    citation=(
+        "Schütt, Kindermans, Sauceda, Chmiela, Tkatchenko & Müller, 'SchNet: A continuous-filter "
+        "convolutional neural network for modeling quantum interactions', NeurIPS 2017"
+    ),
+)
+def shifted_softplus(x: ArrayLike) -> jax.Array:
+    """Shifted softplus (SchNet): f(x) = ln(1 + eˣ) − ln 2 = ln((1 + eˣ)/2), so f(0) = 0.
+    Range (−ln 2, ∞).
+
+    f'(x) = σ(x). Near 0 computed as log1p(expm1(x)/2), which keeps f ≈ x/2 accurate where
+    softplus(x) − ln 2 would cancel.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.shifted_softplus(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.5662, -0.2191,  0.    ,  0.2809,  1.4338], dtype=float32)
+    """
+    return _shifted_softplus_raw(x)
+
+
+def _d_lisht(x: jax.Array) -> jax.Array:
+    # tanh x + x·sech²x; x is clipped where sech² has underflowed (|x| > 400), so ±inf gives
+    # ±1 + 0 rather than inf·0.
+    xc = jnp.clip(x, -400.0, 400.0)
+    return jnp.tanh(x) + xc * _stable.tanh_prime(xc)
+
+
+@register(
+    path="closed_form",
+    why="f′ = tanh x + x·sech²x from one tanh (not yet measured against autodiff)",
+    derivative=_d_lisht,
+    range=(0.0, inf),
+    formula="x*tanh(x)",
+    smooth=True,
+    mp=lambda m, x: x * m.tanh(x),
+    citation=(
+        "Roy, Manna, Dubey & Chaudhuri, 'LiSHT: Non-Parametric Linearly Scaled Hyperbolic Tangent Activation "
+        "Function for Neural Networks', arXiv:1901.05894, 2019"
+    ),
+)
+def lisht(x: ArrayLike) -> jax.Array:
+    """LiSHT: f(x) = x·tanh(x). Range [0, ∞), even.
+
+    f'(x) = tanh(x) + x·(1 − tanh²(x)).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.lisht(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([1.9281, 0.2311, 0.    , 0.2311, 1.9281], dtype=float32)
+    """
+    # |x| > 40: tanh is ±1 to every float precision, f = |x|; the product sees a guarded input
+    # (autodiff's x·(1 − tanh²) and its derivative would be huge·0 at ±max).
+    big = jnp.abs(x) > 40
+    xs = jnp.where(big, jnp.zeros_like(x), x)
+    return jnp.where(big, jnp.where(x > 0, x, -x), xs * jnp.tanh(xs))
+
+
+_SQRT2_M1_HI = 0.41421356237309503  # √2 − 1 in two parts: e − hi is exact near e = √2 − 1
+_SQRT2_M1_LO = 1.4349369327781025e-17
+
+
+def _d_elish(x: jax.Array) -> jax.Array:
+    # x ≥ 0: swish′. x < 0, e = eˣ: eˣσ + (eˣ − 1)σ′ = e(e² + 2e − 1)/(1 + e)², which crosses 0 at
+    # e = √2 − 1 (f's minimum); written (e − (√2 − 1))(e + 1 + √2) with the constant in two parts,
+    # so only e's own rounding is left there. Each branch gets a guarded input.
+    pos = x >= 0
+    xp = jnp.where(pos, x, jnp.zeros_like(x))
+    e = jnp.exp(jnp.where(pos, jnp.zeros_like(x), x))
+    r = 1 / (1 + e)
+    near = ((e - _SQRT2_M1_HI) - _SQRT2_M1_LO) * (e + (1 + math.sqrt(2)))
+    return jnp.where(pos, _d_swish(xp, 1.0), e * (r * r) * near)
+
+
+@register(
+    path="closed_form",
+    why="one exp per branch (not yet measured against autodiff)",
+    derivative=_d_elish,
+    range=(_ELISH_MIN, inf),
+    formula="x*sigmoid(x) if x >= 0 else (exp(x)-1)*sigmoid(x)",
+    smooth=True,
+    kinks=(0.0,),  # C¹: f″ jumps at 0 (½ from the right, 1 from the left)
+    f32_ulps=(32, 128),
+    accuracy_note=(
+        "f′ crosses 0 at f's minimum, x = −ln(1 + √2), taken there as e(e − (√2 − 1))(e + 1 + √2)/(1 + e)² "
+        "with the constant in two parts: e's own rounding is left (72 ulp float32 on the test grid; autodiff 106)"
+    ),
+    mp=lambda m, x: (x if x >= 0 else m.expm1(x)) / (1 + m.exp(-x)),
+    citation="Basirat & Roth, 'The Quest for the Golden Activation Function', arXiv:1808.00783, 2018",
+)
+def elish(x: ArrayLike) -> jax.Array:
+    """ELiSH: f(x) = x·σ(x) for x ≥ 0, (eˣ − 1)·σ(x) for x < 0. Range [−0.1716, ∞); C¹ at 0.
+
+    f'(x) = σ(x)(1 + x(1 − σ(x))) for x ≥ 0, eˣσ(x) + (eˣ − 1)σ(x)(1 − σ(x)) for x < 0.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.elish(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.1031, -0.1486,  0.    ,  0.3112,  1.7616], dtype=float32)
+    """
+
+    def finite(xs: jax.Array) -> jax.Array:
+        pos = xs >= 0
+        return jnp.where(pos, xs, jnp.expm1(jnp.where(pos, jnp.zeros_like(xs), xs))) * _stable.sigmoid(xs)
+
+    return _gated(x, finite, x, jnp.zeros_like(x))
+
+
+def _d_serf(x: jax.Array) -> jax.Array:
+    # erf(sp) + x·(2/√π)e^(−sp²)·σ(x), sp = softplus(x); x clipped where the second term has
+    # underflowed (sp > 30: e^(−900) = 0), so +inf gives 1 + 0 rather than inf·0.
+    xc = jnp.clip(x, -_SIGMOID_SATURATED, 30.0)
+    sp = _stable.softplus(xc)
+    return jax.lax.erf(sp) + xc * (2 / math.sqrt(math.pi)) * jnp.exp(-sp * sp) * _stable.sigmoid(xc)
+
+
+@register(
+    path="closed_form",
+    why="f′ from one softplus, erf and exp (not yet measured against autodiff)",
+    derivative=_d_serf,
+    range=(_SERF_MIN, inf),
+    formula="x*erf(log(1+exp(x)))",
+    smooth=True,
+    f32_ulps=(32, 300),
+    accuracy_note=(
+        "f′ crosses 0 at x ≈ −1.193, where erf(sp) + x·(2/√π)e^(−sp²)σ(x) cancels: 280 ulp float32 (autodiff 156), "
+        "51 float64 (autodiff 219)"
+    ),
+    mp=lambda m, x: x * m.erf(m.log(1 + m.exp(x))),
+    citation=(
+        "Nag, Bhattacharyya, Mukherjee & Kundu, 'SERF: Towards better training of deep neural networks "
+        "using log-Softplus ERror activation Function', WACV 2023 (arXiv:2108.09598, 2021)"
+    ),
+)
+def serf(x: ArrayLike) -> jax.Array:
+    """Serf: f(x) = x·erf(ln(1 + eˣ)). Range [−0.3484, ∞).
+
+    f'(x) = erf(sp) + x·(2/√π)·e^(−sp²)·σ(x), sp = ln(1 + eˣ).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.serf(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
+      Array([-0.2849, -0.2487,  0.    ,  0.4158,  1.9947], dtype=float32)
+    """
+    # x > 30: erf(softplus x) is 1 in every float, f = x; x < −800: f underflows to 0 even in
+    # float64. Clipping the product's input keeps autodiff's x·erf′ from overflowing before the
+    # vanishing factor multiplies it (inf·0 at ±max).
+    xs = jnp.clip(x, -800.0, 30.0)
+    return jnp.where(x > 30, x, xs * jax.lax.erf(_stable.softplus(xs)))

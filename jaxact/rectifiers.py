@@ -579,3 +579,135 @@ def smelu(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
       Array([0.   , 0.   , 0.125, 0.5  , 2.   ], dtype=float32)
     """
     return jnp.where(x >= beta, x, _smelu_inner(x, beta))
+
+
+def _d_isrlu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
+    # (1 + αx²)^(−3/2) on the negative side (x clipped to a finite value: f″ at −inf is 0, not
+    # inf·0); 1 on the positive side.
+    xn = jnp.clip(jnp.where(x >= 0, jnp.zeros_like(x), x), -jnp.finfo(x.dtype).max, 0)
+    return jnp.where(x >= 0, jnp.ones_like(x), jax.lax.rsqrt(1 + alpha * (xn * xn)) ** 3)
+
+
+@register(
+    path="closed_form",
+    why="f′ as one rsqrt cubed (not yet measured against autodiff)",
+    derivative=_d_isrlu,
+    range=lambda alpha: (-1 / math.sqrt(alpha), inf),
+    formula="x if x >= 0 else x/sqrt(1+a*x^2)",
+    monotone=True,
+    smooth=True,
+    kinks=(0.0,),  # C¹: f″ jumps at 0
+    constraints={"alpha": ("positive",)},
+    examples=({"alpha": 3.0},),
+    mp=lambda m, x, alpha: x if x >= 0 else x / m.sqrt(1 + alpha * x**2),
+    citation=(
+        "Carlile, Delamarter, Kinney, Marti & Whitney, 'Improving Deep Learning by Inverse Square Root Linear"
+        " Units (ISRLUs)', arXiv:1710.09967, 2017"
+    ),
+)
+def isrlu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
+    """Inverse square root linear unit: f(x) = x for x ≥ 0, x/√(1 + αx²) for x < 0 (α > 0).
+    Range (−1/√α, ∞); an ELU-like curve without an exp.
+
+    f'(x) = 1 for x ≥ 0, (1 + αx²)^(−3/2) for x < 0 (continuous: C¹ at 0; f″ jumps there).
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.isrlu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=3.0)
+      Array([-0.5547, -0.378 ,  0.    ,  0.5   ,  2.    ], dtype=float32)
+    """
+    # x ≤ −1: −1/√(α + 1/x²), so αx² never overflows; −1 < x < 0: x/√(1 + αx²). Guarded inputs.
+    big = x <= -1
+    xs = jnp.where(big | (x >= 0), jnp.zeros_like(x), x)
+    inv = 1 / jnp.where(big, x, -jnp.ones_like(x))
+    neg = jnp.where(big, -jax.lax.rsqrt(alpha + inv * inv), xs * jax.lax.rsqrt(1 + alpha * xs * xs))
+    return jnp.where(x >= 0, x, neg)
+
+
+def _d_pelu(x: jax.Array, a: Any = 1.0, b: Any = 1.0) -> jax.Array:
+    return jnp.where(x > 0, jnp.ones_like(x) * (a / b), (a / b) * jnp.exp(jnp.where(x > 0, jnp.zeros_like(x), x) / b))
+
+
+@register(
+    path="closed_form",
+    why="one exp, as elu's (not yet measured against autodiff)",
+    derivative=_d_pelu,
+    range=lambda a, b: (-float(a), inf),
+    formula="(a/b)x if x > 0 else a*(exp(x/b)-1)",
+    monotone=True,
+    smooth=True,
+    kinks=(0.0,),  # C¹: f″ jumps at 0
+    constraints={"a": ("positive",), "b": ("positive",)},
+    examples=({"a": 1.5, "b": 0.5},),
+    mp=lambda m, x, a, b: (a / b) * x if x > 0 else a * m.expm1(x / b),
+    citation=(
+        "Trottier, Giguère & Chaib-draa, 'Parametric Exponential Linear Unit for Deep Convolutional Neural "
+        "Networks', ICMLA 2017"
+    ),
+)
+def pelu(x: ArrayLike, a: Any = 1.0, b: Any = 1.0) -> jax.Array:
+    """Parametric ELU: f(x) = (a/b)·x for x > 0, a(e^(x/b) − 1) for x ≤ 0 (a, b > 0, learned).
+    Range (−a, ∞); differentiable at 0 for every a, b.
+
+    f'(x) = a/b for x > 0, (a/b)·e^(x/b) for x ≤ 0.
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.pelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), a=1.5, b=0.5)
+      Array([-1.4725, -0.9482,  0.    ,  1.5   ,  6.    ], dtype=float32)
+    """
+    # x/b < −1: a(e^(x/b) − 1), which does not cancel there and whose autodiff derivative keeps its
+    # digits (expm1′ = expm1 + 1 cancels in the tail); −1 ≤ x/b ≤ 0: a·expm1(x/b). Guarded inputs.
+    u = jnp.where(x > 0, jnp.zeros_like(x), x) / b
+    far = u < -1
+    near = jnp.expm1(jnp.where(far, jnp.zeros_like(u), u))
+    tail = jnp.exp(jnp.where(far, u, -jnp.ones_like(u))) - 1
+    return jnp.where(x > 0, (a / b) * x, a * jnp.where(far, tail, near))
+
+
+def _check_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> None:
+    if not any(isinstance(v, jax.core.Tracer) for v in (t_left, t_right)) and not np.all(
+        np.asarray(t_left) <= np.asarray(t_right)
+    ):
+        raise ValueError(f"jaxact.srelu: needs t_left <= t_right, got t_left={t_left} and t_right={t_right}.")
+
+
+def _d_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> jax.Array:
+    one = jnp.ones_like(x)
+    return jnp.where(x >= t_right, a_right * one, jnp.where(x <= t_left, a_left * one, one))
+
+
+@register(
+    path="autodiff",
+    why=LEAN_PIECEWISE,
+    derivative=_d_srelu,
+    range=(-inf, inf),
+    formula="t_r + a_r(x - t_r) if x >= t_r; x if t_l < x < t_r; t_l + a_l(x - t_l) if x <= t_l",
+    kinks=lambda t_left, a_left, t_right, a_right: (t_left, t_right),
+    zero_centred=True,
+    validate=_check_srelu,
+    monotone=True,
+    examples=({"t_left": -0.4, "a_left": 0.2, "t_right": 2.0, "a_right": 0.25},),
+    mp=lambda m, x, t_left, a_left, t_right, a_right: (
+        t_right + a_right * (x - t_right) if x >= t_right else (t_left + a_left * (x - t_left) if x <= t_left else x)
+    ),
+    citation=(
+        "Jin, Xu, Feng, Wei, Xiong & Yan, 'Deep Learning with S-shaped Rectified Linear Activation Units', AAAI 2016"
+    ),
+)
+def srelu(x: ArrayLike, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> jax.Array:
+    """S-shaped ReLU: three lines joined at t_left ≤ t_right, all four parameters learnable:
+    f(x) = t_r + a_r(x − t_r) for x ≥ t_r, x between, t_l + a_l(x − t_l) for x ≤ t_l. Range ℝ
+    (for positive slopes).
+
+    f'(x) = a_r for x ≥ t_r, 1 between, a_l for x ≤ t_l. Monotone for positive slopes. (The paper
+    starts from a leaky ReLU's shape, a_r = 1; there t_r does not matter and gets no gradient.)
+
+    Example:
+      >>> import jax.numpy as jnp, jaxact
+      >>> jaxact.srelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 3.0]))
+      Array([-1.1, -0.5,  0. ,  0.5,  2. ], dtype=float32)
+    """
+    right = t_right + a_right * (x - t_right)
+    left = t_left + a_left * (x - t_left)
+    return jnp.where(x >= t_right, right, jnp.where(x <= t_left, left, x))
