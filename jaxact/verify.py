@@ -11,6 +11,7 @@ around every declared kink.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -258,12 +259,11 @@ def run_check(
 ) -> list[CheckRow]:
     """Every case of every activation (or of the named ones)."""
     chosen = None if names is None else {get(n).name for n in names}
+    keyed = ((e, {**e.params, "key": jax.random.key(seed)}, d) for e in entries() if e.keyed for d in dtypes)
     return [
         check_entry(e, p, d, seed)
-        for e in entries()
+        for e, p, d in itertools.chain(cases(dtypes), keyed)
         if chosen is None or e.name in chosen
-        for p in check_sets(e, seed)
-        for d in dtypes
     ]
 
 

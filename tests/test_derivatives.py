@@ -10,6 +10,7 @@ from jaxact import verify
 from .cases import SEED, all_cases, elementwise_cases, entry_params, vector_cases
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", elementwise_cases())
 def test_grad_equals_closed_form_derivative(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED)
@@ -20,6 +21,7 @@ def test_grad_equals_closed_form_derivative(entry, params, dtype):
     assert verify.max_abs_diff(auto, closed) <= tol, f"seed={SEED}"
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", elementwise_cases())
 def test_closed_form_path_uses_the_derivative(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED)
@@ -80,6 +82,7 @@ def test_softmax_jacobian_is_seed_formula():
         np.testing.assert_allclose(jax.jacrev(f)(x), expected, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", elementwise_cases(dtypes=(jnp.float64,)))
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_second_derivative_matches_finite_differences(entry, params, dtype, closed):

@@ -29,6 +29,7 @@ def _smooth_cases():
     return [c for c in elementwise_cases(dtypes=(jnp.float64,)) if c.values[0].smooth]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", _smooth_cases())
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("order", [2, 3])

@@ -56,6 +56,7 @@ def test_output_keeps_input_dtype_in_both_paths(entry, params, dtype):
     assert jax.grad(lambda v: entry.closed_form(v, **params).astype(jnp.float32).sum())(x).dtype == dtype
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
 def test_closed_form_values_equal_autodiff_values(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED)
