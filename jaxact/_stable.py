@@ -6,6 +6,8 @@ inf - inf in a branch that ``jnp.where`` later discards ("double where").
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -82,6 +84,24 @@ def exp_neg_square(x: jax.Array) -> jax.Array:
     xl = x - xh
     lo = ((xh * xh - hi) + 2 * (xh * xl)) + xl * xl
     return jnp.exp(-hi) * (1 - lo)
+
+
+def isru(x: jax.Array, alpha: Any) -> jax.Array:
+    """x/√(1 + αx²) without overflow: |x| < 1 as written; |x| ≥ 1 as sign(x)/√(α + 1/x²), so αx²
+    never overflows. Each branch gets a stand-in input that keeps it finite (autodiff-safe);
+    NaN fails the comparison and flows through the first branch."""
+    big = jnp.abs(x) >= 1
+    xs = jnp.where(big, jnp.zeros_like(x), x)
+    inv = 1 / jnp.where(big, jnp.abs(x), jnp.ones_like(x))
+    return jnp.where(big, jnp.sign(x) * jax.lax.rsqrt(alpha + inv * inv), xs * jax.lax.rsqrt(1 + alpha * xs * xs))
+
+
+def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
+    """(1 + αx²)^(−3/2) directly: where αx² overflows the true value underflows too. ±inf is
+    clipped to ±max first: same value (0), but f″ is then 0 rather than inf·0 = NaN."""
+    big = jnp.finfo(x.dtype).max
+    xc = jnp.clip(x, -big, big)
+    return jax.lax.rsqrt(1 + alpha * (xc * xc)) ** 3
 
 
 def square_threshold(dtype: jnp.dtype) -> float:

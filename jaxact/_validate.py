@@ -94,6 +94,12 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     return value
 
 
+def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> None:
+    """lo <= hi (elementwise) where both are concrete; traced (learned) values cannot be checked."""
+    if is_concrete(lo) and is_concrete(hi) and not np.all(np.asarray(lo) <= np.asarray(hi)):
+        raise ValueError(f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={lo} and {hi_name}={hi}.")
+
+
 def normalize_axis(fname: str, axis: Any, ndim: int) -> tuple[int, ...]:
     """Normalises an int / tuple / None axis argument against ``ndim``."""
     if axis is None:

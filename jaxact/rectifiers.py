@@ -16,6 +16,7 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
+from jaxact import _stable, _validate
 from jaxact.registry import LEAN_PIECEWISE, inf, register
 
 # Piecewise-linear functions are where() chains rather than jnp.maximum, which
@@ -203,9 +204,7 @@ def _check_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any 
                 "jaxact.rrelu: 'key' must be one PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
                 f"got {type(key).__name__} of shape {np.shape(key)} and dtype {dtype}."
             )
-    both = [v for v in (lower, upper) if not isinstance(v, jax.core.Tracer)]
-    if len(both) == 2 and not np.all(np.asarray(lower) <= np.asarray(upper)):
-        raise ValueError(f"jaxact.rrelu: needs lower <= upper, got lower={lower} and upper={upper}.")
+    _validate.check_ordered("rrelu", "lower", lower, "upper", upper)
 
 
 def _d_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None) -> jax.Array:
@@ -582,10 +581,9 @@ def smelu(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
 
 
 def _d_isrlu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
-    # (1 + αx²)^(−3/2) on the negative side (x clipped to a finite value: f″ at −inf is 0, not
-    # inf·0); 1 on the positive side.
-    xn = jnp.clip(jnp.where(x >= 0, jnp.zeros_like(x), x), -jnp.finfo(x.dtype).max, 0)
-    return jnp.where(x >= 0, jnp.ones_like(x), jax.lax.rsqrt(1 + alpha * (xn * xn)) ** 3)
+    # isru′ on the negative side (its input guarded there), 1 on the positive side.
+    neg = _stable.isru_prime(jnp.where(x >= 0, jnp.zeros_like(x), x), alpha)
+    return jnp.where(x >= 0, jnp.ones_like(x), neg)
 
 
 @register(
@@ -616,12 +614,8 @@ def isrlu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
       >>> jaxact.isrlu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=3.0)
       Array([-0.5547, -0.378 ,  0.    ,  0.5   ,  2.    ], dtype=float32)
     """
-    # x ≤ −1: −1/√(α + 1/x²), so αx² never overflows; −1 < x < 0: x/√(1 + αx²). Guarded inputs.
-    big = x <= -1
-    xs = jnp.where(big | (x >= 0), jnp.zeros_like(x), x)
-    inv = 1 / jnp.where(big, x, -jnp.ones_like(x))
-    neg = jnp.where(big, -jax.lax.rsqrt(alpha + inv * inv), xs * jax.lax.rsqrt(1 + alpha * xs * xs))
-    return jnp.where(x >= 0, x, neg)
+    # isru's overflow-safe form on the negative side, its input guarded there.
+    return jnp.where(x >= 0, x, _stable.isru(jnp.where(x >= 0, jnp.zeros_like(x), x), alpha))
 
 
 def _d_pelu(x: jax.Array, a: Any = 1.0, b: Any = 1.0) -> jax.Array:
@@ -666,10 +660,7 @@ def pelu(x: ArrayLike, a: Any = 1.0, b: Any = 1.0) -> jax.Array:
 
 
 def _check_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> None:
-    if not any(isinstance(v, jax.core.Tracer) for v in (t_left, t_right)) and not np.all(
-        np.asarray(t_left) <= np.asarray(t_right)
-    ):
-        raise ValueError(f"jaxact.srelu: needs t_left <= t_right, got t_left={t_left} and t_right={t_right}.")
+    _validate.check_ordered("srelu", "t_left", t_left, "t_right", t_right)
 
 
 def _d_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> jax.Array:

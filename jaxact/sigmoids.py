@@ -305,11 +305,7 @@ def arctan(x: ArrayLike) -> jax.Array:
 
 
 def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
-    # (1 + αx²)^(−3/2) directly: where αx² overflows the true value underflows too. ±inf is
-    # clipped to ±max first: same value (0), but f″ is then 0 rather than inf·0 = NaN.
-    big = jnp.finfo(x.dtype).max
-    xc = jnp.clip(x, -big, big)
-    return jax.lax.rsqrt(1 + alpha * (xc * xc)) ** 3
+    return _stable.isru_prime(x, alpha)
 
 
 @register(
@@ -342,13 +338,7 @@ def isru(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
       >>> jaxact.isru(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=3.0)
       Array([-0.5547, -0.378 ,  0.    ,  0.378 ,  0.5547], dtype=float32)
     """
-    # |x| < 1: x/√(1 + αx²); |x| ≥ 1: sign(x)/√(α + 1/x²), so αx² never overflows.
-    # Each branch gets a stand-in input that keeps it finite (autodiff-safe);
-    # NaN fails the comparison and flows through the first branch.
-    big = jnp.abs(x) >= 1
-    xs = jnp.where(big, jnp.zeros_like(x), x)
-    inv = 1 / jnp.where(big, jnp.abs(x), jnp.ones_like(x))
-    return jnp.where(big, jnp.sign(x) * jax.lax.rsqrt(alpha + inv * inv), xs * jax.lax.rsqrt(1 + alpha * xs * xs))
+    return _stable.isru(x, alpha)
 
 
 def _d_penalized_tanh(x: jax.Array, a: Any = 0.25) -> jax.Array:

@@ -16,14 +16,8 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jaxact import _validate
+from jaxact.normalizers import _check_axis_where
 from jaxact.registry import register
-
-
-def _check_axis(x: jax.Array, axis: int = -1, *, fname: str) -> None:
-    if x.ndim == 0:
-        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
-    _validate.normalize_axis(fname, axis, x.ndim)
 
 
 def _last(x: jax.Array, axis: int) -> tuple[jax.Array, Any]:
@@ -94,7 +88,7 @@ def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> 
     formula="max(x - tau(x), 0), sum = 1",
     smooth=False,
     static=("axis",),
-    validate=functools.partial(_check_axis, fname="sparsemax"),
+    validate=functools.partial(_check_axis_where, fname="sparsemax"),
     examples=({"axis": 0},),
     mp=_mp_sparsemax,
     thresholded=True,
@@ -145,7 +139,7 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     formula="max(x/2 - tau(x), 0)^2, sum = 1",
     smooth=False,
     static=("axis",),
-    validate=functools.partial(_check_axis, fname="entmax15"),
+    validate=functools.partial(_check_axis_where, fname="entmax15"),
     examples=({"axis": 0},),
     mp=_mp_entmax15,
     thresholded=True,

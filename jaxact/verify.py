@@ -43,10 +43,14 @@ def param_sets(entry: Activation) -> list[dict[str, Any]]:
     return [dict(entry.params)] + [{**entry.params, **ex} for ex in entry.examples]
 
 
+def keyed_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
+    """For a keyed entry, its defaults with a key (a random draw); none for the others."""
+    return [{**entry.params, "key": jax.random.key(seed)}] if entry.keyed else []
+
+
 def check_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
-    """:func:`param_sets`, and for a keyed entry the defaults with a key (a random draw)."""
-    keyed = [{**entry.params, "key": jax.random.key(seed)}] if entry.keyed else []
-    return param_sets(entry) + keyed
+    """:func:`param_sets`, then :func:`keyed_sets`."""
+    return param_sets(entry) + keyed_sets(entry, seed)
 
 
 def param_id(params: Mapping[str, Any], entry: Activation) -> str:
@@ -259,7 +263,7 @@ def run_check(
 ) -> list[CheckRow]:
     """Every case of every activation (or of the named ones)."""
     chosen = None if names is None else {get(n).name for n in names}
-    keyed = ((e, {**e.params, "key": jax.random.key(seed)}, d) for e in entries() if e.keyed for d in dtypes)
+    keyed = ((e, p, d) for e in entries() for p in keyed_sets(e, seed) for d in dtypes)
     return [
         check_entry(e, p, d, seed)
         for e, p, d in itertools.chain(cases(dtypes), keyed)
