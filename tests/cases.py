@@ -32,6 +32,16 @@ def vector_cases(dtypes=(jnp.float32, jnp.float64)):
     return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in verify.cases(dtypes) if not e.elementwise]
 
 
+def sampled_entries() -> list:
+    """A random third of the entries, drawn from the run's seed (all with JAXACT_FULL_TESTS=1): for
+    whole-catalogue loops in one test, as conftest samples the parametrised `sampled` tests."""
+    es = entries()
+    if os.environ.get("JAXACT_FULL_TESTS") == "1":
+        return es
+    keep = np.random.default_rng(SEED).permutation(len(es))[: max(1, round(len(es) / 3))]
+    return [es[i] for i in sorted(keep)]
+
+
 def entry_params():
     return [pytest.param(e, id=e.name) for e in entries()]
 

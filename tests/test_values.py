@@ -9,7 +9,7 @@ import pytest
 import jaxact
 from jaxact import verify
 
-from .cases import SEED, all_cases, jax_nn_entries
+from .cases import SEED, all_cases, jax_nn_entries, sampled_entries
 
 
 @pytest.mark.parametrize("entry", jax_nn_entries())
@@ -64,24 +64,26 @@ def test_closed_form_values_equal_autodiff_values(entry, params, dtype):
 
 
 class TransformsTest(chex.TestCase):
-    """jit equals no-jit, for every activation and both paths (chex variants)."""
+    """jit equals no-jit, for both paths of a third of the activations each run (all with
+    JAXACT_FULL_TESTS=1), chex variants."""
 
     @chex.variants(with_jit=True, without_jit=True)
     def test_jit_equals_eager(self):
-        for entry, params, dtype in verify.cases((jnp.float32,)):
-            x = verify.random_inputs(entry, params, dtype, SEED)
-            static = {k: v for k, v in params.items() if k in entry.static}
-            numeric = {k: v for k, v in params.items() if k not in entry.static}
-            for f in (entry.autodiff, entry.closed_form):
-                got = self.variant(lambda v, kw, f=f, static=static: f(v, **kw, **static))(x, numeric)
-                # jit and eager may use different tanh/exp kernels: a few ulp of max(1, |x|)
-                # (gelu's ½(1 + tanh z), as jax.nn's, cancels in the tail).
-                atol = 4e-7 * float(jnp.max(jnp.abs(x)))
-                np.testing.assert_allclose(got, f(x, **params), rtol=4e-7, atol=atol, err_msg=entry.name)
+        for entry in sampled_entries():
+            for params in verify.param_sets(entry):
+                x = verify.random_inputs(entry, params, jnp.float32, SEED)
+                static = {k: v for k, v in params.items() if k in entry.static}
+                numeric = {k: v for k, v in params.items() if k not in entry.static}
+                for f in (entry.autodiff, entry.closed_form):
+                    got = self.variant(lambda v, kw, f=f, static=static: f(v, **kw, **static))(x, numeric)
+                    # jit and eager may use different tanh/exp kernels: a few ulp of max(1, |x|)
+                    # (gelu's ½(1 + tanh z), as jax.nn's, cancels in the tail).
+                    atol = 4e-7 * float(jnp.max(jnp.abs(x)))
+                    np.testing.assert_allclose(got, f(x, **params), rtol=4e-7, atol=atol, err_msg=entry.name)
 
     @chex.variants(with_jit=True, without_jit=True)
     def test_grad_under_jit_equals_eager(self):
-        for entry in jaxact.entries():
+        for entry in sampled_entries():
             x = verify.random_inputs(entry, entry.params, jnp.float32, SEED)
             for f in (entry.autodiff, entry.closed_form):
                 g = jax.grad(lambda v, f=f: jnp.sum(jnp.sin(f(v))))
