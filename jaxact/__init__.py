@@ -72,6 +72,7 @@ from jaxact.paths import (
     set_gradient_path as set_gradient_path,
 )
 from jaxact.propagation import Signal as Signal, initializer as initializer, signal as signal
+from jaxact.rational import pade as pade, pade_fit as pade_fit
 from jaxact.rectifiers import (
     binary_step as binary_step,
     celu as celu,

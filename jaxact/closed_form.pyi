@@ -29,6 +29,9 @@ from jaxact.normalizers import (
     softmin as softmin,
     swiglu as swiglu,
 )
+from jaxact.rational import (
+    pade as pade,
+)
 from jaxact.rectifiers import (
     binary_step as binary_step,
     celu as celu,

@@ -126,9 +126,9 @@ class Activation:
     gated: bool = False
     # The input value that masks an entry out of an axis-mixing function (−∞ for softmax: e^−∞ = 0).
     masked_by: float | None = None
-    # Outputs are differences x_i − τ of terms of the inputs' size (sparsemax): a small output
-    # keeps the terms' absolute error, so its value error is measured against max(1, |x|), not
-    # in ulp of the output.
+    # Outputs are sums of terms of both signs and the inputs' size (sparsemax's x_i − τ, a
+    # rational's polynomial): a small output keeps the terms' absolute error, so its value error
+    # is measured against max(1, |x|) (per slice for axis-mixing entries), not in ulp of the output.
     thresholded: bool = False
 
     @property

@@ -27,7 +27,15 @@ def test_closed_form_path_uses_the_derivative(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED)
     via_path = verify.grad_autodiff(entry, params, x, closed=True)
     closed = verify.closed_derivative(entry, params, x)
-    np.testing.assert_array_equal(np.asarray(via_path), np.asarray(closed))
+    if entry.thresholded:
+        # A polynomial's multiply-adds: XLA's CPU fusion contracts some into FMAs, differently in
+        # the custom_jvp's program and in the derivative's own, so the last bits of a sum of terms
+        # (max(1, |x|) in size) may differ. Only the rounding of the terms is allowed here, which
+        # autodiff's derivative may also meet: the path's plumbing is checked bit for bit by the others.
+        tol = 4 * verify.eps(dtype) * np.maximum(1, np.abs(np.asarray(x, np.float64)))
+        assert np.all(np.abs(np.asarray(via_path, np.float64) - np.asarray(closed, np.float64)) <= tol)
+    else:
+        np.testing.assert_array_equal(np.asarray(via_path), np.asarray(closed))
 
 
 @pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].kink_points() and e.values[0].elementwise])

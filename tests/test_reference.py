@@ -63,7 +63,11 @@ def test_elementwise_values_and_derivatives_match_mpmath(entry, params, dtype):
     for path in ("fn", "autodiff", "closed_form"):
         f = getattr(entry, path)
         y = np.asarray(f(xa, **params))
-        assert _ulp_error(y, ref).max() <= value_ulps, _report(entry.name, f"{path} value", x, y, ref)
+        if entry.thresholded:  # a sum of terms of both signs: their absolute error (the entry's field)
+            rel = np.abs(y - ref) / np.maximum(1, np.abs(x))
+            assert rel.max() <= 32 * np.finfo(np.float64).eps, f"{entry.name} {path} value: {rel.max():.3g}"
+        else:
+            assert _ulp_error(y, ref).max() <= value_ulps, _report(entry.name, f"{path} value", x, y, ref)
     # Near a root of f′ (swish, mish, gelu have one) any float64 evaluation is off by about
     # eps·|x·f″(x)| — the conditioning there — which is unbounded in ulps of the tiny f′.
     # That part is allowed on top of the ulp bound; it vanishes away from the root.
@@ -73,6 +77,8 @@ def test_elementwise_values_and_derivatives_match_mpmath(entry, params, dtype):
         f = getattr(entry, path)
         d = np.asarray(jax.vmap(jax.grad(lambda v, f=f: f(v, **params)))(xa))
         err = _ulp_error(np.where(np.abs(d - dref) <= slack, dref, d), dref)
+        if entry.thresholded:  # P′/Q − f·Q′/Q: terms of size 1, whatever f′'s own size (jaxact accuracy's rule)
+            err = np.abs(d - dref) / np.spacing(np.maximum(np.abs(dref), 1.0))
         assert err.max() <= deriv_ulps, _report(entry.name, f"{path} f'", x, d, dref)
 
 

@@ -114,7 +114,7 @@ def test_entry_is_complete(entry):
     assert entry.formula
     assert callable(entry.jvp)
     assert (entry.derivative is None) != entry.elementwise
-    assert entry.family in {"rectifiers", "sigmoids", "gates", "shrink", "normalizers", "sparse"}
+    assert entry.family in {"rectifiers", "sigmoids", "gates", "shrink", "normalizers", "sparse", "rational"}
 
 
 def test_derivative_accessor():

@@ -293,10 +293,14 @@ def _region(ref: np.ndarray, x64: np.ndarray, dtype: Any) -> np.ndarray:
     return np.abs(ref) >= float(jnp.finfo(dtype).eps) * scale
 
 
-def _jvp_cell(got: np.ndarray, ref: np.ndarray, term_scale: np.ndarray, dtype: Any) -> Cell:
-    """JVPs of axis-mixing entries are sums of terms (softmax: y_i t_i − y_i Σ y t) that can be far
-    larger than the result, so each component's error is in ulps of max(|truth|, (|J|·|t|)_i), the
-    size of its terms (the componentwise condition), not of the component alone."""
+def _term_cell(
+    got: np.ndarray, ref: np.ndarray, term_scale: np.ndarray, dtype: Any, where: np.ndarray | None = None
+) -> Cell:
+    """For results that are sums of terms far larger than themselves, each component's error is in
+    ulps of max(|truth|, term_scale), the size of its terms (the componentwise condition), not of the
+    component alone: JVPs of axis-mixing entries (softmax: y_i t_i − y_i Σ y t, term_scale (|J|·|t|)_i),
+    and the values (term_scale |x|) and derivatives (term_scale 1) of ``thresholded`` entries
+    (a rational's polynomial near its roots). ``where``: the points measured (all by default)."""
     fi = jnp.finfo(dtype)
     finite = np.isfinite(ref)
     scale = np.maximum(np.abs(np.where(finite, ref, 0.0)), np.where(np.isfinite(term_scale), term_scale, 0.0))
@@ -305,6 +309,8 @@ def _jvp_cell(got: np.ndarray, ref: np.ndarray, term_scale: np.ndarray, dtype: A
         err = np.abs(got - ref) / unit
     bad = finite & ~np.isfinite(got)
     ok = finite & np.isfinite(got) & (scale >= float(fi.tiny))
+    if where is not None:
+        ok &= where
     m = float(np.max(err[ok])) if ok.any() else 0.0
     return Cell(m, m, int(np.sum(bad)))
 
@@ -339,8 +345,14 @@ def accuracy_row(entry: Activation, dtype: Any, ref: _Reference | None = None, q
     if entry.jax_nn:
         impls["jax.nn"] = getattr(jax.nn, entry.jax_nn)
     y_ref = ref(x64, 0)
+
+    def cell(got: np.ndarray, truth: np.ndarray, at: np.ndarray, term_scale: np.ndarray) -> Cell:
+        if entry.thresholded:  # where the truth is normal, as _cell (mpmath's f″ at x = ±1e−300 is 0)
+            return _term_cell(got, truth, term_scale, dtype, np.abs(truth) >= float(jnp.finfo(dtype).tiny))
+        return _cell(got, truth, dtype, _region(truth, at, dtype))
+
     value = {
-        k: _cell(np.asarray(jax.jit(impls[i])(x).astype(jnp.float64)), y_ref, dtype, _region(y_ref, x64, dtype))
+        k: cell(np.asarray(jax.jit(impls[i])(x).astype(jnp.float64)), y_ref, x64, np.abs(x64))
         for k, i in (("jaxact", "default"), ("jax.nn", "jax.nn"))
         if i in impls
     }
@@ -351,8 +363,7 @@ def accuracy_row(entry: Activation, dtype: Any, ref: _Reference | None = None, q
     orders = (1, 2) if (entry.smooth and jnp.dtype(dtype) == jnp.float64) else (1,)
     for n in orders:
         d_ref = ref(xs64, n)
-        region = _region(d_ref, xs64, dtype)
-        cells = {k: _cell(_derivs(f, xs, n), d_ref, dtype, region) for k, f in impls.items()}
+        cells = {k: cell(_derivs(f, xs, n), d_ref, xs64, np.ones_like(xs64)) for k, f in impls.items()}
         if n == 1:
             row.d1 = cells
         else:
@@ -391,7 +402,7 @@ def vector_accuracy_row(
     # |J|·|t| from a float64 Jacobian: only a scale, so its own rounding does not matter.
     jac = np.asarray(jax.vmap(jax.jacfwd(entry.autodiff))(jnp.asarray(x64, jnp.float64)))
     terms = np.einsum("rij,rj->ri", np.abs(np.nan_to_num(jac)), np.abs(t64))
-    d1 = {k: _jvp_cell(jvp_of(f), d_ref, terms, dtype) for k, f in impls.items()}
+    d1 = {k: _term_cell(jvp_of(f), d_ref, terms, dtype) for k, f in impls.items()}
     return AccuracyRow(entry.name, jnp.dtype(dtype).name, entry.current_path(), value, d1)
 
 
@@ -475,7 +486,10 @@ def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = 
         "float64: wherever the truth is a normal number; lower precisions: wherever |truth| is at least "
         "eps × the quantity's scale (its max over [-10, 10]) — with the count of inputs where a NaN or inf "
         "appears, or an expected inf does not, against a defined truth. 'tails' is the default path's "
-        "maximum over every normal truth. Targets (jaxact's value and default-path derivatives): "
+        "maximum over every normal truth. Elementwise entries whose value is a sum of terms of both "
+        "signs (the registry's `thresholded`: pade's polynomial) are measured against those terms: values "
+        "in ulps of max(|truth|, |x|), derivatives in ulps of max(|truth|, 1), wherever the truth is normal. "
+        "Targets (jaxact's value and default-path derivatives): "
         "float64 and float32 ≤ 4 ulp, bfloat16 and float16 ≤ 2 ulp, no NaN/inf. "
         f"Rows above a target: {n_miss} of {len(rows)}; their reasons are in docs/paths.md.\n\n"
         + format_markdown(rows)

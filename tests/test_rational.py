@@ -1,0 +1,80 @@
+"""The Padé Activation Unit beyond what is generated for every entry: the reference
+implementation's formula and start, fitting to other activations, learning it in Flax."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import jaxact
+from jaxact import rational
+
+
+def test_pade_is_the_reference_implementations_safe_form():
+    """ml-research/pau's PADEACTIVATION_F_python: P(x)/(1 + Σ|b_k||x|^k) with its leaky-ReLU start."""
+    a, b = rational._A, rational._B
+    x = np.linspace(-5, 5, 101)
+    ref = sum(a[j] * x**j for j in range(6)) / (1 + sum(abs(b[k - 1]) * np.abs(x) ** k for k in range(1, 5)))
+    np.testing.assert_allclose(np.asarray(jaxact.pade(jnp.asarray(x))), ref, rtol=2e-6, atol=1e-6)
+    # That start is a leaky ReLU's shape on [−3, 3] (its a0 lifts f(0) to 0.034).
+    xs = jnp.linspace(-3.0, 3.0, 601)
+    assert float(jnp.max(jnp.abs(jaxact.pade(xs) - jax.nn.leaky_relu(xs, 0.01)))) < 0.04
+
+
+def test_tails_do_not_overflow():
+    big = jnp.asarray([1e30, -1e30, 3e38], jnp.float32)
+    slope = rational._A[5] / rational._B[3]
+    np.testing.assert_allclose(np.asarray(jaxact.pade(big)), slope * np.asarray(big, np.float64), rtol=1e-5)
+    assert np.all(np.isfinite(np.asarray(jaxact.get("pade").derivative(jnp.asarray([jnp.inf, -jnp.inf, 1e38])))))
+
+
+@pytest.mark.parametrize("name,tol", [("tanh", 1e-3), ("swish", 1e-3), ("gelu", 0.03), ("relu", 0.05)])
+def test_pade_fit_starts_the_unit_as_another_activation(name, tol):
+    c = jaxact.pade_fit(name)
+    x = jnp.linspace(-3.0, 3.0, 601)
+    assert float(jnp.max(jnp.abs(jaxact.pade(x, **c) - jaxact.get(name).fn(x)))) < tol
+    assert set(c) == set(rational.A_NAMES + rational.B_NAMES)
+
+
+def test_pade_fit_takes_a_function_and_refuses_a_bad_interval():
+    c = jaxact.pade_fit(lambda v: 0.5 * v, -2.0, 2.0)
+    np.testing.assert_allclose(np.asarray(jaxact.pade(jnp.asarray([1.0]), **c)), [0.5], atol=1e-4)
+    with pytest.raises(ValueError, match="finite lo < hi"):
+        jaxact.pade_fit("tanh", 1.0, -1.0)
+
+
+def test_coefficient_gradients_in_closed_form_match_autodiff():
+    x = jnp.asarray(np.random.default_rng(0).normal(scale=2.0, size=256), jnp.float32)
+    c = jaxact.pade_fit("gelu")
+    for k in c:
+        g = [
+            jax.grad(lambda v, f=f, k=k: jnp.sum(f(x, **{**c, k: v}) * x))(jnp.float32(c[k]))
+            for f in (jaxact.closed_form.pade, jaxact.autodiff.pade)
+        ]
+        np.testing.assert_allclose(g[0], g[1], rtol=2e-4, atol=2e-4, err_msg=k)
+
+
+def test_learnable_pade_starts_from_a_fit_and_learns_in_linen_and_nnx():
+    flax = pytest.importorskip("flax")
+    del flax
+    import optax
+
+    from jaxact import linen, nnx as jnnx
+
+    c = jaxact.pade_fit("tanh")
+    x = jnp.linspace(-2.0, 2.0, 64)
+    target = jnp.sin(x)
+    module = linen.Learnable(jaxact.configure("pade", **c))
+    params = module.init(jax.random.key(0), x)
+    np.testing.assert_allclose(module.apply(params, x), jaxact.pade(x, **c), rtol=1e-5, atol=1e-6)
+    loss = lambda p: jnp.mean((module.apply(p, x) - target) ** 2)  # noqa: E731
+    opt = optax.adam(1e-2)
+    state = opt.init(params)
+    first = float(loss(params))
+    for _ in range(100):
+        g = jax.grad(loss)(params)
+        updates, state = opt.update(g, state)
+        params = optax.apply_updates(params, updates)
+    assert float(loss(params)) < 0.5 * first
+    m = jnnx.Learnable(jaxact.configure("pade", **c))
+    np.testing.assert_allclose(m(x), jaxact.pade(x, **c), rtol=1e-5, atol=1e-6)
