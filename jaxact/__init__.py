@@ -71,6 +71,7 @@ from jaxact.paths import (
     gradient_path as gradient_path,
     set_gradient_path as set_gradient_path,
 )
+from jaxact.periodic import sine as sine, snake as snake
 from jaxact.propagation import Signal as Signal, initializer as initializer, signal as signal
 from jaxact.rational import pade as pade, pade_fit as pade_fit
 from jaxact.rectifiers import (

@@ -29,6 +29,10 @@ from jaxact.normalizers import (
     softmin as softmin,
     swiglu as swiglu,
 )
+from jaxact.periodic import (
+    sine as sine,
+    snake as snake,
+)
 from jaxact.rational import (
     pade as pade,
 )

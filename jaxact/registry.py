@@ -130,6 +130,10 @@ class Activation:
     # rational's polynomial): a small output keeps the terms' absolute error, so its value error
     # is measured against max(1, |x|) (per slice for axis-mixing entries), not in ulp of the output.
     thresholded: bool = False
+    # Derivative orders (0: the value) that oscillate without a limit at ±inf (sin(ωx); snake's
+    # f′ = 1 + sin 2αx, f″): the closed form gives NaN there, and the tests and accuracy tables
+    # expect no value (snake's autodiff twin, which differentiates f = x at ±inf, gives 1).
+    oscillates: tuple[int, ...] = ()
 
     @property
     def elementwise(self) -> bool:

@@ -65,10 +65,13 @@ def test_edge_sweep_elementwise(entry, dtype, closed):
     assert np.all(np.isnan(y64[np.isnan(x64)])), ctx
     # Limits at ±inf: value and derivative equal their float64 values far out, to a few ulp (a
     # limit made of parameters, pade's a5/|b4|, rounds them to dtype first).
-    lim = [_limit(v) for v in ref[at_inf]]
-    dlim = [_limit(v) for v in dref[at_inf]]
-    np.testing.assert_allclose(y64[at_inf], lim, rtol=4 * verify.eps(dtype), err_msg=ctx)
-    np.testing.assert_allclose(g64[at_inf], dlim, rtol=4 * verify.eps(dtype), err_msg=ctx)
+    # An order that oscillates there has no limit (sin(±inf) is NaN).
+    if 0 not in entry.oscillates:
+        lim = [_limit(v) for v in ref[at_inf]]
+        np.testing.assert_allclose(y64[at_inf], lim, rtol=4 * verify.eps(dtype), err_msg=ctx)
+    if 1 not in entry.oscillates:
+        dlim = [_limit(v) for v in dref[at_inf]]
+        np.testing.assert_allclose(g64[at_inf], dlim, rtol=4 * verify.eps(dtype), err_msg=ctx)
 
 
 @pytest.mark.sampled

@@ -80,9 +80,13 @@ def test_smooth_flag_matches_derivative_continuity(entry):
     h = 1e-6
     if entry.smooth:
         x = jnp.linspace(-8, 8, 40001)
-        d = verify.closed_derivative(entry, entry.params, x)
-        step = jnp.abs(jnp.diff(d)) / jnp.maximum(1, jnp.abs(d[:-1]))  # relative where f′ is large (eˣ)
-        assert float(jnp.max(step)) < 5e-3
+        d = np.asarray(verify.closed_derivative(entry, entry.params, x))
+        step = np.abs(np.diff(d)) / np.maximum(1, np.abs(d[:-1]))  # relative where f′ is large (eˣ)
+        # A jump is a step far above its neighbours'; a steep f′ (sin(30x)′ = 30cos(30x)) has
+        # large steps that change smoothly.
+        neighbours = np.maximum(step[:-2], step[2:])
+        jump = (step[1:-1] > 5e-3) & (step[1:-1] > 4 * neighbours)
+        assert not jump.any(), x[1:-1][jump]
     else:
         jumps = []  # a jump for some registered parameter set (elu is C¹ only at alpha=1)
         for params in verify.param_sets(entry):

@@ -114,7 +114,8 @@ def test_entry_is_complete(entry):
     assert entry.formula
     assert callable(entry.jvp)
     assert (entry.derivative is None) != entry.elementwise
-    assert entry.family in {"rectifiers", "sigmoids", "gates", "shrink", "normalizers", "sparse", "rational"}
+    families = {"rectifiers", "sigmoids", "gates", "shrink", "normalizers", "sparse", "rational", "periodic"}
+    assert entry.family in families
 
 
 def test_derivative_accessor():

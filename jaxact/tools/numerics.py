@@ -175,12 +175,15 @@ class _Reference:
     def __init__(self, entry: Activation, params: dict[str, Any]):
         self.m = _mpmath()
         self.f = entry.mp
+        self.oscillates = entry.oscillates
         self.kinks = np.asarray(entry.kink_points(**params), np.float64)
         self.params = {k: (self.m.mpf(v) if isinstance(v, float) else v) for k, v in params.items()}
         self.cache: dict[tuple[float, int], float] = _STORE.setdefault(_store_key(entry, params), {})
 
     def _at(self, v: float, n: int) -> float:
         m = self.m
+        if math.isinf(v) and n in self.oscillates:
+            return math.nan  # no limit: sin(±inf)
         x0 = m.ldexp(1 if v > 0 else -1, _INF_BITS) if math.isinf(v) else m.mpf(v)
         # The step is 2^−100, or 2^−100·|x| for |x| < 1 (2^−1100 at 0): near 0 a derivative may
         # itself be tiny (tanhshrink′ ≈ x²), and an absolute step would swamp it.
