@@ -24,6 +24,7 @@ class Plan:
     fixed: dict[str, Any]
     learned: dict[str, float]
     constraints: dict[str, tuple[str, ...]]
+    keyed: bool = False  # takes a PRNG key for its random (training) form (rrelu)
 
 
 def plan(
@@ -48,7 +49,7 @@ def plan(
     fixed = dict(conf.params)
     learned = {k: float(fixed.pop(k, entry.params[k])) for k in names}
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
-    return Plan(fn, fixed, learned, {k: tuple(entry.constraints.get(k, ())) for k in names})
+    return Plan(fn, fixed, learned, {k: tuple(entry.constraints.get(k, ())) for k in names}, entry.keyed)
 
 
 def param_shape(x: jax.Array, axis: int, per_channel: bool, owner: str) -> tuple[int, ...]:
@@ -59,9 +60,12 @@ def param_shape(x: jax.Array, axis: int, per_channel: bool, owner: str) -> tuple
     return (x.shape[axis],)
 
 
-def apply(p: Plan, x: Any, values: dict[str, jax.Array], axis: int, dtype: Any) -> jax.Array:
+def apply(
+    p: Plan, x: Any, values: dict[str, jax.Array], axis: int, dtype: Any, key: jax.Array | None = None
+) -> jax.Array:
     """f(x) with the learned values cast to the computation dtype (Flax's convention: parameters
-    stored in ``param_dtype``, maths in ``dtype``, by default the input's) and laid along ``axis``.
+    stored in ``param_dtype``, maths in ``dtype``, by default the input's) and laid along ``axis``;
+    ``key`` for a keyed entry's random (training) form.
 
     A learned value that training pushed out of its parameter's domain is used at the domain's
     edge (a positive one at the dtype's epsilon, a nonnegative one at 0; its gradient is then 0):
@@ -83,4 +87,6 @@ def apply(p: Plan, x: Any, values: dict[str, jax.Array], axis: int, dtype: Any) 
             shape[axis] = v.shape[0]
             v = v.reshape(shape)
         kw[k] = v
+    if key is not None:  # a keyed activation's training draw (rrelu)
+        kw["key"] = key
     return p.fn(x, **p.fixed, **kw)

@@ -39,6 +39,10 @@ class Learnable(nn.Module):
         it, so a bfloat16 activation stays bfloat16 while its parameters train in float32).
       sharding: logical axis names of a per-channel parameter (e.g. ``("mlp",)``), attached with
         ``nn.with_partitioning`` for sharded training.
+      deterministic: for a keyed activation (rrelu): ``False`` draws its random (training) form
+        from the ``rng_collection`` stream, as ``nn.Dropout`` does; ``True`` or unset, its
+        deterministic form. ``__call__``'s ``deterministic`` argument overrides it.
+      rng_collection: the PRNG stream of those draws (``"dropout"``, as ``nn.Dropout``'s).
 
     Example:
       >>> import jax, jax.numpy as jnp
@@ -59,9 +63,11 @@ class Learnable(nn.Module):
     param_dtype: Any = jnp.float32
     dtype: Any = None
     sharding: tuple[str | None, ...] | None = None
+    deterministic: bool | None = None
+    rng_collection: str = "dropout"
 
     @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
+    def __call__(self, x: jax.Array, deterministic: bool | None = None) -> jax.Array:
         owner = f"jaxact.linen.Learnable({self.activation!r})"
         plan = _learnable.plan(self.activation, self.learn, self.path, owner)
         shape = _learnable.param_shape(jnp.asarray(x), self.axis, self.per_channel, owner)
@@ -71,4 +77,6 @@ class Learnable(nn.Module):
             if self.sharding is not None:
                 init = nn.with_partitioning(init, self.sharding if shape else ())
             values[k] = self.param(k, init, shape, self.param_dtype)
-        return _learnable.apply(plan, x, values, self.axis, self.dtype)
+        det = deterministic if deterministic is not None else self.deterministic
+        key = self.make_rng(self.rng_collection) if det is False and plan.keyed else None
+        return _learnable.apply(plan, x, values, self.axis, self.dtype, key)

@@ -37,6 +37,10 @@ class Learnable(nnx.Module):
       sharding: logical axis names of a per-feature parameter (``("mlp",)``), attached with
         ``nnx.with_partitioning``; creating it needs a mesh in context, as for any sharded
         NNX variable.
+      rngs: for a keyed activation (rrelu), the ``nnx.Rngs`` whose ``dropout`` stream draws its
+        random (training) form, as ``nnx.Dropout``'s.
+      deterministic: the keyed activation's deterministic (evaluation) form; default: when no
+        ``rngs`` is given. ``model.train()`` / ``model.eval()`` set it, as for ``nnx.Dropout``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -59,6 +63,8 @@ class Learnable(nnx.Module):
         param_dtype: Any = jnp.float32,
         dtype: Any = None,
         sharding: tuple[str | None, ...] | None = None,
+        rngs: nnx.Rngs | None = None,
+        deterministic: bool | None = None,
     ):
         owner = f"jaxact.nnx.Learnable({activation!r})"
         plan = _learnable.plan(activation, learn, path, owner)
@@ -66,6 +72,10 @@ class Learnable(nnx.Module):
             raise ValueError(f"{owner}: num_features must be a positive int or None, got {num_features!r}.")
         shape = () if num_features is None else (num_features,)
         self._plan, self._axis, self._dtype = plan, axis, dtype
+        self.rngs = rngs
+        self.deterministic = rngs is None if deterministic is None else deterministic
+        if plan.keyed and not self.deterministic and rngs is None:
+            raise ValueError(f"{owner}: drawing its random form (deterministic=False) needs rngs=nnx.Rngs(...).")
         self._learned = tuple(plan.learned)
         for k, v0 in plan.learned.items():
             init = nnx.initializers.constant(v0)
@@ -75,4 +85,9 @@ class Learnable(nnx.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         values = {k: getattr(self, k)[...] for k in self._learned}
-        return _learnable.apply(self._plan, x, values, self._axis, self._dtype)
+        key = None
+        if self._plan.keyed and not self.deterministic:
+            if self.rngs is None:
+                raise ValueError("jaxact.nnx.Learnable: its random form (training mode) needs rngs=nnx.Rngs(...).")
+            key = self.rngs.dropout()
+        return _learnable.apply(self._plan, x, values, self._axis, self._dtype, key)

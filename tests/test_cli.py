@@ -88,6 +88,7 @@ BAD_INVOCATIONS = [
     ["compare", "--activations", "softmax"],
     ["compare", "--activations", "gelo"],
     ["compare", "--paths", "both"],
+    ["compare", "--reference", "gelu"],
     ["compare", "--dataset", "mnist"],
     ["compare", "--out", "README.md"],
     ["bench", "--sizes", "x"],

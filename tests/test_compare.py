@@ -137,3 +137,34 @@ def test_init_auto_scales_the_same_draws_by_each_activation_gain():
     cfg = compare.Config(activations=("tanh",), paths=("closed",), init="auto", **TINY)
     (result,) = compare.run(cfg, stream=io.StringIO())
     assert np.all(np.isfinite(result.train_loss))
+
+
+def test_intervals_and_paired_differences_against_the_reference():
+    cfg = compare.Config(activations=("relu", "tanh"), paths=("closed",), reference="tanh", **TINY)
+    results = compare.run(cfg, stream=io.StringIO())
+    rows = {r["activation"]: r for r in compare.summary_rows(results, cfg.reference)}
+    for name, r in zip(("relu", "tanh"), results, strict=True):
+        acc = r.final("test_accuracy")
+        iv = rows[name]["test_acc"]
+        assert iv["n"] == 2 and iv["lo"] <= np.mean(acc) <= iv["hi"]
+        np.testing.assert_allclose(iv["mean"], np.mean(acc))
+    d = rows["relu"]["vs_reference"]
+    assert d["activation"] == "tanh"
+    paired = results[0].final("test_accuracy") - results[1].final("test_accuracy")
+    np.testing.assert_allclose(d["test_acc_diff"]["mean"], np.mean(paired))
+    assert rows["tanh"]["vs_reference"]["test_acc_diff"]["mean"] == 0.0
+    table = compare.format_table(results, cfg)
+    assert "Δ acc vs tanh" in table and "[" in table
+
+
+def test_a_diverging_run_is_reported_as_diverged_not_averaged():
+    cfg = compare.Config(activations=("exponential",), paths=("closed",), optimizer="sgd", learning_rate=50.0, **TINY)
+    results = compare.run(cfg, stream=io.StringIO())
+    row = compare.summary_rows(results)[0]
+    assert row["diverged"] == 2 and row["test_acc"]["n"] == 0
+    assert "diverged" in compare.format_table(results, cfg)
+
+
+def test_the_reference_must_be_compared():
+    with pytest.raises(ValueError, match="reference 'gelu' is not among"):
+        compare.Config(activations=("relu", "tanh"), reference="gelu").validate()

@@ -54,3 +54,51 @@ def test_rrelu_slopes_are_uniform_and_their_mean_is_the_evaluation_slope():
     np.testing.assert_allclose(jaxact.rrelu(x, lower, upper), -(lower + upper) / 2)
     with pytest.raises(ValueError, match="lower <= upper"):
         jaxact.rrelu(x, 0.5, 0.1)
+
+
+def test_compare_trains_a_keyed_activation_on_its_random_form():
+    """jaxact compare draws rrelu's slopes per seed, step and layer while training (one step's
+    update depends on the step's number), and evaluates its deterministic form."""
+    from jaxact.tools import compare, data
+
+    ds = data.moons()
+    cfg = compare.Config(depth=2, width=16, steps=4, batch_size=32, seeds=1, eval_every=2)
+    idx = jnp.asarray(compare.batch_indices(cfg, ds.x_train.shape[0])[0, 0])
+    for name, keyed in (("rrelu", True), ("leaky_relu", False)):
+        tr = compare.Trainer(cfg, ds, name, "closed")
+        params, opt_state = tr.init()
+        one = jax.tree.map(lambda a: a[0], (params, opt_state))
+        after = [tr._step(one, (idx, jnp.int32(n)))[0][0] for n in (0, 1)]
+        leaves = zip(jax.tree.leaves(after[0]), jax.tree.leaves(after[1]), strict=True)
+        same = all(bool(jnp.all(a == b)) for a, b in leaves)
+        assert same != keyed, name
+    # evaluation: no key, the mean slope
+    logits, _ = compare.forward(jax.tree.map(lambda a: a[0], params), ds.x_test[:4], jaxact.rrelu)
+    assert bool(jnp.all(jnp.isfinite(logits)))
+
+
+@pytest.mark.parametrize("entry", KEYED, ids=lambda e: e.name)
+def test_learnable_modules_draw_the_random_form_only_in_training(entry):
+    flax = pytest.importorskip("flax")
+    from flax import nnx
+
+    from jaxact import linen, nnx as jnnx
+
+    del flax
+    x = -jnp.ones((2, 64), jnp.float32)  # the modules store float32 parameters
+    mean = entry.fn(x)
+    m = linen.Learnable(entry.name)
+    p = m.init(jax.random.key(0), x)
+    np.testing.assert_array_equal(m.apply(p, x), mean)  # unset: deterministic
+    drawn = m.apply(p, x, deterministic=False, rngs={"dropout": jax.random.key(1)})
+    assert not bool(jnp.all(drawn == mean))
+    np.testing.assert_array_equal(drawn, m.apply(p, x, deterministic=False, rngs={"dropout": jax.random.key(1)}))
+    n = jnnx.Learnable(entry.name, rngs=nnx.Rngs(dropout=0))
+    assert not bool(jnp.all(n(x) == mean))
+    n.eval()
+    np.testing.assert_array_equal(n(x), mean)
+    n.train()
+    assert not bool(jnp.all(n(x) == mean))
+    np.testing.assert_array_equal(jnnx.Learnable(entry.name)(x), mean)  # no rngs: deterministic
+    with pytest.raises(ValueError, match="needs rngs"):
+        jnnx.Learnable(entry.name, deterministic=False)

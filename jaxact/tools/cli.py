@@ -117,6 +117,7 @@ def _compare_config(args: argparse.Namespace) -> Any:
         seeds=args.seeds,
         eval_every=args.eval_every,
         init=args.init,
+        reference=args.reference,
     )
 
 
@@ -379,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="glorot",
         choices=["glorot", "he", "lecun", "auto"],
         help="weight initialisation; auto: each activation's variance-preserving gain (jaxact.initializer)",
+    )
+    s.add_argument(
+        "--reference",
+        default=None,
+        help="the activation the others are compared with, seed by seed (default: the first of --activations)",
     )
     s.add_argument("--out", default="jaxact-out/compare", help="folder for compare.json and the PNG plots")
     s.add_argument("--no-plots", action="store_true", help="write compare.json only")

@@ -27,7 +27,7 @@ import numpy as np
 
 from jaxact import registry
 from jaxact.propagation import initializer as jaxact_initializer
-from jaxact.tools import data as data_mod
+from jaxact.tools import data as data_mod, stats
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
 
@@ -52,6 +52,8 @@ class Config:
     seeds: int = 3
     eval_every: int = 50
     init: str = "glorot"
+    # The activation every other one is compared with, seed by seed (default: the first).
+    reference: str | None = None
 
     def validate(self) -> None:
         for name in self.activations:
@@ -61,6 +63,11 @@ class Config:
                     f"jaxact compare: {e.name} mixes elements along an axis and cannot be a hidden-layer "
                     "activation; pick elementwise activations (see `jaxact list`)."
                 )
+        if self.reference is not None and self.reference not in self.activations:
+            raise ValueError(
+                f"jaxact compare: the reference {self.reference!r} is not among the activations compared "
+                f"({', '.join(self.activations)})"
+            )
         bad = [p for p in self.paths if p not in ("autodiff", "closed")]
         if bad:
             raise ValueError(f"jaxact compare: unknown path(s) {bad}; use autodiff and/or closed")
@@ -129,20 +136,23 @@ def init_params(
     ]
 
 
-def forward(params: list, x: jax.Array, act: Callable[[jax.Array], jax.Array]) -> tuple[jax.Array, list[jax.Array]]:
-    """Logits and the hidden pre-activations."""
+def forward(
+    params: list, x: jax.Array, act: Callable[..., jax.Array], key: jax.Array | None = None
+) -> tuple[jax.Array, list[jax.Array]]:
+    """Logits and the hidden pre-activations. ``key``: a keyed activation's training draw (rrelu's
+    random slopes), one key per layer; without it, its deterministic (evaluation) form."""
     pre = []
     h = x
-    for w, b in params[:-1]:
+    for i, (w, b) in enumerate(params[:-1]):
         z = h @ w + b
         pre.append(z)
-        h = act(z)
+        h = act(z) if key is None else act(z, key=jax.random.fold_in(key, i))
     w, b = params[-1]
     return h @ w + b, pre
 
 
-def loss_fn(params: list, x: jax.Array, y: jax.Array, act: Callable) -> jax.Array:
-    logits, _ = forward(params, x, act)
+def loss_fn(params: list, x: jax.Array, y: jax.Array, act: Callable, key: jax.Array | None = None) -> jax.Array:
+    logits, _ = forward(params, x, act, key)
     return _optax().softmax_cross_entropy_with_integer_labels(logits, y).mean()
 
 
@@ -174,19 +184,24 @@ class Trainer:
         params = jax.vmap(lambda k: init_params(k, self.sizes, self.cfg.init, self.entry.name))(keys)
         return params, jax.vmap(self.opt.init)(params)
 
-    def _step(self, carry: tuple, idx: jax.Array) -> tuple[tuple, None]:
+    def _step(self, carry: tuple, batch: tuple[jax.Array, jax.Array]) -> tuple[tuple, None]:
         params, opt_state = carry
-        grads = jax.grad(loss_fn)(params, self.x_train[idx], self.y_train[idx], self.act)
+        idx, step = batch
+        # A keyed activation (rrelu) trains on its random form, one draw per seed, step and layer;
+        # evaluation uses its deterministic form.
+        key = jax.random.fold_in(jax.random.PRNGKey(_DRAWS_SEED), step) if self.entry.keyed else None
+        grads = jax.grad(loss_fn)(params, self.x_train[idx], self.y_train[idx], self.act, key)
         updates, opt_state = self.opt.update(grads, opt_state, params)
         return (_optax().apply_updates(params, updates), opt_state), None
 
-    def chunk(self, params: Any, opt_state: Any, idx: jax.Array) -> tuple[Any, Any]:
-        """Runs idx.shape[1] steps for every seed (idx: [seeds, steps, batch])."""
+    def chunk(self, params: Any, opt_state: Any, idx: jax.Array, steps: jax.Array) -> tuple[Any, Any]:
+        """Runs idx.shape[1] steps for every seed (idx: [seeds, steps, batch]; steps: [seeds, steps],
+        a number per seed and step that keys a keyed activation's draws)."""
 
-        def one_seed(p: Any, s: Any, i: jax.Array) -> tuple[Any, Any]:
-            return jax.lax.scan(self._step, (p, s), i)[0]
+        def one_seed(p: Any, s: Any, i: jax.Array, n: jax.Array) -> tuple[Any, Any]:
+            return jax.lax.scan(self._step, (p, s), (i, n))[0]
 
-        return jax.vmap(one_seed)(params, opt_state, idx)
+        return jax.vmap(one_seed)(params, opt_state, idx, steps)
 
     def evaluate(self, params: Any) -> dict[str, jax.Array]:
         def one_seed(p: Any) -> dict[str, jax.Array]:
@@ -201,6 +216,14 @@ class Trainer:
             }
 
         return jax.vmap(one_seed)(params)
+
+
+_DRAWS_SEED = 2000  # the root of a keyed activation's training draws (batches use 1000 + seed)
+
+
+def step_numbers(cfg: Config) -> np.ndarray:
+    """[seeds, steps]: seed·steps + step, distinct for every seed and step."""
+    return (np.arange(cfg.seeds)[:, None] * cfg.steps + np.arange(cfg.steps)[None, :]).astype(np.int32)
 
 
 def batch_indices(cfg: Config, n_train: int) -> np.ndarray:
@@ -236,11 +259,15 @@ def train_one(
     params, opt_state = tr.init()
     k = cfg.eval_every
     n_chunks = math.ceil(cfg.steps / k)
-    idx_dev = jnp.asarray(idx)
+    idx_dev, steps_dev = jnp.asarray(idx), jnp.asarray(step_numbers(cfg))
     t0 = time.perf_counter()
-    chunk_fn = jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :k]).compile()
+    chunk_fn = jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :k], steps_dev[:, :k]).compile()
     tail = cfg.steps - (n_chunks - 1) * k
-    tail_fn = chunk_fn if tail == k else jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :tail]).compile()
+    tail_fn = (
+        chunk_fn
+        if tail == k
+        else jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :tail], steps_dev[:, :tail]).compile()
+    )
     eval_fn = jax.jit(tr.evaluate).lower(params).compile()
     compile_s = time.perf_counter() - t0
 
@@ -263,7 +290,7 @@ def train_one(
         hi = min(cfg.steps, lo + k)
         fn = chunk_fn if hi - lo == k else tail_fn
         t = time.perf_counter()
-        params, opt_state = fn(params, opt_state, idx_dev[:, lo:hi])
+        params, opt_state = fn(params, opt_state, idx_dev[:, lo:hi], steps_dev[:, lo:hi])
         jax.block_until_ready(params)
         train_s += time.perf_counter() - t
         record(hi, params)
@@ -286,23 +313,57 @@ def run(cfg: Config, stream: Any = None) -> list[RunResult]:
 
 
 def _ms(a: np.ndarray, fmt: str = ".3f") -> str:
-    return f"{np.mean(a):{fmt}} ± {np.std(a):{fmt}}"
+    a = np.asarray(a)[np.isfinite(a)]
+    return f"{np.mean(a):{fmt}} ± {np.std(a):{fmt}}" if a.size else "diverged"
 
 
-def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
+def diverged(r: RunResult) -> np.ndarray:
+    """Per seed: the final training loss is not finite."""
+    return ~np.isfinite(r.final("train_loss"))
+
+
+def final_accuracy(r: RunResult) -> np.ndarray:
+    """Per seed: the final test accuracy, NaN where the seed diverged (not chance-level noise)."""
+    return np.where(diverged(r), np.nan, r.final("test_accuracy"))
+
+
+def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
+    return {"mean": iv.mean, "lo": iv.lo, "hi": iv.hi, "n": iv.n, "resolved": iv.resolved}
+
+
+def reference_name(results: list[RunResult], reference: str | None = None) -> str:
+    return reference or results[0].activation
+
+
+def summary_rows(results: list[RunResult], reference: str | None = None) -> list[dict[str, Any]]:
+    """One row per run, with the test accuracy's 95 % t-interval over the seeds that did not
+    diverge and the paired difference from the reference activation (same path)."""
+    ref = reference_name(results, reference) if results else None
+    ref_runs = {r.path: r for r in results if r.activation == ref}
     rows = []
     for r in results:
         g = r.final("grad_norm")  # [seed, layer]
         dead = r.final("dead_fraction")  # [seed, layer]
         ratio = g[:, 0] / np.maximum(g[:, -2], 1e-30)  # first hidden vs last hidden layer
+        ok = ~diverged(r)
+        acc, loss = r.final("test_accuracy")[ok], r.final("train_loss")[ok]
+        vs = ref_runs.get(r.path)
         rows.append(
             {
                 "activation": r.activation,
                 "path": r.path,
-                "test_acc_mean": float(np.mean(r.final("test_accuracy"))),
-                "test_acc_std": float(np.std(r.final("test_accuracy"))),
-                "train_loss_mean": float(np.mean(r.final("train_loss"))),
-                "train_loss_std": float(np.std(r.final("train_loss"))),
+                "diverged": int(np.sum(~ok)),
+                "test_acc": _interval_dict(stats.mean_interval(final_accuracy(r))),
+                "vs_reference": None
+                if vs is None
+                else {
+                    "activation": ref,
+                    "test_acc_diff": _interval_dict(stats.paired_difference(final_accuracy(r), final_accuracy(vs))),
+                },
+                "test_acc_mean": float(np.mean(acc)) if acc.size else float("nan"),
+                "test_acc_std": float(np.std(acc)) if acc.size else float("nan"),
+                "train_loss_mean": float(np.mean(loss)) if loss.size else float("nan"),
+                "train_loss_std": float(np.std(loss)) if loss.size else float("nan"),
                 "steps_per_s": 1.0 / r.step_seconds if r.step_seconds > 0 else float("nan"),
                 "compile_s": r.compile_seconds,
                 "dead_pct_mean": float(100 * np.mean(dead)),
@@ -327,25 +388,37 @@ def summary_rows(results: list[RunResult]) -> list[dict[str, Any]]:
     return rows
 
 
+def _iv_text(d: dict[str, Any], fmt: str = ".3f", mark: bool = False) -> str:
+    iv = stats.Interval(d["mean"], d["lo"], d["hi"], d["n"])
+    return iv.text(fmt) + (" *" if mark and iv.resolved else "  " if mark else "")
+
+
 def format_table(results: list[RunResult], cfg: Config) -> str:
+    ref = reference_name(results, cfg.reference) if results else "-"
+    delta = f"Δ acc vs {ref}"
     head = (
-        f"{'activation':<12} {'path':<9} {'test acc':>15} {'train loss':>17} {'loss@25%':>9} {'steps/s':>8} "
-        f"{'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
+        f"{'activation':<12} {'path':<9} {'test acc [95% CI]':>23} {delta:>27} {'div':>3} {'train loss':>17} "
+        f"{'loss@25%':>9} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
     )
     lines = [
         f"jaxact compare: {cfg.dataset}, MLP {cfg.depth}x{cfg.width}, {cfg.optimizer} lr={cfg.learning_rate}, "
-        f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds (mean ± std), init={cfg.init}, "
+        f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds, init={cfg.init}, "
         f"backend={jax.default_backend()}",
         head,
         "-" * len(head),
     ]
-    for row, r in zip(summary_rows(results), results, strict=True):
+    for row, r in zip(summary_rows(results, cfg.reference), results, strict=True):
+        vs = row["vs_reference"]
+        d = _iv_text(vs["test_acc_diff"], "+.3f", mark=True) if vs is not None and r.activation != ref else "-"
         lines.append(
-            f"{row['activation']:<12} {row['path']:<9} {_ms(r.final('test_accuracy')):>15} "
+            f"{row['activation']:<12} {row['path']:<9} {_iv_text(row['test_acc']):>23} {d:>27} {row['diverged']:>3} "
             f"{_ms(r.final('train_loss'), '.1e'):>17} {row['loss_at_25pct_steps']:>9.2g} {row['steps_per_s']:>8.0f} "
             f"{row['compile_s']:>9.2f} {row['dead_pct_mean']:>7.1f} {row['initial_grad_ratio_first_last']:>18.3g}"
         )
     lines.append(
+        "test acc: mean over the seeds with its 95 % t-interval; Δ acc: the paired difference from the reference "
+        "(same initialisations and batches per seed), * where its 95 % interval excludes 0 (resolved), else within "
+        "noise; div: seeds whose loss diverged (not finite), left out of both; train loss: mean ± std. "
         "steps/s: one vmapped step trains all seeds; dead %: hidden units with zero activation derivative "
         "on every training example at the end (mean over layers and seeds); grad 1st/last@init: weight-gradient "
         "norm of the first hidden layer over the last hidden layer at initialisation (geometric mean over "
@@ -360,7 +433,7 @@ def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
     payload = {
         "config": asdict(cfg) | {"activations": list(cfg.activations), "paths": list(cfg.paths)},
         "device": {"backend": jax.default_backend(), "kind": jax.devices()[0].device_kind, "jax": jax.__version__},
-        "summary": summary_rows(results),
+        "summary": summary_rows(results, cfg.reference),
         "runs": [asdict(r) for r in results],
     }
     path.write_text(json.dumps(payload, indent=1))
