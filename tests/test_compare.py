@@ -1,5 +1,6 @@
 """The training comparison: end to end on a tiny configuration, and its metrics on hand-made cases."""
 
+import dataclasses
 import io
 import json
 
@@ -168,3 +169,56 @@ def test_a_diverging_run_is_reported_as_diverged_not_averaged():
 def test_the_reference_must_be_compared():
     with pytest.raises(ValueError, match="reference 'gelu' is not among"):
         compare.Config(activations=("relu", "tanh"), reference="gelu").validate()
+
+
+def test_the_learning_rate_is_chosen_on_validation_not_test():
+    def fake(lr, val, test):
+        r = compare.RunResult("relu", "closed", [0], [[0.1, 0.1]], [[test, test]], [], [], 0.0, 0.0, learning_rate=lr)
+        r.val_accuracy = [[val, val]]
+        return r
+
+    runs = [fake(1e-3, 0.90, 0.99), fake(1e-2, 0.95, 0.80), fake(1e-1, 0.95, 0.97)]
+    best = compare.choose(runs)
+    assert best.learning_rate == 1e-2  # best validation, ties to the smaller rate; test accuracy unused
+    assert [g["val_acc"] for g in best.meta["grid"]] == [0.90, 0.95, 0.95]
+    # a rate whose seeds diverge cannot win on the survivors
+    unstable = fake(1.0, 0.99, 0.99)
+    unstable.train_loss = [[float("nan"), 0.1]]
+    assert compare.choose([*runs, unstable]).learning_rate == 1e-2
+
+
+def test_a_grid_trains_each_rate_as_it_would_alone():
+    """The vmapped grid's run at 1e-2 equals a grid of 1e-2 alone (same split, seeds, batches), and
+    the validation split is carved from the training data, never from the test data."""
+    cfg = compare.Config(activations=("tanh",), paths=("closed",), learning_rates=(1e-3, 1e-2), **TINY)
+    ds = data.load(cfg.dataset)
+    fit, x_val, y_val = compare.split_validation(ds, cfg.validation_fraction)
+    assert fit.x_train.shape[0] + x_val.shape[0] == ds.x_train.shape[0]
+    np.testing.assert_array_equal(np.sort(np.concatenate([fit.y_train, y_val])), np.sort(ds.y_train))
+    idx = compare.batch_indices(cfg, fit.x_train.shape[0])
+    both = compare.train_grid(cfg, fit, "tanh", "closed", idx, io.StringIO(), (x_val, y_val))
+    alone = compare.train_grid(
+        dataclasses.replace(cfg, learning_rates=(1e-2,)),
+        fit,
+        "tanh",
+        "closed",
+        idx,
+        io.StringIO(),
+        (x_val, y_val),
+    )
+    assert [r.learning_rate for r in both] == [1e-3, 1e-2]
+    np.testing.assert_allclose(both[1].train_loss, alone[0].train_loss, rtol=1e-5)
+    np.testing.assert_allclose(both[1].val_accuracy, alone[0].val_accuracy)
+    assert not np.allclose(both[0].train_loss, both[1].train_loss)
+
+
+def test_a_grid_run_end_to_end_with_its_sensitivity_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    cfg = compare.Config(activations=("relu", "tanh"), paths=("closed",), learning_rates=(1e-3, 1e-2), **TINY)
+    results = compare.run(cfg, stream=io.StringIO())
+    assert all(r.learning_rate in (1e-3, 1e-2) and len(r.meta["grid"]) == 2 for r in results)
+    assert "lr chosen per activation" in compare.format_table(results, cfg)
+    files = compare.plot(results, tmp_path)
+    assert tmp_path / "lr_sensitivity.png" in files and (tmp_path / "lr_sensitivity.png").stat().st_size > 0
+    saved = json.loads(compare.save(results, cfg, tmp_path).read_text())
+    assert saved["config"]["learning_rates"] == [1e-3, 1e-2] and saved["summary"][0]["learning_rate"] in (1e-3, 1e-2)

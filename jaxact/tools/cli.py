@@ -118,6 +118,7 @@ def _compare_config(args: argparse.Namespace) -> Any:
         eval_every=args.eval_every,
         init=args.init,
         reference=args.reference,
+        learning_rates=args.lrs or (),
     )
 
 
@@ -264,6 +265,16 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _positive_floats(text: str) -> tuple[float, ...]:
+    parts = [t.strip() for t in text.split(",")]
+    if not all(parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+    values = tuple(_positive_float(t) for t in parts)
+    if len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"repeats a value: {text}")
+    return values
+
+
 def _seconds(text: str) -> float:
     try:
         v = float(text)
@@ -373,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch-size", type=_int_at_least(1), default=128, help="examples per step")
     s.add_argument("--optimizer", default="adam", help="any optax optimiser taking a learning rate")
     s.add_argument("--lr", type=_positive_float, default=1e-3, help="learning rate")
+    s.add_argument(
+        "--lrs",
+        type=_positive_floats,
+        default=None,
+        help="a learning-rate grid, e.g. 3e-4,1e-3,3e-3: all rates train side by side and each activation is "
+        "reported at its best rate, chosen on a validation split of the training data (--lr is then unused)",
+    )
     s.add_argument("--seeds", type=_int_at_least(1), default=3, help="independent runs per activation")
     s.add_argument("--eval-every", type=_int_at_least(1), default=50, help="steps between evaluations")
     s.add_argument(

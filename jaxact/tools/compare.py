@@ -17,7 +17,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,15 @@ class Config:
     init: str = "glorot"
     # The activation every other one is compared with, seed by seed (default: the first).
     reference: str | None = None
+    # A learning-rate grid: every rate trains side by side (vmapped with the seeds), and each
+    # activation and path is reported at the rate with the best validation accuracy, on a
+    # validation split carved from the training data. Empty: learning_rate alone, no split.
+    learning_rates: Sequence[float] = ()
+    validation_fraction: float = 0.2
+
+    @property
+    def grid(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in self.learning_rates) or (float(self.learning_rate),)
 
     def validate(self) -> None:
         for name in self.activations:
@@ -82,9 +91,22 @@ class Config:
         for k in ("depth", "width", "steps", "batch_size", "seeds", "eval_every"):
             if getattr(self, k) < 1:
                 raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
+        for lr in self.learning_rates:
+            if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+                raise ValueError(
+                    f"jaxact compare: every learning rate in the grid must be a finite number > 0, got {lr}"
+                )
+        if len(set(self.grid)) != len(self.grid):
+            raise ValueError(f"jaxact compare: the learning-rate grid repeats a value: {list(self.grid)}")
+        if not 0 < self.validation_fraction <= 0.5:
+            raise ValueError(
+                f"jaxact compare: the validation fraction must be in (0, 0.5], got {self.validation_fraction}"
+            )
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {self.learning_rate}")
         n_train = data_mod.train_size(self.dataset)
+        if self.learning_rates:
+            n_train -= validation_size(n_train, self.validation_fraction)
         if self.batch_size > n_train:
             raise ValueError(
                 f"jaxact compare: batch size {self.batch_size} exceeds the {n_train} training examples of "
@@ -118,8 +140,10 @@ class RunResult:
     dead_fraction: list[list[list[float]]]  # [eval point][seed][layer]
     grad_norm: list[list[list[float]]]  # [eval point][seed][layer] (hidden layers, then output)
     compile_seconds: float
-    step_seconds: float  # wall time of one vmapped step (all seeds), after compilation
+    step_seconds: float  # wall time of one vmapped step (all seeds and learning rates), after compilation
     meta: dict[str, Any] = field(default_factory=dict)
+    learning_rate: float = math.nan
+    val_accuracy: list[list[float]] = field(default_factory=list)  # [eval point][seed], with a grid
 
     def final(self, key: str) -> np.ndarray:
         return np.asarray(getattr(self, key)[-1])
@@ -165,24 +189,60 @@ def layer_grad_norms(grads: list) -> jax.Array:
     return jnp.stack([jnp.linalg.norm(w) for w, _ in grads])
 
 
-class Trainer:
-    """Holds the jitted train chunk and evaluation for one activation and gradient path."""
+def validation_size(n_train: int, fraction: float) -> int:
+    return max(1, round(n_train * fraction))
 
-    def __init__(self, cfg: Config, ds: data_mod.Dataset, activation: str, path: str):
+
+def split_validation(ds: data_mod.Dataset, fraction: float) -> tuple[data_mod.Dataset, np.ndarray, np.ndarray]:
+    """The training data less a fixed random validation part (the test split is never looked at
+    to choose anything): (dataset trained on, x_val, y_val)."""
+    n = ds.x_train.shape[0]
+    order = np.random.default_rng(7).permutation(n)
+    val, fit = order[: validation_size(n, fraction)], order[validation_size(n, fraction) :]
+    fit_ds = replace(ds, x_train=ds.x_train[fit], y_train=ds.y_train[fit])
+    return fit_ds, ds.x_train[val], ds.y_train[val]
+
+
+class Trainer:
+    """Holds the jitted train chunk and evaluation for one activation and gradient path: every
+    learning rate of the grid times every seed, side by side (run r = lr index · seeds + seed)."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        ds: data_mod.Dataset,
+        activation: str,
+        path: str,
+        validation: tuple[np.ndarray, np.ndarray] | None = None,
+    ):
         self.cfg, self.ds = cfg, ds
         entry = registry.get(activation)
         self.entry = entry
         self.act = entry.closed_form if path == "closed" else entry.autodiff
         self.deriv = lambda z: entry.derivative(z, **entry.params)
-        self.opt = getattr(_optax(), cfg.optimizer)(cfg.learning_rate)
+        # The rate lives in the optimiser state, so one program trains every rate of the grid.
+        self.opt = _optax().inject_hyperparams(getattr(_optax(), cfg.optimizer))(learning_rate=cfg.grid[0])
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
         self.x_test, self.y_test = jnp.asarray(ds.x_test), jnp.asarray(ds.y_test)
+        self.validation = None if validation is None else (jnp.asarray(validation[0]), jnp.asarray(validation[1]))
         self.sizes = [ds.n_features] + [cfg.width] * cfg.depth + [ds.n_classes]
+        self.runs = len(cfg.grid) * cfg.seeds
 
     def init(self) -> tuple[Any, Any]:
+        """Parameters and optimiser states of every run: the seeds' initial weights, the same for
+        every learning rate (and every activation)."""
         keys = jax.random.split(jax.random.PRNGKey(0), self.cfg.seeds)
         params = jax.vmap(lambda k: init_params(k, self.sizes, self.cfg.init, self.entry.name))(keys)
-        return params, jax.vmap(self.opt.init)(params)
+        n = len(self.cfg.grid)
+        params = jax.tree.map(lambda a: jnp.concatenate([a] * n), params)
+        lrs = jnp.repeat(jnp.asarray(self.cfg.grid, jnp.float32), self.cfg.seeds)
+
+        def init_one(p: Any, lr: jax.Array) -> Any:
+            state = self.opt.init(p)
+            state.hyperparams["learning_rate"] = lr
+            return state
+
+        return params, jax.vmap(init_one)(params, lrs)
 
     def _step(self, carry: tuple, batch: tuple[jax.Array, jax.Array]) -> tuple[tuple, None]:
         params, opt_state = carry
@@ -208,9 +268,15 @@ class Trainer:
             loss, grads = jax.value_and_grad(loss_fn)(p, self.x_train, self.y_train, self.act)
             _, pre = forward(p, self.x_train, self.act)
             logits, _ = forward(p, self.x_test, self.act)
+            if self.validation is not None:
+                val_logits, _ = forward(p, self.validation[0], self.act)
+                val_acc = jnp.mean(jnp.argmax(val_logits, -1) == self.validation[1])
+            else:
+                val_acc = jnp.float32(jnp.nan)
             return {
                 "loss": loss,
                 "acc": jnp.mean(jnp.argmax(logits, -1) == self.y_test),
+                "val_acc": val_acc,
                 "dead": dead_fraction(pre, self.deriv),
                 "gnorm": layer_grad_norms(grads),
             }
@@ -250,16 +316,26 @@ def _progress(msg: str, done: int, total: int, stream: Any) -> None:
         stream.flush()
 
 
-def train_one(
-    cfg: Config, ds: data_mod.Dataset, activation: str, path: str, idx: np.ndarray, stream: Any = None
-) -> RunResult:
+def train_grid(
+    cfg: Config,
+    ds: data_mod.Dataset,
+    activation: str,
+    path: str,
+    idx: np.ndarray,
+    stream: Any = None,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[RunResult]:
+    """One activation and path at every learning rate of the grid, trained in one program: one
+    result per rate (the seeds share their batches and initial weights across rates)."""
     # Resolved per call: a default bound at import time outlives a replaced sys.stderr.
     stream = sys.stderr if stream is None else stream
-    tr = Trainer(cfg, ds, activation, path)
+    tr = Trainer(cfg, ds, activation, path, validation)
     params, opt_state = tr.init()
     k = cfg.eval_every
     n_chunks = math.ceil(cfg.steps / k)
-    idx_dev, steps_dev = jnp.asarray(idx), jnp.asarray(step_numbers(cfg))
+    n_lr = len(cfg.grid)
+    idx_dev = jnp.asarray(np.concatenate([idx] * n_lr))
+    steps_dev = jnp.asarray(np.concatenate([step_numbers(cfg)] * n_lr))
     t0 = time.perf_counter()
     chunk_fn = jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :k], steps_dev[:, :k]).compile()
     tail = cfg.steps - (n_chunks - 1) * k
@@ -271,15 +347,20 @@ def train_one(
     eval_fn = jax.jit(tr.evaluate).lower(params).compile()
     compile_s = time.perf_counter() - t0
 
-    res = RunResult(tr.entry.name, path, [], [], [], [], [], compile_s, 0.0)
+    out = [RunResult(tr.entry.name, path, [], [], [], [], [], compile_s, 0.0, learning_rate=lr) for lr in cfg.grid]
+    S = cfg.seeds
 
     def record(step: int, p: Any) -> None:
         m = jax.device_get(eval_fn(p))
-        res.steps.append(step)
-        res.train_loss.append(m["loss"].tolist())
-        res.test_accuracy.append(m["acc"].tolist())
-        res.dead_fraction.append(m["dead"].tolist())
-        res.grad_norm.append(m["gnorm"].tolist())
+        for i, res in enumerate(out):
+            part = slice(i * S, (i + 1) * S)
+            res.steps.append(step)
+            res.train_loss.append(m["loss"][part].tolist())
+            res.test_accuracy.append(m["acc"][part].tolist())
+            if validation is not None:
+                res.val_accuracy.append(m["val_acc"][part].tolist())
+            res.dead_fraction.append(m["dead"][part].tolist())
+            res.grad_norm.append(m["gnorm"][part].tolist())
 
     record(0, params)
     train_s = 0.0
@@ -295,19 +376,59 @@ def train_one(
         train_s += time.perf_counter() - t
         record(hi, params)
         _progress(label, hi, cfg.steps, stream)
-    res.step_seconds = train_s / cfg.steps
-    return res
+    for res in out:
+        res.step_seconds = train_s / cfg.steps
+    return out
+
+
+def train_one(
+    cfg: Config, ds: data_mod.Dataset, activation: str, path: str, idx: np.ndarray, stream: Any = None
+) -> RunResult:
+    """One activation and path at ``cfg.learning_rate`` (no grid, no validation split)."""
+    return train_grid(replace(cfg, learning_rates=()), ds, activation, path, idx, stream)[0]
+
+
+def validation_score(r: RunResult) -> float:
+    """Mean final validation accuracy over the seeds, a diverged seed counting 0 (an unstable rate
+    must not win on its surviving seeds)."""
+    # Accuracies are counts over n in float32: the mean rounded to 6 digits (far finer than 1/n,
+    # far coarser than float32's noise), so that equal counts tie and the smaller rate wins.
+    acc = np.asarray(r.final("val_accuracy"), np.float64)
+    return float(np.round(np.mean(np.where(diverged(r), 0.0, acc)), 6))
+
+
+def choose(runs: list[RunResult]) -> RunResult:
+    """The run at the learning rate with the best validation score (ties: the smaller rate); the
+    whole grid goes into its meta["grid"] for the sensitivity plot and the JSON."""
+    best = max(runs, key=lambda r: (validation_score(r), -r.learning_rate))
+    best.meta["grid"] = [
+        {
+            "learning_rate": r.learning_rate,
+            "val_acc": validation_score(r),
+            "diverged": int(np.sum(diverged(r))),
+            "test_acc_mean": float(np.nanmean(final_accuracy(r))) if not diverged(r).all() else math.nan,
+        }
+        for r in runs
+    ]
+    return best
 
 
 def run(cfg: Config, stream: Any = None) -> list[RunResult]:
     cfg.validate()
     ds = data_mod.load(cfg.dataset)
+    validation = None
+    if cfg.learning_rates:
+        ds, x_val, y_val = split_validation(ds, cfg.validation_fraction)
+        validation = (x_val, y_val)
     idx = batch_indices(cfg, ds.x_train.shape[0])
     results = []
     for name in cfg.activations:
         for path in cfg.paths:
-            r = train_one(cfg, ds, name, path, idx, stream)
-            r.meta = {"dataset": ds.name, "n_train": int(ds.x_train.shape[0]), "n_test": int(ds.x_test.shape[0])}
+            runs = train_grid(cfg, ds, name, path, idx, stream, validation)
+            r = choose(runs) if validation is not None else runs[0]
+            r.meta |= {"dataset": ds.name, "n_train": int(ds.x_train.shape[0]), "n_test": int(ds.x_test.shape[0])}
+            if validation is not None:
+                r.meta["n_validation"] = int(validation[1].shape[0])
             results.append(r)
     return results
 
@@ -352,6 +473,7 @@ def summary_rows(results: list[RunResult], reference: str | None = None) -> list
             {
                 "activation": r.activation,
                 "path": r.path,
+                "learning_rate": r.learning_rate,
                 "diverged": int(np.sum(~ok)),
                 "test_acc": _interval_dict(stats.mean_interval(final_accuracy(r))),
                 "vs_reference": None
@@ -396,12 +518,21 @@ def _iv_text(d: dict[str, Any], fmt: str = ".3f", mark: bool = False) -> str:
 def format_table(results: list[RunResult], cfg: Config) -> str:
     ref = reference_name(results, cfg.reference) if results else "-"
     delta = f"Δ acc vs {ref}"
+    grid = bool(cfg.learning_rates)
     head = (
-        f"{'activation':<12} {'path':<9} {'test acc [95% CI]':>23} {delta:>27} {'div':>3} {'train loss':>17} "
-        f"{'loss@25%':>9} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
+        f"{'activation':<12} {'path':<9} {'lr' if grid else '':>7} {'test acc [95% CI]':>23} {delta:>27} {'div':>3} "
+        f"{'train loss':>17} {'loss@25%':>9} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
     )
+    if grid:
+        n_val = results[0].meta.get("n_validation", "?") if results else "?"
+        lr_text = (
+            f"lr chosen per activation and path on {n_val} validation examples from "
+            f"{', '.join(f'{v:g}' for v in cfg.grid)}"
+        )
+    else:
+        lr_text = f"lr={cfg.learning_rate}"
     lines = [
-        f"jaxact compare: {cfg.dataset}, MLP {cfg.depth}x{cfg.width}, {cfg.optimizer} lr={cfg.learning_rate}, "
+        f"jaxact compare: {cfg.dataset}, MLP {cfg.depth}x{cfg.width}, {cfg.optimizer} {lr_text}, "
         f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds, init={cfg.init}, "
         f"backend={jax.default_backend()}",
         head,
@@ -411,7 +542,8 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
         vs = row["vs_reference"]
         d = _iv_text(vs["test_acc_diff"], "+.3f", mark=True) if vs is not None and r.activation != ref else "-"
         lines.append(
-            f"{row['activation']:<12} {row['path']:<9} {_iv_text(row['test_acc']):>23} {d:>27} {row['diverged']:>3} "
+            f"{row['activation']:<12} {row['path']:<9} {f'{r.learning_rate:g}' if grid else '':>7} "
+            f"{_iv_text(row['test_acc']):>23} {d:>27} {row['diverged']:>3} "
             f"{_ms(r.final('train_loss'), '.1e'):>17} {row['loss_at_25pct_steps']:>9.2g} {row['steps_per_s']:>8.0f} "
             f"{row['compile_s']:>9.2f} {row['dead_pct_mean']:>7.1f} {row['initial_grad_ratio_first_last']:>18.3g}"
         )
@@ -493,4 +625,32 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
     files.append(out / "layers.png")
     fig.savefig(files[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
+    gridded = [r for r in results if r.meta.get("grid")]
+    if gridded:  # how forgiving each activation is of its learning rate
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for r in gridded:
+            g = r.meta["grid"]
+            ls = "-" if r.path == "autodiff" else "--"
+            ax.plot(
+                [p["learning_rate"] for p in g],
+                [p["val_acc"] for p in g],
+                ls,
+                marker="o",
+                color=colour[r.activation],
+                label=f"{r.activation} ({r.path})",
+            )
+        ax.set(
+            xscale="log",
+            xlabel="learning rate",
+            ylabel="validation accuracy (diverged seeds count 0)",
+            title="Learning-rate sensitivity (mean over seeds)",
+        )
+        rates = sorted({p["learning_rate"] for r in gridded for p in r.meta["grid"]})
+        ax.set_xticks(rates, [f"{v:g}" for v in rates])
+        ax.minorticks_off()
+        _legend_outside(ax)
+        fig.tight_layout()
+        files.append(out / "lr_sensitivity.png")
+        fig.savefig(files[-1], dpi=110, bbox_inches="tight")
+        plt.close(fig)
     return files
