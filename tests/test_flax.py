@@ -60,6 +60,7 @@ def test_learnable_entries_come_from_the_registry():
     assert {"prelu", "elu", "celu", "swish", "squareplus"} <= {e.name for e in LEARNABLE}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("path", ["autodiff", "closed_form"])
 @pytest.mark.parametrize("entry", LEARNABLE, ids=lambda e: e.name)
 def test_linen_learnable_trains_and_every_parameter_gets_gradients(entry, path):

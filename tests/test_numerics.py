@@ -155,6 +155,7 @@ def _accuracy(entry, dtype):
     return (numerics.accuracy_row if entry.elementwise else numerics.vector_accuracy_row)(entry, dtype, quick=True)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry", [p for p in entry_params() if p.values[0].jax_nn])
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float32], ids=["bfloat16", "float32"])
 def test_accuracy_against_mpmath_no_worse_than_jax_nn(entry, dtype):
