@@ -145,7 +145,7 @@ def sin_cos_of_product(w: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     Only selects, products and sums besides the four sin/cos: an exp2 or log here would be
     computed once into memory rather than fused into the backward loop.
     """
-    w = jnp.asarray(w, x.dtype) if not hasattr(w, "dtype") else w.astype(x.dtype)
+    w = jnp.asarray(w, x.dtype)
     fi = jnp.finfo(x.dtype)
     # n = the halvings that bring |w·x| below max/4: a count, so no gradient through it.
     xa = lax.stop_gradient(jnp.abs(x))

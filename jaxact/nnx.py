@@ -21,6 +21,9 @@ except ImportError as e:  # pragma: no cover - only without the extra
     raise ImportError("jaxact.nnx needs flax: pip install 'jaxact[flax]'") from e
 
 
+_NEEDS_RNGS = "{owner}: drawing its random form (training mode) needs rngs=nnx.Rngs(...)."
+
+
 class Learnable(nnx.Module):
     """An activation whose numeric parameters are learned, stored as ``nnx.Param`` attributes
     named after them (``module.alpha``, ``module.negative_slope``).
@@ -74,8 +77,9 @@ class Learnable(nnx.Module):
         self._plan, self._axis, self._dtype = plan, axis, dtype
         self.rngs = rngs
         self.deterministic = rngs is None if deterministic is None else deterministic
+        self._owner = owner
         if plan.keyed and not self.deterministic and rngs is None:
-            raise ValueError(f"{owner}: drawing its random form (deterministic=False) needs rngs=nnx.Rngs(...).")
+            raise ValueError(_NEEDS_RNGS.format(owner=owner))
         self._learned = tuple(plan.learned)
         for k, v0 in plan.learned.items():
             init = nnx.initializers.constant(v0)
@@ -86,8 +90,8 @@ class Learnable(nnx.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         values = {k: getattr(self, k)[...] for k in self._learned}
         key = None
-        if self._plan.keyed and not self.deterministic:
+        if self._plan.keyed and not self.deterministic:  # train() may switch on a module made without rngs
             if self.rngs is None:
-                raise ValueError("jaxact.nnx.Learnable: its random form (training mode) needs rngs=nnx.Rngs(...).")
+                raise ValueError(_NEEDS_RNGS.format(owner=self._owner))
             key = self.rngs.dropout()
         return _learnable.apply(self._plan, x, values, self._axis, self._dtype, key)

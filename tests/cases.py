@@ -32,14 +32,23 @@ def vector_cases(dtypes=(jnp.float32, jnp.float64)):
     return [pytest.param(e, p, d, id=_id(e, p, d)) for e, p, d in verify.cases(dtypes) if not e.elementwise]
 
 
+def full_matrix() -> bool:
+    """JAXACT_FULL_TESTS=1: every case of the sampled tests (the README's Development section)."""
+    return os.environ.get("JAXACT_FULL_TESTS") == "1"
+
+
+def keep_a_third(n: int, rng: np.random.Generator) -> np.ndarray:
+    """The indices of a random third of n items (at least one)."""
+    return rng.permutation(n)[: max(1, round(n / 3))]
+
+
 def sampled_entries() -> list:
     """A random third of the entries, drawn from the run's seed (all with JAXACT_FULL_TESTS=1): for
     whole-catalogue loops in one test, as conftest samples the parametrised `sampled` tests."""
     es = entries()
-    if os.environ.get("JAXACT_FULL_TESTS") == "1":
+    if full_matrix():
         return es
-    keep = np.random.default_rng(SEED).permutation(len(es))[: max(1, round(len(es) / 3))]
-    return [es[i] for i in sorted(keep)]
+    return [es[i] for i in sorted(keep_a_third(len(es), np.random.default_rng(SEED)))]
 
 
 def entry_params():

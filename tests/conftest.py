@@ -23,7 +23,9 @@ def pytest_report_header(config):
 # xdist worker collects the same tests and a run replays with JAXACT_TEST_SEED. The whole
 # matrix: JAXACT_FULL_TESTS=1 python -m pytest (the README's Development section).
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("JAXACT_FULL_TESTS") == "1":
+    from .cases import full_matrix, keep_a_third  # after pytest_configure has set the seed
+
+    if full_matrix():
         return
     rng = np.random.default_rng(int(os.environ["JAXACT_TEST_SEED"]))
     groups: dict = {}
@@ -37,9 +39,8 @@ def pytest_collection_modifyitems(config, items):
     dropped = set()
     for key in sorted(groups, key=str):
         group = groups[key]
-        keep = max(1, round(len(group) / 3))
-        for i in rng.permutation(len(group))[keep:]:
-            dropped.add(id(group[i]))
+        kept = set(keep_a_third(len(group), rng).tolist())
+        dropped.update(id(item) for i, item in enumerate(group) if i not in kept)
     if dropped:
         config.hook.pytest_deselected(items=[it for it in items if id(it) in dropped])
         items[:] = [it for it in items if id(it) not in dropped]

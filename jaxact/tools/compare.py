@@ -197,8 +197,8 @@ def split_validation(ds: data_mod.Dataset, fraction: float) -> tuple[data_mod.Da
     """The training data less a fixed random validation part (the test split is never looked at
     to choose anything): (dataset trained on, x_val, y_val)."""
     n = ds.x_train.shape[0]
-    order = np.random.default_rng(7).permutation(n)
-    val, fit = order[: validation_size(n, fraction)], order[validation_size(n, fraction) :]
+    order, n_val = np.random.default_rng(7).permutation(n), validation_size(n, fraction)
+    val, fit = order[:n_val], order[n_val:]
     fit_ds = replace(ds, x_train=ds.x_train[fit], y_train=ds.y_train[fit])
     return fit_ds, ds.x_train[val], ds.y_train[val]
 
@@ -226,7 +226,6 @@ class Trainer:
         self.x_test, self.y_test = jnp.asarray(ds.x_test), jnp.asarray(ds.y_test)
         self.validation = None if validation is None else (jnp.asarray(validation[0]), jnp.asarray(validation[1]))
         self.sizes = [ds.n_features] + [cfg.width] * cfg.depth + [ds.n_classes]
-        self.runs = len(cfg.grid) * cfg.seeds
 
     def init(self) -> tuple[Any, Any]:
         """Parameters and optimiser states of every run: the seeds' initial weights, the same for
@@ -381,13 +380,6 @@ def train_grid(
     return out
 
 
-def train_one(
-    cfg: Config, ds: data_mod.Dataset, activation: str, path: str, idx: np.ndarray, stream: Any = None
-) -> RunResult:
-    """One activation and path at ``cfg.learning_rate`` (no grid, no validation split)."""
-    return train_grid(replace(cfg, learning_rates=()), ds, activation, path, idx, stream)[0]
-
-
 def validation_score(r: RunResult) -> float:
     """Mean final validation accuracy over the seeds, a diverged seed counting 0 (an unstable rate
     must not win on its surviving seeds)."""
@@ -406,7 +398,7 @@ def choose(runs: list[RunResult]) -> RunResult:
             "learning_rate": r.learning_rate,
             "val_acc": validation_score(r),
             "diverged": int(np.sum(diverged(r))),
-            "test_acc_mean": float(np.nanmean(final_accuracy(r))) if not diverged(r).all() else math.nan,
+            "test_acc_mean": stats.mean_interval(final_accuracy(r)).mean,
         }
         for r in runs
     ]
@@ -452,14 +444,14 @@ def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
     return {"mean": iv.mean, "lo": iv.lo, "hi": iv.hi, "n": iv.n, "resolved": iv.resolved}
 
 
-def reference_name(results: list[RunResult], reference: str | None = None) -> str:
-    return reference or results[0].activation
+def reference_name(results: list[RunResult], reference: str | None = None) -> str | None:
+    return reference or (results[0].activation if results else None)
 
 
 def summary_rows(results: list[RunResult], reference: str | None = None) -> list[dict[str, Any]]:
     """One row per run, with the test accuracy's 95 % t-interval over the seeds that did not
     diverge and the paired difference from the reference activation (same path)."""
-    ref = reference_name(results, reference) if results else None
+    ref = reference_name(results, reference)
     ref_runs = {r.path: r for r in results if r.activation == ref}
     rows = []
     for r in results:
@@ -516,7 +508,7 @@ def _iv_text(d: dict[str, Any], fmt: str = ".3f", mark: bool = False) -> str:
 
 
 def format_table(results: list[RunResult], cfg: Config) -> str:
-    ref = reference_name(results, cfg.reference) if results else "-"
+    ref = reference_name(results, cfg.reference) or "-"
     delta = f"Δ acc vs {ref}"
     grid = bool(cfg.learning_rates)
     head = (

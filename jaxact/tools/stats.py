@@ -43,7 +43,10 @@ class Interval:
         return f"{self.mean:{fmt}} [{self.lo:{fmt}}, {self.hi:{fmt}}]"
 
 
-def mean_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> Interval:
+Samples = Sequence[float] | np.ndarray
+
+
+def mean_interval(values: Samples, level: float = 0.95) -> Interval:
     """The mean of the finite values with its t-interval: mean ± t·s/√n.
 
     Example:
@@ -61,9 +64,6 @@ def mean_interval(values: Sequence[float] | np.ndarray, level: float = 0.95) -> 
         return Interval(m, math.nan, math.nan, 1)
     half = t_quantile(n - 1, level) * float(np.std(v, ddof=1)) / math.sqrt(n)
     return Interval(m, m - half, m + half, n)
-
-
-Samples = Sequence[float] | np.ndarray
 
 
 def paired_difference(a: Samples, b: Samples, level: float = 0.95) -> Interval:
