@@ -127,7 +127,7 @@ class Activation:
     # The input value that masks an entry out of an axis-mixing function (−∞ for softmax: e^−∞ = 0).
     masked_by: float | None = None
     # Outputs are sums of terms of both signs and the inputs' size (sparsemax's x_i − τ, a
-    # rational's polynomial): a small output keeps the terms' absolute error, so its value error
+    # rational's polynomial, StarReLU's s·x² + b): a small output keeps the terms' absolute error, so its value error
     # is measured against max(1, |x|) (per slice for axis-mixing entries), not in ulp of the output.
     thresholded: bool = False
     # Derivative orders (0: the value) that oscillate without a limit at ±inf (sin(ωx); snake's

@@ -305,12 +305,14 @@ def _term_cell(
     and the values (term_scale |x|) and derivatives (term_scale 1) of ``thresholded`` entries
     (a rational's polynomial near its roots). ``where``: the points measured (all by default)."""
     fi = jnp.finfo(dtype)
-    finite = np.isfinite(ref)
+    with np.errstate(invalid="ignore", over="ignore"):  # as ulp_error: a truth beyond the dtype's max is its inf
+        in_dtype = np.asarray(jnp.asarray(ref, dtype).astype(jnp.float64))
+    finite = np.isfinite(in_dtype)
     scale = np.maximum(np.abs(np.where(finite, ref, 0.0)), np.where(np.isfinite(term_scale), term_scale, 0.0))
     unit = np.maximum(2.0 ** (np.floor(np.log2(np.maximum(scale, float(fi.tiny)))) - fi.nmant), float(fi.tiny))
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(got - ref) / unit
-    bad = finite & ~np.isfinite(got)
+    bad = (finite & ~np.isfinite(got)) | (np.isinf(in_dtype) & (got != in_dtype))
     ok = finite & np.isfinite(got) & (scale >= float(fi.tiny))
     if where is not None:
         ok &= where
@@ -490,7 +492,7 @@ def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = 
         "eps × the quantity's scale (its max over [-10, 10]) — with the count of inputs where a NaN or inf "
         "appears, or an expected inf does not, against a defined truth. 'tails' is the default path's "
         "maximum over every normal truth. Elementwise entries whose value is a sum of terms of both "
-        "signs (the registry's `thresholded`: pade's polynomial) are measured against those terms: values "
+        "signs (the registry's `thresholded`: pade's polynomial, star_relu's s·x² + b) are measured against those terms: values "
         "in ulps of max(|truth|, |x|), derivatives in ulps of max(|truth|, 1), wherever the truth is normal. "
         "Targets (jaxact's value and default-path derivatives): "
         "float64 and float32 ≤ 4 ulp, bfloat16 and float16 ≤ 2 ulp, no NaN/inf. "
