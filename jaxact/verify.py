@@ -97,14 +97,19 @@ def away_from_kinks(entry: Activation, params: Mapping[str, Any], x: np.ndarray,
     return ok
 
 
-def grad_autodiff(entry: Activation, params: Mapping[str, Any], x: jax.Array, *, closed: bool = False) -> jax.Array:
+def grad_autodiff(
+    entry: Activation, params: Mapping[str, Any], x: jax.Array, *, closed: bool = False, jit: bool = True
+) -> jax.Array:
     """Elementwise derivative by jax.grad, vmapped over the flattened input, through one explicit path
     (with a key: the gradient of the sum over the whole input, so the draw is the one f makes for
-    x's shape, not one per scalar)."""
+    x's shape, not one per scalar). ``jit``: as one program (an eager grad dispatches its primitives
+    one by one, several times the time); eager, the closed path runs the derivative's own program,
+    bit for bit what the derivative gives (one program may fuse and round differently)."""
     f = entry.closed_form if closed else entry.autodiff
+    wrap = jax.jit if jit else (lambda g: g)
     if params.get("key") is not None:
-        return jax.grad(lambda v: jnp.sum(f(v, **params)))(x)
-    g = jax.vmap(jax.grad(lambda v: f(v, **params)))
+        return wrap(jax.grad(lambda v: jnp.sum(f(v, **params))))(x)
+    g = wrap(jax.vmap(jax.grad(lambda v: f(v, **params))))
     return g(x.reshape(-1)).reshape(x.shape)
 
 
@@ -112,7 +117,7 @@ def jvp_autodiff(
     entry: Activation, params: Mapping[str, Any], x: jax.Array, t: jax.Array, *, closed: bool = False
 ) -> jax.Array:
     f = entry.closed_form if closed else entry.autodiff
-    return jax.jvp(lambda v: f(v, **params), (x,), (t,))[1]
+    return jax.jit(lambda x, t: jax.jvp(lambda v: f(v, **params), (x,), (t,))[1])(x, t)
 
 
 def closed_derivative(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> jax.Array:

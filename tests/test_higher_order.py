@@ -41,9 +41,10 @@ def test_higher_derivatives_match_finite_differences(entry, params, dtype, path,
     # C¹ functions with kinks (celu, sparse_plus): f″ jumps there; stay clear by more than h.
     x = POINTS[verify.away_from_kinks(entry, params, POINTS, 10 * h)]
     x = jnp.asarray(x, dtype)
-    got = np.asarray(_nth_grad(f, order)(x))
-    lower = _nth_grad(other, order - 1)
-    fd = (np.asarray(lower(x + h)) - np.asarray(lower(x - h))) / (2 * h)
+    # Jitted (eager nested grads dispatch op by op: 4-5x the time), both offsets in one call.
+    got = np.asarray(jax.jit(_nth_grad(f, order))(x))
+    lower = np.asarray(jax.jit(_nth_grad(other, order - 1))(jnp.concatenate([x + h, x - h])))
+    fd = (lower[: x.size] - lower[x.size :]) / (2 * h)
     scale = np.maximum(1.0, np.abs(fd))
     bad = np.abs(got - fd) > 1e-5 * scale
     assert not bad.any(), f"{entry.name} {path} order {order} at x={np.asarray(x)[bad]}: {got[bad]} vs {fd[bad]}"
