@@ -93,6 +93,12 @@ BAD_INVOCATIONS = [
     ["compare", "--lrs", "1e-3,1e-3"],
     ["compare", "--lrs", "1e-3,,1e-2"],
     ["compare", "--dataset", "mnist"],
+    ["compare", "--model", "rnn"],
+    ["compare", "--model", "transformer", "--dataset", "digits"],
+    ["compare", "--model", "cnn", "--dataset", "moons"],
+    ["compare", "--dataset", "pysource"],
+    ["compare", "--activations", "swiglu"],
+    ["compare", "--model", "transformer", "--width", "100"],
     ["compare", "--out", "README.md"],
     ["bench", "--sizes", "x"],
     ["bench", "--sizes", "40"],
@@ -131,7 +137,8 @@ def test_help_shows_defaults_and_version(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # help text is wrapped to the terminal
-    assert "learning rate (default: 0.001)" in out and "(default: adam)" in out
+    assert "learning rate (default: 0.001; transformer 0.003)" in out and "(default: adam)" in out
+    assert "(default: None)" not in out  # model-dependent defaults are spelt out
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.startswith("jaxact ")
@@ -161,3 +168,8 @@ def test_compare_defaults_on_the_command_line_are_the_config_defaults():
 
     parser = build_parser()
     assert _compare_config(parser.parse_args(["compare"])) == compare.Config()
+    for model in ("mlp", "cnn", "transformer"):
+        cfg = _compare_config(parser.parse_args(["compare", "--model", model]))
+        assert cfg == compare.Config.for_model(model)
+    given = _compare_config(parser.parse_args(["compare", "--model", "transformer", "--steps", "7"]))
+    assert given == compare.Config.for_model("transformer", steps=7)

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import jaxact
-from jaxact.tools import compare, data
+from jaxact.tools import compare, data, models
 from jaxact.tools.cli import main
 
 TINY = dict(depth=2, width=16, steps=40, batch_size=32, seeds=2, eval_every=10)
+TINY_RUN = dict(steps=40, batch_size=32, seeds=2, eval_every=20)
 
 
 def test_tiny_run_end_to_end_loss_decreases():
@@ -61,7 +62,7 @@ def test_dead_units_hand_computed():
 
 def test_grad_norm_per_layer_hand_computed():
     grads = [(jnp.full((2, 2), 1.0), jnp.zeros(2)), (jnp.array([[3.0], [4.0]]), jnp.zeros(1))]
-    np.testing.assert_allclose(compare.layer_grad_norms(grads), [2.0, 5.0])
+    np.testing.assert_allclose(compare.layer_grad_norms(models.MLP().weights(grads)), [2.0, 5.0])
 
 
 def test_bad_configuration_errors():
@@ -127,13 +128,15 @@ def test_cli_compare_writes_table_json_and_plots(tmp_path, capsys):
 
 
 def test_init_auto_scales_the_same_draws_by_each_activation_gain():
-    sizes = [64, 256, 256, 10]
     key = jax.random.PRNGKey(3)
-    relu = compare.init_params(key, sizes, "auto", "relu")
-    tanh = compare.init_params(key, sizes, "auto", "tanh")
+
+    def init(how, act="identity"):
+        return models.MLP().init(key, compare.Config(depth=2, width=256, init=how), 64, 10, act)
+
+    relu, tanh = init("auto", "relu"), init("auto", "tanh")
     ratio = float(jnp.std(tanh[1][0]) / jnp.std(relu[1][0]))
     assert ratio == pytest.approx(jaxact.signal("tanh").gain / jaxact.signal("relu").gain, rel=1e-5)
-    he = compare.init_params(key, sizes, "he")
+    he = init("he")
     np.testing.assert_allclose(relu[1][0], he[1][0], rtol=1e-5)  # ReLU's auto init is He's
     cfg = compare.Config(activations=("tanh",), paths=("closed",), init="auto", **TINY)
     (result,) = compare.run(cfg, stream=io.StringIO())
@@ -222,3 +225,56 @@ def test_a_grid_run_end_to_end_with_its_sensitivity_plot(tmp_path):
     assert tmp_path / "lr_sensitivity.png" in files and (tmp_path / "lr_sensitivity.png").stat().st_size > 0
     saved = json.loads(compare.save(results, cfg, tmp_path).read_text())
     assert saved["config"]["learning_rates"] == [1e-3, 1e-2] and saved["summary"][0]["learning_rate"] in (1e-3, 1e-2)
+
+
+def test_a_cnn_trains_on_the_digits_images():
+    cfg = compare.Config.for_model("cnn", activations=("relu", "tanh"), paths=("closed",), width=4, **TINY_RUN)
+    results = compare.run(cfg, stream=io.StringIO())
+    for r in results:
+        loss = np.asarray(r.train_loss)
+        assert np.all(loss[-1] < loss[0]), r.activation
+        assert np.all(np.asarray(r.test_accuracy[-1]) > 0.3)  # 10 classes: chance is 0.1
+    assert "CNN 2x4ch" in compare.format_table(results, cfg)
+
+
+def test_the_transformer_matches_parameter_counts_and_learns_text():
+    """Gated feed-forward blocks get 2/3 of the hidden width: the same parameters as the plain ones
+    (Shazeer 2020's matched comparison); both lower the held-out loss from its start near ln 256."""
+    ds = data.load("pysource")
+    assert ds.source["test_characters"] >= 100_000 and ds.x_test.shape[1] == data.TEXT_CONTEXT
+    cfg = compare.Config.for_model("transformer", steps=30, seeds=2, eval_every=15, activations=("gelu", "geglu"))
+    counts = {a: compare.parameter_count(cfg, ds, a) for a in cfg.activations}
+    assert counts["gelu"] == counts["geglu"], counts
+    results = compare.run(cfg, stream=io.StringIO())
+    for r in results:
+        held_out = np.asarray(r.test_loss)
+        assert np.all(np.abs(held_out[0] - np.log(256)) < 1.0), r.activation  # untrained: about uniform
+        assert np.all(held_out[-1] < held_out[0] - 0.5), r.activation
+        assert r.meta["parameters"] == counts[r.activation]
+    rows = compare.summary_rows(results)
+    assert rows[1]["vs_reference"]["test_log_ppl_diff"]["n"] == 2
+    assert "test log-ppl" in compare.format_table(results, cfg)
+
+
+def test_the_language_model_chooses_its_rate_by_validation_loss():
+    runs = []
+    for lr, nats in ((1e-3, 2.0), (3e-3, 1.5), (1e-2, float("nan"))):
+        r = compare.RunResult("gelu", "closed", [0], [[1.0, 1.0]], [[0.5, 0.5]], [], [], 0.0, 0.0, learning_rate=lr)
+        r.val_loss = [[nats, nats]]
+        r.test_loss = [[0.1, 0.1]]  # never looked at
+        if lr == 1e-2:
+            r.train_loss = [[float("nan"), 1.0]]
+        runs.append(r)
+    best = compare.choose(runs, language_model=True)
+    assert best.learning_rate == 3e-3
+    assert [p["val_log_ppl"] for p in best.meta["grid"]][:2] == [2.0, 1.5]
+
+
+def test_the_results_record_versions_and_the_text_corpus(tmp_path):
+    cfg = compare.Config.for_model("transformer", steps=2, seeds=1, eval_every=2, activations=("relu",))
+    path = compare.save(compare.run(cfg, stream=io.StringIO()), cfg, tmp_path)
+    payload = json.loads(path.read_text())
+    assert payload["versions"]["jax"] == jax.__version__
+    assert [f["file"] for f in payload["data"]["test_files"]] == list(data.TEXT_TEST_FILES)
+    assert all(len(f["sha256"]) == 64 for f in payload["data"]["train_files"])
+    assert payload["config"]["model"] == "transformer"

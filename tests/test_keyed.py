@@ -73,7 +73,7 @@ def test_compare_trains_a_keyed_activation_on_its_random_form():
         same = all(bool(jnp.all(a == b)) for a, b in leaves)
         assert same != keyed, name
     # evaluation: no key, the mean slope
-    logits, _ = compare.forward(jax.tree.map(lambda a: a[0], params), ds.x_test[:4], jaxact.rrelu)
+    logits, _ = tr.model.apply(jax.tree.map(lambda a: a[0], params), ds.x_test[:4], jaxact.rrelu)
     assert bool(jnp.all(jnp.isfinite(logits)))
 
 

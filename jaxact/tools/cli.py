@@ -104,22 +104,24 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
 def _compare_config(args: argparse.Namespace) -> Any:
     from jaxact.tools import compare
 
-    return compare.Config(
-        activations=tuple(x.strip() for x in args.activations.split(",")),
-        paths=tuple(x.strip() for x in args.paths.split(",")),
-        dataset=args.dataset,
-        depth=args.depth,
-        width=args.width,
-        steps=args.steps,
-        batch_size=args.batch_size,
-        optimizer=args.optimizer,
-        learning_rate=args.lr,
-        seeds=args.seeds,
-        eval_every=args.eval_every,
-        init=args.init,
-        reference=args.reference,
-        learning_rates=args.lrs or (),
-    )
+    given = {
+        "activations": None if args.activations is None else tuple(x.strip() for x in args.activations.split(",")),
+        "paths": None if args.paths is None else tuple(x.strip() for x in args.paths.split(",")),
+        "dataset": args.dataset,
+        "depth": args.depth,
+        "width": args.width,
+        "steps": args.steps,
+        "batch_size": args.batch_size,
+        "optimizer": args.optimizer,
+        "learning_rate": args.lr,
+        "seeds": args.seeds,
+        "eval_every": args.eval_every,
+        "init": args.init,
+        "reference": args.reference,
+        "learning_rates": args.lrs,
+    }
+    # An option left out takes the model's default (compare.MODEL_DEFAULTS, else Config's).
+    return compare.Config.for_model(args.model, **{k: v for k, v in given.items() if v is not None})
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -329,7 +331,13 @@ def _out_dir(path: str, what: str) -> Path:
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Help with each option's default (argparse shows none otherwise)."""
+    """Help with each option's default (argparse shows none otherwise); an option whose default
+    depends on another (compare's on --model) says so in its own help and defaults to None."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None and action.help and "(default" in action.help:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -373,31 +381,72 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.set_defaults(func=cmd_accuracy)
 
-    # The defaults live here, not in jaxact.tools.compare: building the parser imports no training code.
-    s = command("compare", "train an MLP with each activation and compare (the main job)")
-    s.add_argument("--activations", default="relu,leaky_relu,sigmoid,tanh,elu,swish", help="comma-separated")
-    s.add_argument("--paths", default="autodiff,closed", help="gradient paths: autodiff, closed, or both")
-    s.add_argument("--dataset", default="digits", choices=["digits", "moons", "spirals"], help="bundled data")
-    s.add_argument("--depth", type=_int_at_least(1), default=6, help="hidden layers")
-    s.add_argument("--width", type=_int_at_least(1), default=64, help="units per hidden layer")
-    s.add_argument("--steps", type=_int_at_least(1), default=1500, help="training steps")
-    s.add_argument("--batch-size", type=_int_at_least(1), default=128, help="examples per step")
-    s.add_argument("--optimizer", default="adam", help="any optax optimiser taking a learning rate")
-    s.add_argument("--lr", type=_positive_float, default=1e-3, help="learning rate")
+    # Defaults that depend on --model are None here and filled in by compare.Config.for_model;
+    # the help gives the MLP's (building the parser imports no training code).
+    s = command("compare", "train a network with each activation and compare (the main job)")
+    s.add_argument(
+        "--model",
+        default="mlp",
+        choices=["mlp", "cnn", "transformer"],
+        help="mlp or cnn on the 8x8 digits (test accuracy); transformer: a character-level language model on the "
+        "Python standard library's sources (held-out log-perplexity), relu/gelu/swish plain and gated by default",
+    )
+    s.add_argument(
+        "--activations",
+        default=None,
+        help="comma-separated (default: relu,leaky_relu,sigmoid,tanh,elu,swish; transformer: "
+        "relu,gelu,swish,reglu,geglu,swiglu)",
+    )
+    s.add_argument(
+        "--paths", default=None, help="gradient paths: autodiff, closed, or both (default: both; transformer: closed)"
+    )
+    s.add_argument(
+        "--dataset",
+        default=None,
+        choices=["digits", "moons", "spirals", "pysource"],
+        help="bundled data (default: digits; transformer: pysource)",
+    )
+    s.add_argument(
+        "--depth", type=_int_at_least(1), default=None, help="hidden layers (default: mlp 6, cnn 2, transformer 2)"
+    )
+    s.add_argument(
+        "--width",
+        type=_int_at_least(1),
+        default=None,
+        help="units, channels or FFN width (default: mlp 64, cnn 16, transformer 192)",
+    )
+    s.add_argument(
+        "--steps",
+        type=_int_at_least(1),
+        default=None,
+        help="training steps (default: mlp 1500, cnn 1000, transformer 600)",
+    )
+    s.add_argument(
+        "--batch-size", type=_int_at_least(1), default=None, help="examples per step (default: 128; transformer 32)"
+    )
+    s.add_argument("--optimizer", default=None, help="any optax optimiser taking a learning rate (default: adam)")
+    s.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: 0.001; transformer 0.003)")
     s.add_argument(
         "--lrs",
         type=_positive_floats,
         default=None,
         help="a learning-rate grid, e.g. 3e-4,1e-3,3e-3: all rates train side by side and each activation is "
-        "reported at its best rate, chosen on a validation split of the training data (--lr is then unused)",
+        "reported at its best rate, chosen on a validation split of the training data (--lr is then unused) "
+        "(default: none, one rate)",
     )
-    s.add_argument("--seeds", type=_int_at_least(1), default=3, help="independent runs per activation")
-    s.add_argument("--eval-every", type=_int_at_least(1), default=50, help="steps between evaluations")
+    s.add_argument("--seeds", type=_int_at_least(1), default=None, help="independent runs per activation (default: 3)")
+    s.add_argument(
+        "--eval-every",
+        type=_int_at_least(1),
+        default=None,
+        help="steps between evaluations (default: 50; transformer 200)",
+    )
     s.add_argument(
         "--init",
-        default="glorot",
+        default=None,
         choices=["glorot", "he", "lecun", "auto"],
-        help="weight initialisation; auto: each activation's variance-preserving gain (jaxact.initializer)",
+        help="weight initialisation (default: glorot); auto: each activation's variance-preserving gain "
+        "(jaxact.initializer)",
     )
     s.add_argument(
         "--reference",

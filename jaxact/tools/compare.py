@@ -1,5 +1,8 @@
-"""``jaxact compare``: train the same MLP with each activation and compare.
+"""``jaxact compare``: train the same network with each activation and compare.
 
+Three models (:mod:`jaxact.tools.models`): an MLP and a small conv net on the 8×8 digits, scored
+by test accuracy, and a tiny pre-norm decoder trained as a character-level language model on the
+Python standard library's sources, scored by held-out log-perplexity (nats per character).
 Every activation starts from the same initial weights (per seed) and sees the
 same batches (``init="auto"``: the same draws, scaled by each activation's
 variance-preserving gain, :func:`jaxact.initializer`). Seeds train side by side with ``jax.vmap``; steps run in jitted
@@ -26,20 +29,37 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import registry
-from jaxact.propagation import initializer as jaxact_initializer
-from jaxact.tools import data as data_mod, stats
+from jaxact.tools import data as data_mod, models, stats
+from jaxact.tools.models import INITS
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
 
-INITS = {
-    "glorot": jax.nn.initializers.glorot_normal(),
-    "he": jax.nn.initializers.he_normal(),
-    "lecun": jax.nn.initializers.lecun_normal(),
+# Each model's defaults where they differ from Config's (the MLP's); an option given overrides them.
+# The transformer's: relu, gelu and swish plain and gated (Shazeer 2020's comparison), one path
+# (the two differ only in rounding), and a budget of a few minutes on 2 CPU cores.
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "mlp": {},
+    "cnn": {"depth": 2, "width": 16, "steps": 1000},
+    "transformer": {
+        "activations": ("relu", "gelu", "swish", "reglu", "geglu", "swiglu"),
+        "paths": ("closed",),
+        "dataset": "pysource",
+        "depth": 2,
+        "width": 192,
+        "steps": 600,
+        "batch_size": 32,
+        "learning_rate": 3e-3,
+        "eval_every": 200,
+    },
 }
+# Training examples the evaluation's train loss and gradient norms use (all of the digits').
+EVAL_TRAIN = {"mlp": 2048, "cnn": 2048, "transformer": 256}
+EVAL_CHUNK = 512  # held-out examples per evaluation step (the text's 2k windows do not fit at once)
 
 
 @dataclass
 class Config:
+    model: str = "mlp"
     activations: Sequence[str] = DEFAULT_ACTIVATIONS
     paths: Sequence[str] = ("autodiff", "closed")
     dataset: str = "digits"
@@ -60,18 +80,50 @@ class Config:
     learning_rates: Sequence[float] = ()
     validation_fraction: float = 0.2
 
+    @classmethod
+    def for_model(cls, model: str, **given: Any) -> Config:
+        """The configuration of ``model`` with its defaults, overridden by ``given``."""
+        if model not in MODEL_DEFAULTS:
+            raise ValueError(f"jaxact compare: unknown model {model!r}; choose one of {', '.join(MODEL_DEFAULTS)}")
+        return cls(model=model, **(MODEL_DEFAULTS[model] | given))
+
     @property
     def grid(self) -> tuple[float, ...]:
         return tuple(float(v) for v in self.learning_rates) or (float(self.learning_rate),)
 
+    @property
+    def language_model(self) -> bool:
+        """Scored by held-out log-perplexity (lower is better) rather than test accuracy."""
+        return self.model == "transformer"
+
     def validate(self) -> None:
+        if self.model not in MODEL_DEFAULTS:
+            raise ValueError(f"jaxact compare: unknown model {self.model!r}; choose one of {', '.join(MODEL_DEFAULTS)}")
         for name in self.activations:
             e = registry.get(name)
-            if not e.elementwise:
+            if e.gated and self.model != "transformer":
+                raise ValueError(
+                    f"jaxact compare: {e.name} is gated (it halves its input); only --model transformer's "
+                    "feed-forward block takes a gated activation"
+                )
+            if not e.elementwise and not e.gated:
                 raise ValueError(
                     f"jaxact compare: {e.name} mixes elements along an axis and cannot be a hidden-layer "
                     "activation; pick elementwise activations (see `jaxact list`)."
                 )
+        text = self.dataset == "pysource"
+        if text != self.language_model:
+            raise ValueError(
+                "jaxact compare: the pysource text trains --model transformer only, and the transformer trains "
+                f"on pysource only (got model {self.model!r}, dataset {self.dataset!r})"
+            )
+        if self.model == "cnn" and self.dataset != "digits":
+            raise ValueError(f"jaxact compare: --model cnn takes the 8x8 digits images, not {self.dataset!r}")
+        if self.language_model and self.width % 3:
+            raise ValueError(
+                f"jaxact compare: the transformer's FFN width must be a multiple of 3 (gated forms get 2/3 of it "
+                f"at the same parameter count), got {self.width}"
+            )
         if self.reference is not None and self.reference not in self.activations:
             raise ValueError(
                 f"jaxact compare: the reference {self.reference!r} is not among the activations compared "
@@ -144,40 +196,16 @@ class RunResult:
     meta: dict[str, Any] = field(default_factory=dict)
     learning_rate: float = math.nan
     val_accuracy: list[list[float]] = field(default_factory=list)  # [eval point][seed], with a grid
+    test_loss: list[list[float]] = field(default_factory=list)  # [eval point][seed]: held-out cross-entropy
+    val_loss: list[list[float]] = field(default_factory=list)  # [eval point][seed], with a grid
 
     def final(self, key: str) -> np.ndarray:
         return np.asarray(getattr(self, key)[-1])
 
 
-def init_params(
-    key: jax.Array, sizes: Sequence[int], init: str, activation: str | None = None
-) -> list[tuple[jax.Array, jax.Array]]:
-    keys = jax.random.split(key, len(sizes) - 1)
-    weights = INITS[init] if init != "auto" else jaxact_initializer(activation or "identity")
-    return [
-        (weights(k, (m, n), jnp.float32), jnp.zeros((n,), jnp.float32))
-        for k, m, n in zip(keys, sizes[:-1], sizes[1:], strict=True)
-    ]
-
-
-def forward(
-    params: list, x: jax.Array, act: Callable[..., jax.Array], key: jax.Array | None = None
-) -> tuple[jax.Array, list[jax.Array]]:
-    """Logits and the hidden pre-activations. ``key``: a keyed activation's training draw (rrelu's
-    random slopes), one key per layer; without it, its deterministic (evaluation) form."""
-    pre = []
-    h = x
-    for i, (w, b) in enumerate(params[:-1]):
-        z = h @ w + b
-        pre.append(z)
-        h = act(z) if key is None else act(z, key=jax.random.fold_in(key, i))
-    w, b = params[-1]
-    return h @ w + b, pre
-
-
-def loss_fn(params: list, x: jax.Array, y: jax.Array, act: Callable, key: jax.Array | None = None) -> jax.Array:
-    logits, _ = forward(params, x, act, key)
-    return _optax().softmax_cross_entropy_with_integer_labels(logits, y).mean()
+def cross_entropy(logits: jax.Array, y: jax.Array) -> jax.Array:
+    """Per example (per position for the language model): −log p(label), in nats."""
+    return _optax().softmax_cross_entropy_with_integer_labels(logits, y)
 
 
 def dead_fraction(pre: Sequence[jax.Array], derivative: Callable[[jax.Array], jax.Array]) -> jax.Array:
@@ -185,8 +213,8 @@ def dead_fraction(pre: Sequence[jax.Array], derivative: Callable[[jax.Array], ja
     return jnp.stack([jnp.mean(jnp.all(derivative(z) == 0, axis=0)) for z in pre])
 
 
-def layer_grad_norms(grads: list) -> jax.Array:
-    return jnp.stack([jnp.linalg.norm(w) for w, _ in grads])
+def layer_grad_norms(weights: Sequence[jax.Array]) -> jax.Array:
+    return jnp.stack([jnp.linalg.norm(w) for w in weights])
 
 
 def validation_size(n_train: int, fraction: float) -> int:
@@ -218,20 +246,23 @@ class Trainer:
         self.cfg, self.ds = cfg, ds
         entry = registry.get(activation)
         self.entry = entry
+        self.model = models.get(cfg.model)
         self.act = entry.closed_form if path == "closed" else entry.autodiff
-        self.deriv = lambda z: entry.derivative(z, **entry.params)
+        self.deriv = (lambda z: entry.derivative(z, **entry.params)) if entry.elementwise else None
         # The rate lives in the optimiser state, so one program trains every rate of the grid.
         self.opt = _optax().inject_hyperparams(getattr(_optax(), cfg.optimizer))(learning_rate=cfg.grid[0])
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
-        self.x_test, self.y_test = jnp.asarray(ds.x_test), jnp.asarray(ds.y_test)
-        self.validation = None if validation is None else (jnp.asarray(validation[0]), jnp.asarray(validation[1]))
-        self.sizes = [ds.n_features] + [cfg.width] * cfg.depth + [ds.n_classes]
+        n_eval = EVAL_TRAIN[cfg.model]
+        self.x_eval, self.y_eval = self.x_train[:n_eval], self.y_train[:n_eval]
+        self.test = _chunks(ds.x_test, ds.y_test)
+        self.validation = None if validation is None else _chunks(*validation)
 
     def init(self) -> tuple[Any, Any]:
         """Parameters and optimiser states of every run: the seeds' initial weights, the same for
         every learning rate (and every activation)."""
         keys = jax.random.split(jax.random.PRNGKey(0), self.cfg.seeds)
-        params = jax.vmap(lambda k: init_params(k, self.sizes, self.cfg.init, self.entry.name))(keys)
+        ds = self.ds
+        params = jax.vmap(lambda k: self.model.init(k, self.cfg, ds.n_features, ds.n_classes, self.entry.name))(keys)
         n = len(self.cfg.grid)
         params = jax.tree.map(lambda a: jnp.concatenate([a] * n), params)
         lrs = jnp.repeat(jnp.asarray(self.cfg.grid, jnp.float32), self.cfg.seeds)
@@ -249,7 +280,7 @@ class Trainer:
         # A keyed activation (rrelu) trains on its random form, one draw per seed, step and layer;
         # evaluation uses its deterministic form.
         key = jax.random.fold_in(jax.random.PRNGKey(_DRAWS_SEED), step) if self.entry.keyed else None
-        grads = jax.grad(loss_fn)(params, self.x_train[idx], self.y_train[idx], self.act, key)
+        grads = jax.grad(self.loss)(params, self.x_train[idx], self.y_train[idx], key)
         updates, opt_state = self.opt.update(grads, opt_state, params)
         return (_optax().apply_updates(params, updates), opt_state), None
 
@@ -262,25 +293,58 @@ class Trainer:
 
         return jax.vmap(one_seed)(params, opt_state, idx, steps)
 
+    def loss(self, params: Any, x: jax.Array, y: jax.Array, key: jax.Array | None = None) -> jax.Array:
+        """Mean cross-entropy of a batch (``key``: a keyed activation's training draws)."""
+        logits, _ = self.model.apply(params, x, self.act, key)
+        return cross_entropy(logits, y).mean()
+
+    def _held_out(self, p: Any, part: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        """Accuracy and mean cross-entropy over a held-out split, chunk by chunk (padding masked)."""
+
+        def chunk(c: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+            x, y, w = c
+            logits, _ = self.model.apply(p, x, self.act)
+            w = jnp.broadcast_to(w.reshape(w.shape + (1,) * (y.ndim - 1)), y.shape)
+            return jnp.sum((jnp.argmax(logits, -1) == y) * w), jnp.sum(cross_entropy(logits, y) * w)
+
+        hits, nats = jax.lax.map(chunk, part)
+        n = jnp.sum(jnp.broadcast_to(part[2].reshape(part[2].shape + (1,) * (part[1].ndim - 2)), part[1].shape))
+        return jnp.sum(hits) / n, jnp.sum(nats) / n
+
     def evaluate(self, params: Any) -> dict[str, jax.Array]:
         def one_seed(p: Any) -> dict[str, jax.Array]:
-            loss, grads = jax.value_and_grad(loss_fn)(p, self.x_train, self.y_train, self.act)
-            _, pre = forward(p, self.x_train, self.act)
-            logits, _ = forward(p, self.x_test, self.act)
+            loss, grads = jax.value_and_grad(self.loss)(p, self.x_eval, self.y_eval)
+            _, pre = self.model.apply(p, self.x_eval, self.act)
+            acc, test_loss = self._held_out(p, self.test)
+            val_acc = val_loss = jnp.float32(jnp.nan)
             if self.validation is not None:
-                val_logits, _ = forward(p, self.validation[0], self.act)
-                val_acc = jnp.mean(jnp.argmax(val_logits, -1) == self.validation[1])
-            else:
-                val_acc = jnp.float32(jnp.nan)
+                val_acc, val_loss = self._held_out(p, self.validation)
+            dead = dead_fraction(pre, self.deriv) if self.deriv is not None else jnp.full(len(pre), jnp.nan)
             return {
                 "loss": loss,
-                "acc": jnp.mean(jnp.argmax(logits, -1) == self.y_test),
+                "acc": acc,
+                "test_loss": test_loss,
                 "val_acc": val_acc,
-                "dead": dead_fraction(pre, self.deriv),
-                "gnorm": layer_grad_norms(grads),
+                "val_loss": val_loss,
+                "dead": dead,
+                "gnorm": layer_grad_norms(self.model.weights(grads)),
             }
 
         return jax.vmap(one_seed)(params)
+
+
+def _chunks(x: np.ndarray, y: np.ndarray) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """A held-out split as [chunks, EVAL_CHUNK, ...] arrays and a weight per example (0: padding)."""
+    n = x.shape[0]
+    size = min(n, EVAL_CHUNK)
+    k = -(-n // size)
+    pad = k * size - n
+
+    def shaped(a: np.ndarray) -> jax.Array:
+        a = np.concatenate([a, np.zeros((pad, *a.shape[1:]), a.dtype)])
+        return jnp.asarray(a.reshape(k, size, *a.shape[1:]))
+
+    return shaped(x), shaped(y), shaped(np.ones(n, np.float32))
 
 
 _DRAWS_SEED = 2000  # the root of a keyed activation's training draws (batches use 1000 + seed)
@@ -356,8 +420,10 @@ def train_grid(
             res.steps.append(step)
             res.train_loss.append(m["loss"][part].tolist())
             res.test_accuracy.append(m["acc"][part].tolist())
+            res.test_loss.append(m["test_loss"][part].tolist())
             if validation is not None:
                 res.val_accuracy.append(m["val_acc"][part].tolist())
+                res.val_loss.append(m["val_loss"][part].tolist())
             res.dead_fraction.append(m["dead"][part].tolist())
             res.grad_norm.append(m["gnorm"][part].tolist())
 
@@ -380,25 +446,32 @@ def train_grid(
     return out
 
 
-def validation_score(r: RunResult) -> float:
-    """Mean final validation accuracy over the seeds, a diverged seed counting 0 (an unstable rate
-    must not win on its surviving seeds)."""
-    # Accuracies are counts over n in float32: the mean rounded to 6 digits (far finer than 1/n,
-    # far coarser than float32's noise), so that equal counts tie and the smaller rate wins.
+def validation_score(r: RunResult, language_model: bool = False) -> float:
+    """Higher is better: the mean final validation accuracy over the seeds, a diverged seed
+    counting 0 (an unstable rate must not win on its surviving seeds); for the language model,
+    minus the mean validation log-perplexity, a diverged seed counting as uniform guessing."""
+    # Rounded to 6 digits (accuracies are counts over n in float32: far finer than 1/n, far
+    # coarser than float32's noise), so that equal counts tie and the smaller rate wins.
+    if language_model:
+        nats = np.asarray(r.final("val_loss"), np.float64)
+        worst = math.log(256)
+        return float(np.round(-np.mean(np.where(diverged(r) | ~np.isfinite(nats), worst, nats)), 6))
     acc = np.asarray(r.final("val_accuracy"), np.float64)
     return float(np.round(np.mean(np.where(diverged(r), 0.0, acc)), 6))
 
 
-def choose(runs: list[RunResult]) -> RunResult:
+def choose(runs: list[RunResult], language_model: bool = False) -> RunResult:
     """The run at the learning rate with the best validation score (ties: the smaller rate); the
     whole grid goes into its meta["grid"] for the sensitivity plot and the JSON."""
-    best = max(runs, key=lambda r: (validation_score(r), -r.learning_rate))
+    best = max(runs, key=lambda r: (validation_score(r, language_model), -r.learning_rate))
+    key = "val_log_ppl" if language_model else "val_acc"
     best.meta["grid"] = [
         {
             "learning_rate": r.learning_rate,
-            "val_acc": validation_score(r),
+            key: abs(validation_score(r, language_model)),
             "diverged": int(np.sum(diverged(r))),
             "test_acc_mean": stats.mean_interval(final_accuracy(r)).mean,
+            "test_log_ppl_mean": stats.mean_interval(final_test_loss(r)).mean,
         }
         for r in runs
     ]
@@ -417,8 +490,13 @@ def run(cfg: Config, stream: Any = None) -> list[RunResult]:
     for name in cfg.activations:
         for path in cfg.paths:
             runs = train_grid(cfg, ds, name, path, idx, stream, validation)
-            r = choose(runs) if validation is not None else runs[0]
-            r.meta |= {"dataset": ds.name, "n_train": int(ds.x_train.shape[0]), "n_test": int(ds.x_test.shape[0])}
+            r = choose(runs, cfg.language_model) if validation is not None else runs[0]
+            r.meta |= {
+                "dataset": ds.name,
+                "n_train": int(ds.x_train.shape[0]),
+                "n_test": int(ds.x_test.shape[0]),
+                "parameters": parameter_count(cfg, ds, name),
+            }
             if validation is not None:
                 r.meta["n_validation"] = int(validation[1].shape[0])
             results.append(r)
@@ -438,6 +516,22 @@ def diverged(r: RunResult) -> np.ndarray:
 def final_accuracy(r: RunResult) -> np.ndarray:
     """Per seed: the final test accuracy, NaN where the seed diverged (not chance-level noise)."""
     return np.where(diverged(r), np.nan, r.final("test_accuracy"))
+
+
+def final_test_loss(r: RunResult) -> np.ndarray:
+    """Per seed: the final held-out cross-entropy (log-perplexity, nats per prediction), NaN where
+    the seed diverged."""
+    if not r.test_loss:
+        return np.full(len(r.train_loss[-1]), np.nan)
+    return np.where(diverged(r), np.nan, r.final("test_loss"))
+
+
+def parameter_count(cfg: Config, ds: data_mod.Dataset, activation: str) -> int:
+    """Trainable parameters of one run (the transformer's gated forms: the same as the plain)."""
+    shapes = jax.eval_shape(
+        lambda k: models.get(cfg.model).init(k, cfg, ds.n_features, ds.n_classes, activation), jax.random.PRNGKey(0)
+    )
+    return models.n_parameters(shapes)
 
 
 def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
@@ -468,12 +562,17 @@ def summary_rows(results: list[RunResult], reference: str | None = None) -> list
                 "learning_rate": r.learning_rate,
                 "diverged": int(np.sum(~ok)),
                 "test_acc": _interval_dict(stats.mean_interval(final_accuracy(r))),
+                "test_log_ppl": _interval_dict(stats.mean_interval(final_test_loss(r))),
                 "vs_reference": None
                 if vs is None
                 else {
                     "activation": ref,
                     "test_acc_diff": _interval_dict(stats.paired_difference(final_accuracy(r), final_accuracy(vs))),
+                    "test_log_ppl_diff": _interval_dict(
+                        stats.paired_difference(final_test_loss(r), final_test_loss(vs))
+                    ),
                 },
+                "parameters": r.meta.get("parameters"),
                 "test_acc_mean": float(np.mean(acc)) if acc.size else float("nan"),
                 "test_acc_std": float(np.std(acc)) if acc.size else float("nan"),
                 "train_loss_mean": float(np.mean(loss)) if loss.size else float("nan"),
@@ -507,12 +606,27 @@ def _iv_text(d: dict[str, Any], fmt: str = ".3f", mark: bool = False) -> str:
     return iv.text(fmt) + (" *" if mark and iv.resolved else "  " if mark else "")
 
 
+def describe_model(cfg: Config) -> str:
+    if cfg.model == "cnn":
+        return f"CNN {cfg.depth}x{cfg.width}ch 3x3"
+    if cfg.language_model:
+        t = models.get("transformer")
+        return (
+            f"transformer {cfg.depth} blocks d={t.d_model} {t.heads} heads, FFN {cfg.width} "
+            f"(gated {t.hidden(cfg.width, True)})"
+        )
+    return f"MLP {cfg.depth}x{cfg.width}"
+
+
 def format_table(results: list[RunResult], cfg: Config) -> str:
     ref = reference_name(results, cfg.reference) or "-"
-    delta = f"Δ acc vs {ref}"
+    lm = cfg.language_model
+    metric, key, fmt = ("log-ppl", "test_log_ppl", ".4f") if lm else ("acc", "test_acc", ".3f")
+    delta = f"Δ {metric} vs {ref}"
     grid = bool(cfg.learning_rates)
     head = (
-        f"{'activation':<12} {'path':<9} {'lr' if grid else '':>7} {'test acc [95% CI]':>23} {delta:>27} {'div':>3} "
+        f"{'activation':<12} {'path':<9} {'lr' if grid else '':>7} {f'test {metric} [95% CI]':>23} {delta:>27} "
+        f"{'div':>3} "
         f"{'train loss':>17} {'loss@25%':>9} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
     )
     if grid:
@@ -524,7 +638,7 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
     else:
         lr_text = f"lr={cfg.learning_rate}"
     lines = [
-        f"jaxact compare: {cfg.dataset}, MLP {cfg.depth}x{cfg.width}, {cfg.optimizer} {lr_text}, "
+        f"jaxact compare: {cfg.dataset}, {describe_model(cfg)}, {cfg.optimizer} {lr_text}, "
         f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds, init={cfg.init}, "
         f"backend={jax.default_backend()}",
         head,
@@ -532,15 +646,23 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
     ]
     for row, r in zip(summary_rows(results, cfg.reference), results, strict=True):
         vs = row["vs_reference"]
-        d = _iv_text(vs["test_acc_diff"], "+.3f", mark=True) if vs is not None and r.activation != ref else "-"
+        d = _iv_text(vs[f"{key}_diff"], "+" + fmt, mark=True) if vs is not None and r.activation != ref else "-"
         lines.append(
             f"{row['activation']:<12} {row['path']:<9} {f'{r.learning_rate:g}' if grid else '':>7} "
-            f"{_iv_text(row['test_acc']):>23} {d:>27} {row['diverged']:>3} "
+            f"{_iv_text(row[key], fmt):>23} {d:>27} {row['diverged']:>3} "
             f"{_ms(r.final('train_loss'), '.1e'):>17} {row['loss_at_25pct_steps']:>9.2g} {row['steps_per_s']:>8.0f} "
-            f"{row['compile_s']:>9.2f} {row['dead_pct_mean']:>7.1f} {row['initial_grad_ratio_first_last']:>18.3g}"
+            f"{row['compile_s']:>9.2f} {_num(row['dead_pct_mean'], '.1f'):>7} "
+            f"{row['initial_grad_ratio_first_last']:>18.3g}"
+        )
+    if lm:
+        lines.append(
+            f"test log-ppl: held-out cross-entropy in nats per character ({results[0].meta.get('n_test', '?')} "
+            f"windows of the held-out files; lower is better), {results[0].meta.get('parameters', '?')} parameters "
+            "per run for every activation. dead %: the FFN's hidden units (- for gated forms)."
         )
     lines.append(
-        "test acc: mean over the seeds with its 95 % t-interval; Δ acc: the paired difference from the reference "
+        f"test {metric}: mean over the seeds with its 95 % t-interval; Δ {metric}: the paired difference from the "
+        "reference "
         "(same initialisations and batches per seed), * where its 95 % interval excludes 0 (resolved), else within "
         "noise; div: seeds whose loss diverged (not finite), left out of both; train loss: mean ± std. "
         "steps/s: one vmapped step trains all seeds; dead %: hidden units with zero activation derivative "
@@ -551,11 +673,30 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
     return "\n".join(lines)
 
 
+def _num(v: float, fmt: str) -> str:
+    return "-" if not math.isfinite(v) else f"{v:{fmt}}"
+
+
+def versions() -> dict[str, str]:
+    """What a run needs to be reproduced: the interpreter and the packages that compute."""
+    from importlib import metadata
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("jaxact", "jax", "jaxlib", "optax", "numpy", "scikit-learn"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
 def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "compare.json"
     payload = {
         "config": asdict(cfg) | {"activations": list(cfg.activations), "paths": list(cfg.paths)},
+        "data": data_mod.load(cfg.dataset).source,
+        "versions": versions(),
         "device": {"backend": jax.default_backend(), "kind": jax.devices()[0].device_kind, "jax": jax.__version__},
         "summary": summary_rows(results, cfg.reference),
         "runs": [asdict(r) for r in results],
@@ -577,18 +718,24 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
     files = []
     # One colour per activation; the gradient path is the line style.
     colour = {a: f"C{i % 10}" for i, a in enumerate(dict.fromkeys(r.activation for r in results))}
+    lm = bool(results) and results[0].meta.get("dataset") == "pysource"  # scored by held-out loss
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for r in results:
         ls = "-" if r.path == "autodiff" else "--"
         loss = np.asarray(r.train_loss)
-        acc = np.asarray(r.test_accuracy)
+        acc = np.asarray(r.test_loss if lm else r.test_accuracy)
         lbl = f"{r.activation} ({r.path})"
         c = colour[r.activation]
         axes[0].plot(r.steps, loss.mean(1), ls, color=c, label=lbl)
         axes[0].fill_between(r.steps, loss.min(1), loss.max(1), color=c, alpha=0.12)
         axes[1].plot(r.steps, acc.mean(1), ls, color=c, label=lbl)
     axes[0].set(yscale="log", xlabel="step", ylabel="train loss", title="Training loss (mean, min–max over seeds)")
-    axes[1].set(xlabel="step", ylabel="test accuracy", title="Test accuracy (mean over seeds)")
+    if lm:
+        axes[1].set(
+            xlabel="step", ylabel="held-out log-perplexity (nats/char)", title="Held-out loss (mean over seeds)"
+        )
+    else:
+        axes[1].set(xlabel="step", ylabel="test accuracy", title="Test accuracy (mean over seeds)")
     _legend_outside(axes[1])
     fig.tight_layout()
     files.append(out / "curves.png")
@@ -625,7 +772,7 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
             ls = "-" if r.path == "autodiff" else "--"
             ax.plot(
                 [p["learning_rate"] for p in g],
-                [p["val_acc"] for p in g],
+                [p["val_log_ppl" if lm else "val_acc"] for p in g],
                 ls,
                 marker="o",
                 color=colour[r.activation],
@@ -634,7 +781,9 @@ def plot(results: list[RunResult], out: Path) -> list[Path]:
         ax.set(
             xscale="log",
             xlabel="learning rate",
-            ylabel="validation accuracy (diverged seeds count 0)",
+            ylabel="validation log-perplexity (diverged: uniform)"
+            if lm
+            else "validation accuracy (diverged seeds count 0)",
             title="Learning-rate sensitivity (mean over seeds)",
         )
         rates = sorted({p["learning_rate"] for r in gridded for p in r.meta["grid"]})

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import hashlib
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -16,6 +20,8 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+    # Where the data came from, recorded in the results (the text corpus: files, sizes, hashes).
+    source: dict = field(default_factory=dict, compare=False)
 
     @property
     def n_features(self) -> int:
@@ -72,7 +78,70 @@ def spirals(n: int = 3000, classes: int = 3, noise: float = 0.2, test_fraction: 
     return _split("spirals", x, y, classes, test_fraction, seed)
 
 
-DATASETS = {"digits": digits, "moons": moons, "spirals": spirals}
+# The character-level corpus: the Python standard library's own sources, read from the running
+# interpreter's installation (every machine with Python has them; nothing is downloaded). Fixed
+# file lists; the contents differ between Python versions, so the results record the version and
+# each file's size and SHA-256.
+TEXT_TRAIN_FILES = (
+    "argparse.py",
+    "difflib.py",
+    "inspect.py",
+    "typing.py",
+    "tarfile.py",
+    "subprocess.py",
+    "threading.py",
+    "logging/__init__.py",
+    "dataclasses.py",
+    "functools.py",
+    "configparser.py",
+    "shutil.py",
+)
+TEXT_TEST_FILES = ("ast.py", "pickle.py")  # held out: other modules, > 10^5 characters
+TEXT_CONTEXT = 64  # characters per training window
+
+
+def _read_sources(names: tuple[str, ...]) -> tuple[np.ndarray, list[dict]]:
+    root = Path(sysconfig.get_paths()["stdlib"])
+    parts, files = [], []
+    for name in names:
+        path = root / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"the text corpus reads the standard library's {name}, which this Python ({sys.version.split()[0]}) "
+                f"does not have at {root}"
+            )
+        raw = path.read_bytes()
+        parts.append(np.frombuffer(raw, np.uint8))
+        files.append({"file": name, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()})
+    return np.concatenate(parts).astype(np.int32), files
+
+
+def _windows(tokens: np.ndarray, context: int) -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping windows: inputs tokens[i:i+T], targets the next character of each."""
+    n = (tokens.size - 1) // context
+    x = tokens[: n * context].reshape(n, context)
+    y = tokens[1 : n * context + 1].reshape(n, context)
+    return x, y
+
+
+def pysource(context: int = TEXT_CONTEXT) -> Dataset:
+    """Bytes of Python standard-library sources for a character-level language model: training
+    windows from TEXT_TRAIN_FILES, test windows from the held-out TEXT_TEST_FILES (256 classes)."""
+    train, train_files = _read_sources(TEXT_TRAIN_FILES)
+    test, test_files = _read_sources(TEXT_TEST_FILES)
+    x_train, y_train = _windows(train, context)
+    x_test, y_test = _windows(test, context)
+    source = {
+        "python": sys.version.split()[0],
+        "context": context,
+        "train_files": train_files,
+        "test_files": test_files,
+        "test_characters": int(y_test.size),
+    }
+    return Dataset("pysource", x_train, y_train, x_test, y_test, 256, source)
+
+
+DATASETS = {"digits": digits, "moons": moons, "spirals": spirals, "pysource": pysource}
 
 
 def load(name: str) -> Dataset:
