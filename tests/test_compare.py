@@ -3,6 +3,9 @@
 import dataclasses
 import io
 import json
+import os
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -242,17 +245,17 @@ def test_the_transformer_matches_parameter_counts_and_learns_text():
     (Shazeer 2020's matched comparison); both lower the held-out loss from its start near ln 256."""
     ds = data.load("pysource")
     assert ds.source["test_characters"] >= 100_000 and ds.x_test.shape[1] == data.TEXT_CONTEXT
-    cfg = compare.Config.for_model("transformer", steps=30, seeds=2, eval_every=15, activations=("gelu", "geglu"))
-    counts = {a: compare.parameter_count(cfg, ds, a) for a in cfg.activations}
-    assert counts["gelu"] == counts["geglu"], counts
-    results = compare.run(cfg, stream=io.StringIO())
+    cfg = compare.Config.for_model("transformer", width=48, steps=30, seeds=2, eval_every=30, activations=("geglu",))
+    counts = {a: compare.parameter_count(cfg, ds, a) for a in ("gelu", "geglu", "swiglu")}
+    assert len(set(counts.values())) == 1, counts
+    results = compare.run(cfg, stream=io.StringIO())  # the gated FFN (the plain one: the CNN's and MLP's act)
     for r in results:
         held_out = np.asarray(r.test_loss)
         assert np.all(np.abs(held_out[0] - np.log(256)) < 1.0), r.activation  # untrained: about uniform
         assert np.all(held_out[-1] < held_out[0] - 0.5), r.activation
         assert r.meta["parameters"] == counts[r.activation]
-    rows = compare.summary_rows(results)
-    assert rows[1]["vs_reference"]["test_log_ppl_diff"]["n"] == 2
+    (row,) = compare.summary_rows(results)
+    assert row["test_log_ppl"]["n"] == 2 and row["vs_reference"]["test_log_ppl_diff"]["mean"] == 0
     assert "test log-ppl" in compare.format_table(results, cfg)
 
 
@@ -271,10 +274,81 @@ def test_the_language_model_chooses_its_rate_by_validation_loss():
 
 
 def test_the_results_record_versions_and_the_text_corpus(tmp_path):
-    cfg = compare.Config.for_model("transformer", steps=2, seeds=1, eval_every=2, activations=("relu",))
-    path = compare.save(compare.run(cfg, stream=io.StringIO()), cfg, tmp_path)
+    cfg = compare.Config(activations=("relu",), paths=("closed",), dataset="moons", **TINY)
+    two_points = dict(train_loss=[[0.5, 0.4]] * 2, test_accuracy=[[0.9, 0.8]] * 2, dead_fraction=[[[0.0]] * 2] * 2)
+    run = compare.RunResult(
+        "relu", "closed", [0, 40], **two_points, grad_norm=[[[1.0, 1.0]] * 2] * 2, compile_seconds=1.0, step_seconds=0.1
+    )
+    path = compare.save([run], cfg, tmp_path)
     payload = json.loads(path.read_text())
-    assert payload["versions"]["jax"] == jax.__version__
-    assert [f["file"] for f in payload["data"]["test_files"]] == list(data.TEXT_TEST_FILES)
-    assert all(len(f["sha256"]) == 64 for f in payload["data"]["train_files"])
-    assert payload["config"]["model"] == "transformer"
+    assert payload["versions"]["jax"] == jax.__version__ and payload["config"]["model"] == "mlp"
+    text = data.load("pysource").source  # what a transformer run's JSON records under "data"
+    assert [f["file"] for f in text["test_files"]] == list(data.TEXT_TEST_FILES)
+    assert all(len(f["sha256"]) == 64 for f in text["train_files"]) and text["python"] in sys.version
+
+
+SHARDED = r"""
+import io, json, sys
+import jax, numpy as np
+from jaxact.tools import compare
+
+assert jax.device_count() == 8
+out = {}
+for devices in (1, 8):
+    cfg = compare.Config(
+        activations=("relu", "tanh"), paths=("closed",), depth=2, width=16, steps=30, batch_size=32, seeds=2,
+        eval_every=10, devices=devices,
+    )
+    replicated, by_batch = compare.shardings(cfg)
+    assert (by_batch is None) == (devices == 1)
+    results = compare.run(cfg, stream=io.StringIO())
+    out[devices] = [(r.train_loss, r.test_accuracy, r.meta["devices"]) for r in results]
+if by_batch is not None:
+    tr = compare.Trainer(cfg, compare.data_mod.load("digits"), "relu", "closed")
+    params, state = jax.device_put(tr.init(), replicated)
+    idx = jax.device_put(np.zeros((2, 10, 32), np.int32), by_batch)
+    hlo = jax.jit(tr.chunk).lower(params, state, idx, jax.device_put(np.zeros((2, 10), np.int32), replicated))
+    out["all_reduce"] = "all-reduce" in hlo.compile().as_text()
+print(json.dumps(out))
+"""
+
+
+def test_sharded_batches_give_the_one_device_results():
+    """8 simulated CPU devices, each taking 4 of a batch of 32: the same curves as one device, up to
+    the order of the gradient sums (an all-reduce in the compiled step shows the split is real)."""
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
+    proc = subprocess.run([sys.executable, "-c", SHARDED], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["all_reduce"]
+    for one, eight in zip(out["1"], out["8"], strict=True):
+        np.testing.assert_allclose(eight[0], one[0], rtol=1e-4)  # train loss at every evaluation
+        np.testing.assert_allclose(eight[1], one[1], atol=1 / 359 + 1e-6)  # at most one test image flips
+        assert (one[2], eight[2]) == (1, 8)
+
+
+def test_the_device_count_is_validated():
+    with pytest.raises(ValueError, match=r"between 0 \(all\) and the 1 devices"):
+        compare.Config(devices=2).validate()
+
+
+def test_one_progress_bar_for_the_whole_study():
+    """A log gets one line per finished run, with the share of the whole study, elapsed and left;
+    a terminal one live line ending when the study does."""
+    log = io.StringIO()
+    bar = compare.Progress(300, log)
+    for label in ("relu (closed)", "tanh (closed)", "elu (closed)"):
+        bar.advance(label, 50)  # mid-run: nothing in a log
+        bar.advance(label, 50, run_done=True)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 3 and " 33%" in lines[0] and "100%" in lines[2] and "~0:00 left" in lines[2]
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    bar = compare.Progress(200, tty)
+    bar.advance("relu (closed)", 100, run_done=True)
+    bar.advance("tanh (closed)", 100, run_done=True)
+    assert tty.getvalue().count("\r") == 2 and tty.getvalue().count("\n") == 1 and tty.getvalue().endswith("\n")

@@ -119,6 +119,7 @@ def _compare_config(args: argparse.Namespace) -> Any:
         "init": args.init,
         "reference": args.reference,
         "learning_rates": args.lrs,
+        "devices": args.devices,
     }
     # An option left out takes the model's default (compare.MODEL_DEFAULTS, else Config's).
     return compare.Config.for_model(args.model, **{k: v for k, v in given.items() if v is not None})
@@ -452,6 +453,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--reference",
         default=None,
         help="the activation the others are compared with, seed by seed (default: the first of --activations)",
+    )
+    s.add_argument(
+        "--devices",
+        type=_int_at_least(0),
+        default=0,
+        help="devices the batches are sharded over (0: all that JAX sees; with several hosts, call "
+        "jax.distributed.initialize() first: see the README)",
     )
     s.add_argument("--out", default="jaxact-out/compare", help="folder for compare.json and the PNG plots")
     s.add_argument("--no-plots", action="store_true", help="write compare.json only")

@@ -79,6 +79,9 @@ class Config:
     # validation split carved from the training data. Empty: learning_rate alone, no split.
     learning_rates: Sequence[float] = ()
     validation_fraction: float = 0.2
+    # Devices the batches are sharded over (data parallel: each device takes batch_size/devices
+    # examples of every step; the weights are replicated). 0: every device JAX sees.
+    devices: int = 0
 
     @classmethod
     def for_model(cls, model: str, **given: Any) -> Config:
@@ -90,6 +93,10 @@ class Config:
     @property
     def grid(self) -> tuple[float, ...]:
         return tuple(float(v) for v in self.learning_rates) or (float(self.learning_rate),)
+
+    @property
+    def n_devices(self) -> int:
+        return self.devices or jax.device_count()
 
     @property
     def language_model(self) -> bool:
@@ -156,6 +163,15 @@ class Config:
             )
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {self.learning_rate}")
+        if self.devices < 0 or self.devices > jax.device_count():
+            raise ValueError(
+                f"jaxact compare: --devices {self.devices} is not between 0 (all) and the {jax.device_count()} "
+                "devices JAX sees"
+            )
+        if self.batch_size % self.n_devices:
+            raise ValueError(
+                f"jaxact compare: batch size {self.batch_size} does not split evenly over {self.n_devices} devices"
+            )
         n_train = data_mod.train_size(self.dataset)
         if self.learning_rates:
             n_train -= validation_size(n_train, self.validation_fraction)
@@ -369,14 +385,38 @@ def batch_indices(cfg: Config, n_train: int) -> np.ndarray:
     return out
 
 
-def _progress(msg: str, done: int, total: int, stream: Any) -> None:
-    width = 24
-    filled = int(width * done / max(total, 1))
-    end = "\n" if done >= total else ""
-    tty = hasattr(stream, "isatty") and stream.isatty()
-    if tty or done >= total:  # a log file gets one line per run, a terminal a live bar
-        stream.write(f"{chr(13) if tty else ''}{msg:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}")
-        stream.flush()
+def _clock(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--:--"
+    m, sec = divmod(round(seconds), 60)
+    return f"{m // 60}:{m % 60:02d}:{sec:02d}" if m >= 60 else f"{m}:{sec:02d}"
+
+
+class Progress:
+    """One bar for the whole study on stderr: the run in progress, the share of all training
+    steps done, elapsed time and an estimate of the time left (from the steps done so far, so
+    the first run's compilation makes it pessimistic at first). A terminal gets a live bar; a log
+    file one line per finished run."""
+
+    def __init__(self, total_steps: int, stream: Any = None):
+        # Resolved per call: a default bound at import time outlives a replaced sys.stderr.
+        self.stream = sys.stderr if stream is None else stream
+        self.total, self.done, self.t0 = max(total_steps, 1), 0, time.perf_counter()
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+
+    def advance(self, label: str, steps: int, run_done: bool = False) -> None:
+        self.done += steps
+        if not (self.tty or run_done):
+            return
+        elapsed = time.perf_counter() - self.t0
+        left = elapsed / self.done * (self.total - self.done) if self.done else math.nan
+        filled = int(24 * self.done / self.total)
+        end = "\n" if run_done and (not self.tty or self.done >= self.total) else ""
+        self.stream.write(
+            f"{chr(13) if self.tty else ''}{label:<28} [{'#' * filled}{'.' * (24 - filled)}] "
+            f"{100 * self.done / self.total:3.0f}%  {_clock(elapsed)} elapsed, ~{_clock(left)} left{end}"
+        )
+        self.stream.flush()
 
 
 def train_grid(
@@ -385,13 +425,14 @@ def train_grid(
     activation: str,
     path: str,
     idx: np.ndarray,
-    stream: Any = None,
+    progress: Progress | Any = None,
     validation: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[RunResult]:
     """One activation and path at every learning rate of the grid, trained in one program: one
-    result per rate (the seeds share their batches and initial weights across rates)."""
-    # Resolved per call: a default bound at import time outlives a replaced sys.stderr.
-    stream = sys.stderr if stream is None else stream
+    result per rate (the seeds share their batches and initial weights across rates).
+    ``progress``: the study's :class:`Progress`, or a stream for a bar of this run alone."""
+    if not isinstance(progress, Progress):
+        progress = Progress(cfg.steps, progress)
     tr = Trainer(cfg, ds, activation, path, validation)
     params, opt_state = tr.init()
     k = cfg.eval_every
@@ -399,18 +440,23 @@ def train_grid(
     n_lr = len(cfg.grid)
     idx_dev = jnp.asarray(np.concatenate([idx] * n_lr))
     steps_dev = jnp.asarray(np.concatenate([step_numbers(cfg)] * n_lr))
+    replicated, by_batch = shardings(cfg)
+    if by_batch is not None:  # each device trains on its part of every batch; XLA sums the gradients
+        params, opt_state, steps_dev = jax.device_put((params, opt_state, steps_dev), replicated)
+        idx_dev = jax.device_put(idx_dev, by_batch)
+    train = jax.jit(tr.chunk, out_shardings=replicated)
     t0 = time.perf_counter()
-    chunk_fn = jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :k], steps_dev[:, :k]).compile()
+    chunk_fn = train.lower(params, opt_state, idx_dev[:, :k], steps_dev[:, :k]).compile()
     tail = cfg.steps - (n_chunks - 1) * k
     tail_fn = (
-        chunk_fn
-        if tail == k
-        else jax.jit(tr.chunk).lower(params, opt_state, idx_dev[:, :tail], steps_dev[:, :tail]).compile()
+        chunk_fn if tail == k else train.lower(params, opt_state, idx_dev[:, :tail], steps_dev[:, :tail]).compile()
     )
     eval_fn = jax.jit(tr.evaluate).lower(params).compile()
     compile_s = time.perf_counter() - t0
 
     out = [RunResult(tr.entry.name, path, [], [], [], [], [], compile_s, 0.0, learning_rate=lr) for lr in cfg.grid]
+    for res in out:
+        res.meta["devices"] = cfg.n_devices
     S = cfg.seeds
 
     def record(step: int, p: Any) -> None:
@@ -430,7 +476,7 @@ def train_grid(
     record(0, params)
     train_s = 0.0
     label = f"{tr.entry.name} ({path})"
-    _progress(label, 0, cfg.steps, stream)
+    progress.advance(label, 0)
     for c in range(n_chunks):
         lo = c * k
         hi = min(cfg.steps, lo + k)
@@ -440,10 +486,22 @@ def train_grid(
         jax.block_until_ready(params)
         train_s += time.perf_counter() - t
         record(hi, params)
-        _progress(label, hi, cfg.steps, stream)
+        progress.advance(label, hi - lo, run_done=hi == cfg.steps)
     for res in out:
         res.step_seconds = train_s / cfg.steps
     return out
+
+
+def shardings(cfg: Config) -> tuple[Any, Any]:
+    """(replicated, sharded along the batch axis of [runs, steps, batch] indices) over the first
+    ``cfg.n_devices`` devices; (None, None) on one device."""
+    n = cfg.n_devices
+    if n == 1:
+        return None, None
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.array(jax.devices()[:n]), ("batch",))
+    return NamedSharding(mesh, PartitionSpec()), NamedSharding(mesh, PartitionSpec(None, None, "batch"))
 
 
 def validation_score(r: RunResult, language_model: bool = False) -> float:
@@ -486,10 +544,11 @@ def run(cfg: Config, stream: Any = None) -> list[RunResult]:
         ds, x_val, y_val = split_validation(ds, cfg.validation_fraction)
         validation = (x_val, y_val)
     idx = batch_indices(cfg, ds.x_train.shape[0])
+    progress = Progress(len(cfg.activations) * len(cfg.paths) * cfg.steps, stream)
     results = []
     for name in cfg.activations:
         for path in cfg.paths:
-            runs = train_grid(cfg, ds, name, path, idx, stream, validation)
+            runs = train_grid(cfg, ds, name, path, idx, progress, validation)
             r = choose(runs, cfg.language_model) if validation is not None else runs[0]
             r.meta |= {
                 "dataset": ds.name,
@@ -640,7 +699,7 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
     lines = [
         f"jaxact compare: {cfg.dataset}, {describe_model(cfg)}, {cfg.optimizer} {lr_text}, "
         f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds, init={cfg.init}, "
-        f"backend={jax.default_backend()}",
+        f"backend={jax.default_backend()} x{cfg.n_devices}",
         head,
         "-" * len(head),
     ]
