@@ -101,6 +101,7 @@ def test_a_user_activation_goes_through_every_tool_from_python(user_module, tmp_
         batch_size=32,
         seeds=2,
         eval_every=10,
+        learning_rates=(),
     )
     results = compare.run(cfg, stream=io.StringIO())
     assert [r.activation for r in results] == ["relu", "isrlu_like"]

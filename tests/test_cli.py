@@ -94,6 +94,7 @@ BAD_INVOCATIONS = [
     ["compare", "--lrs", "1e-3,,1e-2"],
     ["compare", "--dataset", "mnist"],
     ["compare", "--model", "rnn"],
+    ["compare", "--lr", "1e-3", "--lrs", "1e-3,3e-3"],
     ["compare", "--model", "transformer", "--dataset", "digits"],
     ["compare", "--model", "cnn", "--dataset", "moons"],
     ["compare", "--dataset", "pysource"],
@@ -173,3 +174,7 @@ def test_compare_defaults_on_the_command_line_are_the_config_defaults():
         assert cfg == compare.Config.for_model(model)
     given = _compare_config(parser.parse_args(["compare", "--model", "transformer", "--steps", "7"]))
     assert given == compare.Config.for_model("transformer", steps=7)
+    # Fair by default: a grid chosen on validation; --lr alone is one rate for all, as before.
+    assert len(compare.Config().learning_rates) >= 3 and compare.Config().seeds >= 5
+    one = _compare_config(parser.parse_args(["compare", "--lr", "0.01"]))
+    assert one.learning_rates == () and one.grid == (0.01,)

@@ -16,8 +16,9 @@ import jaxact
 from jaxact.tools import compare, data, models
 from jaxact.tools.cli import main
 
-TINY = dict(depth=2, width=16, steps=40, batch_size=32, seeds=2, eval_every=10)
-TINY_RUN = dict(steps=40, batch_size=32, seeds=2, eval_every=20)
+TINY = dict(depth=2, width=16, steps=40, batch_size=32, seeds=2, eval_every=10, learning_rates=())  # one rate
+SEED_CONV = 11
+TINY_RUN = dict(steps=40, batch_size=32, seeds=2, eval_every=20, learning_rates=())
 
 
 def test_tiny_run_end_to_end_loss_decreases():
@@ -83,7 +84,9 @@ def test_bad_configuration_errors():
         with pytest.raises(ValueError, match="learning rate must be a finite number > 0"):
             compare.Config(learning_rate=lr).validate()
     with pytest.raises(ValueError, match="exceeds the 1600 training examples of 'moons'"):
-        compare.Config(dataset="moons", batch_size=1601).validate()
+        compare.Config(dataset="moons", batch_size=1601, learning_rates=()).validate()
+    with pytest.raises(ValueError, match="exceeds the 1280 training examples of 'moons'"):  # less validation
+        compare.Config(dataset="moons", batch_size=1281).validate()
 
 
 @pytest.mark.parametrize("name", ["digits", "moons", "spirals"])
@@ -196,7 +199,7 @@ def test_the_learning_rate_is_chosen_on_validation_not_test():
 def test_a_grid_trains_each_rate_as_it_would_alone():
     """The vmapped grid's run at 1e-2 equals a grid of 1e-2 alone (same split, seeds, batches), and
     the validation split is carved from the training data, never from the test data."""
-    cfg = compare.Config(activations=("tanh",), paths=("closed",), learning_rates=(1e-3, 1e-2), **TINY)
+    cfg = compare.Config(activations=("tanh",), paths=("closed",), **(TINY | {"learning_rates": (1e-3, 1e-2)}))
     ds = data.load(cfg.dataset)
     fit, x_val, y_val = compare.split_validation(ds, cfg.validation_fraction)
     assert fit.x_train.shape[0] + x_val.shape[0] == ds.x_train.shape[0]
@@ -220,7 +223,7 @@ def test_a_grid_trains_each_rate_as_it_would_alone():
 
 def test_a_grid_run_end_to_end_with_its_sensitivity_plot(tmp_path):
     pytest.importorskip("matplotlib")
-    cfg = compare.Config(activations=("relu", "tanh"), paths=("closed",), learning_rates=(1e-3, 1e-2), **TINY)
+    cfg = compare.Config(activations=("relu", "tanh"), paths=("closed",), **(TINY | {"learning_rates": (1e-3, 1e-2)}))
     results = compare.run(cfg, stream=io.StringIO())
     assert all(r.learning_rate in (1e-3, 1e-2) and len(r.meta["grid"]) == 2 for r in results)
     assert "lr chosen per activation" in compare.format_table(results, cfg)
@@ -352,3 +355,11 @@ def test_one_progress_bar_for_the_whole_study():
     bar.advance("relu (closed)", 100, run_done=True)
     bar.advance("tanh (closed)", 100, run_done=True)
     assert tty.getvalue().count("\r") == 2 and tty.getvalue().count("\n") == 1 and tty.getvalue().endswith("\n")
+
+
+def test_the_cnn_convolution_is_xlas():
+    rng = np.random.default_rng(SEED_CONV)
+    h = jnp.asarray(rng.normal(size=(5, 8, 8, 3)), jnp.float32)
+    w = jnp.asarray(rng.normal(size=(3, 3, 3, 4)), jnp.float32)
+    ref = jax.lax.conv_general_dilated(h, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    np.testing.assert_allclose(models.conv3x3(h, w), ref, rtol=1e-5, atol=1e-5)

@@ -121,6 +121,10 @@ def _compare_config(args: argparse.Namespace) -> Any:
         "learning_rates": args.lrs,
         "devices": args.devices,
     }
+    if args.lr is not None:
+        if args.lrs is not None:
+            raise ValueError("jaxact compare: give --lr (one rate for every activation) or --lrs (a grid), not both")
+        given["learning_rates"] = ()  # one rate: no grid, no validation split
     # An option left out takes the model's default (compare.MODEL_DEFAULTS, else Config's).
     return compare.Config.for_model(args.model, **{k: v for k, v in given.items() if v is not None})
 
@@ -398,9 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated (default: relu,leaky_relu,sigmoid,tanh,elu,swish; transformer: "
         "relu,gelu,swish,reglu,geglu,swiglu)",
     )
-    s.add_argument(
-        "--paths", default=None, help="gradient paths: autodiff, closed, or both (default: both; transformer: closed)"
-    )
+    s.add_argument("--paths", default=None, help="gradient paths: autodiff, closed, or both (default: closed)")
     s.add_argument(
         "--dataset",
         default=None,
@@ -420,22 +422,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps",
         type=_int_at_least(1),
         default=None,
-        help="training steps (default: mlp 1500, cnn 1000, transformer 600)",
+        help="training steps (default: 1000; transformer 600)",
     )
     s.add_argument(
         "--batch-size", type=_int_at_least(1), default=None, help="examples per step (default: 128; transformer 32)"
     )
     s.add_argument("--optimizer", default=None, help="any optax optimiser taking a learning rate (default: adam)")
-    s.add_argument("--lr", type=_positive_float, default=None, help="learning rate (default: 0.001; transformer 0.003)")
+    s.add_argument(
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help="one learning rate for every activation, no grid (default: the --lrs grid; transformer 0.003)",
+    )
     s.add_argument(
         "--lrs",
         type=_positive_floats,
         default=None,
-        help="a learning-rate grid, e.g. 3e-4,1e-3,3e-3: all rates train side by side and each activation is "
-        "reported at its best rate, chosen on a validation split of the training data (--lr is then unused) "
-        "(default: none, one rate)",
+        help="a learning-rate grid: all rates train side by side and each activation is reported at its best "
+        "rate, chosen on a validation split of the training data (default: 3e-4,1e-3,3e-3; transformer: none, "
+        "one rate)",
     )
-    s.add_argument("--seeds", type=_int_at_least(1), default=None, help="independent runs per activation (default: 3)")
+    s.add_argument(
+        "--seeds",
+        type=_int_at_least(1),
+        default=None,
+        help="independent runs per activation (default: 5; transformer 3)",
+    )
     s.add_argument(
         "--eval-every",
         type=_int_at_least(1),
