@@ -15,6 +15,7 @@
 # fit); both compare runs in ~80 s. The defaults below are sized from that to end inside 600 s.
 # Knobs: T_TESTS, T_ACC, T_BENCH, T_VS, T_COMPARE (seconds); SIZES (log2, comma-separated);
 # NAMES (activations for accuracy and bench); COMPARE_ARGS (extra options for both compare runs).
+# T_TRANSFORMER=<seconds>: also run `jaxact compare --model transformer` under that limit.
 set -u
 OUT=${OUT:-jaxact-out/gpu}
 PY=${PYTHON:-python3}
@@ -80,6 +81,11 @@ pack "vs jax.nn"
   timeout "${T_COMPARE_LARGE:-45}" $PY -m jaxact compare --no-plots --width 512 --depth 8 --seeds 5 --steps 2000 \
     --out "$WORK/compare-large" ${COMPARE_ARGS:-} > "$WORK/compare-large.txt" 2>&1
   echo "compare large exit $?" >> "$WORK/compare-large.txt"
+  if [ -n "${T_TRANSFORMER:-}" ]; then  # opt-in: the transformer comparison (14 min on 2 CPU cores)
+    timeout "$T_TRANSFORMER" $PY -m jaxact compare --model transformer --out "$WORK/compare-transformer" \
+      > "$WORK/compare-transformer.txt" 2>&1
+    echo "compare transformer exit $?" >> "$WORK/compare-transformer.txt"
+  fi
 )
 pack "compare"
 

@@ -138,7 +138,7 @@ def test_help_shows_defaults_and_version(capsys):
     with pytest.raises(SystemExit):
         main(["compare", "--help"])
     out = " ".join(capsys.readouterr().out.split())  # help text is wrapped to the terminal
-    assert "learning rate (default: 0.001; transformer 0.003)" in out and "(default: adam)" in out
+    assert "no grid (default: the --lrs grid; transformer 0.003)" in out and "(default: adam)" in out
     assert "(default: None)" not in out  # model-dependent defaults are spelt out
     with pytest.raises(SystemExit):
         main(["--version"])

@@ -300,7 +300,7 @@ out = {}
 for devices in (1, 8):
     cfg = compare.Config(
         activations=("relu", "tanh"), paths=("closed",), depth=2, width=16, steps=30, batch_size=32, seeds=2,
-        eval_every=10, devices=devices,
+        eval_every=10, devices=devices, learning_rates=(),
     )
     replicated, by_batch = compare.shardings(cfg)
     assert (by_batch is None) == (devices == 1)
