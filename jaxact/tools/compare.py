@@ -88,10 +88,9 @@ class Config:
 
     @classmethod
     def for_model(cls, model: str, **given: Any) -> Config:
-        """The configuration of ``model`` with its defaults, overridden by ``given``."""
-        if model not in MODEL_DEFAULTS:
-            raise ValueError(f"jaxact compare: unknown model {model!r}; choose one of {', '.join(MODEL_DEFAULTS)}")
-        return cls(model=model, **(MODEL_DEFAULTS[model] | given))
+        """The configuration of ``model`` with its defaults, overridden by ``given`` (an unknown
+        model is reported by :meth:`validate`)."""
+        return cls(model=model, **(MODEL_DEFAULTS.get(model, {}) | given))
 
     @property
     def grid(self) -> tuple[float, ...]:
@@ -107,8 +106,7 @@ class Config:
         return self.model == "transformer"
 
     def validate(self) -> None:
-        if self.model not in MODEL_DEFAULTS:
-            raise ValueError(f"jaxact compare: unknown model {self.model!r}; choose one of {', '.join(MODEL_DEFAULTS)}")
+        models.get(self.model)  # an unknown model: its one-line error
         for name in self.activations:
             e = registry.get(name)
             if e.gated and self.model != "transformer":
@@ -320,14 +318,17 @@ class Trainer:
     def _held_out(self, p: Any, part: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
         """Accuracy and mean cross-entropy over a held-out split, chunk by chunk (padding masked)."""
 
+        x, y, w = part
+        # An example's weight covers its predictions: one for a class, one per position for text.
+        w = w.reshape(w.shape + (1,) * (y.ndim - w.ndim))
+
         def chunk(c: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
             x, y, w = c
             logits, _ = self.model.apply(p, x, self.act)
-            w = jnp.broadcast_to(w.reshape(w.shape + (1,) * (y.ndim - 1)), y.shape)
             return jnp.sum((jnp.argmax(logits, -1) == y) * w), jnp.sum(cross_entropy(logits, y) * w)
 
-        hits, nats = jax.lax.map(chunk, part)
-        n = jnp.sum(jnp.broadcast_to(part[2].reshape(part[2].shape + (1,) * (part[1].ndim - 2)), part[1].shape))
+        hits, nats = jax.lax.map(chunk, (x, y, w))
+        n = jnp.sum(w) * (y[0, 0].size)
         return jnp.sum(hits) / n, jnp.sum(nats) / n
 
     def evaluate(self, params: Any) -> dict[str, jax.Array]:
