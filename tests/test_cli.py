@@ -101,6 +101,9 @@ BAD_INVOCATIONS = [
     ["compare", "--activations", "swiglu"],
     ["compare", "--model", "transformer", "--width", "100"],
     ["compare", "--out", "README.md"],
+    ["compare", "--preset", "full", "--model", "cnn"],
+    ["compare", "--preset", "full", "--activations", "swiglu"],
+    ["compare", "--preset", "quick"],
     ["bench", "--sizes", "x"],
     ["bench", "--sizes", "40"],
     ["bench", "--dtypes", "float8"],
@@ -165,16 +168,28 @@ def test_compare_defaults_on_the_command_line_are_the_config_defaults():
     """The parser keeps its own copy of the defaults (building it must not import jaxact.tools.compare):
     this keeps the two from drifting apart."""
     from jaxact.tools import compare
-    from jaxact.tools.cli import _compare_config, build_parser
+    from jaxact.tools.cli import _compare_configs, build_parser
 
     parser = build_parser()
-    assert _compare_config(parser.parse_args(["compare"])) == compare.Config()
+
+    def configs(*argv):
+        return _compare_configs(parser.parse_args(["compare", *argv]))
+
+    assert configs() == {"mlp": compare.Config()}
     for model in ("mlp", "cnn", "transformer"):
-        cfg = _compare_config(parser.parse_args(["compare", "--model", model]))
-        assert cfg == compare.Config.for_model(model)
-    given = _compare_config(parser.parse_args(["compare", "--model", "transformer", "--steps", "7"]))
-    assert given == compare.Config.for_model("transformer", steps=7)
+        assert configs("--model", model) == {model: compare.Config.for_model(model)}
+    given = configs("--model", "transformer", "--steps", "7")
+    assert given == {"transformer": compare.Config.for_model("transformer", steps=7)}
     # Fair by default: a grid chosen on validation; --lr alone is one rate for all, as before.
     assert len(compare.Config().learning_rates) >= 3 and compare.Config().seeds >= 5
-    one = _compare_config(parser.parse_args(["compare", "--lr", "0.01"]))
+    one = configs("--lr", "0.01")["mlp"]
     assert one.learning_rates == () and one.grid == (0.01,)
+    # The full preset: every model, each larger than its default where it says so; options given
+    # override every model's.
+    full = configs("--preset", "full")
+    assert list(full) == ["mlp", "cnn", "transformer"]
+    assert full["mlp"].seeds > compare.Config().seeds and len(full["mlp"].grid) > len(compare.Config().grid)
+    assert full["transformer"].seeds > compare.Config.for_model("transformer").seeds
+    assert all(
+        c.seeds == 2 and c.steps == 9 for c in configs("--preset", "full", "--seeds", "2", "--steps", "9").values()
+    )

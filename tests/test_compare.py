@@ -363,3 +363,22 @@ def test_the_cnn_convolution_is_xlas():
     w = jnp.asarray(rng.normal(size=(3, 3, 3, 4)), jnp.float32)
     ref = jax.lax.conv_general_dilated(h, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
     np.testing.assert_allclose(models.conv3x3(h, w), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_a_preset_runs_every_model_under_one_progress_bar(tmp_path, capsys, monkeypatch):
+    """`--preset` trains each of its models in turn, writes each one's results in a folder of its own,
+    and reports progress over the whole preset (the real preset's sizes are checked in test_cli)."""
+    tiny = {"mlp": {"activations": ("relu", "tanh")}, "cnn": {"activations": ("relu",)}, "transformer": {}}
+    monkeypatch.setitem(compare.PRESETS, "full", tiny)
+    monkeypatch.setitem(
+        compare.MODEL_DEFAULTS, "transformer", compare.MODEL_DEFAULTS["transformer"] | {"activations": ("relu",)}
+    )
+    argv = ["compare", "--preset", "full", "--steps", "4", "--seeds", "2", "--batch-size", "16", "--eval-every", "2"]
+    assert main([*argv, "--lr", "0.01", "--width", "12", "--no-plots", "--out", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    for model, names in (("mlp", ["relu", "tanh"]), ("cnn", ["relu"]), ("transformer", ["relu"])):
+        js = json.loads((tmp_path / model / "compare.json").read_text())
+        assert js["config"]["model"] == model and [r["activation"] for r in js["summary"]] == names
+        assert f"## {model}" in out
+    bar = [line for line in err.splitlines() if "elapsed" in line]
+    assert len(bar) == 4 and " 25%" in bar[0] and "100%" in bar[-1]  # one bar: 4 runs of equal length
