@@ -18,18 +18,19 @@ Precedence: the innermost ``with jaxact.gradient_path(...)``, then
 ``jaxact.set_gradient_path(...)``, then the environment variable
 ``JAXACT_GRADIENT_PATH`` (read at import), then each entry's default.
 
-The path is chosen when the function is called, i.e. when JAX traces it. A
-function you jitted *before* changing the switch keeps the path it was traced
-with until it is traced again (call ``jax.clear_caches()`` or jit it anew).
+The switch is part of JAX's jit cache key (a ``jax.make_user_context``): a
+function you jitted before changing it is traced anew with the new path, as for
+JAX's own flags. The scoped switch is per thread; the global one is shared.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
 from collections.abc import Iterator
 from typing import Literal
+
+import jax
 
 GradientPath = Literal["closed_form", "autodiff"]
 PATHS: tuple[GradientPath, ...] = ("closed_form", "autodiff")
@@ -42,8 +43,9 @@ def _checked(path: str | None, where: str) -> GradientPath | None:
     raise ValueError(f"{where}: unknown gradient path {path!r}; use one of {', '.join(map(repr, PATHS))} or None.")
 
 
-_global: GradientPath | None = _checked(os.environ.get(_ENV) or None, f"environment variable {_ENV}")
-_scoped: contextvars.ContextVar[GradientPath | None] = contextvars.ContextVar("jaxact_gradient_path", default=None)
+# In the jit cache key, so that a trace made under one path is never reused under another; read
+# at trace time only, which keeps the eager call of a public function a plain jit dispatch.
+_forced = jax.make_user_context(default_value=_checked(os.environ.get(_ENV) or None, f"environment variable {_ENV}"))
 
 
 def set_gradient_path(path: GradientPath | None) -> None:
@@ -59,8 +61,7 @@ def set_gradient_path(path: GradientPath | None) -> None:
       'autodiff'
       >>> jaxact.set_gradient_path(None)
     """
-    global _global
-    _global = _checked(path, "jaxact.set_gradient_path")
+    _forced.set_global(_checked(path, "jaxact.set_gradient_path"))
 
 
 @contextlib.contextmanager
@@ -80,19 +81,10 @@ def gradient_path(path: GradientPath | None) -> Iterator[None]:
       >>> float(d1)
       0.25
     """
-    token = _scoped.set(_checked(path, "jaxact.gradient_path") or _Unforced)  # type: ignore[arg-type]
-    try:
+    with _forced(_checked(path, "jaxact.gradient_path")):
         yield
-    finally:
-        _scoped.reset(token)
-
-
-_Unforced = "unforced"  # a scoped None: overrides an outer forced path
 
 
 def forced_gradient_path() -> GradientPath | None:
     """The path forced by the switch right now, or ``None`` when each entry uses its default."""
-    scoped = _scoped.get()
-    if scoped is None:
-        return _global
-    return None if scoped == _Unforced else scoped
+    return _forced.value

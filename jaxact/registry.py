@@ -556,12 +556,24 @@ def _public(
     doc: str | None,
     integer_twin: Callable[[Any], Callable[..., jax.Array] | None],
 ) -> Callable[..., jax.Array]:
-    fast = binder.validate is None
+
+    def checked_impl(x: jax.Array) -> jax.Array:
+        # The no-parameter call with the checks done at trace time, where x's dtype and shape
+        # are known (all the checks of such a call need): the eager call is then one jit
+        # dispatch, as jax.nn's, with no Python attribute access (x.dtype alone costs 0.15 µs).
+        twin = integer_twin(x)
+        if twin is not None:
+            return twin(x)
+        xa, given = binder(x, (), {})
+        return impl(xa, **given)
+
+    checked_impl.__name__ = checked_impl.__qualname__ = raw.__name__
+    eager = jax.jit(checked_impl)
 
     @functools.wraps(raw)
     def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
-        if fast and not args and not kwargs and type(x) is _ARRAY and x.dtype in _validate.FLOATS:
-            return impl(x)  # the eager fast path: nothing to bind or check
+        if type(x) is _ARRAY and not args and not kwargs:
+            return eager(x)  # a concrete array, no parameters: the eager fast path
         twin = integer_twin(x)
         if twin is not None:
             return twin(x, *args, **kwargs)
@@ -698,20 +710,15 @@ def register(
             integer_twin,
         )
 
-        fast = validate is None
         jax_flag = meta.get("jax_flag")
+        paths_fn = {"autodiff": fwd, "closed_form": closed_raw}
 
-        @functools.wraps(raw)
-        def fn(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
-            if fast and not args and not kwargs and type(x) is _ARRAY and x.dtype in _validate.FLOATS:
-                return impl[_path_now(path, jax_flag)](x)  # the eager fast path
-            twin = integer_twin(x)
-            if twin is not None:
-                return twin(x, *args, **kwargs)
-            xa, given = binder(x, args, kwargs)
-            return impl[_path_now(path, jax_flag)](xa, **given)
+        def chosen(x: jax.Array, **kw: Any) -> jax.Array:
+            # At trace time: the switch and JAX's flag are in the jit cache key, so the
+            # eager call is one jit dispatch with no Python check of the path.
+            return paths_fn[_path_now(path, jax_flag)](x, **kw)
 
-        fn.__doc__ = doc
+        fn = _public(binder, _jitted(chosen, raw, name, tuple(static)), raw, doc, integer_twin)
 
         derivative_fn = None
         if derivative is not None:

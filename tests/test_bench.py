@@ -88,3 +88,8 @@ def test_accelerator_timing_runs_on_cpu(monkeypatch, tmp_path):
     vcfg = vs_jaxnn.Config(sizes=(1024,), dtypes=("float32",), names=("relu",), rounds=3, target_seconds=0.0)
     vcfg.eager_rounds, vcfg.eager_calls, vcfg.block, vcfg.scan_layers = 3, 2, (32, 16, 32), 2
     assert {r["mode"] for r in vs_jaxnn.run(vcfg, log=lambda s: None)["rows"]} >= {"fwd", "fwdbwd", "block"}
+    vcfg.modes = ("eager", "fwd")  # a subset: those alone
+    assert {r["mode"] for r in vs_jaxnn.run(vcfg, log=lambda s: None)["rows"]} == {"eager", "fwd"}
+    from jaxact.tools import cli
+
+    assert cli.VS_JAX_NN_MODES == vs_jaxnn.MODES

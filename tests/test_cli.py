@@ -107,6 +107,7 @@ BAD_INVOCATIONS = [
     ["bench", "--sizes", "x"],
     ["bench", "--sizes", "40"],
     ["bench", "--dtypes", "float8"],
+    ["bench", "--vs-jax-nn", "--modes", "eager,slow"],
     ["bench", "--names", "nope"],
     ["accuracy", "--dtypes", "float8"],
     ["accuracy", "--update", "--out", "no-such-folder-here"],

@@ -67,6 +67,30 @@ def test_global_switch_and_its_reset():
     assert not _uses_custom_jvp(jaxact.relu, x)
 
 
+def test_a_function_jitted_before_the_switch_follows_it():
+    """The switch is in JAX's jit cache key: the user's own jitted function, traced once under the
+    default path, is traced anew under a forced one (and the eager call retraces too)."""
+    x = jnp.ones(3)
+    traced = []
+
+    @jax.jit
+    def f(v):
+        traced.append(jaxact.forced_gradient_path())
+        return jaxact.swish(v)
+
+    f(x)
+    with jaxact.gradient_path("autodiff"):
+        f(x)
+    f(x)  # the first trace again, from the cache
+    assert traced == [None, "autodiff"]
+
+    g = jax.jit(jaxact.swish)
+    g(x)  # traced on the closed form, swish's default, which jet cannot expand
+    with jaxact.gradient_path("autodiff"):
+        _, (d1, _) = jet.jet(g, (x,), ((jnp.ones(3), jnp.zeros(3)),))
+    np.testing.assert_allclose(d1, jax.vmap(jax.grad(jaxact.swish))(x), rtol=1e-6)
+
+
 @pytest.mark.parametrize("bad", ["closed", "AUTODIFF", 1])
 def test_switch_rejects_unknown_paths(bad):
     with pytest.raises(ValueError, match="unknown gradient path"):

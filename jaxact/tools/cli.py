@@ -180,6 +180,8 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
         cfg.target_seconds = args.seconds
     if args.block:
         cfg.block = args.block
+    if args.modes:
+        cfg.modes = args.modes
     if args.out:
         partial = Path(args.out) / f"{bench.device_name()}-vs-jaxnn{args.tag}.partial.json"
         cfg.checkpoint = lambda r: partial.write_text(json.dumps(r, indent=1))
@@ -332,6 +334,19 @@ def _dtypes(text: str) -> str:
     if bad:
         raise argparse.ArgumentTypeError(f"unknown dtype(s) {', '.join(bad)}; choose from {', '.join(FLOAT_DTYPES)}")
     return text
+
+
+# The modes of `bench --vs-jax-nn` (jaxact.tools.vs_jaxnn.MODES; spelt out so that building the
+# parser imports no benchmark code; a test checks the two agree).
+VS_JAX_NN_MODES = ("fwd", "fwd_donated", "fwdbwd", "eager", "block", "residual_bytes")
+
+
+def _modes(text: str) -> tuple[str, ...]:
+    modes = tuple(m.strip() for m in text.split(","))
+    bad = [m for m in modes if m not in VS_JAX_NN_MODES]
+    if bad or not modes:
+        raise argparse.ArgumentTypeError(f"unknown mode(s) {', '.join(bad)}; choose from {', '.join(VS_JAX_NN_MODES)}")
+    return modes
 
 
 def _out_dir(path: str, what: str) -> Path:
@@ -518,6 +533,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--block",
         type=_block,
         help="BATCHxWIDTHxHIDDEN of the Dense-act-Dense block (default 1024x256x1024; larger fills a GPU)",
+    )
+    s.add_argument(
+        "--modes",
+        type=_modes,
+        help=f"with --vs-jax-nn, the modes to measure (default: all, {','.join(VS_JAX_NN_MODES)})",
     )
     s.add_argument(
         "--vs-jax-nn",

@@ -68,6 +68,7 @@ class Config:
     scan_layers: int = 4
     seed: int = 0
     checkpoint: Callable[[dict[str, Any]], Any] | None = None  # called with the rows so far after each entry
+    modes: Sequence[str] | None = None  # a subset of MODES (default: all)
 
 
 def interval(ratios: Sequence[float], seed: int = 0) -> dict[str, float]:
@@ -219,12 +220,16 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
         raise RuntimeError("jaxact bench --vs-jax-nn measures the default paths: unset the gradient-path switch")
     names = list(cfg.names) if cfg.names else registry.names()
     entries = [e for e in (registry.get(n) for n in names) if e.jax_nn]
+    modes = set(cfg.modes or MODES)
     rows: list[dict[str, Any]] = []
     for dtype in cfg.dtypes:
         for e in entries:
-            for n in cfg.sizes:
-                rows += bench_sizes(e, n, dtype, cfg)
-            rows += [bench_eager(e, dtype, cfg), bench_block(e, dtype, cfg), bench_memory(e, dtype, cfg)]
+            if modes & {"fwd", "fwd_donated", "fwdbwd"}:
+                for n in cfg.sizes:
+                    rows += [r for r in bench_sizes(e, n, dtype, cfg) if r["mode"] in modes]
+            for mode, bench_one in (("eager", bench_eager), ("block", bench_block), ("residual_bytes", bench_memory)):
+                if mode in modes:
+                    rows.append(bench_one(e, dtype, cfg))
             log(
                 f"  {e.name:<14} {dtype:<9} "
                 + "  ".join(_cell(r) for r in rows if r["name"] == e.name and r["dtype"] == dtype)
@@ -237,7 +242,8 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
         "backend": jax.default_backend(),
         "jax": jax.__version__,
         "cpu_count": __import__("os").cpu_count(),
-        "config": {k: v for k, v in cfg.__dict__.items() if k not in ("names", "checkpoint")},
+        "config": {k: v for k, v in cfg.__dict__.items() if k not in ("names", "checkpoint")}
+        | {"modes": sorted(modes)},
         "rows": rows,
     }
     result["summary"] = summary(rows)
