@@ -16,6 +16,7 @@
 # Knobs: T_TESTS, T_ACC, T_BENCH, T_VS, T_COMPARE (seconds); SIZES (log2, comma-separated);
 # NAMES (activations for accuracy and bench); COMPARE_ARGS (extra options for both compare runs).
 # T_TRANSFORMER=<seconds>: also run `jaxact compare --model transformer` under that limit.
+# T_FULL=<seconds>: also run `jaxact compare --preset full` (every model; ~40 min on 2 CPU cores).
 set -u
 OUT=${OUT:-jaxact-out/gpu}
 PY=${PYTHON:-python3}
@@ -85,6 +86,10 @@ pack "vs jax.nn"
     timeout "$T_TRANSFORMER" $PY -m jaxact compare --model transformer --out "$WORK/compare-transformer" \
       > "$WORK/compare-transformer.txt" 2>&1
     echo "compare transformer exit $?" >> "$WORK/compare-transformer.txt"
+  fi
+  if [ -n "${T_FULL:-}" ]; then  # opt-in: the full study, every model, plots included
+    timeout "$T_FULL" $PY -m jaxact compare --preset full --out "$WORK/compare-full" > "$WORK/compare-full.txt" 2>&1
+    echo "compare full exit $?" >> "$WORK/compare-full.txt"
   fi
 )
 pack "compare"

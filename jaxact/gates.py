@@ -202,17 +202,22 @@ def _gelu_z(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """
     t = _stable.cube_threshold(x.dtype)
     xc = jnp.clip(x, -t, t)
-    return xc, _SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))
+    return xc, _z_of_clipped(xc)
 
 
-def _gelu_cdf(x: jax.Array, approximate: bool) -> jax.Array:
+def _z_of_clipped(xc: jax.Array) -> jax.Array:
+    return _SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))
+
+
+def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
+    """Φ(x) of an x already clipped as in :func:`_gelu_z` (XLA keeps a second clip of it)."""
     if approximate:
-        if x.dtype == jnp.float64:
+        if xc.dtype == jnp.float64:
             # ½(1 + tanh z) = σ(2z): no cancellation where z ≪ 0 (float64 keeps its digits there).
-            return _stable.sigmoid(2 * _gelu_z(x)[1])
+            return _stable.sigmoid(2 * _z_of_clipped(xc))
         # jax.nn's arrangement, bit for bit: ½(1 + tanh z) with XLA's fast tanh.
-        return 0.5 * (1 + jnp.tanh(_gelu_z(x)[1]))
-    return 0.5 * jax.lax.erfc(-x * _SQRT_HALF)
+        return 0.5 * (1 + jnp.tanh(_z_of_clipped(xc)))
+    return 0.5 * jax.lax.erfc(-xc * _SQRT_HALF)
 
 
 def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
