@@ -282,12 +282,14 @@ def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     """
     if not isinstance(approximate, bool):
         raise TypeError(f"jaxact.gelu: 'approximate' must be a bool, got {approximate!r}.")
-    # x is clipped where x³ (or the tanh/erfc argument) has long saturated: Φ is exactly 0 or 1
-    # there, so the value is x for x > T and ±0 below −T (jax.nn's x·Φ(x) is NaN at −inf), and
-    # autodiff never meets an overflowing cube. Fewer ops than a separate ±inf guard.
+    # Φ sees x clipped where x³ (or the tanh/erfc argument) has long saturated: Φ is exactly 0 or
+    # 1 there, and autodiff never meets an overflowing cube (lax.clamp's derivative is a select, which
+    # drops the inf·0 of a saturated Φ′ times x = ±inf). The factor x is clipped below only: the
+    # value is x above T, ±0 below −T (jax.nn's x·Φ(x) is NaN at −inf). No select at the root: with
+    # the input donated, XLA's CPU loop is 1.2–1.8x slower when a select on the input ends it.
     t = _stable.cube_threshold(x.dtype)
-    xc = jnp.clip(x, -t, t)
-    return jnp.where(x > t, x, xc * _gelu_cdf(xc, approximate))
+    lo, hi = jnp.asarray(-t, x.dtype), jnp.asarray(t, x.dtype)
+    return jnp.maximum(x, lo) * _gelu_cdf(jax.lax.clamp(lo, x, hi), approximate)
 
 
 def _d_mish(x: jax.Array) -> jax.Array:
