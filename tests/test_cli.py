@@ -194,3 +194,8 @@ def test_compare_defaults_on_the_command_line_are_the_config_defaults():
     assert all(
         c.seeds == 2 and c.steps == 9 for c in configs("--preset", "full", "--seeds", "2", "--steps", "9").values()
     )
+    # The README's committed MLP run is this command: the preset's MLP, spelt out.
+    spelt = ["--activations", ",".join(full["mlp"].activations), "--seeds", str(full["mlp"].seeds)]
+    spelt += ["--lrs", ",".join(f"{r:g}" for r in full["mlp"].learning_rates)]
+    assert configs("--model", "mlp", *spelt)["mlp"] == full["mlp"]
+    assert spelt[-1] == "0.0001,0.0003,0.001,0.003,0.01,0.03"
