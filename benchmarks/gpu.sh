@@ -16,7 +16,7 @@
 # Knobs: T_TESTS, T_ACC, T_BENCH, T_VS, T_COMPARE (seconds); SIZES (log2, comma-separated);
 # NAMES (activations for accuracy and bench); COMPARE_ARGS (extra options for both compare runs).
 # T_TRANSFORMER=<seconds>: also run `jaxact compare --model transformer` under that limit.
-# T_FULL=<seconds>: also run `jaxact compare --preset full` (every model; ~40 min on 2 CPU cores).
+# T_FULL=<seconds>: also run `jaxact compare --preset full` (every model; ~35 min on 2 CPU cores).
 set -u
 OUT=${OUT:-jaxact-out/gpu}
 PY=${PYTHON:-python3}

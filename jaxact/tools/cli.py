@@ -428,7 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         choices=["full"],
         help="full: the larger study, every model in turn (mlp: 8 activations, rates 1e-4..3e-2, 10 seeds; cnn: its "
-        "defaults; transformer: 5 seeds), about 40 minutes on 2 CPU cores; results in <out>/<model>/. Options "
+        "defaults; transformer: 5 seeds), about 35 minutes on 2 CPU cores; results in <out>/<model>/. Options "
         "given apply to every model (default: none, one model)",
     )
     s.add_argument(

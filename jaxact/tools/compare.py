@@ -56,7 +56,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
 # The larger study, `jaxact compare --preset full`: every model, each with its defaults overridden
 # by these. The MLP is cheap, so it gets two more activations, a six-point grid from 1e-4 to 3e-2
 # (with 1e-2 at the top, half the activations chose the top) and 10 seeds; the transformer, whose
-# 3-seed default resolves none of its differences, 5 seeds. About 40 minutes on 2 CPU cores.
+# 3-seed default resolves none of its differences, 5 seeds. About 35 minutes on 2 CPU cores.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "full": {
         "mlp": {
