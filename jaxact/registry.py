@@ -557,15 +557,18 @@ def _public(
     integer_twin: Callable[[Any], Callable[..., jax.Array] | None],
 ) -> Callable[..., jax.Array]:
 
+    def routed(x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> jax.Array:
+        twin = integer_twin(x)
+        if twin is not None:
+            return twin(x, *args, **kwargs)
+        xa, given = binder(x, args, kwargs)
+        return impl(xa, **given)
+
     def checked_impl(x: jax.Array) -> jax.Array:
         # The no-parameter call with the checks done at trace time, where x's dtype and shape
         # are known (all the checks of such a call need): the eager call is then one jit
         # dispatch, as jax.nn's, with no Python attribute access (x.dtype alone costs 0.15 µs).
-        twin = integer_twin(x)
-        if twin is not None:
-            return twin(x)
-        xa, given = binder(x, (), {})
-        return impl(xa, **given)
+        return routed(x, (), {})
 
     checked_impl.__name__ = checked_impl.__qualname__ = raw.__name__
     eager = jax.jit(checked_impl)
@@ -574,11 +577,7 @@ def _public(
     def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
         if type(x) is _ARRAY and not args and not kwargs:
             return eager(x)  # a concrete array, no parameters: the eager fast path
-        twin = integer_twin(x)
-        if twin is not None:
-            return twin(x, *args, **kwargs)
-        xa, given = binder(x, args, kwargs)
-        return impl(xa, **given)
+        return routed(x, args, kwargs)
 
     public.__doc__ = doc
     return public

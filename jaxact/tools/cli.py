@@ -87,7 +87,7 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     from jaxact.tools import numerics
 
     verify.enable_x64()
-    dtypes = tuple(jnp.dtype(d) for d in args.dtypes.split(","))
+    dtypes = tuple(jnp.dtype(d) for d in args.dtypes)
     if args.references:
         numerics.load_references(Path(args.references))
     rows = numerics.accuracy_table(_names(args.names), dtypes)
@@ -164,7 +164,7 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
 
     cfg = vs_jaxnn.Config(names=_names(args.names))
     if args.dtypes:
-        cfg.dtypes = tuple(args.dtypes.split(","))
+        cfg.dtypes = args.dtypes
     if args.quick:
         cfg.sizes, cfg.rounds, cfg.target_seconds, cfg.eager_rounds, cfg.eager_calls = (
             vs_jaxnn.QUICK_SIZES,
@@ -198,9 +198,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.vs_jax_nn:
         return cmd_bench_vs_jaxnn(args)
-    args.dtypes = args.dtypes or "float32"
+    args.dtypes = args.dtypes or ("float32",)
 
-    cfg = bench.BenchConfig(names=_names(args.names), torch=not args.no_torch, dtypes=tuple(args.dtypes.split(",")))
+    cfg = bench.BenchConfig(names=_names(args.names), torch=not args.no_torch, dtypes=args.dtypes)
     if args.quick:
         cfg.sizes, cfg.min_repeats, cfg.max_repeats, cfg.target_seconds, cfg.block = (
             bench.QUICK_SIZES,
@@ -329,24 +329,24 @@ def _sizes(text: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _dtypes(text: str) -> str:
-    bad = [d for d in text.split(",") if d not in FLOAT_DTYPES]
-    if bad:
-        raise argparse.ArgumentTypeError(f"unknown dtype(s) {', '.join(bad)}; choose from {', '.join(FLOAT_DTYPES)}")
-    return text
+def _comma_choices(choices: Sequence[str], noun: str) -> Callable[[str], tuple[str, ...]]:
+    """An argparse type: comma-separated names, each one of ``choices``."""
+
+    def parse(text: str) -> tuple[str, ...]:
+        picked = tuple(text.split(","))
+        bad = [t for t in picked if t not in choices]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown {noun}(s) {', '.join(bad)}; choose from {', '.join(choices)}")
+        return picked
+
+    return parse
 
 
+_dtypes = _comma_choices(FLOAT_DTYPES, "dtype")
 # The modes of `bench --vs-jax-nn` (jaxact.tools.vs_jaxnn.MODES; spelt out so that building the
 # parser imports no benchmark code; a test checks the two agree).
 VS_JAX_NN_MODES = ("fwd", "fwd_donated", "fwdbwd", "eager", "block", "residual_bytes")
-
-
-def _modes(text: str) -> tuple[str, ...]:
-    modes = tuple(m.strip() for m in text.split(","))
-    bad = [m for m in modes if m not in VS_JAX_NN_MODES]
-    if bad or not modes:
-        raise argparse.ArgumentTypeError(f"unknown mode(s) {', '.join(bad)}; choose from {', '.join(VS_JAX_NN_MODES)}")
-    return modes
+_modes = _comma_choices(VS_JAX_NN_MODES, "mode")
 
 
 def _out_dir(path: str, what: str) -> Path:

@@ -581,9 +581,14 @@ def total_steps(cfg: Config) -> int:
 STEP_COST = {"mlp": 1.0, "cnn": 11.0, "transformer": 77.0}
 
 
+def step_work(cfg: Config) -> float:
+    """One training step of a study in MLP run-steps: runs per step × the model's step cost."""
+    return cfg.seeds * len(cfg.grid) * STEP_COST.get(cfg.model, 1.0)
+
+
 def work(cfg: Config) -> float:
-    """A study's training work in MLP run-steps: steps × runs per step × the model's step cost."""
-    return total_steps(cfg) * cfg.seeds * len(cfg.grid) * STEP_COST.get(cfg.model, 1.0)
+    """A study's training work in MLP run-steps."""
+    return total_steps(cfg) * step_work(cfg)
 
 
 def run(cfg: Config, stream: Any = None, progress: Progress | None = None) -> list[RunResult]:
@@ -597,7 +602,7 @@ def run(cfg: Config, stream: Any = None, progress: Progress | None = None) -> li
         validation = (x_val, y_val)
     idx = batch_indices(cfg, ds.x_train.shape[0])
     progress = progress or Progress(work(cfg), stream)
-    progress.weight = work(cfg) / total_steps(cfg)
+    progress.weight = step_work(cfg)
     results = []
     for name in cfg.activations:
         for path in cfg.paths:

@@ -116,15 +116,16 @@ def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> 
     x = _input(entry, n, dtype, cfg.seed)
     y = jax.eval_shape(entry.fn, x)
     ct = jnp.asarray(np.random.default_rng(cfg.seed + 1).normal(size=y.shape), dtype)
-    fns = (entry.fn, nn)
-    pairs = {
-        "fwd": [_call(jax.jit(f), x) for f in fns],
-        "fwdbwd": [_call(jax.jit(_vjp(f)), x, ct) for f in fns],
+    kernel: dict[str, Callable[[Callable[..., Any]], bench.Kernel]] = {
+        "fwd": lambda f: _call(jax.jit(f), x),
+        "fwdbwd": lambda f: _call(jax.jit(_vjp(f)), x, ct),
     }
     if y.shape == x.shape:
-        pairs["fwd_donated"] = [
-            bench.Kernel(jax.jit(f, donate_argnums=0).lower(x).compile(), (x,), donated=True) for f in fns
-        ]
+        kernel["fwd_donated"] = lambda f: bench.Kernel(
+            jax.jit(f, donate_argnums=0).lower(x).compile(), (x,), donated=True
+        )
+    wanted = set(cfg.modes or MODES)  # compiled and timed only when asked for
+    pairs = {mode: [make(f) for f in (entry.fn, nn)] for mode, make in kernel.items() if mode in wanted}
     rows = []
     for mode, (ours, theirs) in pairs.items():
         res = paired_ratio(ours, theirs, _rounds(cfg, ours, theirs), cfg.seed)
@@ -226,7 +227,7 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
         for e in entries:
             if modes & {"fwd", "fwd_donated", "fwdbwd"}:
                 for n in cfg.sizes:
-                    rows += [r for r in bench_sizes(e, n, dtype, cfg) if r["mode"] in modes]
+                    rows += bench_sizes(e, n, dtype, cfg)
             for mode, bench_one in (("eager", bench_eager), ("block", bench_block), ("residual_bytes", bench_memory)):
                 if mode in modes:
                     rows.append(bench_one(e, dtype, cfg))
