@@ -376,16 +376,18 @@ def hard_silu(x: ArrayLike) -> jax.Array:
 
 
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
-    # One elementwise chain on x, fused into the backward loop. Every branch is
-    # finite everywhere (its derivative is taken for f″): x is clipped where x²
-    # would overflow, the x < 0 form b/(2r(r + |x|)) never divides by 0, and the
-    # far-left tail b/(4x²) sees x ≤ −t only.
+    # f′ = (1 + x/r)/2 = s/(2r) for x ≥ 0 and b/(2rs) below, with r = √(x² + b) and s = r + |x|:
+    # two divisions, neither cancelling. Where x² would overflow (|x| > t), r = |x| to working
+    # precision, so r and s are taken as |x| and 2|x|, |x| capped at max/4 (±inf then gives 1 and
+    # 0); every branch is finite everywhere, as its derivative is taken for f″.
     t = _stable.square_threshold(x.dtype)
-    xc = jnp.clip(x, -t, t)
-    r = jnp.sqrt(xc * xc + b)
-    d_small = jnp.where(xc >= 0, 0.5 + 0.5 * (xc / r), b / (2 * r * (r + jnp.abs(xc))))
-    xl = jnp.minimum(x, -t)
-    return jnp.where(x > t, jnp.ones_like(x), jnp.where(x < -t, (b / 4) / xl / xl, d_small))
+    pos = x >= 0
+    a = jnp.where(pos, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0
+    ac = jnp.minimum(a, t)
+    am = jnp.minimum(a, float(jnp.finfo(x.dtype).max) / 4)
+    r = jnp.where(a <= t, jnp.sqrt(ac * ac + b), am)
+    s = r + am
+    return jnp.where(pos, s, b / s) / (2 * r)
 
 
 @register(
