@@ -439,7 +439,7 @@ def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~2x faster than autodiff through the double-where expm1",
+    why="fwd+bwd 1.2–1.9x faster than autodiff of max(x, 0) + α·expm1(min(x, 0)/α)",
     derivative=_d_celu,
     range=lambda alpha: (-float(alpha), inf),
     formula="x if x > 0 else a*(exp(x/a)-1)",
@@ -463,7 +463,9 @@ def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
       >>> jaxact.celu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), alpha=2.0)
       Array([-1.2642, -0.4424,  0.    ,  0.5   ,  2.    ], dtype=float32)
     """
-    return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.where(x > 0, jnp.zeros_like(x), x) / alpha))
+    # jax.nn's form: no select at the root (XLA's in-place CPU loop over a donated x ending in one
+    # ran 1.3x), expm1 sees x ≤ 0 only, and autodiff gives f′(0) = ½ + ½ = 1 at the max/min ties.
+    return jnp.maximum(x, 0) + alpha * jnp.expm1(jnp.minimum(x, 0) / alpha)
 
 
 def _d_squared_relu(x: jax.Array) -> jax.Array:
