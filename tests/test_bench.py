@@ -93,3 +93,25 @@ def test_accelerator_timing_runs_on_cpu(monkeypatch, tmp_path):
     from jaxact.tools import cli
 
     assert cli.VS_JAX_NN_MODES == vs_jaxnn.MODES
+
+
+def test_same_program_ignores_names_and_sources_only():
+    """The bench's same-program mark: two functions that differ only in their names and source
+    lines compile to the same program; a different constant, or a different op, does not."""
+    from jaxact.tools import vs_jaxnn
+
+    x = jnp.ones(64)
+
+    def twice(x):
+        return x * 2
+
+    def double(values):
+        return values * 2
+
+    def compiled(f):
+        return jax.jit(f).lower(x).compile()
+
+    assert vs_jaxnn.program(compiled(twice)) == vs_jaxnn.program(compiled(double))
+    assert vs_jaxnn.program(compiled(twice)) != vs_jaxnn.program(compiled(lambda x: x * 3))
+    assert vs_jaxnn.program(compiled(twice)) != vs_jaxnn.program(compiled(lambda x: x + x + x))
+    assert vs_jaxnn.program(compiled(jaxact.identity)) == vs_jaxnn.program(compiled(jax.nn.identity))

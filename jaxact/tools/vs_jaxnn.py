@@ -13,7 +13,10 @@ round by round in one process, in each mode:
   Dense → activation layers (``jax.ad_checkpoint.saved_residuals``), not a time.
 
 Each time ratio is jaxact / jax.nn (< 1: jaxact is faster): the geometric mean of
-the per-round ratios with a 95 % bootstrap interval over rounds.
+the per-round ratios with a 95 % bootstrap interval over rounds. A jitted cell whose
+two compiled programs are the same (``same_program``: XLA's optimised HLO, names and
+source locations aside) can differ only by the machine's noise: the summary counts
+those apart.
 """
 
 from __future__ import annotations
@@ -107,6 +110,21 @@ def _call(f: Any, *args: Any) -> bench.Kernel:
     return bench.Kernel(f.lower(*args).compile(), args)
 
 
+def program(compiled: Any) -> str:
+    """A compiled XLA program's optimised HLO without what does not run: source metadata,
+    parameter names, and instruction and computation names (renamed in order of appearance)."""
+    names: dict[str, str] = {}
+    lines = []
+    for line in compiled.as_text().splitlines():
+        s = line.strip()
+        if s.startswith(("%", "ROOT", "ENTRY", "}")):
+            s = re.sub(r", metadata=\{[^}]*\}", "", s)
+            if s.endswith("{"):  # a computation's signature: its parameters' names go too
+                s = re.sub(r"[\w.\-]+: ", "", s)
+            lines.append(re.sub(r"%[\w.\-]+", lambda m: names.setdefault(m.group(0), f"%{len(names)}"), s))
+    return "\n".join(lines)
+
+
 def _vjp(f: Callable[..., Any]) -> Callable[..., Any]:
     return lambda x, ct: jax.vjp(f, x)[1](ct)[0]
 
@@ -129,7 +147,8 @@ def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> 
     rows = []
     for mode, (ours, theirs) in pairs.items():
         res = paired_ratio(ours, theirs, _rounds(cfg, ours, theirs), cfg.seed)
-        rows.append({"name": entry.name, "dtype": dtype, "size": n, "mode": mode, **res})
+        same = program(ours.fn) == program(theirs.fn)
+        rows.append({"name": entry.name, "dtype": dtype, "size": n, "mode": mode, **res, "same_program": same})
     return rows
 
 
@@ -279,6 +298,9 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "worst": worst["ratio"],
                 "worst_name": _where(worst),
                 "above_1_05": sorted({_where(r) for r in sel if r.get("hi", r["ratio"]) > 1.05}),
+                "above_1_05_same_program": sorted(
+                    {_where(r) for r in sel if r.get("hi", r["ratio"]) > 1.05 and r.get("same_program")}
+                ),
                 "n": len(sel),
             }
     return out
@@ -288,14 +310,17 @@ def format_summary(result: dict[str, Any]) -> str:
     lines = [
         f"\n== jaxact default path / jax.nn, {result['device_kind']} (jax {result['jax']}); "
         "< 1: jaxact faster or leaner ==",
-        f"{'dtype:mode':<24} {'geomean':>8} {'worst':>6}  {'(which)':<22} cells whose 95 % upper bound > 1.05",
+        f"{'dtype:mode':<24} {'geomean':>8} {'worst':>6}  {'(which)':<22} cells whose 95 % upper bound > 1.05 "
+        "(= : of them, same compiled program as jax.nn's)",
     ]
     for k, s in result["summary"].items():
         above = s["above_1_05"]
-        listed = ", ".join(above[:6]) + (", ..." if len(above) > 6 else "")
+        same = set(s.get("above_1_05_same_program", ()))
+        differ = [c for c in above if c not in same]
+        listed = ", ".join(differ[:6]) + (", ..." if len(differ) > 6 else "")
         lines.append(
             f"{k:<24} {s['geomean']:>8.3f} {s['worst']:>6.2f}  {s['worst_name']:<22} "
-            f"{len(above)}/{s['n']}{': ' + listed if above else ''}"
+            f"{len(above)}/{s['n']}" + (f" (= {len(same)})" if same else "") + (f": {listed}" if differ else "")
         )
     return "\n".join(lines)
 
@@ -313,6 +338,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "time(jaxact) / time(jax.nn), geometric mean of interleaved per-round ratios [95 % bootstrap interval];",
         "residual_bytes: bytes saved for the backward pass of a scan over Dense→activation layers, jaxact / jax.nn.",
+        "= after a cell: both compile to the same XLA program (the ratio is the machine's noise).",
         "Regenerate: `jaxact bench --vs-jax-nn`.",
         *([f"Note: {result['note']}"] if result.get("note") else []),
         "",
@@ -339,7 +365,8 @@ def markdown(result: dict[str, Any]) -> str:
                 if r is None:
                     cells.append("–")
                 elif "lo" in r:
-                    cells.append(f"{r['ratio']:.2f} [{r['lo']:.2f}, {r['hi']:.2f}]")
+                    same = " =" if r.get("same_program") else ""
+                    cells.append(f"{r['ratio']:.2f} [{r['lo']:.2f}, {r['hi']:.2f}]{same}")
                 else:
                     cells.append(f"{r['ratio']:.2f}")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
