@@ -115,4 +115,6 @@ def normalize_axis(fname: str, axis: Any, ndim: int) -> tuple[int, ...]:
                 f"dimension(s); use an axis in [{-ndim}, {ndim - 1}]."
             )
         out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"jaxact.{fname}: 'axis' {axis!r} names a dimension twice (of {ndim}).")
     return tuple(out)

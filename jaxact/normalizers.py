@@ -45,29 +45,30 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     axes = _validate.normalize_axis("softmax", axis, x.ndim)
     xs = x if where is None else jnp.where(where, x, -jnp.inf)
     # A row without a finite maximum (all masked or all -inf) shifts by the most negative float
-    # instead of -inf, so its entries stay -inf rather than NaN. That float is the reduction's
-    # own start (lax.reduce; jnp.max's initial= becomes a max after the reduction, which cost
-    # 1.35x jax.nn's log_softmax time at 2^20 on CPU), and the maximum is a constant (no JVP).
-    lowest = np.array(jnp.finfo(x.dtype).min, x.dtype)
-    m = lax.reduce(lax.stop_gradient(xs), lowest, lax.max, axes)
-    return xs - lax.expand_dims(m, axes)
+    # instead of -inf, so its entries stay -inf rather than NaN: jnp.max's initial=, a max after
+    # the reduction. Neither cheaper place holds: as the reduction's own start value it is dropped
+    # where XLA turns a reduction over one element into a reshape (a row of one, or one element per
+    # device of a sharded row: NaN); raising every entry to it first cost 1.05–1.3x on CPU.
+    m = jnp.max(lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min, keepdims=True)
+    return xs - m
 
 
-# Start of each row's sum: absorbed by a row with an entry at its maximum (its sum is ≥ 1: that
-# entry is e⁰) and the only term of an empty row (all masked or all -inf), whose outputs are then
+# Added to each row's sum: absorbed by a row with an entry at its maximum (its sum is ≥ 1: that
+# entry is e⁰), the whole sum of an empty row (all masked or all -inf), whose outputs are then
 # 0/c = 0, not 0/0. 1/c and c⁻² stay far from overflow, so the quotient's derivatives t/c and
 # −t·e/c² meet e = 0 as finite numbers (0, not inf·0) for any cotangent below ~1e17 (float32,
-# bfloat16) or ~1e60 (float64).
+# bfloat16) or ~1e248 (float64).
 _EMPTY_SUM = {jnp.dtype(t): 2.0**-35 for t in (jnp.bfloat16, jnp.float32)} | {jnp.dtype(jnp.float64): 2.0**-100}
 
 
 def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
-    """Σ e along axis (jnp.sum accumulates float16/bfloat16 in float32, then rounds back),
-    starting from a tiny c (``_EMPTY_SUM``) rather than 0, so that an empty row gives 0, not 0/0.
+    """Σ e along axis plus a tiny c (``_EMPTY_SUM``; jnp.sum accumulates float16/bfloat16 in
+    float32, then rounds back), so that an empty row gives 0, not 0/0.
 
-    An initial value rather than a guard after the sum keeps softmax whole in one XLA fusion on
-    CPU, forward and backward, as jax.nn's (a guard split the forward in four; bfloat16 ran 2x
-    slower at 2^24). float16 keeps the guard, s + max(1 − s, 0) (0 for a row summing to ≥ 1;
+    A constant add (jnp.sum's initial=, added after the reduction) rather than a guard that
+    depends on the sum keeps softmax whole in one XLA fusion on CPU, forward and backward, as
+    jax.nn's (the guard split the forward in four; bfloat16 ran 2x slower at 2^24). float16 keeps
+    the guard, s + max(1 − s, 0) (0 for a row summing to ≥ 1;
     stop_gradient keeps ∂/∂s exactly 1): its cotangent t/c would overflow for any c that a
     row's sum absorbs.
     """

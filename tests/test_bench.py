@@ -115,3 +115,5 @@ def test_same_program_ignores_names_and_sources_only():
     assert vs_jaxnn.program(compiled(twice)) != vs_jaxnn.program(compiled(lambda x: x * 3))
     assert vs_jaxnn.program(compiled(twice)) != vs_jaxnn.program(compiled(lambda x: x + x + x))
     assert vs_jaxnn.program(compiled(jaxact.identity)) == vs_jaxnn.program(compiled(jax.nn.identity))
+    donated = jax.jit(twice, donate_argnums=0).lower(x).compile()
+    assert vs_jaxnn.program(donated) != vs_jaxnn.program(compiled(twice))  # aliasing is part of it

@@ -76,8 +76,7 @@ class TransformsTest(chex.TestCase):
                 numeric = {k: v for k, v in params.items() if k not in entry.static}
                 for f in (entry.autodiff, entry.closed_form):
                     got = self.variant(lambda v, kw, f=f, static=static: f(v, **kw, **static))(x, numeric)
-                    # jit and eager may use different tanh/exp kernels: a few ulp of max(1, |x|)
-                    # (gelu's ½(1 + tanh z), as jax.nn's, cancels in the tail).
+                    # jit and eager may use different tanh/exp kernels: a few ulp of max(1, |x|).
                     atol = 4e-7 * float(jnp.max(jnp.abs(x)))
                     np.testing.assert_allclose(got, f(x, **params), rtol=4e-7, atol=atol, err_msg=entry.name)
 

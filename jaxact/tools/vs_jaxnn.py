@@ -117,8 +117,10 @@ def program(compiled: Any) -> str:
     lines = []
     for line in compiled.as_text().splitlines():
         s = line.strip()
-        if s.startswith(("%", "ROOT", "ENTRY", "}")):
-            s = re.sub(r", metadata=\{[^}]*\}", "", s)
+        if s.startswith("HloModule"):  # its name goes; aliasing (donation) and layouts stay
+            lines.append(re.sub(r"^HloModule [^,]+", "HloModule", s))
+        elif s.startswith(("%", "ROOT", "ENTRY", "}")):
+            s = re.sub(r', metadata=\{(?:[^{}"]|"(?:[^"\\]|\\.)*")*\}', "", s)  # quotes may hold braces
             if s.endswith("{"):  # a computation's signature: its parameters' names go too
                 s = re.sub(r"[\w.\-]+: ", "", s)
             lines.append(re.sub(r"%[\w.\-]+", lambda m: names.setdefault(m.group(0), f"%{len(names)}"), s))
