@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from jaxact import _stable
+from jaxact.rectifiers import _relu6
 from jaxact.registry import inf, register
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
@@ -378,15 +379,14 @@ def hard_silu(x: ArrayLike) -> jax.Array:
       >>> jaxact.hard_silu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
       Array([-0.3333, -0.2083,  0.    ,  0.2917,  1.6667], dtype=float32)
     """
-    # xm·(m + 3)/6 with xm = max(x, −3) and m = x clamped to [−3, 3]: inf never reaches the
-    # dropped branch, and x ≤ −3 is the middle piece too (−3·0 = −0, as jax.nn's x·0), so one
-    # select beside jax.nn's ops. It returns xm, not x: a select handing back the input itself
-    # made XLA's in-place CPU loop over a donated x 1.3–2x slower. Autodiff: lax.clamp's
-    # derivative is a select (0 at ±3), max's halves at the tie x = −3 but meets m + 3 = 0 there,
-    # and NaN gives NaN through max's mask, as jax.nn's.
+    # jax.nn's x·relu6(x + 3)/6 with x as xm = max(x, −3): inf never reaches the dropped branch,
+    # and x ≤ −3 is the middle piece too (−3·0 = −0, as jax.nn's x·0), so one select beside
+    # jax.nn's ops. It returns xm, not x: a select handing back the input itself made XLA's
+    # in-place CPU loop over a donated x 1.3–2x slower. Autodiff: relu6's derivative is 0 at its
+    # kinks, max's halves at the tie x = −3 but meets relu6 = 0 there, and NaN gives NaN through
+    # max's mask, as jax.nn's.
     xm = jnp.maximum(x, -3)
-    m = jax.lax.clamp(jnp.full((), -3, x.dtype), x, jnp.full((), 3, x.dtype))
-    return jnp.where(x >= 3, xm, xm * ((m + 3) / 6))
+    return jnp.where(x >= 3, xm, xm * (_relu6(x + 3) / 6))
 
 
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:

@@ -68,9 +68,8 @@ def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
     A constant add (jnp.sum's initial=, added after the reduction) rather than a guard that
     depends on the sum keeps softmax whole in one XLA fusion on CPU, forward and backward, as
     jax.nn's (the guard split the forward in four; bfloat16 ran 2x slower at 2^24). float16 keeps
-    the guard, s + max(1 − s, 0) (0 for a row summing to ≥ 1;
-    stop_gradient keeps ∂/∂s exactly 1): its cotangent t/c would overflow for any c that a
-    row's sum absorbs.
+    the guard, s + max(1 − s, 0) (0 for a row summing to ≥ 1; stop_gradient keeps ∂/∂s exactly
+    1): its cotangent t/c would overflow for any c that a row's sum absorbs.
     """
     axes = _validate.normalize_axis("softmax", axis, x.ndim)
     if x.dtype == jnp.float16:

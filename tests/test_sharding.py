@@ -62,11 +62,44 @@ SCRIPT = textwrap.dedent(
 )
 
 
+def _on_8_devices(script: str, *args: str) -> str:
+    """Runs ``script`` in a subprocess with 8 simulated CPU devices; its output."""
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-4000:]
+    return out.stdout.strip()
+
+
 @pytest.mark.parametrize("part", range(PARTS))
 def test_activations_keep_sharding_and_add_no_collectives(part):
     """The sampled entries, in PARTS subprocesses over disjoint parts of them (run side by side)."""
-    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=8", JAX_PLATFORMS="cpu")
-    cmd = [sys.executable, "-c", SCRIPT, *(e.name for e in sampled_entries()[part::PARTS])]
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-4000:]
-    assert out.stdout.strip().splitlines()[-1] == "OK", out.stdout[-4000:]
+    out = _on_8_devices(SCRIPT, *(e.name for e in sampled_entries()[part::PARTS]))
+    assert out.splitlines()[-1] == "OK", out[-4000:]
+
+
+SHARDED_EMPTY_ROW = textwrap.dedent(
+    r"""
+    import jax, jax.numpy as jnp, numpy as np
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+    import jaxact
+
+    mesh = Mesh(np.array(jax.devices()), ("d",))
+    x = np.random.default_rng(0).normal(size=(4, 8)).astype(np.float32)
+    x[1] = -np.inf
+    xs = jax.device_put(x, NamedSharding(mesh, P(None, "d")))  # one element of each row per device
+    for name in ("softmax", "log_softmax"):
+        f = getattr(jaxact, name)
+        y = np.asarray(jax.jit(f)(xs))
+        loss = lambda v: jnp.sum(jnp.where(jnp.isfinite(f(v)), f(v), 0) * jnp.arange(8.0))
+        g = np.asarray(jax.jit(jax.grad(loss))(xs))
+        assert not np.isnan(y).any() and not np.isnan(g).any(), (name, y, g)
+        np.testing.assert_allclose(y[[0, 2, 3]], np.asarray(f(x))[[0, 2, 3]], rtol=1e-6)
+    print("ok")
+    """
+)
+
+
+def test_empty_row_sharded_one_element_per_device_is_nan_free():
+    """XLA drops a reduction's start value where it covers one element, here one per device."""
+    out = _on_8_devices(SHARDED_EMPTY_ROW)
+    assert out == "ok", out[-4000:]
