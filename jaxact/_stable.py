@@ -17,14 +17,35 @@ def sigmoid(x: jax.Array) -> jax.Array:
     return lax.logistic(x)
 
 
+def sigmoid_differentiable(x: jax.Array) -> jax.Array:
+    """σ(x) for a derivative to be taken of it: XLA's logistic; float64 (static at trace time) as
+    r or e·r, e = exp(−|x|) per sign and r = 1/(1 + e), the same value, whose autodiff is e·r²
+    rather than σ(1 − σ): that is 0 for x > 37, where σ′ ≈ e^(−x), and every derivative taken
+    through a σ (softplus″, log_sigmoid″, glu′) inherits it. Not for forwards that guard their
+    input (swish's stand-in for ±inf): with three uses of x, XLA on CPU computes the stand-in
+    as a loop of its own."""
+    if x.dtype != jnp.float64:
+        return lax.logistic(x)
+    pos = x >= 0
+    e = jnp.exp(jnp.where(pos, -x, x))
+    r = 1 / (1 + e)
+    return jnp.where(pos, r, e * r)
+
+
 def sigmoid_prime(x: jax.Array) -> jax.Array:
     """σ(x)(1 − σ(x)) as e/(1 + e)², e = exp(−|x|): one exp, no cancellation in 1 − σ for x ≫ 0.
 
     −|x| is written per sign (not −jnp.abs(x), whose derivative at 0 is 0) so
     that the second and third derivatives through this form are right at 0.
+    float64 takes ¼ − ¼t², t = tanh(x/2), for |x| < 1: autodiff of e/(1 + e)² subtracts two
+    terms of size ¼ there, and σ″ ≈ −x/8 rounds to 0 for |x| < 1e−16 (so would (1 − t)(1 + t)'s).
     """
     e = jnp.exp(jnp.where(x >= 0, -x, x))
-    return e / jnp.square(1 + e)
+    tail = e / jnp.square(1 + e)
+    if x.dtype != jnp.float64:
+        return tail
+    t = tanh(0.5 * x)
+    return jnp.where(jnp.abs(x) < 1, 0.25 - 0.25 * (t * t), tail)
 
 
 def sigmoid_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -40,20 +61,43 @@ def sigmoid_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     return jnp.where(pos, r, e * r), e * (r * r)
 
 
+def tanh(x: jax.Array) -> jax.Array:
+    """tanh(x): XLA's; float64 (static at trace time) as n/(1 + e) per sign, e = exp(−2|x|) and
+    n = 1 − e (−expm1(−2|x|) for |x| < ½, where 1 − e cancels), ≤ 2 ulp (XLA's float64 tanh: 6).
+
+    Its autodiff is 2e/(1 + e) + 2en/(1 + e)², two positive terms, where jax's tanh rule takes
+    1 − tanh², which is 0 or eps for |x| > 19 (sech² ≈ 4e^(−2|x|)): every derivative taken through
+    a tanh (lisht″, telu″, tanhshrink″, mish″) inherits that. n is not −expm1 throughout: jax
+    differentiates expm1(u) as expm1(u) + 1, which cancels where e ≪ 1.
+    """
+    if x.dtype != jnp.float64:
+        return jnp.tanh(x)
+    # Clamped where e has underflowed (tanh = ±1): a cotangent of size max (mish's x·tanh at x = max)
+    # would otherwise sum to inf in e's and meet e = 0; clamp's own derivative is a select.
+    x = lax.clamp(jnp.asarray(-400.0, x.dtype), x, jnp.asarray(400.0, x.dtype))
+    pos = x >= 0
+    u = 2 * jnp.where(pos, -x, x)
+    e = jnp.exp(u)
+    t = jnp.where(u > -1, -jnp.expm1(u), 1 - e) / (1 + e)
+    # ±t as a product: a select of t and −t would make XLA on CPU compute t in a loop of its own.
+    return t * jnp.where(pos, 1.0, -1.0).astype(x.dtype)
+
+
 def tanh_prime(x: jax.Array) -> jax.Array:
     """1 − tanh²(x).
 
     float64 (static at trace time): sech²(x) = 4e/(1 + e)², e = exp(−2|x|), which
-    keeps full relative accuracy in the tails. Lower precisions: (1 − t)(1 + t),
-    as cheap as autodiff of tanh (XLA's fast tanh); its absolute error is below
-    eps, but it rounds to 0 where the derivative itself is below eps (|x| > 9 in
-    float32), as jax.nn's does.
+    keeps full relative accuracy in the tails, and 1 − t² with :func:`tanh`'s t for
+    |x| < ½, where autodiff of 4e/(1 + e)² would cancel (tanh″ ≈ −2x rounds to 0 for
+    |x| < 1e−16). Lower precisions: (1 − t)(1 + t), as cheap as autodiff of tanh (XLA's
+    fast tanh); its absolute error is below eps, but it rounds to 0 where the derivative
+    itself is below eps (|x| > 9 in float32), as jax.nn's does.
     """
-    if x.dtype == jnp.float64:
-        e = jnp.exp(2 * jnp.where(x >= 0, -x, x))
-        return 4 * e / jnp.square(1 + e)
-    t = jnp.tanh(x)
-    return (1 - t) * (1 + t)
+    t = tanh(x)
+    if x.dtype != jnp.float64:
+        return (1 - t) * (1 + t)
+    e = jnp.exp(2 * jnp.where(x >= 0, -x, x))
+    return jnp.where(jnp.abs(x) < 0.5, 1 - t * t, 4 * e / jnp.square(1 + e))
 
 
 def softplus(x: jax.Array) -> jax.Array:
@@ -129,6 +173,14 @@ def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
     t = float(2**half + 1) * b
     hi = t - (t - b)
     return hi * up, (b - hi) * up
+
+
+def two_prod(a: jax.Array, b: Any) -> tuple[jax.Array, jax.Array]:
+    """a·b = hi + lo exactly (Dekker's two-product; |a·b| far below the dtype's max)."""
+    hi = a * b
+    ah, al = _split(a)
+    bh, bl = _split(jnp.asarray(b, a.dtype) + jnp.zeros_like(a))
+    return hi, ((ah * bh - hi) + ah * bl + al * bh) + al * bl
 
 
 def sin_cos_of_product(w: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:

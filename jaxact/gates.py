@@ -7,6 +7,7 @@ and selects the limits (f(+inf) = +inf with slope 1, f(−inf) = 0 with slope 0)
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Callable
 from typing import Any
@@ -46,7 +47,7 @@ def _at_infinity(x: jax.Array, value: jax.Array, at_pos_inf: Any, at_neg_inf: An
 
 
 def _d_softplus(x: jax.Array) -> jax.Array:
-    return _stable.sigmoid(x)
+    return _stable.sigmoid_differentiable(x)
 
 
 def _no_torch_twin(name: str, why: str) -> dict[str, Any]:
@@ -67,10 +68,6 @@ def _no_torch_twin(name: str, why: str) -> dict[str, Any]:
     jax_nn="softplus",
     torch="softplus",
     mp=lambda m, x: m.log1p(m.exp(x)),
-    accuracy_note=(
-        "float64 f″ = σ(x)(1 − σ(x)) by autodiff of the closed f′ = σ(x): 1 − σ rounds to 0 for x > 37 where "
-        "the truth is ≈ e^(−x) (2e−216 at x = 497)"
-    ),
     citation=(
         "Dugas, Bengio, Bélisle, Nadeau & Garcia, 'Incorporating Second-Order Functional Knowledge for Better"
         " Option Pricing', NeurIPS 2001"
@@ -210,12 +207,53 @@ def _z_of_clipped(xc: jax.Array) -> jax.Array:
     return _SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))
 
 
+def _hi_lo(v: decimal.Decimal) -> tuple[float, float]:
+    hi = float(v)
+    return hi, float(v - decimal.Decimal(hi))
+
+
+with decimal.localcontext() as _ctx:
+    _ctx.prec = 50
+    _PI = decimal.Decimal("3.14159265358979323846264338327950288419716939937510582")
+    # 2√(2/π) and 2√(2/π)·0.044715 (the decimal constant of the tanh approximation) as hi + lo.
+    _W1 = _hi_lo(2 * (2 / _PI).sqrt())
+    _W3 = _hi_lo(2 * (2 / _PI).sqrt() * decimal.Decimal("0.044715"))
+_W_SATURATED = 30.0  # |x| beyond which |2z| > 1900: σ(2z) is exactly 0 or 1 in float64
+
+
+def _gelu_w64(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """2z = 2√(2/π)(x + 0.044715x³) as hi + lo (float64): e^(2z) turns the rounding of 2z into a
+    relative error of |2z|·eps (880 ulp of f at x = −19.7), so 2z is carried in twice the working
+    precision, constants included, and σ(2z) is taken from e^(−|hi|)·(1 ∓ lo)."""
+    x = jnp.clip(xc, -_W_SATURATED, _W_SATURATED)
+    x2h, x2l = _stable.two_prod(x, x)
+    x3h, x3l = _stable.two_prod(x2h, x)
+    x3l = x3l + x2l * x
+    ah, al = _stable.two_prod(x, _W1[0])
+    al = al + _W1[1] * x
+    bh, bl = _stable.two_prod(x3h, _W3[0])
+    bl = bl + (_W3[0] * x3l + _W3[1] * x3h)
+    hi = ah + bh  # Knuth's two-sum: hi + e = ah + bh exactly
+    v = hi - ah
+    e = (ah - (hi - v)) + (bh - v)
+    lo = e + (al + bl)
+    return hi + lo, lo - ((hi + lo) - hi)
+
+
+def _sigmoid_and_prime_dd(hi: jax.Array, lo: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """σ(w) and σ′(w) of w = hi + lo, as _stable.sigmoid_and_prime with e = e^(−|w|) = e^(−|hi|)·(1 ∓ lo)."""
+    pos = hi >= 0
+    e = jnp.exp(jnp.where(pos, -hi, hi)) * jnp.where(pos, 1 - lo, 1 + lo)
+    r = 1 / (1 + e)
+    return jnp.where(pos, 1.0, e) * r, e * (r * r)
+
+
 def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
     """Φ(x) of an x already clipped as in :func:`_gelu_z` (XLA keeps a second clip of it)."""
     if approximate:
         if xc.dtype == jnp.float64:
-            # ½(1 + tanh z) = σ(2z): no cancellation where z ≪ 0 (float64 keeps its digits there).
-            return _stable.sigmoid(2 * _z_of_clipped(xc))
+            # ½(1 + tanh z) = σ(2z): no cancellation where z ≪ 0, 2z in twice the precision.
+            return _sigmoid_and_prime_dd(*_gelu_w64(xc))[0]
         # ½(1 + tanh z) as σ(2z) = 1/(1 + e^(−2z)) (XLA's logistic): jax.nn's ½(1 + tanh z)
         # cancels for z ≪ 0, 1.7e6 ulp of float32 where f is still ~1e−6; σ's derivative is taken
         # from its value, so autodiff never meets e^(−2z) = inf.
@@ -226,8 +264,8 @@ def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
 def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
     if approximate and x.dtype == jnp.float64:
         # As σ(2z) + x·2σ′(2z)·z′, one exp, no cancellation (½(1 − tanh² z) = 2σ′(2z)).
-        xc, z = _gelu_z(x)
-        s, ds = _stable.sigmoid_and_prime(2 * z)
+        xc, _ = _gelu_z(x)
+        s, ds = _sigmoid_and_prime_dd(*_gelu_w64(xc))
         return s + xc * (2 * ds * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)))
     if approximate:
         xc, z = _gelu_z(x)
@@ -265,9 +303,11 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
     ),
     f64_ulps=(1024, 1024),
     accuracy_note=(
-        "float64 tails: the rounding of z = √(2/π)(x + 0.044715x³) (or of x/√2 in erfc) is amplified by |2z| "
-        "in e^(2z) (~880 ulp at x = −19.7, where f ≈ 1e−251); exact f′ crosses 0 at x ≈ −0.7518, where Φ + xφ "
-        "cancels (~100 ulp). float32 takes ½(1 + tanh z) as σ(2z) = 1/(1 + e^(−2z)), which does not cancel for "
+        "float64 carries 2z = 2√(2/π)(x + 0.044715x³) in twice the precision, constants included (its "
+        "rounding, amplified by |2z| in e^(2z), was 880 ulp of f at x = −19.7): 3 ulp; left are the zeros of "
+        "f′ at x ≈ −0.7525 (133 ulp) and of f″ at x ≈ −1.4185 (222 ulp), where the terms cancel. The exact "
+        "(erfc) form: x/√2's rounding is amplified in erfc's tail, and f′ crosses 0 at x ≈ −0.7518, where "
+        "Φ + xφ cancels (~100 ulp). float32 takes ½(1 + tanh z) as σ(2z) = 1/(1 + e^(−2z)), which does not cancel for "
         "z ≪ 0 (jax.nn's ½x(1 + tanh z): 1.7e6 ulp where f is still ~1e−6; σ(2z) cost 1–5 % in time, paired; "
         "measured on CPU, where XLA's logistic is 1/(1 + e^(−x))): "
         "left are z's rounding amplified by |2z| (19 ulp) and f′'s zero at x ≈ −0.75 (44 ulp); half precision "
@@ -309,14 +349,16 @@ def _d_mish(x: jax.Array) -> jax.Array:
     # where e has underflowed (the value is then exactly 1 or 0, ±inf included),
     # so reverse-over-reverse never multiplies a cotangent by a huge x.
     # −|x| per branch (jnp.abs has derivative 0 at 0, which would break f″(0)).
+    # For x > 0 as 1 − δ/δ₊², δ = δ₊² − ω₊ = e²((2 − 4x) + e((4 − 4x) + 4e)) expanded by hand: f″
+    # is autodiff of this, and of ω₊/δ₊² (two terms ≈ 2e that cancel) it lost x·e ulp in the tail.
     x = jnp.clip(x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     e = jnp.exp(jnp.where(x > 0, -x, x))
     e2 = e * e
-    num_pos = 4 * (e2 * e * (x + 1)) + 4 * e + 1 + 4 * (e2 * (x + 1.5))
+    delta = e2 * ((2 - 4 * x) + e * ((4 - 4 * x) + 4 * e))
     den_pos = 1 + 2 * e + 2 * e2
     num_neg = 4 * (e * (x + 1)) + 4 * (e2 * e) + e2 * e2 + 4 * (e2 * (x + 1.5))
     den_neg = 2 * e + e2 + 2
-    return jnp.where(x > 0, num_pos / (den_pos * den_pos), num_neg / (den_neg * den_neg))
+    return jnp.where(x > 0, 1 - delta / (den_pos * den_pos), num_neg / (den_neg * den_neg))
 
 
 @register(
@@ -331,8 +373,8 @@ def _d_mish(x: jax.Array) -> jax.Array:
     mp=lambda m, x: x * m.tanh(m.log1p(m.exp(x))),
     f64_ulps=(4, 32),
     accuracy_note=(
-        "f′ crosses 0 at x ≈ −1.1924, where its terms cancel (16 ulp at −1.189); float64 f″ by autodiff of "
-        "the closed f′ cancels in the right tail (1.7e8 ulp at x = 24.7, where f″ ≈ 7e−20)"
+        "f′ crosses 0 at x ≈ −1.1924, where its terms cancel (16 ulp at −1.189); float64 f″ crosses 0 at "
+        "x ≈ 1.4906, where autodiff of the closed f′ cancels (109 ulp at 1.5)"
     ),
     citation="Misra, 'Mish: A Self Regularized Non-Monotonic Activation Function', BMVC 2020 (arXiv:1908.08681, 2019)",
 )
@@ -390,18 +432,20 @@ def hard_silu(x: ArrayLike) -> jax.Array:
 
 
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
-    # f′ = (1 + x/r)/2 = s/(2r) for x ≥ 0 and b/(2rs) below, with r = √(x² + b) and s = r + |x|:
-    # two divisions, neither cancelling. Where x² would overflow (|x| > t), r = |x| to working
-    # precision, so r and s are taken as |x| and 2|x|, |x| capped at max/4 (±inf then gives 1 and
-    # 0); every branch is finite everywhere, as its derivative is taken for f″.
+    # f′ = (1 + x/r)/2 = 1 − q for x ≥ 0 and q below, q = b/(2rs), r = √(x² + b), s = r + |x|:
+    # two divisions, neither cancelling, and f″ (autodiff of this) sums terms of one sign only
+    # (s/(2r) for x ≥ 0 differentiated to r − x·(x/r), 9e6 ulp at x = 1e4). Where x² would
+    # overflow (|x| > t), r = |x| to working precision, so r and s are taken as |x| and 2|x|, |x|
+    # capped at max/4 (±inf then gives 1 and 0); every branch is finite everywhere, as its
+    # derivative is taken for f″.
     t = _stable.square_threshold(x.dtype)
     pos = x >= 0
     a = jnp.where(pos, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0
     ac = jnp.minimum(a, t)
     am = jnp.minimum(a, float(jnp.finfo(x.dtype).max) / 4)
     r = jnp.where(a <= t, jnp.sqrt(ac * ac + b), am)
-    s = r + am
-    return jnp.where(pos, s, b / s) / (2 * r)
+    q = (b / (r + am)) / (2 * r)
+    return jnp.where(pos, 1 - q, q)
 
 
 @register(
@@ -417,8 +461,8 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     examples=({"b": 0.5},),
     mp=lambda m, x, b: (x + m.sqrt(x**2 + b)) / 2,
     accuracy_note=(
-        "float64 f″ = b/(2(x² + b)^(3/2)) by autodiff of the closed f′ = s/(2r) (r = √(x² + b), s = r + |x|) "
-        "cancels for |x| ≫ √b, as r − x·(x/r) (9e6 ulp at x = 1e4, where f″ ≈ 2e−12)"
+        "float64 f″ = b/(2(x² + b)^(3/2)), autodiff of the closed f′ (terms of one sign), carries the rounding "
+        "of its square root and two divisions: 6 ulp"
     ),
     citation="Barron, 'Squareplus: A Softplus-Like Algebraic Rectifier', arXiv:2112.11687, 2021",
 )
@@ -564,7 +608,7 @@ def _d_telu(x: jax.Array) -> jax.Array:
     # −1e4, tanh(eˣ) = 1 above 30), so no branch meets eˣ = inf or (−inf)·0, not even in f″ at ±inf.
     xs = jnp.clip(x, -1e4, _TELU_CLIP)
     u = jnp.exp(xs)
-    return jnp.tanh(u) + xs * u * _stable.tanh_prime(u)
+    return _stable.tanh(u) + xs * u * _stable.tanh_prime(u)
 
 
 @register(
@@ -579,10 +623,9 @@ def _d_telu(x: jax.Array) -> jax.Array:
     grad_ulps=512,
     accuracy_note=(
         "f′ crosses 0 at the minimum x ≈ −1.0789, where tanh(eˣ) + x·eˣ·sech²(eˣ) cancels (211 ulp in float32, "
-        "124 in float64; autodiff 318 and 394); autodiff's 1 − tanh²(eˣ) loses about x·eˣ ulp for x ≈ 2–4 "
-        "(415 ulp of f′ apart from the closed form at x ≈ 3 on a dense float64 sweep). The float64 f″ figure "
-        "is the reference's: near x = 5, "
-        "where f″ ≈ −1e-123 (−2x·e²ˣ·sech²(eˣ) dominates), central differences in mpmath return +1e-73"
+        "55 in float64; autodiff 318 and 394); the float64 value is XLA's tanh (5 ulp); autodiff's 1 − tanh²(eˣ) "
+        "loses about x·eˣ ulp for x ≈ 2–4. float64 f″ ≈ −2x·e²ˣ·sech²(eˣ) for x > 5.8 is normal (−3e−303 at "
+        "x = 5.875) while its factor sech²(eˣ) is subnormal, which XLA on CPU flushes to 0"
     ),
     # tanh(eˣ) = 1 − O(e^(−2eˣ)): exactly 1 to any working precision beyond x = 50 (mpmath's
     # tanh overflows on e^(1e4)).
@@ -720,7 +763,7 @@ def _d_lisht(x: jax.Array) -> jax.Array:
     # tanh x + x·sech²x; x is clipped where sech² has underflowed (|x| > 400), so ±inf gives
     # ±1 + 0 rather than inf·0.
     xc = jnp.clip(x, -400.0, 400.0)
-    return jnp.tanh(x) + xc * _stable.tanh_prime(xc)
+    return _stable.tanh(x) + xc * _stable.tanh_prime(xc)
 
 
 @register(
@@ -731,6 +774,11 @@ def _d_lisht(x: jax.Array) -> jax.Array:
     formula="x*tanh(x)",
     smooth=True,
     mp=lambda m, x: x * m.tanh(x),
+    accuracy_note=(
+        "float32 f′ takes sech² as tanh's (1 − t)(1 + t), the speed form, which rounds to 0 for |x| > 8.3: "
+        "tanh x + x·sech²x loses its second term, ≈ 3e−6 at |x| = 8 (28 ulp); float64 f″ = 2sech²x·(1 − "
+        "x·tanh x) crosses 0 at x ≈ ±1.1997, where autodiff of the closed f′ cancels (1.2e3 ulp at 1.2)"
+    ),
     citation=(
         "Roy, Manna, Dubey & Chaudhuri, 'LiSHT: Non-Parametric Linearly Scaled Hyperbolic Tangent Activation "
         "Function for Neural Networks', arXiv:1901.05894, 2019"

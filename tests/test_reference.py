@@ -142,3 +142,47 @@ def test_swish_beta_gradient_matches_mpmath(beta):
         # e^(−βx) amplifies the rounding of βx (half an ulp) by |βx|: that much is allowed on top.
         err = _ulp_error(np.asarray(got), ref) - np.abs(beta * x) / 2
         assert err.max() <= 8, _report("swish", "d/dbeta", x, np.asarray(got), ref)
+
+
+TAILS = np.array([1e-30, -1e-30, 1e-8, -1e-8, 0.3, -0.3, 2.0, -2.0, 12.0, -12.0, 25.0, -25.0, 40.0, -40.0])
+
+
+def _mp_diff(f, v, n):
+    # A step relative to |x| (absolute below |x| = 1 would swamp f″(1e−30) ≈ 1e−31), in a working
+    # precision far above the step's square.
+    with mp.workdps(120):
+        x0 = mp.mpf(v)
+        return mp.diff(f, x0, n, h=mp.mpf(2) ** -130 * max(abs(x0), mp.mpf(1e-30)))
+
+
+@pytest.mark.parametrize("entry,params,dtype", elementwise_cases(dtypes=(jnp.float64,)))
+def test_elementwise_second_derivatives_match_mpmath(entry, params, dtype):
+    """float64 f″ of every smooth entry, through the default path and the hand-written derivative,
+    at random inputs and at tiny and tail ones (where jax's own rules for tanh and σ lose f″: 1 − tanh²
+    is 0 past |x| = 19, e/(1 + e)² differentiated at |x| < 1e−16 is 0). The allowance on top of the
+    entry's derivative bound is f″'s conditioning near its roots, eps·|x·f‴(x)|, as for f′ above."""
+    if not entry.smooth:
+        pytest.skip("not smooth: f″ is not defined at its kinks")
+    x = np.concatenate([np.random.default_rng(SEED).normal(scale=3.0, size=24), TAILS])
+    x = x[verify.away_from_kinks(entry, params, x, 1e-6)]
+    p = _mp_params(params)
+
+    def f_mp(t):
+        return entry.mp(mp, t, **p)
+
+    ref = np.array([float(_mp_diff(f_mp, v, 2)) for v in x])
+    d3 = np.array([float(_mp_diff(f_mp, v, 3)) for v in x])
+    tiny = np.finfo(np.float64).tiny
+    slack = 8 * np.finfo(np.float64).eps * np.abs(x * d3)
+    bound = max(4.0, entry.f64_ulps[1])
+    normal = np.abs(ref) >= tiny  # a subnormal or zero f″ has no ulp to speak of: absolute error there
+    xa = jnp.asarray(x, dtype)
+    for path in ("fn", "closed_form"):
+        f = getattr(entry, path)
+        d2 = np.asarray(jax.vmap(jax.grad(jax.grad(lambda v, f=f: f(v, **params))))(xa))
+        if entry.thresholded:  # a rational's P/Q: terms of size 1 whatever f″'s own size (as for f′)
+            err = np.abs(d2 - ref) / np.spacing(np.maximum(np.abs(ref), 1.0))
+        else:
+            err = _ulp_error(np.where(np.abs(d2 - ref) <= slack, ref, d2), ref)
+        err = np.where(normal, err, np.abs(d2 - ref) / np.maximum(slack, tiny))
+        assert err.max() <= bound, _report(entry.name, f"{path} f''", x, d2, ref)
