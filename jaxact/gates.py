@@ -305,7 +305,8 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
     accuracy_note=(
         "float64 carries 2z = 2√(2/π)(x + 0.044715x³) in twice the precision, constants included (its "
         "rounding, amplified by |2z| in e^(2z), was 880 ulp of f at x = −19.7): 3 ulp; left are the zeros of "
-        "f′ at x ≈ −0.7525 (133 ulp) and of f″ at x ≈ −1.4185 (222 ulp), where the terms cancel. The exact "
+        "f′ at x ≈ −0.7525 (133 ulp on the grid) and of f″ at x ≈ ±1.4185 (222 on the grid, ~600 nearer), "
+        "where the terms cancel. The exact "
         "(erfc) form: x/√2's rounding is amplified in erfc's tail, and f′ crosses 0 at x ≈ −0.7518, where "
         "Φ + xφ cancels (~100 ulp). float32 takes ½(1 + tanh z) as σ(2z) = 1/(1 + e^(−2z)), which does not cancel for "
         "z ≪ 0 (jax.nn's ½x(1 + tanh z): 1.7e6 ulp where f is still ~1e−6; σ(2z) cost 1–5 % in time, paired; "

@@ -330,21 +330,6 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
     return g
 
 
-def _jvp_in_float32(jvp: Callable[..., jax.Array], static: tuple[str, ...]) -> Callable[..., jax.Array]:
-    """A closed-form JVP ``jvp(x, y, t, **params)`` of a half-precision x in float32, rounded once
-    (as :func:`_in_float32`)."""
-
-    def g(x: jax.Array, y: jax.Array, t: jax.Array, **kw: Any) -> jax.Array:
-        if x.dtype not in _HALF:
-            return jvp(x, y, t, **kw)
-        out = jnp.result_type(x, t, *(v for k, v in kw.items() if k not in static))
-        f32 = jnp.float32
-        return jvp(x.astype(f32), y.astype(f32), t.astype(f32), **kw).astype(out)
-
-    functools.update_wrapper(g, jvp)
-    return g
-
-
 def _make_closed_form(
     raw: Callable[..., jax.Array],
     jvp: Callable[..., jax.Array],
@@ -671,10 +656,11 @@ def register(
     constraints = dict(constraints or {})
 
     derivative_in = _in_float32(derivative, tuple(static)) if derivative is not None else None
-    # Smooth gated entries on the closed path (swiglu, geglu: a·g(b)) are elementwise maths on two
-    # halves: computed in float32 and rounded once as well (swiglu's float16 value: 24 ulp → 0.5).
+    # Smooth gated entries on the closed path (bilinear, geglu, swiglu: a·g(b)) are elementwise maths
+    # on two halves: their forward is computed in float32 and rounded once as well (swiglu's float16
+    # value: 24 ulp → 0.5); their JVP rounds its two factors (normalizers._gated_jvp).
     gated_upcast = bool(meta.get("gated")) and bool(meta.get("smooth")) and path == "closed_form"
-    jvp_in = _jvp_in_float32(jvp, tuple(static)) if jvp is not None and gated_upcast else jvp
+    jvp_in = jvp
 
     def deco(public_raw: F) -> F:
         name = public_raw.__name__
@@ -700,9 +686,10 @@ def register(
         # Elementwise functions of a half-precision x are computed in float32 and rounded once, on
         # both paths (same values): more accurate, and faster on CPU, where XLA otherwise rounds
         # to bfloat16 after every op (bfloat16 hard_silu: 1.05x jax.nn's forward time per op,
-        # 0.45x in float32). Not for piecewise-linear functions on the lean autodiff path: their
-        # backward pass would then save float32 select zeros where jax.nn saves bfloat16 ones.
-        upcast = gated_upcast or (derivative is not None and (bool(meta.get("smooth")) or path == "closed_form"))
+        # 0.45x in float32). Not for entries on the autodiff path: their backward pass would then
+        # save float32 arrays (select zeros of the piecewise-linear ones, exponential's eˣ) where
+        # jax.nn and jnp save bfloat16 ones; those are one or two ops, rounded once anyway.
+        upcast = gated_upcast or (derivative is not None and path == "closed_form")
         fwd = _in_float32(raw, tuple(static)) if upcast else raw
         closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, param_derivatives)
         impl = {

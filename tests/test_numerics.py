@@ -241,33 +241,47 @@ def test_ulp_error_unit():
     assert numerics.ulp_error(np.array([np.inf]), np.array([1e39]), jnp.float32)[0] == 0  # overflow expected
 
 
-HALF_IN_FLOAT32 = [
-    p
-    for p in entry_params()
-    if p.values[0].smooth
-    and p.values[0].current_path() == "closed_form"
-    and (p.values[0].elementwise or p.values[0].gated)
-]
+def _upcast(e):
+    """The registry's rule: elementwise entries and smooth gated ones on the closed path are computed
+    in float32 for a half-precision input."""
+    if e.elementwise:
+        return e.default_path == "closed_form"
+    return e.gated and e.smooth and e.default_path == "closed_form"
+
+
+HALF_IN_FLOAT32 = [p for p in entry_params() if _upcast(p.values[0])]
 
 
 @pytest.mark.parametrize("entry", HALF_IN_FLOAT32)
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
 def test_half_precision_is_float32_rounded_once(entry, dtype):
-    """Smooth closed-form functions of a half-precision x, the gated ones (swiglu, geglu) included,
-    are float32 maths rounded once: values, f′ (elementwise) and JVPs (gated) equal the float32
-    results cast to the dtype (rounded after every op, swiglu's float16 value was 24 ulp off)."""
+    """Smooth or closed-form functions of a half-precision x, the smooth gated ones (bilinear, geglu,
+    swiglu) included, are float32 maths rounded once: values and f′ (elementwise) or the JVP's two
+    factors g(b) and a·g′(b) (gated) equal the float32 results cast to the dtype (rounded after
+    every op, swiglu's float16 value was 24 ulp off)."""
     rng = np.random.default_rng(SEED)
     shape = (4, 16) if entry.gated else (64,)
     x = jnp.asarray(rng.normal(scale=3.0, size=shape), dtype)
     x32 = x.astype(jnp.float32)
+    pairs = [(entry.fn(x), entry.fn(x32))]
     if entry.gated:
-        t = jnp.asarray(rng.normal(size=shape), dtype)
-        (y, d), (y32, d32) = jax.jvp(entry.fn, (x,), (t,)), jax.jvp(entry.fn, (x32,), (t.astype(jnp.float32),))
+        for half in (0, 1):  # a tangent on one half only: the JVP is that half's factor, exactly
+            t = jnp.zeros(shape, dtype).at[:, half * 8 : half * 8 + 8].set(1)
+            pairs.append((jax.jvp(entry.fn, (x,), (t,))[1], jax.jvp(entry.fn, (x32,), (t.astype(jnp.float32),))[1]))
     else:
-        y, y32 = entry.fn(x), entry.fn(x32)
-        d, d32 = (jax.vmap(jax.grad(entry.fn))(v) for v in (x, x32))
-    assert y.dtype == d.dtype == dtype, entry.name
-    for got, want in ((y, y32), (d, d32)):
+        pairs.append(tuple(jax.vmap(jax.grad(entry.fn))(v) for v in (x, x32)))
+    for got, want in pairs:
+        assert got.dtype == dtype, entry.name
         np.testing.assert_array_equal(
             np.asarray(got, np.float32), np.asarray(want.astype(dtype), np.float32), entry.name
         )
+
+
+@pytest.mark.parametrize("entry", HALF_IN_FLOAT32)
+def test_half_precision_saves_residuals_in_its_dtype(entry):
+    """Computing in float32 must not make the backward pass keep float32 arrays (twice the bytes)."""
+    from jax._src.ad_checkpoint import saved_residuals  # as JAX's own tests read them
+
+    x = jnp.ones((4, 16) if entry.gated else (64,), jnp.bfloat16)
+    saved = saved_residuals(lambda v: entry.fn(v), x)
+    assert all(aval.dtype != jnp.float32 for aval, _ in saved if aval.size > 1), (entry.name, saved)
