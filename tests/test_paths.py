@@ -173,6 +173,7 @@ def test_dtype_promotion_follows_jax_nn(name, pname, value):
         np.testing.assert_allclose(grad_p(f), ref, rtol=2e-3)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].elementwise])
 def test_derivative_at_nan_agrees_between_paths_and_with_jax_nn(entry, dtype):

@@ -162,6 +162,7 @@ def _mp_diff(f, v, n, precisions=(120, 240, 480)):
     return last
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", elementwise_cases(dtypes=(jnp.float64,)))
 def test_elementwise_second_derivatives_match_mpmath(entry, params, dtype):
     """float64 f″ of every smooth entry, through the default path and the hand-written derivative,
