@@ -26,10 +26,7 @@ def sigmoid_differentiable(x: jax.Array) -> jax.Array:
     as a loop of its own."""
     if x.dtype != jnp.float64:
         return lax.logistic(x)
-    pos = x >= 0
-    e = jnp.exp(jnp.where(pos, -x, x))
-    r = 1 / (1 + e)
-    return jnp.where(pos, r, e * r)
+    return sigmoid_and_prime(x)[0]  # XLA drops the unused σ′
 
 
 def sigmoid_prime(x: jax.Array) -> jax.Array:
