@@ -45,17 +45,20 @@ def sigmoid_prime(x: jax.Array) -> jax.Array:
     return jnp.where(jnp.abs(x) < 1, 0.25 - 0.25 * (t * t), tail)
 
 
-def sigmoid_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+def sigmoid_and_prime(x: jax.Array, lo: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """(σ(x), σ′(x)) from one exp and one division, neither cancelling in the tails.
 
     e = exp(−|x|), r = 1/(1 + e): σ = r for x ≥ 0, e·r below; σ′ = e·r². |x| is
     taken as the branch's own sign of x (not jnp.abs, whose derivative at 0 is
-    0), so derivatives of σ′ are right at 0 too.
+    0), so derivatives of σ′ are right at 0 too. With ``lo``, of the argument x + lo
+    carried in twice the precision (|lo| ≤ ulp(x)/2): e = e^(−|x|)·(1 ∓ lo).
     """
     pos = x >= 0
     e = jnp.exp(jnp.where(pos, -x, x))
+    if lo is not None:
+        e = e * jnp.where(pos, 1 - lo, 1 + lo)
     r = 1 / (1 + e)
-    return jnp.where(pos, r, e * r), e * (r * r)
+    return jnp.where(pos, 1.0, e) * r, e * (r * r)
 
 
 def tanh(x: jax.Array) -> jax.Array:
@@ -69,6 +72,12 @@ def tanh(x: jax.Array) -> jax.Array:
     """
     if x.dtype != jnp.float64:
         return jnp.tanh(x)
+    return _tanh_and_exp(x)[0]
+
+
+def _tanh_and_exp(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """float64 (tanh(x), e = exp(−2|x|)) as in :func:`tanh`; :func:`tanh_prime` takes its sech² from
+    the same e, so a derivative and its function share one exp."""
     # Clamped where e has underflowed (tanh = ±1): a cotangent of size max (mish's x·tanh at x = max)
     # would otherwise sum to inf in e's and meet e = 0. A select, so that its derivative is one too,
     # and one that lets NaN through (lax.clamp's derivative is 0 at NaN: tanh′(NaN) would be 0).
@@ -78,7 +87,7 @@ def tanh(x: jax.Array) -> jax.Array:
     e = jnp.exp(u)
     t = jnp.where(u > -1, -jnp.expm1(u), 1 - e) / (1 + e)
     # ±t as a product: a select of t and −t would make XLA on CPU compute t in a loop of its own.
-    return t * jnp.where(pos, 1.0, -1.0).astype(x.dtype)
+    return t * jnp.where(pos, 1.0, -1.0).astype(x.dtype), e
 
 
 def tanh_prime(x: jax.Array) -> jax.Array:
@@ -91,10 +100,10 @@ def tanh_prime(x: jax.Array) -> jax.Array:
     fast tanh); its absolute error is below eps, but it rounds to 0 where the derivative
     itself is below eps (|x| > 9 in float32), as jax.nn's does.
     """
-    t = tanh(x)
     if x.dtype != jnp.float64:
+        t = jnp.tanh(x)
         return (1 - t) * (1 + t)
-    e = jnp.exp(2 * jnp.where(x >= 0, -x, x))
+    t, e = _tanh_and_exp(x)
     return jnp.where(jnp.abs(x) < 0.5, 1 - t * t, 4 * e / jnp.square(1 + e))
 
 
@@ -204,10 +213,7 @@ def sin_cos_of_product(w: Any, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     down = jnp.ones_like(x)
     for m in more:
         down = jnp.where(m, down * 0.5, down)
-    hi = w * (x * down)
-    wh, wl = _split(w)
-    xh, xl = _split(x * down)
-    lo = ((wh * xh - hi) + wh * xl + wl * xh) + wl * xl
+    hi, lo = two_prod(w, x * down)
     # Below 2^p·tiny the split's low part can be subnormal, which the CPU flushes to 0: there
     # ωx is tiny, sin(ωx) = fl(ωx) = hi already, and lo is dropped.
     lo = jnp.where(xa < float(fi.tiny) * 2.0 ** (fi.nmant + 1), jnp.zeros_like(lo), lo)

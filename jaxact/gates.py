@@ -224,7 +224,7 @@ _W_SATURATED = 30.0  # |x| beyond which |2z| > 1900: σ(2z) is exactly 0 or 1 in
 def _gelu_w64(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
     """2z = 2√(2/π)(x + 0.044715x³) as hi + lo (float64): e^(2z) turns the rounding of 2z into a
     relative error of |2z|·eps (880 ulp of f at x = −19.7), so 2z is carried in twice the working
-    precision, constants included, and σ(2z) is taken from e^(−|hi|)·(1 ∓ lo)."""
+    precision, constants included, for :func:`_stable.sigmoid_and_prime`'s σ(hi + lo)."""
     x = jnp.clip(xc, -_W_SATURATED, _W_SATURATED)
     x2h, x2l = _stable.two_prod(x, x)
     x3h, x3l = _stable.two_prod(x2h, x)
@@ -240,20 +240,12 @@ def _gelu_w64(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
     return hi + lo, lo - ((hi + lo) - hi)
 
 
-def _sigmoid_and_prime_dd(hi: jax.Array, lo: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """σ(w) and σ′(w) of w = hi + lo, as _stable.sigmoid_and_prime with e = e^(−|w|) = e^(−|hi|)·(1 ∓ lo)."""
-    pos = hi >= 0
-    e = jnp.exp(jnp.where(pos, -hi, hi)) * jnp.where(pos, 1 - lo, 1 + lo)
-    r = 1 / (1 + e)
-    return jnp.where(pos, 1.0, e) * r, e * (r * r)
-
-
 def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
     """Φ(x) of an x already clipped as in :func:`_gelu_z` (XLA keeps a second clip of it)."""
     if approximate:
         if xc.dtype == jnp.float64:
             # ½(1 + tanh z) = σ(2z): no cancellation where z ≪ 0, 2z in twice the precision.
-            return _sigmoid_and_prime_dd(*_gelu_w64(xc))[0]
+            return _stable.sigmoid_and_prime(*_gelu_w64(xc))[0]
         # ½(1 + tanh z) as σ(2z) = 1/(1 + e^(−2z)) (XLA's logistic): jax.nn's ½(1 + tanh z)
         # cancels for z ≪ 0, 1.7e6 ulp of float32 where f is still ~1e−6; σ's derivative is taken
         # from its value, so autodiff never meets e^(−2z) = inf.
@@ -265,7 +257,7 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
     if approximate and x.dtype == jnp.float64:
         # As σ(2z) + x·2σ′(2z)·z′, one exp, no cancellation (½(1 − tanh² z) = 2σ′(2z)).
         xc, _ = _gelu_z(x)
-        s, ds = _sigmoid_and_prime_dd(*_gelu_w64(xc))
+        s, ds = _stable.sigmoid_and_prime(*_gelu_w64(xc))
         return s + xc * (2 * ds * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)))
     if approximate:
         xc, z = _gelu_z(x)
