@@ -41,7 +41,9 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
         raise ValueError(f"jaxact.{fname}: 'where' of shape {wshape} does not broadcast to x of shape {x.shape}.")
 
 
-def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
+def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array | None]:
+    """(z = x − max along axis, masked entries −inf; float64: the rounding error of that difference,
+    else None)."""
     axes = _validate.normalize_axis("softmax", axis, x.ndim)
     xs = x if where is None else jnp.where(where, x, -jnp.inf)
     # A row without a finite maximum (all masked or all -inf) shifts by the most negative float
@@ -49,8 +51,32 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     # the reduction. Neither cheaper place holds: as the reduction's own start value it is dropped
     # where XLA turns a reduction over one element into a reshape (a row of one, or one element per
     # device of a sharded row: NaN); raising every entry to it first cost 1.05–1.3x on CPU.
+    if x.dtype != jnp.float64:
+        m = jnp.max(lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min, keepdims=True)
+        return xs - m, None
+    # float64 (static at trace time) differentiates through the maximum too: the shift then
+    # cancels exactly in the derivative of the winning entry (its z = x − max has tangent
+    # t_i − t_max = 0), whose JVP is −Σ_{j≠i} y_j(t_j − t_i), no longer the difference
+    # t_i − Σ_j y_j t_j of two nearly equal numbers (1e10 ulp where one logit dominates).
     m = jnp.max(lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min, keepdims=True)
-    return xs - m
+    # The maximum's value, with the sum of the tangents of the entries at it as its tangent: any
+    # differentiable shift leaves the derivatives' values unchanged (it cancels), and this one keeps
+    # a boolean mask for the backward pass where max's own rule keeps arrays of x's dtype.
+    top = xs == m
+    z = xs - (m + jnp.sum(jnp.where(top, xs - lax.stop_gradient(xs), 0.0), axes, keepdims=True))
+    # x − max is rounded, and exp(z) turns that into a relative error of |z|·eps (27 ulp of softmax):
+    # its exact error (Knuth's two-sum, of an input that is finite where x is −inf, so no NaN is
+    # made even where it is discarded), a constant of the derivative.
+    a = lax.stop_gradient(jnp.where(z == -jnp.inf, m, xs))
+    mc = lax.stop_gradient(m)
+    hi = a - mc
+    v = hi - a
+    return z, (a - (hi - v)) - (mc + v)
+
+
+def _exp_shifted(z: jax.Array, lo: jax.Array | None) -> jax.Array:
+    """e^(z + lo) of the shifted input (lo ≪ ulp(z): e^z·(1 + lo))."""
+    return jnp.exp(z) if lo is None else jnp.exp(z) * (1 + lo)
 
 
 # Added to each row's sum: absorbed by a row with an entry at its maximum (its sum is ≥ 1: that
@@ -79,14 +105,29 @@ def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
 
 
 def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
-    e = jnp.exp(_shifted(x, axis, where))
+    e = _exp_shifted(*_shifted(x, axis, where))
     return e / _sum(e, x, axis)
+
+
+def _relative_to_max(y: jax.Array, t: jax.Array, axes: tuple[int, ...]) -> jax.Array:
+    """float64: t less the sum of its entries at the row's maximum of y (the softmax-like output, whose
+    maximum is x's), for JVPs that stay exact where one entry dominates (see ``_shifted``): the JVP
+    y(t − Σ y t) is unchanged by any shift of t along the row, and this one makes the dominant
+    entry's t_i − Σ y t the sum −Σ_{j≠i} y_j(t_j − t_i) of exact differences. Lower precisions: t
+    (the backward pass keeps y alone, as jax.nn's; float64 also keeps a boolean mask)."""
+    if y.dtype != jnp.float64:
+        return t
+    top = y == jnp.max(y, axes, keepdims=True)
+    # t·0, not zeros: a zeros array would be a residual of its own (known before t is); a non-finite
+    # tangent gives a non-finite JVP either way.
+    return t - jnp.sum(jnp.where(top, t, t * 0), axes, keepdims=True)
 
 
 def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
     # Built on the output alone (as jax.nn's), so the backward pass keeps y and nothing else.
     axes = _validate.normalize_axis("softmax", axis, x.ndim)
-    return y * (t - jnp.sum(y * t, axes, keepdims=True))
+    u = _relative_to_max(y, t, axes)
+    return y * (u - jnp.sum(y * u, axes, keepdims=True))
 
 
 @register(
@@ -95,9 +136,12 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "follows JAX's jax_softmax_custom_jvp flag as jax.nn.softmax does (autodiff while it is False, JAX's "
         "default; the closed form when True). The closed form — JVP y⊙(t − Σ y t) on the output alone, one "
         "residual instead of three, fwd+bwd time as autodiff's (each one XLA fusion on CPU) — is one flag away: "
-        "jax.config.update('jax_softmax_custom_jvp', True) or jaxact.gradient_path('closed_form')"
+        "jax.config.update('jax_softmax_custom_jvp', True) or jaxact.gradient_path('closed_form'). float64 "
+        "always takes it, with t shifted by its value at the maximum: exact where one entry dominates (4 ulp; "
+        "autodiff through a stopped maximum, jax.nn's, 2.7e10), keeping y and a boolean mask"
     ),
     jax_flag="jax_softmax_custom_jvp",
+    float64_path="closed_form",
     jvp=_jvp_softmax,
     range=(0.0, 1.0),
     formula="exp(x_i)/sum_j exp(x_j)",
@@ -109,11 +153,11 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     validate=functools.partial(_check_axis_where, fname="softmax"),
     examples=({"axis": 0},),
     mp=lambda m, row: [m.exp(v) / m.fsum(m.exp(u) for u in row) for v in row],
-    f64_ulps=(16, 4),
     accuracy_note=(
-        "float32/float64 values: exp(x − max) amplifies the rounding of x − max by |x − max| (8–27 ulp). JVP "
-        "y(t − Σ y t), as jax.nn's: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels, and "
-        "the error is many ulps of that component's terms"
+        "float32: exp(x − max) amplifies the rounding of x − max by |x − max| (8.6 ulp); the JVP y(t − Σ y t), "
+        "as jax.nn's: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels, and the error is many "
+        "ulps of that component's terms (speed forms: exact ones need a second pass over the row). float64 "
+        "carries x − max's rounding error into exp and shifts t by its value at the maximum: 3 and 4 ulp"
     ),
     citation=(
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
@@ -133,25 +177,29 @@ def softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
 
 
 def _log_softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
-    z = _shifted(x, axis, where)
-    if x.dtype != jnp.float64:
+    z, lo = _shifted(x, axis, where)
+    if lo is None:
         # jax.nn's formulation (speed parity): log Σ eᶻ rounds Σ to ulp(1), so the
         # winning entry loses its digits when the rest are tiny.
         return z - jnp.log(_sum(jnp.exp(z), x, axis))
     # float64 (static at trace time) keeps them: log Σ eᶻ = log1p(Σ eᶻ − 1), where the
-    # maxima (z = 0) contribute expm1(z), exactly 0 but with the right derivative 1,
-    # plus 1 for each tie beyond the first.
+    # maxima (z = 0) contribute eᶻ − 1, exactly 0 but with the derivatives of eᶻ,
+    # plus 1 for each tie beyond the first; z's rounding error is added back last.
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim)
     top = z == 0
-    rest = jnp.sum(jnp.where(top, jnp.expm1(z), jnp.exp(z)), axes, keepdims=True)
+    e = _exp_shifted(z, lo)
+    rest = jnp.sum(jnp.where(top, e - 1, e), axes, keepdims=True)
     ties = jnp.maximum(jnp.sum(top, axes, keepdims=True), 1) - 1
-    return z - jnp.log1p(rest + ties)
+    return (z - jnp.log1p(rest + ties)) + lo
 
 
 def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
-    s = jnp.exp(y)  # softmax from the output: masked entries are -inf, so 0
+    # softmax from the output (masked entries are -inf, so 0); float64 computes it from x again:
+    # e^y turns y's rounding into a relative error of |y|·eps (23 ulp of the JVP).
+    s = _softmax(x, axis, where) if x.dtype == jnp.float64 else jnp.exp(y)
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim)
-    out = t - jnp.sum(s * t, axes, keepdims=True)
+    u = _relative_to_max(s, t, axes)
+    out = u - jnp.sum(s * u, axes, keepdims=True)
     return out if where is None else jnp.where(where, out, jnp.zeros_like(out))
 
 
@@ -159,9 +207,12 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     path="autodiff",
     why=(
         "autodiff reuses exp(x − max) from the forward pass; the closed JVP recomputes "
-        "softmax = exp(y) (one more exp, ~1.1x slower fwd+bwd)"
+        "softmax = exp(y) (one more exp, ~1.1x slower fwd+bwd). float64 takes the closed form, with t "
+        "shifted by its value at the maximum: exact where one entry dominates (2 ulp; jax.nn's autodiff "
+        "3.8e10), keeping softmax and a boolean mask"
     ),
     jvp=_jvp_log_softmax,
+    float64_path="closed_form",
     range=(-inf, 0.0),
     formula="x_i - logsumexp(x)",
     smooth=True,
@@ -172,11 +223,12 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     validate=functools.partial(_check_axis_where, fname="log_softmax"),
     examples=({"axis": 0},),
     mp=lambda m, row: [v - m.log(m.fsum(m.exp(u) for u in row)) for v in row],
-    f64_ulps=(8, 4),
     accuracy_note=(
-        "x − max is rounded once and log Σ eᶻ adds roundings: float64 (log1p form) 10 ulp; float32 and lower "
-        "keep log(Σ eᶻ), the speed form, which cancels for a dominant logit, where the result is ≈ −Σ_{j≠i} "
-        "e^(z_j) (2e4 ulp in float32, as jax.nn's). JVP t − Σ softmax·t cancels likewise"
+        "float32 and lower keep log(Σ eᶻ), the speed form, which cancels for a dominant logit, where the result "
+        "is ≈ −Σ_{j≠i} e^(z_j) (2e4 ulp in float32, as jax.nn's; log1p of the sum without the maximum's 1 costs "
+        "a second pass over the row for ties, 1.2–1.5x the forward time); the JVP t − Σ softmax·t cancels "
+        "likewise. float64: log1p form, x − max's rounding error added back, t shifted by its value at the "
+        "maximum: 2 ulp"
     ),
     citation=(
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
@@ -212,10 +264,9 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     validate=functools.partial(_check_axis_where, fname="softmin"),
     examples=({"axis": 0},),
     mp=lambda m, row: [m.exp(-v) / m.fsum(m.exp(-u) for u in row) for v in row],
-    f64_ulps=(16, 4),
     accuracy_note=(
-        "values: exp(max − x) amplifies the rounding of max − x by its size (10–29 ulp). JVP y(t − Σ y t), as "
-        "jax.nn.softmax(−x)'s: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels"
+        "as softmax's of −x: float32 values 10 ulp (exp(max − x) amplifies the rounding of max − x), the JVP "
+        "cancels for a dominant component; float64 3 and 4 ulp"
     ),
     citation="Bridle 1990 (softmax of −x); torch.nn.functional.softmin",
 )

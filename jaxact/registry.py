@@ -115,6 +115,10 @@ class Activation:
     # A boolean JAX flag (a ``jax.config`` attribute) that picks the path as it does for the
     # jax.nn twin: the closed form when it is True, autodiff when False (jax_softmax_custom_jvp).
     jax_flag: str | None = None
+    # The path a float64 input takes where it differs from the one above (the dtype is static at
+    # trace time): softmax's closed JVP is exact where one entry dominates, autodiff's is not;
+    # ``path_reason`` says why.
+    float64_path: paths.GradientPath | None = None
     # Numeric parameters that only move a jump (hardshrink's λ): f's gradient in them is zero
     # almost everywhere, so gradient descent cannot learn them (tests check both ways).
     jump_params: tuple[str, ...] = ()
@@ -202,9 +206,11 @@ class Activation:
 
         return propagation.signal(self, **params)
 
-    def current_path(self) -> paths.GradientPath:
-        """The path ``fn`` takes now: the forced one, else JAX's flag (``jax_flag``), else ``default_path``."""
-        return _path_now(self.default_path, self.jax_flag)
+    def current_path(self, dtype: Any = None) -> paths.GradientPath:
+        """The path ``fn`` takes now for an input of ``dtype``: the forced one, else ``float64_path``
+        for float64, else JAX's flag (``jax_flag``), else ``default_path``."""
+        f64 = dtype is not None and jnp.dtype(dtype) == jnp.float64
+        return _path_now(self.default_path, self.jax_flag, self.float64_path if f64 else None)
 
     def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
         """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
@@ -299,9 +305,12 @@ def _is_zero_tangent(t: Any) -> bool:
     return getattr(t, "dtype", None) == jax.dtypes.float0
 
 
-def _path_now(default: paths.GradientPath, jax_flag: str | None) -> paths.GradientPath:
-    """The forced path, else the JAX flag's choice (closed form when True), else ``default``."""
-    forced = paths.forced_gradient_path()
+def _path_now(
+    default: paths.GradientPath, jax_flag: str | None, float64_path: paths.GradientPath | None = None
+) -> paths.GradientPath:
+    """The forced path, else ``float64_path`` (given for a float64 input only), else the JAX flag's
+    choice (closed form when True), else ``default``."""
+    forced = paths.forced_gradient_path() or float64_path
     if forced or jax_flag is None:
         return forced or default
     return "closed_form" if getattr(jax.config, jax_flag) else "autodiff"
@@ -715,12 +724,16 @@ def register(
         )
 
         jax_flag = meta.get("jax_flag")
+        float64_path = meta.get("float64_path")
+        if float64_path is not None:
+            paths._checked(float64_path, "register: float64_path")
         paths_fn = {"autodiff": fwd, "closed_form": closed_raw}
 
         def chosen(x: jax.Array, **kw: Any) -> jax.Array:
             # At trace time: the switch and JAX's flag are in the jit cache key, so the
             # eager call is one jit dispatch with no Python check of the path.
-            return paths_fn[_path_now(path, jax_flag)](x, **kw)
+            f64 = float64_path if x.dtype == jnp.float64 else None
+            return paths_fn[_path_now(path, jax_flag, f64)](x, **kw)
 
         fn = _public(binder, _jitted(chosen, raw, name, tuple(static)), raw, doc, integer_twin)
 

@@ -199,12 +199,18 @@ def test_softmax_follows_jax_flag_as_jax_nn_does():
     """JAX's own testSoftmaxGradFlag: residuals under jax_softmax_custom_jvp False and True."""
     from jax._src.ad_checkpoint import saved_residuals  # as JAX's own test reads them
 
-    x = jnp.array([5.5, 1.3, -4.2, 0.9])
+    x = jnp.array([5.5, 1.3, -4.2, 0.9], jnp.float32)  # JAX's test runs without x64
     for flag in (False, True):
         with jax.softmax_custom_jvp(flag):
             ours = [a.shape for a, _ in saved_residuals(jaxact.softmax, x)]
             theirs = [a.shape for a, _ in saved_residuals(jax.nn.softmax, x)]
             assert ours == theirs, flag
             assert jaxact.get("softmax").current_path() == ("closed_form" if flag else "autodiff")
+            # float64 takes the closed form whatever the flag: y and a boolean mask.
+            assert jaxact.get("softmax").current_path("float64") == "closed_form"
+            saved = saved_residuals(jaxact.softmax, x.astype(jnp.float64))
+            assert sorted((a.shape, a.dtype.name) for a, _ in saved) == [((4,), "bool"), ((4,), "float64")]
     with jax.softmax_custom_jvp(False), jaxact.gradient_path("closed_form"):  # jaxact's switch wins
         assert len(saved_residuals(jaxact.softmax, x)) == 1
+    with jaxact.gradient_path("autodiff"):  # and wins over float64's path too
+        assert jaxact.get("softmax").current_path("float64") == "autodiff"

@@ -197,3 +197,49 @@ def test_elementwise_second_derivatives_match_mpmath(entry, params, dtype):
             err = _ulp_error(np.where(np.abs(d2 - ref) <= slack, ref, d2), ref)
         err = np.where(normal, err, np.abs(d2 - ref) / np.maximum(slack, floor))
         assert err.max() <= bound, _report(entry.name, f"{path} f''", x, d2, ref)
+
+
+def _mp_softmax_family(name, row, t):
+    """(value, JVP along t, the size of the JVP's terms) of one row, in mpmath: softmin is softmax
+    of −x (tangent −t), log_softmax's JVP t − Σ s t."""
+    sign = -1 if name == "softmin" else 1
+    z = [sign * mp.mpf(v) for v in row]
+    tz = [sign * mp.mpf(v) for v in t]
+    total = mp.fsum(mp.exp(v) for v in z)
+    s = [mp.exp(v) / total for v in z]
+    st = mp.fsum(a * b for a, b in zip(s, tz, strict=True))
+    out, jvp, terms = [], [], []
+    for i, (si, ti) in enumerate(zip(s, tz, strict=True)):
+        others = mp.fsum(abs(tz[j]) * s[j] for j in range(len(s)) if j != i)
+        if name == "log_softmax":
+            out.append(z[i] - mp.log(total))
+            jvp.append(ti - st)
+            terms.append(abs(ti) * (1 - si) + others)
+        else:
+            out.append(si)
+            jvp.append(si * (ti - st))
+            terms.append(si * (abs(ti) * (1 - si) + others))
+    return out, jvp, terms
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+def test_softmax_family_float64_jvp_exact_where_one_entry_dominates(name):
+    """float64 JVPs of every path held to 16 ulp of each component's terms, (|J|·|t|)_i: for the
+    dominant entry those are ~Σ_{j≠i} e^(x_j − x_i), so a JVP computed as t_i − Σ y t (autodiff through
+    a stopped maximum, jax.nn's) is off by ~1e10 of them; a tie at the maximum is one of the rows."""
+    rng = np.random.default_rng(SEED)
+    x = rng.normal(scale=3.0, size=(7, 8))
+    sign = -1 if name == "softmin" else 1
+    x[:6, 3] = sign * (np.abs(x[:6]).max(axis=1) + np.array([0.0, 5.0, 15.0, 25.0, 35.0, 45.0]))
+    x[6, 2] = x[6, 5] = sign * 9.0  # a tie
+    t = rng.normal(size=x.shape)
+    rows = [_mp_softmax_family(name, r, tr) for r, tr in zip(x, t, strict=True)]
+    ref, dref, terms = (np.array([row[k] for row in rows], np.float64) for k in range(3))
+    entry = jaxact.get(name)
+    spacing = np.spacing(np.maximum(np.maximum(np.abs(dref), terms), np.finfo(np.float64).tiny))
+    for path in ("fn", "autodiff", "closed_form"):
+        y, jt = jax.jvp(getattr(entry, path), (jnp.asarray(x),), (jnp.asarray(t),))
+        assert _ulp_error(y, ref).max() <= 4, _report(name, f"{path} value", x, np.asarray(y), ref)
+        err = np.abs(np.asarray(jt) - dref) / spacing
+        i = np.unravel_index(np.argmax(err), err.shape)
+        assert err.max() <= 16, f"{name} {path} jvp: {err.max():.3g} ulp of its terms at row {i[0]} seed={SEED}"

@@ -65,6 +65,7 @@ def _entry_dict(e) -> dict:
         "aliases": list(e.aliases),
         "kinks": list(e.kink_points()),
         "default_path": e.current_path(),
+        "float64_path": e.current_path("float64"),
         "path_reason": e.path_reason,
     }
 

@@ -361,7 +361,7 @@ def accuracy_row(entry: Activation, dtype: Any, ref: _Reference | None = None, q
         for k, i in (("jaxact", "default"), ("jax.nn", "jax.nn"))
         if i in impls
     }
-    row = AccuracyRow(entry.name, jnp.dtype(dtype).name, entry.current_path(), value, {})
+    row = AccuracyRow(entry.name, jnp.dtype(dtype).name, entry.current_path(dtype), value, {})
     # Derivatives where they exist: not at a kink, and at ±inf only as a limit (the step is relative).
     smooth_pts = ~np.isin(x64, np.asarray(entry.kink_points(**params), np.float64))
     xs, xs64 = x[smooth_pts], x64[smooth_pts]
@@ -408,7 +408,7 @@ def vector_accuracy_row(
     jac = np.asarray(jax.vmap(jax.jacfwd(entry.autodiff))(jnp.asarray(x64, jnp.float64)))
     terms = np.einsum("rij,rj->ri", np.abs(np.nan_to_num(jac)), np.abs(t64))
     d1 = {k: _term_cell(jvp_of(f), d_ref, terms, dtype) for k, f in impls.items()}
-    return AccuracyRow(entry.name, jnp.dtype(dtype).name, entry.current_path(), value, d1)
+    return AccuracyRow(entry.name, jnp.dtype(dtype).name, entry.current_path(dtype), value, d1)
 
 
 ALL_DTYPES = (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)
