@@ -84,7 +84,27 @@ def softplus(x: ArrayLike) -> jax.Array:
     return _stable.softplus(x)
 
 
-def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
+def _beta_x(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> tuple[jax.Array, jax.Array | None]:
+    """(βx clipped where σ has long saturated; float64: βx − fl(βx) exactly (plus x·β_lo, the part of
+    a decimal β below its float64 value), else None). A rounded βx is off by ½ulp(βx), which σ turns
+    into a relative error of |βx|·eps (39 ulp of quick_gelu at x = −20); the error is a constant of
+    the derivative (d(βx) = β·dx)."""
+    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    if x.dtype != jnp.float64:
+        return bx, None
+    xi = jnp.where(jnp.abs(bx) < _SIGMOID_SATURATED, x, jnp.zeros_like(x))  # no inf·0 in the split
+    _, lo = _stable.two_prod(xi, beta)
+    return bx, jax.lax.stop_gradient(lo + xi * beta_lo)
+
+
+def _sigmoid_of_scaled(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> jax.Array:
+    """σ(βx): XLA's logistic; float64 of βx carried in twice the precision (:func:`_beta_x`)."""
+    if x.dtype != jnp.float64:
+        return _stable.sigmoid(beta * x)
+    return _stable.sigmoid_and_prime(*_beta_x(x, beta, beta_lo))[0]
+
+
+def _d_swish(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> jax.Array:
     # f′ = σ(βx) + βx·σ′(βx), σ and σ′ from one exp. βx is clipped where σ has
     # long saturated, so an overflowing βx at finite x (float16 β = 8, x = 9000)
     # and x = ±inf give the limits 1 and 0 rather than inf·0.
@@ -92,11 +112,15 @@ def _d_swish(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     # positive) and r²·e·((1 + βx) + e) below, where f′ crosses 0 at βx ≈ −1.2785: 1 + βx is exact
     # there (Sterbenz) and so is its sum with e ≈ 0.2785, so only e's own rounding is left (σ + βxσ′
     # summed two rounded terms of size 0.2 and cancelled them: 42 ulp of float32 on a GPU).
-    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    bx, lo = _beta_x(x, beta, beta_lo)
     pos = bx >= 0
     e = jnp.exp(jnp.where(pos, -bx, bx))
+    one_bx = 1 + bx
+    if lo is not None:  # float64: βx = bx + lo
+        e = e * jnp.where(pos, 1 - lo, 1 + lo)
+        one_bx = one_bx + lo
     r = 1 / (1 + e)
-    return (r * r) * jnp.where(pos, (1 + e) + bx * e, e * ((1 + bx) + e))
+    return (r * r) * jnp.where(pos, (1 + e) + bx * e, e * (one_bx + e))
 
 
 def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
@@ -129,9 +153,10 @@ _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
     constraints={"beta": ("positive",)},
     examples=({"beta": 1.7},),
     mp=lambda m, x, beta: x / (1 + m.exp(-beta * x)),
-    f64_ulps=(64, 160),
+    f64_ulps=(4, 160),
     accuracy_note=(
-        "σ(βx) amplifies the rounding of βx by |βx| (28 ulp with β = 1.7); f′ crosses 0 at βx ≈ −1.2785, "
+        "σ(βx) amplifies the rounding of βx by |βx| (float32; float64 carries βx in twice the precision, "
+        "28 → 3 ulp with β = 1.7); f′ crosses 0 at βx ≈ −1.2785, "
         "taken there as r²e((1 + βx) + e), whose sums are exact, so e's rounding is what is left (31 ulp in "
         "float32, 5 in float64; jax.nn's autodiff 74 and 24); float64 f″ crosses 0 at βx ≈ −2.40, where its "
         "terms cancel (465 ulp)"
@@ -149,7 +174,7 @@ def swish(x: ArrayLike, beta: Any = 1.0) -> jax.Array:
       >>> jaxact.swish(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), beta=1.7)
       Array([-0.0646, -0.1497,  0.    ,  0.3503,  1.9354], dtype=float32)
     """
-    return _gated(x, lambda xs: xs * _stable.sigmoid(beta * xs), x, jnp.zeros_like(x))
+    return _gated(x, lambda xs: xs * _sigmoid_of_scaled(xs, beta), x, jnp.zeros_like(x))
 
 
 def _d_silu(x: jax.Array) -> jax.Array:
@@ -218,6 +243,7 @@ with decimal.localcontext() as _ctx:
     # 2√(2/π) and 2√(2/π)·0.044715 (the decimal constant of the tanh approximation) as hi + lo.
     _W1 = _hi_lo(2 * (2 / _PI).sqrt())
     _W3 = _hi_lo(2 * (2 / _PI).sqrt() * decimal.Decimal("0.044715"))
+    _SQRT_HALF_HL = _hi_lo(decimal.Decimal("0.5").sqrt())
 _W_SATURATED = 30.0  # |x| beyond which |2z| > 1900: σ(2z) is exactly 0 or 1 in float64
 
 
@@ -250,7 +276,34 @@ def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
         # cancels for z ≪ 0, 1.7e6 ulp of float32 where f is still ~1e−6; σ's derivative is taken
         # from its value, so autodiff never meets e^(−2z) = inf.
         return jax.lax.logistic(2 * _z_of_clipped(xc))
+    if xc.dtype == jnp.float64:
+        # u = −x/√2 carried as hi + lo (a rounded u is off by ½ulp(u), which erfc's tail turns into a
+        # relative error of 2u²·eps: 260 ulp of f at x = −20); erfc(hi + lo) ≈ erfc(hi) − erfc′(hi)·lo.
+        # XLA's float64 erfc(u > 0) is e^(−fl(u²))·R(u), off by the rounding of u² (480 ulp at u = 25):
+        # with u² = s + r exactly, erfc = that·(1 − r) (≤ 6 ulp; tests/test_reference.py holds it).
+        # Both as a relative factor (erfc′/erfc·lo: an absolute erfc′·lo is subnormal, flushed to 0,
+        # where erfc is ~1e−299), a constant of the derivative.
+        # Φ is exactly 0 or 1 beyond |x| = 60 (erfc(42) underflows): clipped there, the squares below
+        # stay finite at x = ±max.
+        xq = jnp.clip(xc, -60.0, 60.0)
+        uh, ul = _stable.two_prod(-xq, _SQRT_HALF_HL[0])
+        ul = ul - xq * _SQRT_HALF_HL[1]
+        _, r = _stable.two_prod(uh, uh)
+        tail = jax.lax.erfc(uh)
+        rho = (2 / math.sqrt(math.pi)) * jnp.exp(-uh * uh) / jnp.where(tail > 0, tail, jnp.ones_like(tail))
+        factor = jnp.where(uh > 0, 1 - r, jnp.ones_like(r)) - rho * ul
+        return 0.5 * tail * jax.lax.stop_gradient(factor)
     return 0.5 * jax.lax.erfc(-xc * _SQRT_HALF)
+
+
+def _gaussian_density(x: jax.Array) -> jax.Array:
+    """φ(x) = e^(−x²/2)/√(2π); float64 with x² = hi + lo exactly (the rounding of x², amplified by
+    x²/2 in the exponent, is 100 ulp of φ at |x| = 20): e^(−hi/2)·(1 − lo/2)."""
+    if x.dtype != jnp.float64:
+        return _INV_SQRT_2PI * jnp.exp(-0.5 * x * x)
+    xq = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)  # φ(40) is 0: x² stays finite at ±max
+    hi, lo = _stable.two_prod(xq, xq)
+    return _INV_SQRT_2PI * (jnp.exp(-0.5 * hi) * (1 - 0.5 * lo))
 
 
 def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
@@ -267,7 +320,7 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         # negligible beside σ. Beyond the clip σ has saturated to 0 or 1, σ(1 − σ) is exactly 0,
         # and the derivative is the step: ±inf included.
         return s + (xc * dz) * (2 * (s * (1 - s)))  # this order: 44 ulp at f′'s zero, x·(…) 118
-    d = _gelu_cdf(x, False) + x * (_INV_SQRT_2PI * jnp.exp(-0.5 * x * x))
+    d = _gelu_cdf(x, False) + x * _gaussian_density(x)
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 
@@ -293,14 +346,17 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
         if approximate
         else x / 2 * m.erfc(-x / m.sqrt(2))
     ),
-    f64_ulps=(1024, 1024),
+    f64_ulps=(8, 1024),
     accuracy_note=(
         "float64 carries 2z = 2√(2/π)(x + 0.044715x³) in twice the precision, constants included (its "
         "rounding, amplified by |2z| in e^(2z), was 880 ulp of f at x = −19.7): 3 ulp; left are the zeros of "
         "f′ at x ≈ −0.7525 (133 ulp on the grid) and of f″ at x ≈ ±1.4185 (222 on the grid, ~600 nearer), "
         "where the terms cancel. The exact "
-        "(erfc) form: x/√2's rounding is amplified in erfc's tail, and f′ crosses 0 at x ≈ −0.7518, where "
-        "Φ + xφ cancels (~100 ulp). float32 takes ½(1 + tanh z) as σ(2z) = 1/(1 + e^(−2z)), which does not cancel for "
+        "(erfc) form: float64 carries x/√2 and the squares in erfc's and φ's exponents in twice the "
+        "precision (x/√2's rounding, amplified in erfc's tail, was 1.9e3 ulp of f at x = −34): value ≤ 8 ulp "
+        "(XLA's erfc near u ≈ 1), f′ ≤ 7 but at its zero x ≈ −0.7518, where Φ + xφ cancels (~400 ulp); "
+        "float32 keeps the rounded x/√2 (geglu's 40 ulp). float32 takes ½(1 + tanh z) as σ(2z) = "
+        "1/(1 + e^(−2z)), which does not cancel for "
         "z ≪ 0 (jax.nn's ½x(1 + tanh z): 1.7e6 ulp where f is still ~1e−6; σ(2z) cost 1–5 % in time, paired; "
         "measured on CPU, where XLA's logistic is 1/(1 + e^(−x))): "
         "left are z's rounding amplified by |2z| (19 ulp) and f′'s zero at x ≈ −0.75 (44 ulp); half precision "
@@ -553,10 +609,11 @@ def gaussian(x: ArrayLike) -> jax.Array:
 
 
 _QUICK = 1.702  # CLIP's constant: σ(1.702x) ≈ Φ(x)
+_QUICK_LO = float(decimal.Decimal("1.702") - decimal.Decimal(_QUICK))  # the decimal's part below float64
 
 
 def _d_quick_gelu(x: jax.Array) -> jax.Array:
-    return _d_swish(x, _QUICK)
+    return _d_swish(x, _QUICK, _QUICK_LO)
 
 
 @register(
@@ -567,12 +624,12 @@ def _d_quick_gelu(x: jax.Array) -> jax.Array:
     formula="x*sigmoid(1.702x)",
     smooth=True,
     mp=lambda m, x: x / (1 + m.exp(-m.mpf("1.702") * x)),
-    f64_ulps=(48, 200),
+    f64_ulps=(4, 200),
     f32_ulps=(32, 250),
     accuracy_note=(
-        "as swish's: σ(1.702x) amplifies the rounding of 1.702x (39 ulp in float64); near f′'s zero at "
-        "1.702x ≈ −1.2785 that rounding is amplified again (121 ulp in float32, 107 in float64; autodiff 160 "
-        "and 291)"
+        "as swish's: σ(1.702x) amplifies the rounding of 1.702x (11 ulp in float32; float64 carries 1.702x "
+        "in twice the precision, the decimal constant's low part included: 39 → 3); near f′'s zero at "
+        "1.702x ≈ −1.2785 the rounding of e is amplified (121 ulp in float32, 68 in float64 on the grid)"
     ),
     citation=(
         "Radford et al., 'Learning Transferable Visual Models From Natural Language Supervision' (CLIP), "
@@ -589,7 +646,7 @@ def quick_gelu(x: ArrayLike) -> jax.Array:
       >>> jaxact.quick_gelu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
       Array([-0.0643, -0.1496,  0.    ,  0.3504,  1.9357], dtype=float32)
     """
-    return _gated(x, lambda xs: xs * _stable.sigmoid(_QUICK * xs), x, jnp.zeros_like(x))
+    return _gated(x, lambda xs: xs * _sigmoid_of_scaled(xs, _QUICK, _QUICK_LO), x, jnp.zeros_like(x))
 
 
 _TELU_CLIP = 30.0  # tanh(e^30) is 1 and its derivative 0 in every float dtype
