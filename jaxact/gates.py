@@ -90,18 +90,23 @@ def _beta_x(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> tuple[jax.Array, j
     into a relative error of |βx|·eps (39 ulp of quick_gelu at x = −20); the error is a constant of
     the derivative (d(βx) = β·dx)."""
     bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    return bx, _beta_x_error(x, beta, beta_lo)
+
+
+def _beta_x_error(x: jax.Array, beta: Any, beta_lo: float) -> jax.Array | None:
     if x.dtype != jnp.float64:
-        return bx, None
-    xi = jnp.where(jnp.abs(bx) < _SIGMOID_SATURATED, x, jnp.zeros_like(x))  # no inf·0 in the split
+        return None
+    xi = jnp.where(jnp.abs(beta * x) < _SIGMOID_SATURATED, x, jnp.zeros_like(x))  # no inf·0 in the split
     _, lo = _stable.two_prod(xi, beta)
-    return bx, jax.lax.stop_gradient(lo + xi * beta_lo)
+    return jax.lax.stop_gradient(lo + xi * beta_lo)
 
 
 def _sigmoid_of_scaled(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> jax.Array:
-    """σ(βx): XLA's logistic; float64 of βx carried in twice the precision (:func:`_beta_x`)."""
+    """σ(βx): XLA's logistic; float64 of βx carried in twice the precision (:func:`_beta_x`), unclipped
+    (σ saturates by itself; Taylor mode, jax.experimental.jet, has no rule for a clip's broadcast)."""
     if x.dtype != jnp.float64:
         return _stable.sigmoid(beta * x)
-    return _stable.sigmoid_and_prime(*_beta_x(x, beta, beta_lo))[0]
+    return _stable.sigmoid_and_prime(beta * x, _beta_x_error(x, beta, beta_lo))[0]
 
 
 def _d_swish(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> jax.Array:

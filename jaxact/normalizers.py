@@ -62,8 +62,10 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array 
     # The maximum's value, with the sum of the tangents of the entries at it as its tangent: any
     # differentiable shift leaves the derivatives' values unchanged (it cancels), and this one keeps
     # a boolean mask for the backward pass where max's own rule keeps arrays of x's dtype.
+    # where(top, xs, m) is m everywhere (its tangent t at the maxima); a masked entry's −inf − (−inf)
+    # is never formed, so jax_debug_nans has nothing to find even op by op.
     top = xs == m
-    z = xs - (m + jnp.sum(jnp.where(top, xs - lax.stop_gradient(xs), 0.0), axes, keepdims=True))
+    z = xs - (m + jnp.sum(jnp.where(top, xs, m) - m, axes, keepdims=True))
     # x − max is rounded, and exp(z) turns that into a relative error of |z|·eps (27 ulp of softmax):
     # its exact error (Knuth's two-sum, of an input that is finite where x is −inf, so no NaN is
     # made even where it is discarded), a constant of the derivative.
@@ -75,7 +77,7 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array 
 
 
 def _exp_shifted(z: jax.Array, lo: jax.Array | None) -> jax.Array:
-    """e^(z + lo) of the shifted input (lo ≪ ulp(z): e^z·(1 + lo))."""
+    """e^(z + lo) of the shifted input: e^z·(1 + lo), |lo| ≤ ½ulp(z)."""
     return jnp.exp(z) if lo is None else jnp.exp(z) * (1 + lo)
 
 
