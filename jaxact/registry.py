@@ -116,8 +116,8 @@ class Activation:
     # jax.nn twin: the closed form when it is True, autodiff when False (jax_softmax_custom_jvp).
     jax_flag: str | None = None
     # The path a float64 input takes where it differs from the one above (the dtype is static at
-    # trace time): softmax's closed JVP is exact where one entry dominates, autodiff's is not;
-    # ``path_reason`` says why.
+    # trace time): softmax's float64 closed JVP is exact where one entry dominates and keeps y and a
+    # mask, where exact autodiff keeps four arrays; ``path_reason`` says why.
     float64_path: paths.GradientPath | None = None
     # Numeric parameters that only move a jump (hardshrink's λ): f's gradient in them is zero
     # almost everywhere, so gradient descent cannot learn them (tests check both ways).

@@ -139,6 +139,19 @@ def test_empty_rows_of_one_element_are_nan_free(name, closed):
     np.testing.assert_array_equal(np.asarray(g).ravel(), [0.0, 0.0])
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zero_length_axis_differentiates_as_jax_nn(name, dtype):
+    """A row of no elements: shape-preserving values and gradients on every path (float64's JVP
+    looks for the row's maximum, which an empty row does not have)."""
+    e = jaxact.get(name)
+    x = jnp.zeros((3, 0), dtype)
+    for f in (e.fn, e.autodiff, e.closed_form):
+        assert f(x).shape == (3, 0)
+        g = jax.grad(lambda v, f=f: jnp.sum(f(v)).astype(jnp.float32))(x)
+        assert g.shape == (3, 0) and g.dtype == x.dtype
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_masked_rows_match_jax_nn_where_jax_nn_is_defined(name):
     x = jnp.asarray(np.random.default_rng(SEED).normal(size=(2, 5)), jnp.float32)

@@ -141,7 +141,7 @@ def paths_page() -> str:
     ]
     for e in _builtin():
         shown = f"{e.current_path()} (JAX flag {e.jax_flag})" if e.jax_flag else e.default_path
-        if e.float64_path is not None and e.float64_path != e.current_path():
+        if e.float64_path is not None:
             shown += f"; float64: {e.float64_path}"
         lines.append(f"| `{e.name}` | {shown} | {e.path_reason} |")
     lines += [
