@@ -84,25 +84,18 @@ def softplus(x: ArrayLike) -> jax.Array:
     return _stable.softplus(x)
 
 
-def _beta_x(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> tuple[jax.Array, jax.Array | None]:
-    """(βx clipped where σ has long saturated; float64: βx − fl(βx) exactly (plus x·β_lo, the part of
-    a decimal β below its float64 value), else None). A rounded βx is off by ½ulp(βx), which σ turns
-    into a relative error of |βx|·eps (39 ulp of quick_gelu at x = −20); the error is a constant of
-    the derivative (d(βx) = β·dx)."""
-    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
-    return bx, _beta_x_error(x, beta, beta_lo)
-
-
 def _beta_x_error(x: jax.Array, beta: Any, beta_lo: float) -> jax.Array | None:
+    """float64: βx − fl(βx) exactly (plus x·β_lo, the part of a decimal β below its float64 value),
+    else None. A rounded βx is off by ½ulp(βx), which σ turns into a relative error of |βx|·eps
+    (39 ulp of quick_gelu at x = −20); the error is a constant of the derivative (d(βx) = β·dx)."""
     if x.dtype != jnp.float64 or (isinstance(beta, (int, float)) and beta == 1 and beta_lo == 0):
         return None  # silu's and elish's βx = x is exact
     xi = jnp.where(jnp.abs(beta * x) < _SIGMOID_SATURATED, x, jnp.zeros_like(x))  # no inf·0 in the split
-    _, lo = _stable.two_prod(xi, beta)
-    return jax.lax.stop_gradient(lo + xi * beta_lo)
+    return jax.lax.stop_gradient(_times(xi, (beta, beta_lo))[1])
 
 
 def _sigmoid_of_scaled(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> jax.Array:
-    """σ(βx): XLA's logistic; float64 of βx carried in twice the precision (:func:`_beta_x`), unclipped
+    """σ(βx): XLA's logistic; float64 of βx carried in twice the precision (:func:`_beta_x_error`), unclipped
     (σ saturates by itself; Taylor mode, jax.experimental.jet, has no rule for a clip's broadcast)."""
     if x.dtype != jnp.float64:
         return _stable.sigmoid(beta * x)
@@ -117,7 +110,8 @@ def _d_swish(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> jax.Array:
     # positive) and r²·e·((1 + βx) + e) below, where f′ crosses 0 at βx ≈ −1.2785: 1 + βx is exact
     # there (Sterbenz) and so is its sum with e ≈ 0.2785, so only e's own rounding is left (σ + βxσ′
     # summed two rounded terms of size 0.2 and cancelled them: 42 ulp of float32 on a GPU).
-    bx, lo = _beta_x(x, beta, beta_lo)
+    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    lo = _beta_x_error(x, beta, beta_lo)
     pos = bx >= 0
     e = jnp.exp(jnp.where(pos, -bx, bx))
     one_bx = 1 + bx
@@ -242,6 +236,13 @@ def _hi_lo(v: decimal.Decimal) -> tuple[float, float]:
     return hi, float(v - decimal.Decimal(hi))
 
 
+def _times(x: jax.Array, c: tuple[Any, Any]) -> tuple[jax.Array, jax.Array]:
+    """x·c as hi + lo for a constant c = c_hi + c_lo carried in two floats (:func:`_hi_lo`): the
+    two-product of x and c_hi, and x·c_lo added to its low part."""
+    hi, lo = _stable.two_prod(x, c[0])
+    return hi, lo + x * c[1]
+
+
 with decimal.localcontext() as _ctx:
     _ctx.prec = 50
     _PI = decimal.Decimal("3.14159265358979323846264338327950288419716939937510582")
@@ -260,8 +261,7 @@ def _gelu_w64(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
     x2h, x2l = _stable.two_prod(x, x)
     x3h, x3l = _stable.two_prod(x2h, x)
     x3l = x3l + x2l * x
-    ah, al = _stable.two_prod(x, _W1[0])
-    al = al + _W1[1] * x
+    ah, al = _times(x, _W1)
     bh, bl = _stable.two_prod(x3h, _W3[0])
     bl = bl + (_W3[0] * x3l + _W3[1] * x3h)
     hi = ah + bh  # Knuth's two-sum: hi + e = ah + bh exactly
@@ -291,8 +291,7 @@ def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
         # Φ is exactly 0 or 1 beyond |x| = 60 (erfc(42) underflows): clipped there, the squares below
         # stay finite at x = ±max.
         xq = jnp.clip(xc, -60.0, 60.0)
-        uh, ul = _stable.two_prod(-xq, _SQRT_HALF_HL[0])
-        ul = ul - xq * _SQRT_HALF_HL[1]
+        uh, ul = _times(-xq, _SQRT_HALF_HL)
         _, r = _stable.two_prod(uh, uh)
         tail = jax.lax.erfc(uh)
         rho = (2 / math.sqrt(math.pi)) * jnp.exp(-uh * uh) / jnp.where(tail > 0, tail, jnp.ones_like(tail))
@@ -614,8 +613,7 @@ def gaussian(x: ArrayLike) -> jax.Array:
     return _stable.exp_neg_square(xc)
 
 
-_QUICK = 1.702  # CLIP's constant: σ(1.702x) ≈ Φ(x)
-_QUICK_LO = float(decimal.Decimal("1.702") - decimal.Decimal(_QUICK))  # the decimal's part below float64
+_QUICK, _QUICK_LO = _hi_lo(decimal.Decimal("1.702"))  # CLIP's constant (σ(1.702x) ≈ Φ(x)) and its part below float64
 
 
 def _d_quick_gelu(x: jax.Array) -> jax.Array:

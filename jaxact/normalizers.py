@@ -69,11 +69,10 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array 
     # x − max is rounded, and exp(z) turns that into a relative error of |z|·eps (27 ulp of softmax):
     # its exact error (Knuth's two-sum, of an input that is finite where x is −inf, so no NaN is
     # made even where it is discarded), a constant of the derivative.
-    a = lax.stop_gradient(jnp.where(z == -jnp.inf, m, xs))
-    mc = lax.stop_gradient(m)
-    hi = a - mc
+    a = lax.stop_gradient(jnp.where(z == -jnp.inf, m, xs))  # m is already a constant (of stopped xs)
+    hi = a - m
     v = hi - a
-    return z, (a - (hi - v)) - (mc + v)
+    return z, (a - (hi - v)) - (m + v)
 
 
 def _exp_shifted(z: jax.Array, lo: jax.Array | None) -> jax.Array:
