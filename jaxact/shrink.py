@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -75,16 +76,22 @@ def softshrink(x: ArrayLike, lambd: Any = 0.5) -> jax.Array:
     return jnp.where(jnp.abs(x) <= lambd, jnp.zeros_like(x), x - lambd * jnp.sign(x))
 
 
-# Taylor coefficients of x - tanh(x) = x³/3 - 2x⁵/15 + 17x⁷/315 - ...
-_TANHSHRINK_SERIES = (
-    1 / 3,
-    -2 / 15,
-    17 / 315,
-    -62 / 2835,
-    1382 / 155925,
-    -21844 / 6081075,
-    929569 / 638512875,
-)
+# x − tanh x = (x cosh x − sinh x)/cosh x, both series in y = x² with positive terms only, so
+# neither cancels (the Taylor series of x − tanh x alternates): x cosh x − sinh x = x³·Σ 2k y^(k−1)/(2k+1)!,
+# cosh x = Σ y^k/(2k)!. Below the cut the direct x − tanh x loses up to ulp(tanh x)/ulp(f) (4x at
+# |x| = 1, 300x at 0.1); above it f ≥ 0.59 shares tanh's binade. The terms kept (float32, float64)
+# leave a truncation error below 0.1 ulp at the cut.
+_TANHSHRINK_CUT = 1.5
+_TANHSHRINK_NUM = tuple(2 * k / math.factorial(2 * k + 1) for k in range(1, 11))
+_TANHSHRINK_COSH = tuple(1 / math.factorial(2 * k) for k in range(11))
+_TANHSHRINK_TERMS = {jnp.dtype(jnp.float32): (6, 7), jnp.dtype(jnp.float64): (10, 11)}
+
+
+def _horner(coefficients: tuple[float, ...], y: jax.Array) -> jax.Array:
+    p = jnp.full_like(y, coefficients[-1])
+    for c in reversed(coefficients[:-1]):
+        p = p * y + c
+    return p
 
 
 def _d_tanhshrink(x: jax.Array) -> jax.Array:
@@ -93,7 +100,7 @@ def _d_tanhshrink(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~1.8x faster than autodiff through the Taylor branch",
+    why="fwd+bwd 2.1–2.8x faster than autodiff through the series branch",
     derivative=_d_tanhshrink,
     range=(-inf, inf),
     formula="x - tanh(x)",
@@ -103,28 +110,27 @@ def _d_tanhshrink(x: jax.Array) -> jax.Array:
     odd=True,
     torch="tanhshrink",
     mp=lambda m, x: x - m.tanh(x),
-    f64_ulps=(512, 8),
+    f64_ulps=(4, 8),
     accuracy_note=(
-        "x − tanh x cancels for 0.1 ≤ |x| < 1 (the Taylor branch ends at 0.1): ~300 ulp in float64 at |x| = "
-        "0.1, 12 in float32; f′ = tanh² doubles tanh's error (8 ulp float32, 4 float64)"
+        "f′ = tanh² doubles the error of XLA's float32 tanh (up to 4 ulp: 7.6); the value's series branch "
+        "(x − tanh x cancelled up to 300 ulp in float64, 16 in float32) costs ~1.14x the forward in float32"
     ),
     citation="torch.nn.Tanhshrink (x − tanh x), PyTorch (Paszke et al., NeurIPS 2019)",
 )
 def tanhshrink(x: ArrayLike) -> jax.Array:
     """Tanh shrink: f(x) = x − tanh(x). Range ℝ. f'(x) = tanh²(x).
 
-    Near 0 the subtraction cancels (f ≈ x³/3), so small |x| uses the Taylor series.
+    Near 0 the subtraction cancels (f ≈ x³/3), so |x| < 1.5 takes (x cosh x − sinh x)/cosh x with
+    both as series of positive terms.
 
     Example:
       >>> import jax.numpy as jnp, jaxact
       >>> jaxact.tanhshrink(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
       Array([-1.036 , -0.0379,  0.    ,  0.0379,  1.036 ], dtype=float32)
     """
-    cut = 0.1 if x.dtype == jnp.float64 else 0.5
-    small = jnp.abs(x) < cut
+    num, den = _TANHSHRINK_TERMS.get(x.dtype, _TANHSHRINK_TERMS[jnp.dtype(jnp.float32)])
+    small = jnp.abs(x) < _TANHSHRINK_CUT
     xs = jnp.where(small, x, jnp.zeros_like(x))
-    x2 = xs * xs
-    poly = jnp.zeros_like(x)
-    for c in reversed(_TANHSHRINK_SERIES):
-        poly = poly * x2 + c
-    return jnp.where(small, xs * x2 * poly, x - _stable.tanh(x))
+    y = xs * xs
+    ratio = _horner(_TANHSHRINK_NUM[:num], y) / _horner(_TANHSHRINK_COSH[:den], y)
+    return jnp.where(small, (xs * y) * ratio, x - _stable.tanh(x))

@@ -310,8 +310,6 @@ def _d_isru(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     constraints={"alpha": ("positive",)},
     examples=({"alpha": 3.0},),
     mp=lambda m, x, alpha: x / m.sqrt(1 + alpha * x**2),
-    f64_ulps=(4, 8),
-    accuracy_note=("(1 + αx²)^(−3/2) as rsqrt cubed: three roundings (5 ulp in float32 and in float64 f″)"),
     citation=(
         "Carlile, Delamarter, Kinney, Marti & Whitney, 'Improving Deep Learning by Inverse Square Root Linear"
         " Units (ISRLUs)', arXiv:1710.09967, 2017"
