@@ -103,7 +103,11 @@ def _sigmoid_of_scaled(x: jax.Array, beta: Any, beta_lo: float = 0.0) -> jax.Arr
 
 
 def _d_swish(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> jax.Array:
-    # f′ = σ(βx) + βx·σ′(βx), σ and σ′ from one exp. βx is clipped where σ has
+    return _swish_sigmoid_and_prime(x, beta, beta_lo)[1]
+
+
+def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> tuple[jax.Array, jax.Array]:
+    # (σ(βx), f′), both from one exp. f′ = σ(βx) + βx·σ′(βx). βx is clipped where σ has
     # long saturated, so an overflowing βx at finite x (float16 β = 8, x = 9000)
     # and x = ±inf give the limits 1 and 0 rather than inf·0.
     # With e = exp(−|βx|), r = 1/(1 + e) that sum is r²·(1 + e + βx·e) for βx ≥ 0 (all terms
@@ -119,7 +123,15 @@ def _d_swish(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> jax.Array:
         e = e * jnp.where(pos, 1 - lo, 1 + lo)
         one_bx = one_bx + lo
     r = 1 / (1 + e)
-    return (r * r) * jnp.where(pos, (1 + e) + bx * e, e * (one_bx + e))
+    return jnp.where(pos, 1.0, e) * r, (r * r) * jnp.where(pos, (1 + e) + bx * e, e * (one_bx + e))
+
+
+def silu_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(silu(x), silu′(x)) from one exp, silu(±inf) = ±inf·[x > 0]: for a JVP that needs both
+    (swiglu's), where :func:`silu`'s logistic beside :func:`_d_silu`'s exp would be two."""
+    s, d = _swish_sigmoid_and_prime(x)
+    xs = jnp.where(jnp.isinf(x), jnp.zeros_like(x), x)
+    return jnp.where(jnp.isinf(x), jnp.where(x > 0, x, jnp.zeros_like(x)), xs * s), d
 
 
 def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
@@ -324,7 +336,18 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         # negligible beside σ. Beyond the clip σ has saturated to 0 or 1, σ(1 − σ) is exactly 0,
         # and the derivative is the step: ±inf included.
         return s + (xc * dz) * (2 * (s * (1 - s)))  # this order: 44 ulp at f′'s zero, x·(…) 118
-    d = _gelu_cdf(x, False) + x * _gaussian_density(x)
+    # Φ of x clamped as the forward's, so that XLA computes one erfc for both (a gated JVP needs
+    # both); below float64, φ as e^(−u²)/√(2π) of erfc's own u = −x/√2, whose exp XLA's erfc
+    # expansion computes too. e^(−x²/2), a second exp, is more accurate in the tails (geglu's float32
+    # f′ 40 ulp against 70, as autodiff's) at 1.17x geglu's fwd+bwd time; correcting e^(−u²) for u's
+    # rounding (a two-product) gets 46 ulp at 1.13x, and for u²'s as well 34 at 1.2x.
+    t = _stable.cube_threshold(x.dtype)
+    xq = jax.lax.clamp(jnp.asarray(-t, x.dtype), x, jnp.asarray(t, x.dtype))
+    if x.dtype == jnp.float64:
+        d = _gelu_cdf(xq, False) + x * _gaussian_density(x)
+    else:
+        u = -xq * _SQRT_HALF
+        d = 0.5 * jax.lax.erfc(u) + x * (_INV_SQRT_2PI * jnp.exp(-(u * u)))
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
 
@@ -667,7 +690,10 @@ def _d_telu(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="f′ from the forward's eˣ and one tanh; finite where eˣ overflows (not yet measured against autodiff)",
+    why=(
+        "fwd+bwd 0.83–0.92x autodiff's time, 0.29x its residual bytes; f′ from one eˣ and one tanh, finite "
+        "where eˣ overflows"
+    ),
     derivative=_d_telu,
     range=(_TELU_MIN, inf),
     formula="x*tanh(exp(x))",
@@ -706,7 +732,10 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
 
 @register(
     path="closed_form",
-    why="swish's closed form at (p1 − p2)x plus p2 (not yet measured against autodiff)",
+    why=(
+        "fwd+bwd as autodiff's (0.99–1.06x its time) with 0.38x its residual bytes; swish's closed form at "
+        "(p1 − p2)x plus p2"
+    ),
     derivative=_d_acon_c,
     range=(-inf, inf),
     formula="(p1-p2)x*sigmoid(b(p1-p2)x) + p2*x",
@@ -786,7 +815,7 @@ def _shifted_softplus_raw(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="f′ = σ(x) from one exp, as softplus's (not yet measured against autodiff)",
+    why="fwd+bwd 0.26–0.53x autodiff's time, 0.24x its residual bytes: f′ = σ(x) from one exp, as softplus's",
     derivative=_d_softplus,
     range=(-_LN2, inf),
     formula="log(1+exp(x)) - log(2)",
@@ -815,14 +844,15 @@ def shifted_softplus(x: ArrayLike) -> jax.Array:
 
 def _d_lisht(x: jax.Array) -> jax.Array:
     # tanh x + x·sech²x; x is clipped where sech² has underflowed (|x| > 400), so ±inf gives
-    # ±1 + 0 rather than inf·0.
+    # ±1 + 0 rather than inf·0. Both terms take the clipped x: one tanh (tanh(x) beside tanh(xc)
+    # is a second one, 1.2x the fwd+bwd time).
     xc = jnp.clip(x, -400.0, 400.0)
-    return _stable.tanh(x) + xc * _stable.tanh_prime(xc)
+    return _stable.tanh(xc) + xc * _stable.tanh_prime(xc)
 
 
 @register(
     path="closed_form",
-    why="f′ = tanh x + x·sech²x from one tanh (not yet measured against autodiff)",
+    why="fwd+bwd 0.83–1.00x autodiff's time, 0.42x its residual bytes; f′ = tanh x + x·sech²x from one tanh",
     derivative=_d_lisht,
     range=(0.0, inf),
     formula="x*tanh(x)",
@@ -873,7 +903,7 @@ def _d_elish(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="one exp per branch (not yet measured against autodiff)",
+    why="fwd+bwd 0.65–1.02x autodiff's time, 0.31x its residual bytes: one exp per branch",
     derivative=_d_elish,
     range=(_ELISH_MIN, inf),
     formula="x*sigmoid(x) if x >= 0 else (exp(x)-1)*sigmoid(x)",
@@ -915,7 +945,7 @@ def _d_serf(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="f′ from one softplus, erf and exp (not yet measured against autodiff)",
+    why="fwd+bwd as autodiff's (0.98–1.00x its time) with 0.23x its residual bytes; f′ from one softplus, erf and exp",
     derivative=_d_serf,
     range=(_SERF_MIN, inf),
     formula="x*erf(log(1+exp(x)))",

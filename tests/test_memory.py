@@ -7,7 +7,8 @@ the residuals (``jax.ad_checkpoint.print_saved_residuals``), as the benchmark do
 import jax
 import pytest
 
-from jaxact.tools import vs_jaxnn
+from jaxact import registry
+from jaxact.tools import bench, vs_jaxnn
 
 from .cases import jax_nn_entries
 
@@ -28,6 +29,14 @@ def test_piecewise_linear_functions_save_a_boolean_mask():
         vs_jaxnn.residual_bytes(f, 2, 64, 32, "float32") for f in (jaxact.relu, jaxact.closed_form.relu, jax.nn.relu)
     )
     assert ours == theirs < closed
+
+
+@pytest.mark.parametrize(
+    "entry", [pytest.param(e, id=e.name) for e in registry.entries() if e.default_path == "closed_form"]
+)
+def test_a_closed_form_default_saves_no_more_than_autodiff(entry):
+    """Where the closed form's time ties with autodiff's, its residual bytes are the registry's reason."""
+    assert bench._residual_ratio(entry, "float32") <= 1.0
 
 
 def test_interval_brackets_the_geometric_mean():

@@ -19,6 +19,8 @@ reads x and the cotangent and writes the gradient (3n·itemsize).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import platform
@@ -31,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import jax
+import jax.ad_checkpoint
 import jax.numpy as jnp
 import numpy as np
 
@@ -242,6 +245,47 @@ def bench_reference(n: int, dtype: str, cfg: BenchConfig) -> Row:
     )
 
 
+_ITEMSIZE = {
+    "bool": 1,
+    "i8": 1,
+    "u8": 1,
+    "bf16": 2,
+    "f16": 2,
+    "i16": 2,
+    "f32": 4,
+    "i32": 4,
+    "u32": 4,
+    "f64": 8,
+    "i64": 8,
+}
+
+
+def residual_bytes(act: Callable[..., Any], layers: int, width: int, batch: int, dtype: str) -> int:
+    """Bytes JAX saves for the backward pass of a scan over Dense → act layers (arguments excluded)."""
+    out = jax.eval_shape(act, jax.ShapeDtypeStruct((batch, 2 * width), jnp.dtype(dtype))).shape[-1]
+    k = 2 if out == width else 1  # glu halves its input: give it twice the width
+    ws = jnp.zeros((layers, width, k * width), dtype)
+    x = jnp.zeros((batch, width), dtype)
+
+    def loss(ws: jax.Array, x: jax.Array) -> jax.Array:
+        def layer(h: jax.Array, w: jax.Array) -> tuple[jax.Array, None]:
+            return act(h @ w), None
+
+        return jnp.sum(jax.lax.scan(layer, x, ws)[0].astype(jnp.float32))
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):  # the public API prints "f32[4,1024,256] output of ..."
+        jax.ad_checkpoint.print_saved_residuals(loss, ws, x)
+    total = 0
+    for line in buf.getvalue().splitlines():
+        m = re.match(r"(\w+)\[([\d,]*)\] (.*)", line)
+        if m is None or "argument" in m.group(3):
+            continue
+        dims = [int(d) for d in m.group(2).split(",") if d]
+        total += math.prod(dims) * _ITEMSIZE[m.group(1)]
+    return total
+
+
 def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchConfig) -> Row:
     shape = _shape(entry, n)
     rng = np.random.default_rng(0)
@@ -281,8 +325,16 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
         "speed_vs_jaxnn_fwdbwd_closed": _ratio(times, "jaxnn_fwdbwd", "fwdbwd_closed"),
         "speed_closed_vs_autodiff_fwdbwd": _ratio(times, "fwdbwd_autodiff", "fwdbwd_closed"),
         "speed_vs_torch_fwd": _ratio(times, "torch_fwd", "fwd"),
+        "residual_bytes_closed_vs_autodiff": _residual_ratio(entry, dtype),
     }
     return Row(entry.name, n, dtype, med, compile_s, gbps, ratios)
+
+
+def _residual_ratio(entry: registry.Activation, dtype: str) -> float:
+    """Bytes the closed form saves for the backward pass over autodiff's (a scan of 4 Dense → act
+    layers, 64 × 256: the ratio does not depend on the size)."""
+    closed, autodiff = (residual_bytes(f, 4, 256, 64, dtype) for f in (entry.closed_form, entry.autodiff))
+    return closed / autodiff if autodiff else 1.0
 
 
 def kernel_count(compiled: Any) -> int | None:
@@ -385,7 +437,8 @@ def format_size_table(ref: Row, rows: list[Row]) -> str:
         f"\n== {n} elements ({int(math.log2(n))} = log2), {dt}, device {device_name()} ==",
         "reference: " + ", ".join(f"{k} {ref.median_s[k] * 1e3:.3f} ms ({ref.gbps[k]:.1f} GB/s)" for k in ref.median_s),
         f"{'activation':<15} {'fwd ms':>8} {'GB/s':>6} {'/copy':>5} {'x jax.nn':>8} | {'donated ms':>10} {'GB/s':>6} "
-        f"{'/neg':>5} {'x jax.nn':>8} | {'fwd+bwd closed ms':>17} {'x autodiff':>10} {'x jax.nn':>8} | {'x torch':>7}",
+        f"{'/neg':>5} {'x jax.nn':>8} | {'fwd+bwd closed ms':>17} {'x autodiff':>10} {'saved /ad':>9} "
+        f"{'x jax.nn':>8} | {'x torch':>7}",
     ]
     lines.append("-" * len(lines[-1]))
     for r in rows:
@@ -395,11 +448,13 @@ def format_size_table(ref: Row, rows: list[Row]) -> str:
             f"{_x(q['speed_vs_jaxnn_fwd']):>8} | {_ms(m.get('fwd_donated')):>10} {_x(g.get('fwd_donated'), 1):>6} "
             f"{_x(q['fraction_of_copy_fwd_donated']):>5} {_x(q['speed_vs_jaxnn_fwd_donated']):>8} | "
             f"{m['fwdbwd_closed'] * 1e3:>17.3f} {_x(q['speed_closed_vs_autodiff_fwdbwd']):>10} "
+            f"{_x(q.get('residual_bytes_closed_vs_autodiff')):>9} "
             f"{_x(q['speed_vs_jaxnn_fwdbwd_closed']):>8} | {_x(q['speed_vs_torch_fwd']):>7}"
         )
     lines.append(
         "x jax.nn / x autodiff / x torch: speed ratio (median of paired per-repeat time ratios; > 1 = jaxact "
-        "faster). /copy: fraction of jnp.copy bandwidth; /neg: of an in-place (donated) negation."
+        "faster). /copy: fraction of jnp.copy bandwidth; /neg: of an in-place (donated) negation. saved /ad: "
+        "bytes the closed form saves for the backward pass over autodiff's (< 1 = less memory)."
     )
     return "\n".join(lines)
 

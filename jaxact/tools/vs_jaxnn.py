@@ -21,8 +21,6 @@ those apart.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import re
@@ -39,20 +37,8 @@ import numpy as np
 
 from jaxact import paths, registry
 from jaxact.tools import bench
+from jaxact.tools.bench import residual_bytes as residual_bytes
 
-_ITEMSIZE = {
-    "bool": 1,
-    "i8": 1,
-    "u8": 1,
-    "bf16": 2,
-    "f16": 2,
-    "i16": 2,
-    "f32": 4,
-    "i32": 4,
-    "u32": 4,
-    "f64": 8,
-    "i64": 8,
-}
 SIZES = (2**16, 2**20, 2**24)
 QUICK_SIZES = (2**12,)
 
@@ -193,36 +179,10 @@ def bench_block(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str
     return {"name": entry.name, "dtype": dtype, "size": cfg.block[0] * cfg.block[2], "mode": "block", **res}
 
 
-def residual_bytes(act: Callable[..., Any], layers: int, width: int, batch: int, dtype: str) -> int:
-    """Bytes JAX saves for the backward pass of a scan over Dense → act layers (arguments excluded)."""
-    out = jax.eval_shape(act, jax.ShapeDtypeStruct((batch, 2 * width), jnp.dtype(dtype))).shape[-1]
-    k = 2 if out == width else 1  # glu halves its input: give it twice the width
-    ws = jnp.zeros((layers, width, k * width), dtype)
-    x = jnp.zeros((batch, width), dtype)
-
-    def loss(ws: jax.Array, x: jax.Array) -> jax.Array:
-        def layer(h: jax.Array, w: jax.Array) -> tuple[jax.Array, None]:
-            return act(h @ w), None
-
-        return jnp.sum(jax.lax.scan(layer, x, ws)[0].astype(jnp.float32))
-
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):  # the public API prints "f32[4,1024,256] output of ..."
-        jax.ad_checkpoint.print_saved_residuals(loss, ws, x)
-    total = 0
-    for line in buf.getvalue().splitlines():
-        m = re.match(r"(\w+)\[([\d,]*)\] (.*)", line)
-        if m is None or "argument" in m.group(3):
-            continue
-        dims = [int(d) for d in m.group(2).split(",") if d]
-        total += math.prod(dims) * _ITEMSIZE[m.group(1)]
-    return total
-
-
 def bench_memory(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str, Any]:
     nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
     batch, width, _ = cfg.block
-    ours, theirs = (residual_bytes(f, cfg.scan_layers, width, batch, dtype) for f in (entry.fn, nn))
+    ours, theirs = (bench.residual_bytes(f, cfg.scan_layers, width, batch, dtype) for f in (entry.fn, nn))
     return {
         "name": entry.name,
         "dtype": dtype,
