@@ -150,8 +150,10 @@ def isru(x: jax.Array, alpha: Any) -> jax.Array:
 def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
     """(1 + αx²)^(−3/2) as rsqrt(s)/s: two roundings after s (rsqrt cubed has four: 5–7 ulp).
     x is clipped to ±square_threshold and s to the dtype's max: where αx² overflows the true
-    value underflows too, and the clips keep every derivative finite (2x, then s's JVP, never
-    meets inf·0)."""
+    value underflows too, and the clips keep f′ and f″ finite (2x, then s's JVP, never meets
+    inf·0); f‴ only while 2αx does not overflow (α up to ~1e18 in float32). An α so small that
+    α·square_threshold² is far below the dtype's max (α < ~1e−8 in float32) freezes f′ beyond the
+    clip (α = 1e−30, x = 1e20: 1.3e−12 for 1e−15)."""
     b = square_threshold(x.dtype)
     xc = jnp.clip(x, -b, b)
     s = jnp.minimum(1 + alpha * (xc * xc), jnp.finfo(x.dtype).max)

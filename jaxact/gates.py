@@ -127,7 +127,7 @@ def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0
 
 
 def silu_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(silu(x), silu′(x)) from one exp, silu(±inf) = ±inf·[x > 0]: for a JVP that needs both
+    """(silu(x), silu′(x)) from one exp, silu(+inf) = inf and silu(−inf) = 0: for a JVP that needs both
     (swiglu's), where :func:`silu`'s logistic beside :func:`_d_silu`'s exp would be two."""
     s, d = _swish_sigmoid_and_prime(x)
     xs = jnp.where(jnp.isinf(x), jnp.zeros_like(x), x)
@@ -338,13 +338,17 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         return s + (xc * dz) * (2 * (s * (1 - s)))  # this order: 44 ulp at f′'s zero, x·(…) 118
     # Φ of x clamped as the forward's, so that XLA computes one erfc for both (a gated JVP needs
     # both); below float64, φ as e^(−u²)/√(2π) of erfc's own u = −x/√2, whose exp XLA's erfc
-    # expansion computes too. e^(−x²/2), a second exp, is more accurate in the tails (geglu's float32
-    # f′ 40 ulp against 70, as autodiff's) at 1.17x geglu's fwd+bwd time; correcting e^(−u²) for u's
-    # rounding (a two-product) gets 46 ulp at 1.13x, and for u²'s as well 34 at 1.2x.
+    # expansion computes too: fwd+bwd at jax.nn's time. e^(−x²/2), a second exp, is more accurate
+    # (float32 f′ 14 ulp away from its zero against 53, jax.nn's) at 1.14–1.31x jax.nn's time (geglu:
+    # 1.17x); correcting e^(−u²) for u's rounding (a two-product) costs 1.13x geglu's time, for u²'s too 1.2x.
     t = _stable.cube_threshold(x.dtype)
     xq = jax.lax.clamp(jnp.asarray(-t, x.dtype), x, jnp.asarray(t, x.dtype))
     if x.dtype == jnp.float64:
-        d = _gelu_cdf(xq, False) + x * _gaussian_density(x)
+        # Φ of x itself (its own clip at ±60): Φ of the forward's clamp would be shared with the forward
+        # in a fwd+bwd program, whose fusion then rounds the double-double sums differently from the
+        # derivative's own (last-bit differences). xs: no inf·0 for f″ at ±inf (_at_infinity's limits).
+        xs = jnp.where(jnp.isinf(x), jnp.zeros_like(x), x)
+        d = _gelu_cdf(x, False) + xs * _gaussian_density(xs)
     else:
         u = -xq * _SQRT_HALF
         d = 0.5 * jax.lax.erfc(u) + x * (_INV_SQRT_2PI * jnp.exp(-(u * u)))
@@ -383,7 +387,9 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
         "precision (x/√2's rounding, amplified in erfc's tail, was 1.9e3 ulp of f at x = −34): value ≤ 13 "
         "ulp (XLA's erfc just below u = 1, where it is 1 − erf(u), as jax.nn's), f′ ≤ 7 but at its zero "
         "x ≈ −0.7518, where Φ + xφ cancels (~400 ulp); "
-        "float32 keeps the rounded x/√2 (geglu's 40 ulp). float32 takes ½(1 + tanh z) as σ(2z) = "
+        "float32 keeps the rounded x/√2 (value 40 ulp, as geglu's) and takes φ in f′ as e^(−u²) of that u, the exp "
+        "XLA's erfc computes (53 ulp away from f′'s zero, as jax.nn's; e^(−x²/2) is 14 at 1.14–1.31x jax.nn's "
+        "fwd+bwd time). float32 takes ½(1 + tanh z) as σ(2z) = "
         "1/(1 + e^(−2z)), which does not cancel for "
         "z ≪ 0 (jax.nn's ½x(1 + tanh z): 1.7e6 ulp where f is still ~1e−6; σ(2z) cost 1–5 % in time, paired; "
         "measured on CPU, where XLA's logistic is 1/(1 + e^(−x))): "

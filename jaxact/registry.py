@@ -665,9 +665,9 @@ def register(
     constraints = dict(constraints or {})
 
     derivative_in = _in_float32(derivative, tuple(static)) if derivative is not None else None
-    # Smooth gated entries on the closed path (bilinear, geglu, swiglu: a·g(b)) are elementwise maths
+    # Smooth gated entries on the closed path (glu, bilinear, geglu, swiglu: a·g(b)) are elementwise maths
     # on two halves: their forward is computed in float32 and rounded once as well (swiglu's float16
-    # value: 24 ulp → 0.5); their JVP rounds its two factors (normalizers._gated_jvp).
+    # value: 24 ulp → 0.5); their JVP rounds its two factors (normalizers._gated_jvp_of_pair).
     gated_upcast = bool(meta.get("gated")) and bool(meta.get("smooth")) and path == "closed_form"
     jvp_in = jvp
 

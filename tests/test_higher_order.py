@@ -108,3 +108,15 @@ def test_mish_second_derivative_at_zero():
     for path in PATHS:
         got = float(jax.grad(jax.grad(jaxact.get("mish").path(path)))(jnp.float64(0.0)))
         np.testing.assert_allclose(got, 0.64, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "entry,params,dtype",
+    [c for c in elementwise_cases() if c.values[0].smooth and 2 not in c.values[0].oscillates],
+)
+def test_second_derivative_at_infinity_is_its_limit_not_nan(entry, params, dtype):
+    """f″(±inf) is a limit (0 for every smooth entry here): an inf·0 in a branch that _at_infinity's
+    select discards still leaks into reverse-over-reverse mode (float64 exact GELU's x·φ(x) did)."""
+    x = jnp.array([jnp.inf, -jnp.inf], dtype)
+    d2 = _nth_grad(lambda v: entry.fn(v, **params), 2)(x)
+    assert not np.isnan(np.asarray(d2, np.float64)).any(), (entry.name, params, np.asarray(d2))

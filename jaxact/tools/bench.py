@@ -20,6 +20,7 @@ reads x and the cotangent and writes the gradient (3n·itemsize).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import math
@@ -325,15 +326,16 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
         "speed_vs_jaxnn_fwdbwd_closed": _ratio(times, "jaxnn_fwdbwd", "fwdbwd_closed"),
         "speed_closed_vs_autodiff_fwdbwd": _ratio(times, "fwdbwd_autodiff", "fwdbwd_closed"),
         "speed_vs_torch_fwd": _ratio(times, "torch_fwd", "fwd"),
-        "residual_bytes_closed_vs_autodiff": _residual_ratio(entry, dtype),
+        "residual_bytes_closed_vs_autodiff": _residual_ratio(entry.closed_form, entry.autodiff, dtype),
     }
     return Row(entry.name, n, dtype, med, compile_s, gbps, ratios)
 
 
-def _residual_ratio(entry: registry.Activation, dtype: str) -> float:
+@functools.cache
+def _residual_ratio(closed_form: Callable[..., Any], autodiff: Callable[..., Any], dtype: str) -> float:
     """Bytes the closed form saves for the backward pass over autodiff's (a scan of 4 Dense → act
-    layers, 64 × 256: the ratio does not depend on the size)."""
-    closed, autodiff = (residual_bytes(f, 4, 256, 64, dtype) for f in (entry.closed_form, entry.autodiff))
+    layers, 64 × 256: the ratio does not depend on the size, so it is traced once per dtype)."""
+    closed, autodiff = (residual_bytes(f, 4, 256, 64, dtype) for f in (closed_form, autodiff))
     return closed / autodiff if autodiff else 1.0
 
 

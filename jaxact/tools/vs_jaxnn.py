@@ -31,13 +31,11 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax.ad_checkpoint
 import jax.numpy as jnp
 import numpy as np
 
 from jaxact import paths, registry
 from jaxact.tools import bench
-from jaxact.tools.bench import residual_bytes as residual_bytes
 
 SIZES = (2**16, 2**20, 2**24)
 QUICK_SIZES = (2**12,)
