@@ -346,7 +346,7 @@ def _sigmoid_and_prime_apart(b: jax.Array) -> tuple[jax.Array, jax.Array]:
     path="closed_form",
     why=(
         "σ′ = e/(1 + e)² (float32 f′ 2.7 ulp; autodiff's σ(1 − σ), as jax.nn's, 73) and 0.75x the residual "
-        "bytes, at jax.nn's time: fwd+bwd 0.94–1.01x (float32), 0.67–0.92x (bfloat16, float32 maths rounded "
+        "bytes, at jax.nn's time: fwd+bwd 0.88–1.02x (float32), 0.60–0.92x (bfloat16, float32 maths rounded "
         "once), Dense block 0.99–1.08x (the forward's logistic beside the JVP's exp)"
     ),
     jvp=_gated_jvp_of_pair(_sigmoid_and_prime_apart),
