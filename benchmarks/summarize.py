@@ -18,6 +18,7 @@ KEYS = [
     ("speed_vs_torch_fwd", "fwd vs torch (fresh)"),
     ("fraction_of_copy_fwd", "fwd GB/s / jnp.copy GB/s"),
     ("fraction_of_copy_fwd_donated", "donated fwd GB/s / in-place negate GB/s"),
+    ("residual_bytes_closed_vs_autodiff", "closed / autodiff bytes saved for backward (< 1: leaner)"),
 ]
 RELU_CLASS = ("relu", "leaky_relu", "relu6", "threshold", "prelu", "hard_tanh", "identity")
 
@@ -31,7 +32,7 @@ def main(path: str) -> None:
     for dtype in sorted({r["dtype"] for r in d["rows"]}):
         rows = [r for r in d["rows"] if r["dtype"] == dtype]
         sizes = sorted({r["size"] for r in rows})
-        print(f"**{dtype}**: median over activations (min–max in brackets); > 1 means jaxact faster\n")
+        print(f"**{dtype}**: median over activations (min–max in brackets); > 1: jaxact faster (bytes: < 1 leaner)\n")
         print("| ratio | " + " | ".join(f"2^{s.bit_length() - 1}" for s in sizes) + " |")
         print("|---|" + "---:|" * len(sizes))
         for key, label in KEYS:
