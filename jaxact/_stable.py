@@ -149,14 +149,14 @@ def isru(x: jax.Array, alpha: Any) -> jax.Array:
 
 def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
     """(1 + αx²)^(−3/2) as rsqrt(s)/s: two roundings after s (rsqrt cubed has four: 5–7 ulp).
-    x is clipped to ±square_threshold and s to the dtype's max: where αx² overflows the true
-    value underflows too, and the clips keep f′ and f″ finite (2x, then s's JVP, never meets
-    inf·0); f‴ only while 2αx does not overflow (α up to ~1e18 in float32). An α so small that
-    α·square_threshold² is far below the dtype's max (α < ~1e−8 in float32) freezes f′ beyond the
-    clip (α = 1e−30, x = 1e20: 1.3e−12 for 1e−15)."""
-    b = square_threshold(x.dtype)
+    s = 1 + (αx)·x, αx first, so that a tiny α does not meet an overflowing x² (α = 1e−30,
+    x = 1e20: s = 1e10). x is clipped where αx would pass half the dtype's max and s at the max:
+    where s overflows the true value underflows too, and the clips keep every factor of the
+    derivatives finite (f‴ too, up to α ~1e18 in float32, whose α² terms overflow beyond)."""
+    fi = jnp.finfo(x.dtype)
+    b = (fi.max / 2) / jnp.maximum(alpha, 1)
     xc = jnp.clip(x, -b, b)
-    s = jnp.minimum(1 + alpha * (xc * xc), jnp.finfo(x.dtype).max)
+    s = jnp.minimum(1 + (alpha * xc) * xc, fi.max)
     return jax.lax.rsqrt(s) / s
 
 

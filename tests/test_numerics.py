@@ -298,3 +298,17 @@ def test_half_precision_saves_residuals_in_its_dtype(entry):
     x = jnp.ones((4, 16) if entry.gated else (64,), jnp.bfloat16)
     saved = saved_residuals(lambda v: entry.fn(v), x)
     assert all(aval.dtype != jnp.float32 for aval, _ in saved if aval.size > 1), (entry.name, saved)
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64])
+def test_isru_derivative_for_a_tiny_alpha_where_x_squared_overflows(dtype):
+    """(1 + αx²)^(−3/2) with α = 1e−30 at x = 1e20 is 1e−15: x² overflows float32, αx·x does not
+    (a clip of x for the square froze f′ at 1.3e−12)."""
+    if dtype == jnp.float64 and not jax.config.jax_enable_x64:
+        pytest.skip("float64 needs jax_enable_x64")
+    x = jnp.asarray([1e20, -1e20], dtype)
+    for f in (jaxact.isru, jaxact.isrlu):
+        d = jax.vmap(jax.grad(lambda v, f=f: f(v, alpha=1e-30)))(x)
+        t = (1 + 1e-30 * 1e40) ** -1.5  # ≈ 1e−15
+        want = np.array([t if f is jaxact.isru else 1.0, t])  # isrlu: 1e20 is on its linear side
+        np.testing.assert_allclose(np.asarray(d, np.float64), want, rtol=8 * float(jnp.finfo(dtype).eps))
