@@ -130,8 +130,7 @@ def silu_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(silu(x), silu′(x)) from one exp, silu(+inf) = inf and silu(−inf) = 0: for a JVP that needs both
     (swiglu's), where :func:`silu`'s logistic beside :func:`_d_silu`'s exp would be two."""
     s, d = _swish_sigmoid_and_prime(x)
-    xs = jnp.where(jnp.isinf(x), jnp.zeros_like(x), x)
-    return jnp.where(jnp.isinf(x), jnp.where(x > 0, x, jnp.zeros_like(x)), xs * s), d
+    return _gated(x, lambda xs: xs * s, x, jnp.zeros_like(x)), d
 
 
 def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
@@ -239,6 +238,13 @@ def _gelu_z(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     return xc, _z_of_clipped(xc)
 
 
+def _cube_bounds(dtype: Any) -> tuple[jax.Array, jax.Array]:
+    """∓ :func:`_stable.cube_threshold` in ``dtype``: where exact GELU's Φ is clamped, in the forward
+    and in f′ alike (one erfc for both where a JVP needs both)."""
+    t = _stable.cube_threshold(dtype)
+    return jnp.asarray(-t, dtype), jnp.asarray(t, dtype)
+
+
 def _z_of_clipped(xc: jax.Array) -> jax.Array:
     return _SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))
 
@@ -341,8 +347,6 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
     # expansion computes too: fwd+bwd at jax.nn's time. e^(−x²/2), a second exp, is more accurate
     # (float32 f′ 14 ulp away from its zero against 53, jax.nn's) at 1.14–1.31x jax.nn's time (geglu:
     # 1.17x); correcting e^(−u²) for u's rounding (a two-product) costs 1.13x geglu's time, for u²'s too 1.2x.
-    t = _stable.cube_threshold(x.dtype)
-    xq = jax.lax.clamp(jnp.asarray(-t, x.dtype), x, jnp.asarray(t, x.dtype))
     if x.dtype == jnp.float64:
         # Φ of x itself (its own clip at ±60): Φ of the forward's clamp would be shared with the forward
         # in a fwd+bwd program, whose fusion then rounds the double-double sums differently from the
@@ -350,7 +354,8 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         xs = jnp.where(jnp.isinf(x), jnp.zeros_like(x), x)
         d = _gelu_cdf(x, False) + xs * _gaussian_density(xs)
     else:
-        u = -xq * _SQRT_HALF
+        lo, hi = _cube_bounds(x.dtype)
+        u = -jax.lax.clamp(lo, x, hi) * _SQRT_HALF
         d = 0.5 * jax.lax.erfc(u) + x * (_INV_SQRT_2PI * jnp.exp(-(u * u)))
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
@@ -418,8 +423,7 @@ def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     # drops the inf·0 of a saturated Φ′ times x = ±inf). The factor x is clipped below only: the
     # value is x above T, ±0 below −T (jax.nn's x·Φ(x) is NaN at −inf). No select at the root: with
     # the input donated, XLA's CPU loop is 1.2–1.8x slower when a select on the input ends it.
-    t = _stable.cube_threshold(x.dtype)
-    lo, hi = jnp.asarray(-t, x.dtype), jnp.asarray(t, x.dtype)
+    lo, hi = _cube_bounds(x.dtype)
     return jnp.maximum(x, lo) * _gelu_cdf(jax.lax.clamp(lo, x, hi), approximate)
 
 
