@@ -310,3 +310,18 @@ def test_isru_derivative_for_a_tiny_alpha_where_x_squared_overflows(dtype):
         t = (1 + 1e-30 * 1e40) ** -1.5  # ≈ 1e−15
         want = np.array([t if f is jaxact.isru else 1.0, t])  # isrlu: 1e20 is on its linear side
         np.testing.assert_allclose(np.asarray(d, np.float64), want, rtol=8 * float(jnp.finfo(dtype).eps))
+
+
+@pytest.mark.parametrize("name", ["silu", "swish", "acon_c"])
+def test_swish_derivative_meets_the_float32_target_near_its_zero(name):
+    """f′ = s(s + (e·s)(1 + x)) in float32: 1 + x is exact where f′ crosses 0 (x ≈ −1.2785), so f′ holds
+    4 ulp wherever it is above eps × its scale; σ + x·σ(1 − σ) (autodiff, jax.nn) is 74 ulp there."""
+    row = numerics.accuracy_row(jaxact.get(name), jnp.float32, quick=True)
+    assert row.d1["default"].nonfinite == 0, row
+    assert row.d1["default"].ulp <= numerics.TARGET_ULPS["float32"], row
+    # The left tail down to where βx is clipped (−87), and the limits beyond it.
+    x = jnp.asarray([-40.0, -86.0, -1e4, -jnp.inf, 1e4, jnp.inf], jnp.float32)
+    d = np.asarray(jaxact.get(name).derivative(x), np.float64)
+    xs = np.asarray(x[:2], np.float64)
+    np.testing.assert_allclose(d[:2], np.exp(xs) * (1 + xs) / (1 + np.exp(xs)) ** 2, rtol=4e-7)
+    np.testing.assert_array_equal(d[2:], [0, 0, 1, 1])
