@@ -476,7 +476,10 @@ def _d_mish(x: jax.Array) -> jax.Array:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~1.9x faster: one exp instead of tanh(softplus) and its chain",
+    why=(
+        "0.22x autodiff's residual bytes and f′ 3.5 ulp in float32 where autodiff's is 94 (float64: 4 and 57), "
+        "for 1.04–1.10x its fwd+bwd time (float32 2^16–2^22; autodiff of the one-exp forward is that cheap)"
+    ),
     derivative=_d_mish,
     range=(-0.30884, inf),
     formula="x*tanh(softplus(x))",
@@ -501,7 +504,27 @@ def mish(x: ArrayLike) -> jax.Array:
       >>> jaxact.mish(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
       Array([-0.2525, -0.2207,  0.    ,  0.3752,  1.944 ], dtype=float32)
     """
-    return _gated(x, lambda xs: xs * jnp.tanh(_stable.softplus(xs)), x, jnp.zeros_like(x))
+    t = _tanh_softplus(x)  # finite at ±inf (its input is clamped): the stand-in is for the product only
+    return _gated(x, lambda xs: xs * t, x, jnp.zeros_like(x))
+
+
+def _tanh_softplus(x: jax.Array) -> jax.Array:
+    """tanh(softplus(x)) from one exp and one division: with e = e^(−|x|) per sign, (1 + 2e)/(1 + 2e + 2e²)
+    for x > 0 and (e² + 2e)/(e² + 2e + 2) below (tanh(ln u) = (u² − 1)/(u² + 1), u = 1 + eˣ, expanded).
+
+    Every term is positive, so nothing cancels: 2.2 ulp in float32 and 2 in float64, where
+    tanh(max(x, 0) + log1p(e^(−|x|))) took three transcendental functions for 3.8 and 4.
+    """
+    # x is clamped where e has underflowed: at x = max the product x·t hands t a cotangent of ~max,
+    # which 2e doubles to inf and exp's rule multiplies by e = 0 (NaN); the clamp's rule is a select.
+    s = jnp.asarray(_SIGMOID_SATURATED, x.dtype)
+    x = jax.lax.clamp(-s, x, s)
+    pos = x > 0
+    e = jnp.exp(jnp.where(pos, -x, x))
+    a = 2 * e
+    e2 = e * e
+    num = jnp.where(pos, 1 + a, e2 + a)
+    return num / (num + jnp.where(pos, 2 * e2, 2.0))
 
 
 def _d_hard_silu(x: jax.Array) -> jax.Array:
