@@ -569,24 +569,26 @@ def hard_silu(x: ArrayLike) -> jax.Array:
 
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     # f′ = (1 + x/r)/2 = 1 − q for x ≥ 0 and q below, q = b/(2rs), r = √(x² + b), s = r + |x|:
-    # two divisions, neither cancelling, and f″ (autodiff of this) sums terms of one sign only
-    # (s/(2r) for x ≥ 0 differentiated to r − x·(x/r), 9e6 ulp at x = 1e4). Where x² would
-    # overflow (|x| > t), r = |x| to working precision, so r and s are taken as |x| and 2|x|, |x|
-    # capped at max/4 (±inf then gives 1 and 0); every branch is finite everywhere, as its
-    # derivative is taken for f″.
+    # no cancellation, and f″ (autodiff of this) sums terms of one sign only (s/(2r) for x ≥ 0
+    # differentiated to r − x·(x/r), 9e6 ulp at x = 1e4). Where x² would overflow (|x| > t), q is
+    # 0 (±inf then gives 1 and 0); every branch is finite everywhere, as its derivative is taken
+    # for f″.
     t = _stable.square_threshold(x.dtype)
     pos = x >= 0
     a = jnp.where(pos, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0
     ac = jnp.minimum(a, t)
-    am = jnp.minimum(a, float(jnp.finfo(x.dtype).max) / 4)
-    r = jnp.where(a <= t, jnp.sqrt(ac * ac + b), am)
-    q = (b / (r + am)) / (2 * r)
+    r = jnp.sqrt(ac * ac + b)
+    q = b / ((2 * r) * (r + ac))  # one division: 4t² is the dtype's max, so no operand overflows
+    q = jnp.where(a > t, jnp.zeros_like(q), q)  # b/(4x²) is below the smallest normal there; NaN stays NaN
     return jnp.where(pos, 1 - q, q)
 
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~1.5x faster than autodiff through the overflow guards",
+    why=(
+        "fwd+bwd 0.61–0.78x the time of autodiff through the overflow guards (float32, 2^16–2^22), 0.33x its "
+        "residual bytes"
+    ),
     derivative=_d_squareplus,
     range=(0.0, inf),
     formula="(x+sqrt(x^2+b))/2",
