@@ -111,8 +111,8 @@ _EXP_SAFE_F32 = 87.0  # e^87 is finite in float32 and σ(−87) = 1.6e−38 stil
 
 def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> tuple[jax.Array, jax.Array]:
     """(σ(βx), f′), both from one exp: float64 by the accurate form below, other dtypes by
-    :func:`_swish_sigmoid_and_prime_fast`."""
-    if x.dtype != jnp.float64:
+    :func:`_swish_sigmoid_and_prime_fast` (the dtype of βx decides: a float64 β promotes x)."""
+    if jnp.result_type(x, beta) != jnp.float64:
         return _swish_sigmoid_and_prime_fast(x, beta)
     # f′ = σ(βx) + βx·σ′(βx). βx is clipped where σ has
     # long saturated, so an overflowing βx at finite x (float16 β = 8, x = 9000)
@@ -133,6 +133,25 @@ def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0
     return jnp.where(pos, 1.0, e) * r, (r * r) * jnp.where(pos, (1 + e) + bx * e, e * (one_bx + e))
 
 
+@jax.custom_jvp
+def _sigmoid_pair(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(σ(x), σ(−x)) as s = 1/(1 + e) and e·s, e = e^(−x), with tangents ±σ(x)σ(−x)·ẋ. Autodiff of
+    these would take −ė/(1 + e)², 0 for x < −44 in float32 where (1 + e)² overflows, and e·ṡ + ė·s,
+    which cancels to rounding noise where e·s rounds to 1 (x < −17): f″ through the swish
+    derivative below lost both (twice the truth at x = −50)."""
+    e = jnp.exp(-x)
+    s = 1 / (1 + e)
+    return s, e * s
+
+
+@_sigmoid_pair.defjvp
+def _sigmoid_pair_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    s, q = _sigmoid_pair(x)
+    d = (s * q) * t
+    return (s, q), (d, -d)
+
+
 def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Array, jax.Array]:
     # float32 (and half precision, computed in float32): e = exp(−βx), s = σ(βx) = 1/(1 + e) and
     # f′ = s·(s + (e·s)·(1 + βx)) — jax.nn's operation count (σ + βx·σ(1 − σ)), where the per-sign
@@ -140,14 +159,13 @@ def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Ar
     # cancellation, so the tails stay exact (σ′(30) is e^(−30), not 0). Near f′'s zero at
     # βx ≈ −1.2785, 1 + βx is exact (Sterbenz) and s + (e·s)(1 + βx) cancels only two roundings
     # of 0.22. βx is clipped to ±87, where e^87 is finite; below −87, where σ and
-    # f′ ≈ βx·e^(βx) are below 1e−36, both are 0, as their limits at −inf are.
+    # f′ ≈ βx·e^(βx) are at most 1.4e−36, both are 0, as their limits at −inf are.
     bx = beta * x
     xc = jnp.clip(bx, -_EXP_SAFE_F32, _EXP_SAFE_F32)
-    e = jnp.exp(-xc)
-    s = 1 / (1 + e)
+    s, q = _sigmoid_pair(xc)
     low = bx < -_EXP_SAFE_F32
     zero = jnp.zeros_like(s)
-    return jnp.where(low, zero, s), jnp.where(low, zero, s * (s + (e * s) * (1 + xc)))
+    return jnp.where(low, zero, s), jnp.where(low, zero, s * (s + q * (1 + xc)))
 
 
 def silu_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -578,8 +596,10 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     a = jnp.where(pos, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0
     ac = jnp.minimum(a, t)
     r = jnp.sqrt(ac * ac + b)
-    q = b / ((2 * r) * (r + ac))  # one division: 4t² is the dtype's max, so no operand overflows
-    q = jnp.where(a > t, jnp.zeros_like(q), q)  # b/(4x²) is below the smallest normal there; NaN stays NaN
+    q = b / ((2 * r) * (r + ac))  # one division; 4t² is the dtype's max: for b ≳ t², q is 0 near t
+    # Beyond t, q = b/(4x²) is 0: below the smallest normal for b ≲ 4 (a larger b gives f′ exactly
+    # 0 or 1 there, as before); a NaN x keeps q NaN.
+    q = jnp.where(a > t, jnp.zeros_like(q), q)
     return jnp.where(pos, 1 - q, q)
 
 

@@ -325,3 +325,18 @@ def test_swish_derivative_meets_the_float32_target_near_its_zero(name):
     xs = np.asarray(x[:2], np.float64)
     np.testing.assert_allclose(d[:2], np.exp(xs) * (1 + xs) / (1 + np.exp(xs)) ** 2, rtol=4e-7)
     np.testing.assert_array_equal(d[2:], [0, 0, 1, 1])
+
+
+@pytest.mark.parametrize("beta", [1.0, 1.7])
+def test_swish_second_derivative_in_the_left_tail(beta):
+    """f″ = βσ′(βx)(2 + βx(1 − 2σ(βx))) through the float32 closed form: autodiff of 1/(1 + e) takes
+    (1 + e)², which overflows for βx < −44, and of e·s cancels where e·s rounds to 1 (f″ was twice
+    the truth at x = −50)."""
+    x = np.array([-80.0, -50.0, -30.0, -10.0, 3.0, 30.0]) / beta
+    x = np.asarray(jnp.asarray(x, jnp.float32), np.float64)
+    h = jax.vmap(jax.grad(jax.grad(lambda v: jaxact.closed_form.swish(v, beta))))
+    got = np.asarray(h(jnp.asarray(x, jnp.float32)), np.float64)
+    bx = beta * x
+    e = np.exp(-np.abs(bx))  # σ′ = e/(1 + e)² and 1 − 2σ = −tanh(βx/2): no cancellation in float64
+    want = beta * e / (1 + e) ** 2 * (2 - bx * np.tanh(bx / 2))
+    np.testing.assert_allclose(got, want, rtol=2e-5)
