@@ -21,6 +21,8 @@ from jaxact.rectifiers import _relu6
 from jaxact.registry import inf, register
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_TWO_C = 2 * _SQRT_2_OVER_PI  # tanh-GELU's 2z = x(c + c·0.044715·x²) with these two constants
+_TWO_C_K = _TWO_C * 0.044715
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 _GAUSSIAN_ZERO = 40.0  # e^(−1600) is 0 even in float64
@@ -379,13 +381,15 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         s, ds = _stable.sigmoid_and_prime(*_gelu_w64(xc))
         return s + xc * (2 * ds * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)))
     if approximate:
-        xc, z = _gelu_z(x)
-        s = jax.lax.logistic(2 * z)
-        dz = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)
-        # σ(2z) + x·2σ(1 − σ)·z′: σ(1 − σ) loses digits only where σ ≈ 1, where that term is
-        # negligible beside σ. Beyond the clip σ has saturated to 0 or 1, σ(1 − σ) is exactly 0,
-        # and the derivative is the step: ±inf included.
-        return s + (xc * dz) * (2 * (s * (1 - s)))  # this order: 44 ulp at f′'s zero, x·(…) 118
+        xc, _ = _gelu_z(x)
+        # σ(2z) + x·2z′·σ(1 − σ), with 2z = x(c + 0.044715c·x²) and x·2z′ = x(c + 3·0.044715c·x²),
+        # c = 2√(2/π), sharing x²: four multiplications fewer than from z (0.93x the fwd+bwd time
+        # at 2^20–2^22, paired; the same 44 ulp at f′'s zero). σ(1 − σ) loses digits only where
+        # σ ≈ 1, where that term is negligible beside σ. Beyond the clip σ has saturated to 0 or 1,
+        # σ(1 − σ) is exactly 0, and the derivative is the step: ±inf included.
+        x2 = xc * xc
+        s = jax.lax.logistic(xc * (_TWO_C + _TWO_C_K * x2))
+        return s + (xc * (_TWO_C + 3 * _TWO_C_K * x2)) * (s * (1 - s))  # this order: 44 ulp at f′'s zero
     # Φ of x clamped as the forward's, so that XLA computes one erfc for both (a gated JVP needs
     # both); below float64, φ as e^(−u²)/√(2π) of erfc's own u = −x/√2, whose exp XLA's erfc
     # expansion computes too: fwd+bwd at jax.nn's time. e^(−x²/2), a second exp, is more accurate
@@ -410,7 +414,10 @@ def _gelu_range(approximate: bool) -> tuple[float, float]:
 
 @register(
     path="closed_form",
-    why="fwd+bwd ~1.1x faster than autodiff of max(x, −T)·σ(2z(clamp(x)))",
+    why=(
+        "fwd+bwd 0.69–0.94x the time of autodiff of max(x, −T)·σ(2z(clamp(x))) (float32, 2^16–2^22), 0.27x "
+        "its residual bytes"
+    ),
     derivative=_d_gelu,
     range=_gelu_range,
     formula="x*Phi(x) (tanh approx by default)",
