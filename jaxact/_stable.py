@@ -61,6 +61,25 @@ def sigmoid_and_prime(x: jax.Array, lo: jax.Array | None = None) -> tuple[jax.Ar
     return jnp.where(pos, 1.0, e) * r, e * (r * r)
 
 
+@jax.custom_jvp
+def sigmoid_pair(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(σ(x), σ(−x)) as s = 1/(1 + e) and e·s, e = e^(−x), with tangents ±σ(x)σ(−x)·ẋ. Autodiff of
+    these would take −ė/(1 + e)², 0 for x < −44 in float32 where (1 + e)² overflows, and e·ṡ + ė·s,
+    which cancels to rounding noise where e·s rounds to 1 (x < −17): f″ through swish's
+    float32 derivative (gates) lost both (twice the truth at x = −50)."""
+    e = jnp.exp(-x)
+    s = 1 / (1 + e)
+    return s, e * s
+
+
+@sigmoid_pair.defjvp
+def _sigmoid_pair_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[Any, Any]:
+    (x,), (t,) = primals, tangents
+    s, q = sigmoid_pair(x)
+    d = (s * q) * t
+    return (s, q), (d, -d)
+
+
 def tanh(x: jax.Array) -> jax.Array:
     """tanh(x): XLA's; float64 (static at trace time) as n/(1 + e) per sign, e = exp(−2|x|) and
     n = 1 − e (−expm1(−2|x|) for |x| < ½, where 1 − e cancels), ≤ 3 ulp (XLA's float64 tanh: 6).

@@ -135,25 +135,6 @@ def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0
     return jnp.where(pos, 1.0, e) * r, (r * r) * jnp.where(pos, (1 + e) + bx * e, e * (one_bx + e))
 
 
-@jax.custom_jvp
-def _sigmoid_pair(x: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(σ(x), σ(−x)) as s = 1/(1 + e) and e·s, e = e^(−x), with tangents ±σ(x)σ(−x)·ẋ. Autodiff of
-    these would take −ė/(1 + e)², 0 for x < −44 in float32 where (1 + e)² overflows, and e·ṡ + ė·s,
-    which cancels to rounding noise where e·s rounds to 1 (x < −17): f″ through the swish
-    derivative below lost both (twice the truth at x = −50)."""
-    e = jnp.exp(-x)
-    s = 1 / (1 + e)
-    return s, e * s
-
-
-@_sigmoid_pair.defjvp
-def _sigmoid_pair_jvp(primals: tuple[jax.Array], tangents: tuple[jax.Array]) -> tuple[Any, Any]:
-    (x,), (t,) = primals, tangents
-    s, q = _sigmoid_pair(x)
-    d = (s * q) * t
-    return (s, q), (d, -d)
-
-
 def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Array, jax.Array]:
     # float32 (and half precision, computed in float32): e = exp(−βx), s = σ(βx) = 1/(1 + e) and
     # f′ = s·(s + (e·s)·(1 + βx)) — jax.nn's operation count (σ + βx·σ(1 − σ)), where the per-sign
@@ -164,7 +145,7 @@ def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Ar
     # f′ ≈ βx·e^(βx) are at most 1.4e−36, both are 0, as their limits at −inf are.
     bx = beta * x
     xc = jnp.clip(bx, -_EXP_SAFE_F32, _EXP_SAFE_F32)
-    s, q = _sigmoid_pair(xc)
+    s, q = _stable.sigmoid_pair(xc)
     low = bx < -_EXP_SAFE_F32
     zero = jnp.zeros_like(s)
     return jnp.where(low, zero, s), jnp.where(low, zero, s * (s + q * (1 + xc)))
@@ -279,6 +260,13 @@ def _gelu_clip(x: jax.Array) -> jax.Array:
     return jnp.clip(x, -t, t)
 
 
+def _gelu_x2_and_2z(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(x², 2z) of the tanh approximation below float64, 2z = x(c + c·0.044715·x²), c = 2√(2/π): the
+    forward's σ(2z) and f′ take it from here, so a program that needs both computes it once."""
+    x2 = xc * xc
+    return x2, xc * (_TWO_C + _TWO_C_K * x2)
+
+
 def _cube_bounds(dtype: Any) -> tuple[jax.Array, jax.Array]:
     """∓ :func:`_stable.cube_threshold` in ``dtype``: where exact GELU's Φ is clamped, in the forward
     and in f′ alike (one erfc for both where a JVP needs both)."""
@@ -337,7 +325,7 @@ def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
         # from its value, so autodiff never meets e^(−2z) = inf. 2z = x(c + c·0.044715·x²), as in
         # f′ (a fwd+bwd program computes σ once): fewer roundings than 2·√(2/π)(x + 0.044715x³),
         # 15.7 ulp of f in float32 against 19.2, and 0.97x the time.
-        return jax.lax.logistic(xc * (_TWO_C + _TWO_C_K * (xc * xc)))
+        return jax.lax.logistic(_gelu_x2_and_2z(xc)[1])
     if xc.dtype == jnp.float64:
         # u = −x/√2 carried as hi + lo (a rounded u is off by ½ulp(u), which erfc's tail turns into a
         # relative error of 2u²·eps: 260 ulp of f at x = −20); erfc(hi + lo) ≈ erfc(hi) − erfc′(hi)·lo.
@@ -381,8 +369,8 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         # at 2^20–2^22, paired; the same 44 ulp at f′'s zero). σ(1 − σ) loses digits only where
         # σ ≈ 1, where that term is negligible beside σ. Beyond the clip σ has saturated to 0 or 1,
         # σ(1 − σ) is exactly 0, and the derivative is the step: ±inf included.
-        x2 = xc * xc
-        s = jax.lax.logistic(xc * (_TWO_C + _TWO_C_K * x2))
+        x2, w = _gelu_x2_and_2z(xc)
+        s = jax.lax.logistic(w)
         return s + (xc * (_TWO_C + 3 * _TWO_C_K * x2)) * (s * (1 - s))  # this order: 44 ulp at f′'s zero
     # Φ of x clamped as the forward's, so that XLA computes one erfc for both (a gated JVP needs
     # both); below float64, φ as e^(−u²)/√(2π) of erfc's own u = −x/√2, whose exp XLA's erfc
