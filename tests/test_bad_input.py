@@ -56,7 +56,15 @@ def test_integer_and_bool_input_as_jax_nn_else_default_float(entry, path):
     ids=["complex", "str", "None", "list", "object"],
 )
 def test_non_float_input_is_refused_with_the_fix(entry, bad, match):
-    for f in (entry.autodiff, entry.closed_form):
+    for f in (entry.fn, entry.autodiff, entry.closed_form):
+        if type(bad) in (str, object) and not entry.checked_params:
+            # A function without a value-checked parameter is jax.jit itself, as jax.nn's (no Python
+            # frame in front of an eager call): jit refuses a str or a plain object before any of
+            # jaxact's code runs, naming the function and the value's type.
+            kind = type(bad).__name__
+            with pytest.raises(TypeError, match=rf"<function {entry.raw.__name__} .* of type <class '{kind}'>"):
+                f(bad)
+            continue
         with pytest.raises(TypeError, match=match) as info:
             f(bad)
         assert f"jaxact.{entry.name}" in str(info.value)

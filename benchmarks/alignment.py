@@ -1,0 +1,110 @@
+"""Where the cotangent sits: fwd+bwd at 2^24 float32, jaxact / jax.nn, with the cotangent
+read k floats past the start of its buffer.
+
+Every large buffer XLA allocates on CPU starts at the same offset within a 4 KiB page, so in
+``jax.vjp(f, x)[1](ct)`` the loop's two input streams (x, ct) and its output stream line up
+page for page. How fast such a loop runs then depends on where in the loop body LLVM placed
+each load and the store — which differs between two programs that compute nearly the same
+thing — and shifting one stream by a few floats can reverse which of two programs is faster.
+This script measures that: each cell is the fwd+bwd ratio (geometric mean of interleaved
+rounds, 95 % bootstrap interval) with ct taken from a padded buffer at offset k (a slice that
+XLA fuses into the loop, in both programs). ``jaxact bench --vs-jax-nn``'s fwdbwd@2^24 column
+is the k = 0 case.
+
+    python benchmarks/alignment.py                      # every function jax.nn has
+    python benchmarks/alignment.py --names gelu,silu    # a subset
+    python benchmarks/alignment.py --offsets 0,8,16,64 --size 24 --out benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxact import registry
+from jaxact.tools import bench, vs_jaxnn
+
+
+def cell(entry: registry.Activation, n: int, offset: int, rounds: int, seed: int) -> dict[str, Any]:
+    x = vs_jaxnn._input(entry, n, "float32", seed)
+    shape = jax.eval_shape(entry.fn, x).shape
+    size = math.prod(shape)
+    ct = np.random.default_rng(seed + 1).normal(size=size + offset + 64).astype(np.float32)
+    padded = jnp.asarray(ct)
+
+    def program(f: Any) -> bench.Kernel:
+        def g(x: jax.Array, buf: jax.Array) -> jax.Array:
+            c = jax.lax.slice(buf, (offset,), (offset + size,)).reshape(shape)
+            return jax.vjp(f, x)[1](c)[0]
+
+        return bench.Kernel(jax.jit(g).lower(x, padded).compile(), (x, padded))
+
+    ours, theirs = program(entry.fn), program(getattr(jax.nn, entry.jax_nn))  # type: ignore[arg-type]
+    return {"name": entry.name, "size": n, "offset": offset, **vs_jaxnn.paired_ratio(ours, theirs, rounds, seed)}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    offsets = result["offsets"]
+    head = (
+        f"# fwd+bwd at 2^{result['size_log2']} float32 against the cotangent's offset — {result['device']} "
+        f"(jax {result['jax']})\n\n"
+        "time(jaxact) / time(jax.nn), geometric mean of interleaved rounds [95 % bootstrap interval], with the "
+        "cotangent read k floats past the start of its buffer (k = 0 is `jaxact bench --vs-jax-nn`'s "
+        "fwdbwd cell). Regenerate: `python benchmarks/alignment.py`.\n\n"
+    )
+    lines = ["| function | " + " | ".join(f"k = {k}" for k in offsets) + " |"]
+    lines.append("|---|" + "---:|" * len(offsets))
+    for name in dict.fromkeys(r["name"] for r in result["rows"]):
+        cells = {r["offset"]: r for r in result["rows"] if r["name"] == name}
+        lines.append(
+            f"| {name} | "
+            + " | ".join(f"{cells[k]['ratio']:.2f} [{cells[k]['lo']:.2f}, {cells[k]['hi']:.2f}]" for k in offsets)
+            + " |"
+        )
+    geo = [
+        math.exp(float(np.mean([math.log(r["ratio"]) for r in result["rows"] if r["offset"] == k]))) for k in offsets
+    ]
+    lines.append("| **geomean** | " + " | ".join(f"**{g:.3f}**" for g in geo) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--names", default="", help="comma-separated (default: every function jax.nn has)")
+    ap.add_argument("--offsets", default="0,8,16,64", help="floats past the buffer's start")
+    ap.add_argument("--size", type=int, default=24, help="log2 of the element count")
+    ap.add_argument("--rounds", type=int, default=25)
+    ap.add_argument("--out", default="benchmarks/results")
+    args = ap.parse_args()
+    names = [n for n in args.names.split(",") if n] or [n for n in registry.names() if registry.get(n).jax_nn]
+    offsets = [int(k) for k in args.offsets.split(",")]
+    rows = []
+    for name in names:
+        entry = registry.get(name)
+        for k in offsets:
+            rows.append(cell(entry, 2**args.size, k, args.rounds, 0))
+        print(f"  {name:<14} " + "  ".join(f"k={r['offset']} {r['ratio']:.2f}" for r in rows if r["name"] == name))
+    result = {
+        "device": bench.device_name(),
+        "jax": jax.__version__,
+        "size_log2": args.size,
+        "offsets": offsets,
+        "rounds": args.rounds,
+        "rows": rows,
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "alignment.json").write_text(json.dumps(result, indent=1))
+    (out / "alignment.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
