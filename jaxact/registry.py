@@ -560,13 +560,24 @@ def _integer_twin(jax_nn: str | None) -> Callable[[Any], Callable[..., jax.Array
     return route if twin is not None else lambda x: None
 
 
+def _public_by_name(name: str, kind: str) -> Callable[..., jax.Array]:
+    """What a pickled public function of an entry unpickles to: the registry's own object."""
+    entry = get(name)
+    return getattr(entry, kind)
+
+
 def _public(
     binder: _Binder,
     impl: Callable[..., jax.Array],
     raw: Callable[..., Any],
     doc: str | None,
     integer_twin: Callable[[Any], Callable[..., jax.Array] | None],
+    at_trace_time: bool = True,
+    kind: tuple[str, str] | None = None,
 ) -> Callable[..., jax.Array]:
+    """The public function: jax.jit itself where every check can run at trace time (``at_trace_time``
+    and no value-checked parameter), else a Python frame that checks concrete values first.
+    ``kind`` = (name, attribute of the entry): how the jitted object pickles and copies (by name)."""
 
     def routed(x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> jax.Array:
         twin = integer_twin(x)
@@ -581,7 +592,7 @@ def _public(
         # dispatch, as jax.nn's, with no Python attribute access (x.dtype alone costs 0.15 µs).
         return routed(x, (), {})
 
-    if not binder.checked:
+    if at_trace_time and not binder.checked:
         # No parameter is checked by value: every check needs only x's dtype and shape and the
         # static parameters, all known at trace time, so the public function is the jitted one
         # itself and an eager call is jax.nn's single C++ dispatch, with no Python frame in front
@@ -593,7 +604,13 @@ def _public(
         functools.update_wrapper(traced, raw)
         traced.__signature__ = inspect.signature(raw)  # type: ignore[attr-defined]
         traced.__doc__ = doc
-        return jax.jit(traced, static_argnames=binder.static)  # type: ignore[return-value]
+        jitted = jax.jit(traced, static_argnames=binder.static)
+        if kind is not None:
+            # jit would pickle the wrapped function by its name, which names the jitted object: by
+            # the registry instead, and a copy is the object itself (as a plain function's is).
+            jitted.__reduce_ex__ = lambda protocol: (_public_by_name, kind)  # type: ignore[attr-defined]
+            jitted.__deepcopy__ = lambda memo: jitted  # type: ignore[attr-defined]
+        return jitted  # type: ignore[return-value]
 
     checked_impl.__name__ = checked_impl.__qualname__ = raw.__name__
     eager = jax.jit(checked_impl)
@@ -605,6 +622,9 @@ def _public(
         return routed(x, args, kwargs)
 
     public.__doc__ = doc
+    if kind is not None and kind[1] in ("autodiff", "closed_form"):
+        # Pickled by name, and found by it: jaxact.autodiff.<name> is this function.
+        public.__module__, public.__qualname__ = f"jaxact.{kind[1]}", kind[0]
     return public
 
 
@@ -654,8 +674,8 @@ def register(
         :class:`DerivativeMismatchError`, whose message says where.
       static: parameters that select code (axis, approximate): static under jit.
       constraints: per numeric parameter, checks from ``_validate`` ("positive", ...).
-      validate: extra check ``validate(x, **params)`` run before the jitted call;
-        it may return replacements for parameters (normalised values).
+      validate: extra check ``validate(x, **params)`` run before the jitted call, with the
+        caller's concrete arguments; it may return replacements for parameters (normalised values).
       param_derivatives: closed forms ∂f/∂p(x, **params) for numeric parameters
         whose autodiff gradient cancels; the closed-form path uses them.
       **meta: the remaining :class:`Activation` fields (monotone, kinks, mp, examples, ...).
@@ -723,12 +743,17 @@ def register(
         }
         doc = _compose_doc(raw, tuple(static), constraints, range, derivative is not None)
         integer_twin = _integer_twin(meta.get("jax_nn"))
+        # A user's validate hook may read values (a mask's contents): it keeps the Python frame,
+        # where it sees concrete arguments. jaxact's own hooks read shapes and dtypes only.
+        at_trace_time = builtin or validate is None
         autodiff_fn = _public(
             binder,
             impl["autodiff"],
             raw,
             f"Plain-autodiff path of :func:`jaxact.{name}` (same values).\n\n{doc}",
             integer_twin,
+            at_trace_time,
+            (name, "autodiff"),
         )
         closed_fn = _public(
             binder,
@@ -737,6 +762,8 @@ def register(
             f"Closed-form path of :func:`jaxact.{name}`: same values, derivative from the "
             f"hand-written formula via jax.custom_jvp.\n\n{doc}",
             integer_twin,
+            at_trace_time,
+            (name, "closed_form"),
         )
 
         jax_flag = meta.get("jax_flag")
@@ -751,7 +778,9 @@ def register(
             f64 = float64_path if x.dtype == jnp.float64 else None
             return paths_fn[_path_now(path, jax_flag, f64)](x, **kw)
 
-        fn = _public(binder, _jitted(chosen, raw, name, tuple(static)), raw, doc, integer_twin)
+        fn = _public(
+            binder, _jitted(chosen, raw, name, tuple(static)), raw, doc, integer_twin, at_trace_time, (name, "fn")
+        )
 
         derivative_fn = None
         if derivative is not None:
@@ -761,6 +790,8 @@ def register(
                 raw,
                 f"Closed-form derivative f'(x) of :func:`jaxact.{name}`, checked and promoted as the function.",
                 lambda x: None,  # an integer x promotes to float here: f′ is not an integer function
+                at_trace_time,
+                (name, "derivative"),
             )
 
         def with_output(x: jax.Array, t: jax.Array, **kw: Any) -> jax.Array:

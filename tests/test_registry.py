@@ -145,3 +145,59 @@ def test_jump_params_are_exactly_the_parameters_with_zero_gradient(entry):
         g = jax.grad(lambda p, k=k: jnp.sum(entry.fn(x, **{k: p})))(p0)
         assert (float(g) == 0.0) == (k in entry.jump_params), (k, float(g))
     assert set(entry.jump_params) <= set(entry.numeric_params)
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_public_functions_pickle_and_copy_as_themselves(entry):
+    """Every public function pickles by name and copies as itself, as a plain function does, whether
+    it is jax.jit itself (no value-checked parameter) or a Python frame in front of it (whose
+    ``derivative`` has no name to be found by: a plain function, it is not picklable)."""
+    import copy
+    import functools
+    import pickle
+    import types
+
+    for kind in ("fn", "autodiff", "closed_form", "derivative"):
+        f = getattr(entry, kind)
+        if f is None or (kind == "derivative" and isinstance(f, types.FunctionType)):
+            continue
+        assert pickle.loads(pickle.dumps(f)) is f, kind
+        assert copy.copy(f) is f and copy.deepcopy(f) is f, kind
+    p = pickle.loads(pickle.dumps(functools.partial(entry.fn)))
+    assert p.func is entry.fn
+
+
+def test_a_users_validate_hook_sees_the_callers_concrete_arguments():
+    """A hook may read values (a mask's contents): it runs before the jitted call, with the values."""
+    seen = []
+
+    def hook(x, mask=None):
+        if mask is not None:
+            m = np.asarray(mask)  # a tracer here would raise
+            seen.append(m.copy())
+            if not m.any():
+                raise ValueError("masked_relu: the mask selects nothing")
+
+    def d_masked_relu(x, mask=None):
+        d = (x > 0).astype(x.dtype)
+        return d if mask is None else jnp.where(mask, d, 0)
+
+    @jaxact.register(derivative=d_masked_relu, range=(0.0, float("inf")), validate=hook, verify=False)
+    def masked_relu(x, mask=None):
+        """x⁺ where mask, else 0. Range [0, ∞).
+
+        Example:
+          >>> masked_relu(jnp.array([1.0, -1.0]), mask=jnp.array([True, True]))
+        """
+        y = jnp.maximum(x, 0)
+        return y if mask is None else jnp.where(mask, y, 0)
+
+    try:
+        e = registry.get("masked_relu")
+        x = jnp.array([1.0, -2.0, 3.0])
+        np.testing.assert_array_equal(e.fn(x, mask=np.array([True, False, True])), [1.0, 0.0, 3.0])
+        assert len(seen) == 1
+        with pytest.raises(ValueError, match="selects nothing"):
+            e.fn(x, mask=np.array([False, False, False]))
+    finally:
+        jaxact.unregister("masked_relu")

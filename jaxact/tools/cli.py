@@ -528,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--seconds",
         type=_seconds,
         help="time spent repeating each kernel at each size, when that is more than the fewest repeats "
-        "(default 0.25; 0.3 with --vs-jax-nn)",
+        "(default 0.25; with --vs-jax-nn: each pair of kernels, set-up included, default 1.5)",
     )
     s.add_argument(
         "--block",
