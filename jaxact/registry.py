@@ -586,12 +586,6 @@ def _public(
         xa, given = binder(x, args, kwargs)
         return impl(xa, **given)
 
-    def checked_impl(x: jax.Array) -> jax.Array:
-        # The no-parameter call with the checks done at trace time, where x's dtype and shape
-        # are known (all the checks of such a call need): the eager call is then one jit
-        # dispatch, as jax.nn's, with no Python attribute access (x.dtype alone costs 0.15 µs).
-        return routed(x, (), {})
-
     if at_trace_time and not binder.checked:
         # No parameter is checked by value: every check needs only x's dtype and shape and the
         # static parameters, all known at trace time, so the public function is the jitted one
@@ -611,6 +605,12 @@ def _public(
             jitted.__reduce_ex__ = lambda protocol: (_public_by_name, kind)  # type: ignore[attr-defined]
             jitted.__deepcopy__ = lambda memo: jitted  # type: ignore[attr-defined]
         return jitted  # type: ignore[return-value]
+
+    def checked_impl(x: jax.Array) -> jax.Array:
+        # The no-parameter call with the checks done at trace time, where x's dtype and shape
+        # are known (all the checks of such a call need): the eager call is then one jit
+        # dispatch, as jax.nn's, with no Python attribute access (x.dtype alone costs 0.15 µs).
+        return routed(x, (), {})
 
     checked_impl.__name__ = checked_impl.__qualname__ = raw.__name__
     eager = jax.jit(checked_impl)

@@ -72,10 +72,26 @@ def interval(ratios: Sequence[float], seed: int = 0) -> dict[str, float]:
     return {"ratio": float(np.exp(logs.mean())), "lo": float(np.exp(lo)), "hi": float(np.exp(hi)), "n": int(logs.size)}
 
 
-def paired_ratio(ours: Callable[[], Any], theirs: Callable[[], Any], rounds: int, seed: int = 0) -> dict[str, float]:
-    """Times both once per round, alternating which goes first; returns interval(t_ours / t_theirs)."""
-    bench._timed(ours), bench._timed(theirs)  # warm-up
+def paired_ratio(
+    ours: Callable[[], Any],
+    theirs: Callable[[], Any],
+    rounds: int,
+    seed: int = 0,
+    fill: tuple[float, int] | None = None,
+) -> dict[str, float]:
+    """Times both once per round, alternating which goes first; returns interval(t_ours / t_theirs).
+
+    ``fill`` = (seconds, most rounds): after the warm-up (and an accelerator's calibration), one
+    round is timed with its untimed set-up (a donated input's fresh copy, which every round costs
+    too) and the rounds are as many as fill that time, at least ``rounds``."""
+    bench._timed(ours), bench._timed(theirs)  # warm-up: the first call of a program is not a round's time
     bench.calibrate([k for k in (ours, theirs) if isinstance(k, bench.Kernel)])
+    if fill is not None:
+        seconds, most = fill
+        t = time.perf_counter()
+        bench._timed(ours), bench._timed(theirs)
+        one = time.perf_counter() - t
+        rounds = int(min(most, max(rounds, seconds / max(one, 1e-6))))
     r = []
     for i in range(rounds):
         if i % 2:
@@ -84,17 +100,6 @@ def paired_ratio(ours: Callable[[], Any], theirs: Callable[[], Any], rounds: int
             a, b = bench._timed(ours), bench._timed(theirs)
         r.append(a / b)
     return interval(r, seed)
-
-
-def _rounds(cfg: Config, *calls: Callable[[], Any]) -> int:
-    for c in calls:
-        bench._timed(c)  # warm-up: the first call of a program is not a round's time
-    bench.calibrate([k for k in calls if isinstance(k, bench.Kernel)])  # an accelerator's calls per sample
-    t = time.perf_counter()
-    for c in calls:
-        bench._timed(c)  # with its untimed set-up (a donated input's fresh copy), which the round costs too
-    one = time.perf_counter() - t
-    return int(min(cfg.max_rounds, max(cfg.rounds, cfg.target_seconds / max(one, 1e-6))))
 
 
 def _input(entry: registry.Activation, n: int, dtype: str, seed: int) -> jax.Array:
@@ -143,7 +148,7 @@ def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> 
     pairs = {mode: [make(f) for f in (entry.fn, nn)] for mode, make in kernel.items() if mode in wanted}
     rows = []
     for mode, (ours, theirs) in pairs.items():
-        res = paired_ratio(ours, theirs, _rounds(cfg, ours, theirs), cfg.seed)
+        res = paired_ratio(ours, theirs, cfg.rounds, cfg.seed, (cfg.target_seconds, cfg.max_rounds))
         same = program(ours.fn) == program(theirs.fn)
         rows.append({"name": entry.name, "dtype": dtype, "size": n, "mode": mode, **res, "same_program": same})
     return rows
@@ -184,7 +189,7 @@ def bench_block(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str
     for act in (entry.fn, nn):
         c, w = _dense_act_dense(act, *cfg.block, dtype, cfg.seed)
         calls.append(bench.Kernel(c, (w,)))
-    res = paired_ratio(calls[0], calls[1], _rounds(cfg, *calls), cfg.seed)
+    res = paired_ratio(calls[0], calls[1], cfg.rounds, cfg.seed, (cfg.target_seconds, cfg.max_rounds))
     return {"name": entry.name, "dtype": dtype, "size": cfg.block[0] * cfg.block[2], "mode": "block", **res}
 
 
