@@ -9,7 +9,8 @@ thing — and shifting one stream by a few floats can reverse which of two progr
 This script measures that: each cell is the fwd+bwd ratio (geometric mean of interleaved
 rounds, 95 % bootstrap interval) with ct taken from a padded buffer at offset k (a slice that
 XLA fuses into the loop, in both programs). ``jaxact bench --vs-jax-nn``'s fwdbwd@2^24 column
-is the k = 0 case.
+is the k = 0 case. A second table says which program moved: each program at offset k against
+itself at k = 0, timed the same way.
 
     python benchmarks/alignment.py                      # every function jax.nn has
     python benchmarks/alignment.py --names gelu,silu    # a subset
@@ -35,19 +36,26 @@ from jaxact.tools import bench, vs_jaxnn
 def cell(entry: registry.Activation, n: int, offset: int, rounds: int, seed: int) -> dict[str, Any]:
     x = vs_jaxnn._input(entry, n, "float32", seed)
     shape = jax.eval_shape(entry.fn, x).shape
+    ct = np.random.default_rng(seed + 1).normal(size=math.prod(shape) + offset + 64).astype(np.float32)
+    pair = {"jaxact": entry.fn, "jax.nn": getattr(jax.nn, entry.jax_nn)}  # type: ignore[arg-type]
+    ours, theirs = (program(f, x, ct, shape, offset) for f in pair.values())
+    row = {"name": entry.name, "size": n, "offset": offset, **vs_jaxnn.paired_ratio(ours, theirs, rounds, seed)}
+    if offset:  # which program moved: each against itself with the cotangent at offset 0
+        for (side, f), kernel in zip(pair.items(), (ours, theirs), strict=True):
+            row[f"{side} vs k=0"] = vs_jaxnn.paired_ratio(kernel, program(f, x, ct, shape, 0), rounds, seed)
+    return row
+
+
+def program(f: Any, x: jax.Array, ct: np.ndarray, shape: tuple[int, ...], offset: int) -> bench.Kernel:
+    """The compiled fwd+bwd of f with the cotangent read ``offset`` floats into a buffer holding ct."""
     size = math.prod(shape)
-    ct = np.random.default_rng(seed + 1).normal(size=size + offset + 64).astype(np.float32)
     padded = jnp.asarray(ct)
 
-    def program(f: Any) -> bench.Kernel:
-        def g(x: jax.Array, buf: jax.Array) -> jax.Array:
-            c = jax.lax.slice(buf, (offset,), (offset + size,)).reshape(shape)
-            return jax.vjp(f, x)[1](c)[0]
+    def g(x: jax.Array, buf: jax.Array) -> jax.Array:
+        c = jax.lax.slice(buf, (offset,), (offset + size,)).reshape(shape)
+        return jax.vjp(f, x)[1](c)[0]
 
-        return bench.Kernel(jax.jit(g).lower(x, padded).compile(), (x, padded))
-
-    ours, theirs = program(entry.fn), program(getattr(jax.nn, entry.jax_nn))  # type: ignore[arg-type]
-    return {"name": entry.name, "size": n, "offset": offset, **vs_jaxnn.paired_ratio(ours, theirs, rounds, seed)}
+    return bench.Kernel(jax.jit(g).lower(x, padded).compile(), (x, padded))
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -72,6 +80,26 @@ def markdown(result: dict[str, Any]) -> str:
         math.exp(float(np.mean([math.log(r["ratio"]) for r in result["rows"] if r["offset"] == k]))) for k in offsets
     ]
     lines.append("| **geomean** | " + " | ".join(f"**{g:.3f}**" for g in geo) + " |")
+    moved = [k for k in offsets if k]
+    if moved and all("jaxact vs k=0" in r for r in result["rows"] if r["offset"]):
+        lines += [
+            "",
+            "Which program moved: time at offset k / time of the same program at k = 0 (< 1: faster at k).",
+            "",
+            "| function | " + " | ".join(f"jaxact k = {k} | jax.nn k = {k}" for k in moved) + " |",
+            "|---|" + "---:|" * (2 * len(moved)),
+        ]
+        for name in dict.fromkeys(r["name"] for r in result["rows"]):
+            cells = {r["offset"]: r for r in result["rows"] if r["name"] == name}
+            lines.append(
+                f"| {name} | "
+                + " | ".join(
+                    f"{cells[k][s]['ratio']:.2f} [{cells[k][s]['lo']:.2f}, {cells[k][s]['hi']:.2f}]"
+                    for k in moved
+                    for s in ("jaxact vs k=0", "jax.nn vs k=0")
+                )
+                + " |"
+            )
     return head + "\n".join(lines) + "\n"
 
 
