@@ -8,9 +8,11 @@ each load and the store — which differs between two programs that compute near
 thing — and shifting one stream by a few floats can reverse which of two programs is faster.
 This script measures that: each cell is the fwd+bwd ratio (geometric mean of interleaved
 rounds, 95 % bootstrap interval) with ct taken from a padded buffer at offset k (a slice that
-XLA fuses into the loop, in both programs). ``jaxact bench --vs-jax-nn``'s fwdbwd@2^24 column
-is the k = 0 case. A second table says which program moved: each program at offset k against
-itself at k = 0, timed the same way.
+XLA fuses into the loop, in both programs). k = 0 is the placement of ``jaxact bench
+--vs-jax-nn``'s fwdbwd@2^24 cell, whose programs read ct directly rather than through a slice:
+close, not the same programs (gelu 1.53 here, 1.40 there, in two runs of one day). A second table
+says which program moved: each program at offset k against itself at k = 0, timed the same way
+(three timed pairs per cell: ~7 min for all 25 functions at the default offsets).
 
     python benchmarks/alignment.py                      # every function jax.nn has
     python benchmarks/alignment.py --names gelu,silu    # a subset
@@ -64,8 +66,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"# fwd+bwd at 2^{result['size_log2']} float32 against the cotangent's offset — {result['device']} "
         f"(jax {result['jax']})\n\n"
         "time(jaxact) / time(jax.nn), geometric mean of interleaved rounds [95 % bootstrap interval], with the "
-        "cotangent read k floats past the start of its buffer (k = 0 is `jaxact bench --vs-jax-nn`'s "
-        "fwdbwd cell). Regenerate: `python benchmarks/alignment.py`.\n\n"
+        "cotangent read k floats past the start of its buffer through a slice XLA fuses into the loop (k = 0: the "
+        "placement of `jaxact bench --vs-jax-nn`'s fwdbwd cell, whose programs read it directly), "
+        f"{result.get('rounds', '?')} rounds a cell. Regenerate: `python benchmarks/alignment.py`.\n\n"
     )
     lines = ["| function | " + " | ".join(f"k = {k}" for k in offsets) + " |"]
     lines.append("|---|" + "---:|" * len(offsets))
