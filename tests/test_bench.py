@@ -117,3 +117,20 @@ def test_same_program_ignores_names_and_sources_only():
     assert vs_jaxnn.program(compiled(jaxact.identity)) == vs_jaxnn.program(compiled(jax.nn.identity))
     donated = jax.jit(twice, donate_argnums=0).lower(x).compile()
     assert vs_jaxnn.program(donated) != vs_jaxnn.program(compiled(twice))  # aliasing is part of it
+
+
+def test_paired_ratio_fills_its_time_within_its_bounds():
+    """fill=(seconds, most): as many rounds as fill the time, at least ``rounds``, at most ``most``."""
+    from jaxact.tools import vs_jaxnn
+
+    calls = []
+
+    def cheap():
+        calls.append(1)
+
+    assert vs_jaxnn.paired_ratio(cheap, cheap, 3)["n"] == 3  # no fill: exactly ``rounds``
+    assert vs_jaxnn.paired_ratio(cheap, cheap, 3, 0, (0.0, 50))["n"] == 3  # no time to fill: the floor
+    assert vs_jaxnn.paired_ratio(cheap, cheap, 3, 0, (10.0, 50))["n"] == 50  # µs calls, 10 s: the cap
+    calls.clear()
+    vs_jaxnn.paired_ratio(cheap, cheap, 3, 0, (10.0, 50))
+    assert len(calls) == 2 * (1 + 1 + 50)  # warm-up, the sizing round, then the rounds
