@@ -12,7 +12,7 @@ XLA fuses into the loop, in both programs). k = 0 is the placement of ``jaxact b
 --vs-jax-nn``'s fwdbwd@2^24 cell, whose programs read ct directly rather than through a slice:
 close, not the same programs (gelu 1.53 here, 1.40 there, in two runs of one day). A second table
 says which program moved: each program at offset k against itself at k = 0, timed the same way
-(three timed pairs per cell: ~7 min for all 25 functions at the default offsets).
+(three timed pairs per shifted cell).
 
     python benchmarks/alignment.py                      # every function jax.nn has
     python benchmarks/alignment.py --names gelu,silu    # a subset
@@ -35,29 +35,37 @@ from jaxact import registry
 from jaxact.tools import bench, vs_jaxnn
 
 
-def cell(entry: registry.Activation, n: int, offset: int, rounds: int, seed: int) -> dict[str, Any]:
+def cells(entry: registry.Activation, n: int, offsets: list[int], rounds: int, seed: int) -> list[dict[str, Any]]:
+    """One row per offset. Every program reads its cotangent from one buffer, padded for the largest
+    offset, so the offset-0 programs (the k = 0 row, and each side's reference for "which program
+    moved") are compiled once per function."""
     x = vs_jaxnn._input(entry, n, "float32", seed)
     shape = jax.eval_shape(entry.fn, x).shape
-    ct = np.random.default_rng(seed + 1).normal(size=math.prod(shape) + offset + 64).astype(np.float32)
+    ct = np.random.default_rng(seed + 1).normal(size=math.prod(shape) + max(offsets) + 64).astype(np.float32)
+    buf = jnp.asarray(ct)
     pair = {"jaxact": entry.fn, "jax.nn": getattr(jax.nn, entry.jax_nn)}  # type: ignore[arg-type]
-    ours, theirs = (program(f, x, ct, shape, offset) for f in pair.values())
-    row = {"name": entry.name, "size": n, "offset": offset, **vs_jaxnn.paired_ratio(ours, theirs, rounds, seed)}
-    if offset:  # which program moved: each against itself with the cotangent at offset 0
-        for (side, f), kernel in zip(pair.items(), (ours, theirs), strict=True):
-            row[f"{side} vs k=0"] = vs_jaxnn.paired_ratio(kernel, program(f, x, ct, shape, 0), rounds, seed)
-    return row
+    at_zero = {side: program(f, x, buf, shape, 0) for side, f in pair.items()}
+    rows = []
+    for offset in offsets:
+        kernels = at_zero if offset == 0 else {side: program(f, x, buf, shape, offset) for side, f in pair.items()}
+        row = {"name": entry.name, "size": n, "offset": offset}
+        row.update(vs_jaxnn.paired_ratio(kernels["jaxact"], kernels["jax.nn"], rounds, seed))
+        if offset:  # which program moved: each against itself with the cotangent at offset 0
+            for side, kernel in kernels.items():
+                row[f"{side} vs k=0"] = vs_jaxnn.paired_ratio(kernel, at_zero[side], rounds, seed)
+        rows.append(row)
+    return rows
 
 
-def program(f: Any, x: jax.Array, ct: np.ndarray, shape: tuple[int, ...], offset: int) -> bench.Kernel:
-    """The compiled fwd+bwd of f with the cotangent read ``offset`` floats into a buffer holding ct."""
+def program(f: Any, x: jax.Array, buf: jax.Array, shape: tuple[int, ...], offset: int) -> bench.Kernel:
+    """The compiled fwd+bwd of f with the cotangent read ``offset`` floats into ``buf``."""
     size = math.prod(shape)
-    padded = jnp.asarray(ct)
 
     def g(x: jax.Array, buf: jax.Array) -> jax.Array:
         c = jax.lax.slice(buf, (offset,), (offset + size,)).reshape(shape)
         return jax.vjp(f, x)[1](c)[0]
 
-    return bench.Kernel(jax.jit(g).lower(x, padded).compile(), (x, padded))
+    return bench.Kernel(jax.jit(g).lower(x, buf).compile(), (x, buf))
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -119,8 +127,7 @@ def main() -> None:
     rows = []
     for name in names:
         entry = registry.get(name)
-        for k in offsets:
-            rows.append(cell(entry, 2**args.size, k, args.rounds, 0))
+        rows += cells(entry, 2**args.size, offsets, args.rounds, 0)
         print(f"  {name:<14} " + "  ".join(f"k={r['offset']} {r['ratio']:.2f}" for r in rows if r["name"] == name))
     result = {
         "device": bench.device_name(),
