@@ -39,7 +39,7 @@ def cells(entry: registry.Activation, n: int, offsets: list[int], rounds: int, s
     """One row per offset. Every program reads its cotangent from one buffer, padded for the largest
     offset, so the offset-0 programs (the k = 0 row, and each side's reference for "which program
     moved") are compiled once per function."""
-    x = vs_jaxnn._input(entry, n, "float32", seed)
+    x = vs_jaxnn.bench_input(entry, n, "float32", seed)
     shape = jax.eval_shape(entry.fn, x).shape
     ct = np.random.default_rng(seed + 1).normal(size=math.prod(shape) + max(offsets) + 64).astype(np.float32)
     buf = jnp.asarray(ct)

@@ -102,7 +102,9 @@ def paired_ratio(
     return interval(r, seed)
 
 
-def _input(entry: registry.Activation, n: int, dtype: str, seed: int) -> jax.Array:
+def bench_input(entry: registry.Activation, n: int, dtype: str, seed: int) -> jax.Array:
+    """The input every mode times: n normal values of scale 3 (both sides of every kink and tail that
+    matters) in the entry's benchmark shape, from ``seed``."""
     return jnp.asarray(np.random.default_rng(seed).normal(scale=3.0, size=bench._shape(entry, n)), dtype)
 
 
@@ -133,7 +135,7 @@ def _vjp(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> list[dict[str, Any]]:
     nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
-    x = _input(entry, n, dtype, cfg.seed)
+    x = bench_input(entry, n, dtype, cfg.seed)
     y = jax.eval_shape(entry.fn, x)
     ct = jnp.asarray(np.random.default_rng(cfg.seed + 1).normal(size=y.shape), dtype)
     kernel: dict[str, Callable[[Callable[..., Any]], bench.Kernel]] = {
@@ -156,7 +158,7 @@ def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> 
 
 def bench_eager(entry: registry.Activation, dtype: str, cfg: Config) -> dict[str, Any]:
     nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
-    x = _input(entry, cfg.eager_size, dtype, cfg.seed)
+    x = bench_input(entry, cfg.eager_size, dtype, cfg.seed)
 
     def calls(f: Callable[..., Any]) -> Callable[[], Any]:
         def run() -> Any:
