@@ -12,6 +12,7 @@ around every declared kink.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -157,6 +158,7 @@ class CheckRow:
     worst_x: float | None = None
     autodiff_at_worst: float | None = None
     closed_at_worst: float | None = None
+    value_nan_at_worst: bool = False  # the function itself is NaN there
 
     @property
     def ok(self) -> bool:
@@ -164,6 +166,17 @@ class CheckRow:
 
     def where(self) -> str:
         """One line saying where autodiff and the closed form disagree most."""
+        if self.value_nan_at_worst or (
+            self.autodiff_at_worst is not None
+            and math.isnan(self.autodiff_at_worst)
+            and self.closed_at_worst is not None
+            and math.isnan(self.closed_at_worst)
+        ):
+            what = "the function is" if self.value_nan_at_worst else "both derivatives are"
+            return (
+                f"{self.name} [{self.params}, {self.dtype}]: {what} NaN at the finite input x = {self.worst_x:.6g} "
+                f"(autodiff {self.autodiff_at_worst:.6g}, closed form {self.closed_at_worst:.6g})"
+            )
         return (
             f"{self.name} [{self.params}, {self.dtype}]: at x = {self.worst_x:.6g} autodiff gives "
             f"{self.autodiff_at_worst:.6g} and the closed form {self.closed_at_worst:.6g} "
@@ -184,8 +197,14 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
         auto = jvp_autodiff(entry, params, x, t)
         closed = jvp_autodiff(entry, params, x, t, closed=True)
         pairs = [(auto, closed)]
-    # NaN on one side only is the worst disagreement: it ranks first and the row fails.
-    diffs = [np.where(np.isnan(d), np.inf, d) for d in (_abs_diff(a, b) for a, b in pairs)]
+    # Every input here is finite, so a NaN derivative on either side (both included: a function
+    # that is NaN everywhere agrees with itself) is the worst disagreement: it ranks first and the
+    # row fails; so does a NaN value.
+    value_nan = np.isnan(np.asarray(entry.autodiff(x, **params), np.float64)).reshape(-1)
+    diffs = []
+    for a, b in pairs:
+        nan = np.isnan(np.asarray(a, np.float64)).reshape(-1) | np.isnan(np.asarray(b, np.float64)).reshape(-1)
+        diffs.append(np.where(nan | value_nan, np.inf, _abs_diff(a, b)))
     k = int(np.argmax([d.max(initial=0.0) for d in diffs]))
     i = int(np.argmax(diffs[k])) if diffs[k].size else 0
     a, b = pairs[k]
@@ -199,6 +218,7 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
         flat(x),
         flat(a),
         flat(b),
+        bool(value_nan.size and value_nan[i]),
     )
 
 
@@ -295,3 +315,34 @@ def rows_as_dicts(rows: list[CheckRow]) -> list[dict[str, Any]]:
 
 def enable_x64() -> None:
     jax.config.update("jax_enable_x64", True)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
+
+
+def smoke(activation: Any) -> None:
+    """Raises a one-line ValueError naming the activation unless it takes float32 inputs of the
+    shapes the tools give it (a scalar under ``vmap``, a batch, an image batch) and returns the
+    shape it should: the input's, or half its last axis for a gated one. Only shapes are traced
+    (``jax.eval_shape``), nothing runs.
+
+    Example:
+      >>> import jaxact
+      >>> jaxact.verify.smoke("gelu")  # no error
+    """
+    entry = _entry(activation)
+    shapes = [(), (3,), (2, 4), (2, 3, 2, 4)] if entry.elementwise else [(2, 4), (2, 3, 4)]
+    for shape in shapes:
+        try:
+            y = jax.eval_shape(lambda v: entry.fn(v, **entry.params), jax.ShapeDtypeStruct(shape, jnp.float32))
+        except Exception as e:  # the user's code: any error it raises is the finding
+            raise ValueError(f"{entry.name} fails on a float32 input of shape {shape}: {_first_line(e)}") from None
+        want = (*shape[:-1], shape[-1] // 2) if entry.gated else shape
+        if getattr(y, "shape", None) != want or not jnp.issubdtype(getattr(y, "dtype", None), jnp.floating):
+            got = f"{type(y).__name__} {getattr(y, 'shape', '')} {getattr(y, 'dtype', '')}".strip()
+            raise ValueError(
+                f"{entry.name} returns {got} for a float32 input of shape {shape}; an activation returns a float "
+                f"array of shape {want}"
+            )

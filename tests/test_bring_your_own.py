@@ -164,3 +164,87 @@ def test_every_builtin_entry_cites_its_source():
     for e in jaxact.entries():
         assert e.builtin and e.citation, e.name
         assert any(str(y) in e.citation for y in range(1940, 2027)), (e.name, e.citation)
+
+
+BROKEN_MODULES = {
+    "raises_at_import": ('raise RuntimeError("boom at import")\n', "importing its module raised RuntimeError: boom"),
+    "syntax_error": ("def f(:\n", "importing its module raised SyntaxError"),
+    "one_d_only": (
+        "import jax.numpy as jnp, jaxact\n\n"
+        "@jaxact.register(derivative=lambda x: jnp.ones_like(x), verify=False)\n"
+        "def f(x):\n    if x.ndim > 1:\n        raise RuntimeError('I only take 1-D')\n    return x\n",
+        "f fails on a float32 input of shape (2, 4): RuntimeError: I only take 1-D",
+    ),
+    "wrong_shape": (
+        "import jax.numpy as jnp, jaxact\n\n"
+        "@jaxact.register(derivative=lambda x: jnp.ones_like(x), verify=False)\n"
+        "def f(x):\n    return jnp.stack([x, x])\n",
+        "f returns ShapeDtypeStruct (2,) float32 for a float32 input of shape ()",
+    ),
+}
+
+
+@pytest.mark.parametrize("module", list(BROKEN_MODULES))
+@pytest.mark.parametrize("command", ["check", "plot", "compare"])
+def test_a_broken_user_activation_fails_in_one_line_before_the_work(module, command, tmp_path, monkeypatch, capsys):
+    """A module that raises on import, or a function that refuses a batch or returns another shape:
+    one line naming it, exit 2, before any training or plotting (not a traceback halfway through)."""
+    src, message = BROKEN_MODULES[module]
+    (tmp_path / f"{module}.py").write_text(src)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = str(tmp_path / "o")
+    argv = {
+        "check": ["check", "--names", f"{module}:f"],
+        "plot": ["plot", "--names", f"{module}:f", "--out", out],
+        "compare": ["compare", "--activations", f"relu,{module}:f", "--out", out],
+    }[command]
+    try:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err and err.count("\n") == 1, err
+        assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+    finally:
+        sys.modules.pop(module, None)
+        if "f" in jaxact.names():
+            jaxact.unregister("f")
+
+
+def test_check_fails_a_user_activation_that_is_nan_at_finite_inputs(tmp_path, monkeypatch, capsys):
+    """Autodiff and the closed form agree when both are NaN: at a finite input that is a failure."""
+    src = (
+        "import jax.numpy as jnp, jaxact\n\n"
+        "@jaxact.register(derivative=lambda x: x * jnp.nan, verify=False)\n"
+        "def nan_everywhere(x):\n    return x * jnp.nan\n\n"
+        "@jaxact.register(derivative=lambda x: jnp.ones_like(x), verify=False)\n"
+        "def nan_above_one(x):\n    return jnp.where(x > 1, jnp.nan, x)\n"
+    )
+    (tmp_path / "nan_acts.py").write_text(src)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert main(["check", "--names", "nan_acts:nan_everywhere,nan_acts:nan_above_one"]) == 1
+        out = capsys.readouterr().out
+        assert "0 passed, 4 failed" in out
+        assert "nan_everywhere [defaults, float32]: the function is NaN at the finite input" in out
+        assert "nan_above_one [defaults, float32]: the function is NaN at the finite input" in out
+        with pytest.raises(jaxact.DerivativeMismatchError):  # and registering one, checked, is refused
+            jaxact.register(derivative=lambda x: x * jnp.nan)(lambda x: x * jnp.nan)
+    finally:
+        sys.modules.pop("nan_acts", None)
+        for name in ("nan_everywhere", "nan_above_one"):
+            if name in jaxact.names():
+                jaxact.unregister(name)
+
+
+def test_the_installed_command_finds_a_module_in_the_current_folder(tmp_path):
+    """`jaxact check --names mymod:f` from the folder holding mymod.py, as `python -m jaxact` would."""
+    import pathlib
+    import subprocess
+
+    script = pathlib.Path(sys.executable).parent / "jaxact"
+    if not script.exists():
+        pytest.skip("the jaxact console script is not installed beside this Python")
+    (tmp_path / "here_acts.py").write_text(USER_MODULE)
+    proc = subprocess.run(
+        [str(script), "check", "--names", "here_acts:isrlu_like"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "0 failed" in proc.stdout, proc.stderr

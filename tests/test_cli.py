@@ -18,7 +18,12 @@ def test_list_shows_the_whole_catalogue(capsys):
         assert name in out
     assert f"{len(jaxact.names())} activations" in out
     assert main(["list", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+
+    def strict(constant):  # NaN / Infinity are not JSON: jq and most parsers refuse them
+        raise ValueError(f"not strict JSON: {constant}")
+
+    rows = json.loads(capsys.readouterr().out, parse_constant=strict)
+    assert {tuple(r["range"]) for r in rows if r["name"] == "relu"} == {(0.0, None)}  # unbounded: null
     assert {r["name"] for r in rows} == set(jaxact.names())
     assert {r["name"]: r["default_path"] for r in rows} == {e.name: e.current_path() for e in jaxact.entries()}
 
@@ -114,6 +119,27 @@ BAD_INVOCATIONS = [
     ["plot", "--names", "gelo"],
     ["check", "--json", "tests"],
     ["check", "--json", "no-such-folder-here/check.json"],
+    # Empty or repeated names are errors, not "all" or a second identical row.
+    ["check", "--names", ""],
+    ["check", "--names", "relu,,tanh"],
+    ["plot", "--names", "relu,Relu"],
+    ["compare", "--activations", "relu,relu"],
+    ["compare", "--paths", "closed,closed"],
+    ["accuracy", "--dtypes", "float32,float32"],
+    ["bench", "--sizes", "12,12"],
+    # Sizes far beyond any run fail here, not as an allocation deep in XLA.
+    ["compare", "--width", "99999999999"],
+    ["compare", "--depth", "99999999999"],
+    ["compare", "--steps", "99999999999999999999"],
+    ["compare", "--width", "100000", "--depth", "50"],  # within the bounds, beyond any machine's memory
+    ["check", "--seed", "-1"],
+    ["check", "--seed", "99999999999999999999999"],
+    # An optax optimiser that cannot take a plain step (a line search's extra arguments, a required setting).
+    ["compare", "--optimizer", "lbfgs"],
+    ["compare", "--optimizer", "ScaleByBacktrackingLinesearchState"],
+    ["bench", "--tag", "/x"],
+    ["bench", "--modes", "fwd"],
+    ["bench", "--vs-jax-nn", "--names", "pade"],
     ["frobnicate"],
     [],
 ]
@@ -199,3 +225,72 @@ def test_compare_defaults_on_the_command_line_are_the_config_defaults():
     spelt += ["--lrs", ",".join(f"{r:g}" for r in full["mlp"].learning_rates)]
     assert configs("--model", "mlp", *spelt)["mlp"] == full["mlp"]
     assert spelt[-1] == "0.0001,0.0003,0.001,0.003,0.01,0.03"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", "--activations", "relu", "--steps", "2", "--seeds", "1", "--lr", "1e-3", "--out", "{tmp}"],
+        ["plot", "--names", "relu", "--out", "{tmp}"],
+        ["docs", "--out", "{tmp}"],
+        ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", "{tmp}"],
+        ["bench", "--quick", "--names", "relu", "--no-torch", "--out", "{tmp}"],
+        ["check", "--names", "relu", "--json", "{tmp}/check.json"],
+        ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", "{tmp}/a", "--references", "{tmp}/r.json"],
+    ],
+    ids=lambda a: a[0] + (" --references" if "--references" in a else ""),
+)
+def test_an_existing_folder_that_cannot_be_written_fails_before_the_work(argv, tmp_path, capsys, monkeypatch):
+    """A read-only mount, a folder without write permission, a full disk: found by writing a file
+    there first (as root, permissions alone would not show it), so no result is lost at the end."""
+    import errno
+    import tempfile
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "a").mkdir()
+    real = tempfile.TemporaryFile
+
+    def refuse(*args, dir=None, **kw):  # tempfile's own keyword
+        if dir is not None and Path(dir).resolve().is_relative_to(ro.resolve()):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(*args, dir=dir, **kw)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    from jaxact.tools import cli
+
+    def no_work(args):
+        raise AssertionError("the command started its work")
+
+    monkeypatch.setattr(cli, f"cmd_{argv[0]}", no_work)
+    assert main([a.replace("{tmp}", str(ro)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write in" in err and "Read-only file system" in err and "Traceback" not in err
+
+
+def test_a_table_to_update_or_a_reference_store_that_cannot_be_read_fails_before_the_work(tmp_path, capsys):
+    for content, reason in (("garbage", "JSONDecodeError"), ("{}", "KeyError")):
+        (tmp_path / "accuracy.json").write_text(content)
+        argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--update", "--out", str(tmp_path)]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "accuracy.json is not an accuracy table" in err and reason in err
+    (tmp_path / "refs.json").write_text("garbage")
+    argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--references", str(tmp_path / "refs.json")]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert "refs.json: not a store of reference values" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "accuracy.json").exists()
+
+
+def test_bench_in_float64_measures_float64():
+    """JAX truncates float64 to float32 unless x64 is on: the command turns it on rather than write
+    float64 rows that timed float32 (in a process of its own: x64 is global)."""
+    code = (
+        "import json, sys, tempfile; from jaxact.tools.cli import main; d = tempfile.mkdtemp(); "
+        "rc = main(['bench', '--quick', '--names', 'relu', '--no-torch', '--no-plots', '--dtypes', 'float64', "
+        "'--out', d]); import jax; print(rc, jax.config.jax_enable_x64, "
+        "json.load(open(d + '/' + __import__('os').listdir(d)[0]))['rows'][0]['dtype'])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split()[-3:] == ["0", "True", "float64"], proc.stdout + proc.stderr
+    assert "truncated to dtype float32" not in proc.stderr

@@ -24,7 +24,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     rows = registry.entries()
     if args.json:
-        print(json.dumps([_entry_dict(e) for e in rows], indent=2))
+        print(json.dumps([_entry_dict(e) for e in rows], indent=2, allow_nan=False))
         return 0
     yn = {True: "y", False: "-", None: "n/a"}
     head = (
@@ -46,6 +46,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finite_or_none(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
 def _entry_dict(e) -> dict:
     lo, hi = e.output_range()
     return {
@@ -53,7 +57,7 @@ def _entry_dict(e) -> dict:
         "family": e.family,
         "formula": e.formula,
         "params": {k: repr(v) for k, v in e.params.items()},
-        "range": [lo, hi],
+        "range": [_finite_or_none(lo), _finite_or_none(hi)],  # strict JSON: an unbounded end is null
         "monotone": e.monotone,
         "smooth": e.smooth,
         "zero_centred": e.zero_centred,
@@ -197,6 +201,10 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from jaxact.tools import bench
 
+    if args.dtypes and "float64" in args.dtypes:
+        from jaxact import verify
+
+        verify.enable_x64()  # else JAX truncates float64 arrays to float32 and the rows would lie
     if args.vs_jax_nn:
         return cmd_bench_vs_jaxnn(args)
     args.dtypes = args.dtypes or ("float32",)
@@ -249,12 +257,35 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _names(spec: str | None) -> list[str] | None:
-    if not spec:
+def _names(spec: str | None, option: str = "--names") -> list[str] | None:
+    """The registered names of a comma-separated list (None, the option left out: every activation);
+    an empty or repeated name is an error, not "all" or a second identical row."""
+    if spec is None:
         return None
+    parts = [p.strip() for p in spec.split(",")]
+    if not all(parts):
+        raise ValueError(f"{option} {spec!r}: an empty name; give comma-separated activations, or leave {option} out")
+    names = [_entry(p, option).name for p in parts]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{option} names {', '.join(twice)} more than once")
+    return names
+
+
+def _entry(spec: str, option: str) -> Any:
+    """The entry of a registered name or a module:function, whose import runs the user's code:
+    any error raised there becomes one line naming the module."""
     from jaxact import registry
 
-    return [registry.get(n).name for n in spec.split(",")]
+    try:
+        return registry.get(spec)
+    except registry.UnknownActivationError:
+        raise
+    except Exception as e:  # the user's module: whatever it raises is the message
+        text = str(e).strip().splitlines()
+        raise ValueError(
+            f"{option} {spec}: importing its module raised {type(e).__name__}" + (f": {text[0]}" if text else "")
+        ) from None
 
 
 # --- argument types: each turns a bad value into a one-line argparse error (exit 2) -----------------
@@ -262,7 +293,10 @@ def _names(spec: str | None) -> list[str] | None:
 FLOAT_DTYPES = ("bfloat16", "float16", "float32", "float64")
 
 
-def _int_at_least(lo: int) -> Callable[[str], int]:
+def _int_at_least(lo: int, hi: int | None = None) -> Callable[[str], int]:
+    """A whole number >= lo and, where given, <= hi (a bound far above any sensible run, so that a
+    typo fails here rather than as an allocation deep in XLA)."""
+
     def parse(text: str) -> int:
         try:
             v = int(text)
@@ -270,6 +304,8 @@ def _int_at_least(lo: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if v < lo:
             raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+        if hi is not None and v > hi:
+            raise argparse.ArgumentTypeError(f"must be at most {hi:_}, got {v:_}".replace("_", " "))
         return v
 
     parse.__name__ = "integer"
@@ -327,17 +363,28 @@ def _sizes(text: str) -> tuple[int, ...]:
         if not 4 <= e <= 28:
             raise argparse.ArgumentTypeError(f"log2 size {e} is outside 4..28")
         out.append(2**e)
+    if len(set(out)) != len(out):
+        raise argparse.ArgumentTypeError(f"repeats a size: {text}")
     return tuple(out)
 
 
+def _tag(text: str) -> str:
+    """A file-name suffix: letters, digits and . _ + - only (a / would name a folder)."""
+    if not all(c.isalnum() or c in "._+-" for c in text):
+        raise argparse.ArgumentTypeError(f"a file-name suffix of letters, digits and . _ + - only, got {text!r}")
+    return text
+
+
 def _comma_choices(choices: Sequence[str], noun: str) -> Callable[[str], tuple[str, ...]]:
-    """An argparse type: comma-separated names, each one of ``choices``."""
+    """An argparse type: comma-separated names, each one of ``choices``, none twice."""
 
     def parse(text: str) -> tuple[str, ...]:
-        picked = tuple(text.split(","))
+        picked = tuple(t.strip() for t in text.split(","))
         bad = [t for t in picked if t not in choices]
         if bad:
             raise argparse.ArgumentTypeError(f"unknown {noun}(s) {', '.join(bad)}; choose from {', '.join(choices)}")
+        if len(set(picked)) != len(picked):
+            raise argparse.ArgumentTypeError(f"names a {noun} twice: {text}")
         return picked
 
     return parse
@@ -359,7 +406,33 @@ def _out_dir(path: str, what: str) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ValueError(f"--out {path}: cannot create the folder ({e.strerror})") from None
+    _can_write_in(out, f"--out {path}")
     return out
+
+
+def _can_write_in(folder: Path, what: str) -> None:
+    """Creates and removes a file in ``folder``: the only sure test (permissions, a read-only
+    mount, a full disk) that the results can be written there after the work."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ValueError(f"{what}: cannot write in {folder} ({e.strerror or e})") from None
+
+
+def _out_file(path: str, option: str) -> Path:
+    """A file the command writes at the end: checked now that it can be."""
+    f = Path(path)
+    if f.is_dir():
+        raise ValueError(f"{option} {path}: is a folder; give a file name")
+    if not f.resolve().parent.is_dir():
+        raise ValueError(f"{option} {path}: its folder {f.parent} does not exist")
+    _can_write_in(f.resolve().parent, f"{option} {path}")
+    if f.exists() and not os.access(f, os.W_OK):
+        raise ValueError(f"{option} {path}: the file exists and cannot be written")
+    return f
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -383,12 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help, formatter_class=_Formatter)
 
     s = command("list", "table of every registered activation")
-    s.add_argument("--json", action="store_true", help="print the registry as JSON")
+    s.add_argument("--json", action="store_true", help="print the registry as JSON (an unbounded range end is null)")
     s.set_defaults(func=cmd_list)
 
     s = command("check", "autodiff vs closed-form derivative for every activation")
     s.add_argument("--names", help="comma-separated activations, registered names or module:function (default: all)")
-    s.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    s.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, help="seed of the random inputs")
     s.add_argument("--json", metavar="PATH", help="also write the table as JSON to this file")
     s.set_defaults(func=cmd_check)
 
@@ -446,22 +519,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="bundled data (default: digits; transformer: pysource)",
     )
     s.add_argument(
-        "--depth", type=_int_at_least(1), default=None, help="hidden layers (default: mlp 6, cnn 2, transformer 2)"
+        "--depth",
+        type=_int_at_least(1, 1000),
+        default=None,
+        help="hidden layers (default: mlp 6, cnn 2, transformer 2)",
     )
     s.add_argument(
         "--width",
-        type=_int_at_least(1),
+        type=_int_at_least(1, 1 << 20),
         default=None,
         help="units, channels or FFN width (default: mlp 64, cnn 16, transformer 192)",
     )
     s.add_argument(
         "--steps",
-        type=_int_at_least(1),
+        type=_int_at_least(1, 10**8),
         default=None,
         help="training steps (default: 1000; transformer 600)",
     )
     s.add_argument(
-        "--batch-size", type=_int_at_least(1), default=None, help="examples per step (default: 128; transformer 32)"
+        "--batch-size",
+        type=_int_at_least(1, 10**7),
+        default=None,
+        help="examples per step (default: 128; transformer 32)",
     )
     s.add_argument("--optimizer", default=None, help="any optax optimiser taking a learning rate (default: adam)")
     s.add_argument(
@@ -480,13 +559,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--seeds",
-        type=_int_at_least(1),
+        type=_int_at_least(1, 10_000),
         default=None,
         help="independent runs per activation (default: 5; transformer 3)",
     )
     s.add_argument(
         "--eval-every",
-        type=_int_at_least(1),
+        type=_int_at_least(1, 10**8),
         default=None,
         help="steps between evaluations (default: 50; transformer 200)",
     )
@@ -504,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--devices",
-        type=_int_at_least(0),
+        type=_int_at_least(0, 1 << 20),
         default=0,
         help="devices the batches are sharded over (0: all that JAX sees; with several hosts, call "
         "jax.distributed.initialize() first: see the README)",
@@ -517,12 +596,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quick", action="store_true", help="one small size, few repeats: a smoke test (< 1 min)")
     s.add_argument("--sizes", type=_sizes, help="comma-separated log2 sizes, e.g. 16,20,24")
     s.add_argument(
-        "--dtypes", type=_dtypes, help="e.g. float32,bfloat16 (default float32; float32,bfloat16 with --vs-jax-nn)"
+        "--dtypes",
+        type=_dtypes,
+        help="e.g. float32,bfloat16 (default float32; float32,bfloat16 with --vs-jax-nn; float64 turns on JAX's x64 "
+        "mode for the run)",
     )
     s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
     s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
-    s.add_argument("--tag", default="", help="suffix for the output file names, e.g. -bf16")
+    s.add_argument("--tag", type=_tag, default="", help="suffix for the output file names, e.g. -bf16")
     s.add_argument("--no-plots", action="store_true", help="write JSON only")
     s.add_argument(
         "--seconds",
@@ -562,8 +644,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _preflight(args: argparse.Namespace) -> None:
     """Every check that needs no work: names, settings, output folders. Raises ValueError."""
     for attr in ("names", "activations"):
-        if getattr(args, attr, None):
-            _names(getattr(args, attr))
+        if getattr(args, attr, None) is not None:
+            for name in _names(getattr(args, attr), f"--{attr}") or ():
+                _smoke(name)
     if args.cmd == "accuracy":
         from jaxact import registry
 
@@ -574,13 +657,28 @@ def _preflight(args: argparse.Namespace) -> None:
                 f"{', '.join(missing)}: no mpmath reference to measure against; register it with mp=(lambda m, x: ...)"
             )
     if args.cmd == "accuracy" and args.references:
-        ref = Path(args.references)
-        if ref.exists() and not ref.is_file():
-            raise ValueError(f"--references {ref}: is not a file")
-        if not ref.resolve().parent.is_dir():
-            raise ValueError(f"--references {ref}: no folder {ref.parent} to write it in")
-    if args.cmd == "accuracy" and args.update and not (Path(args.out) / "accuracy.json").is_file():
-        raise ValueError(f"--update: no accuracy.json in {args.out} to update")
+        from jaxact.tools import numerics
+
+        ref = _out_file(args.references, "--references")
+        if ref.exists():
+            try:
+                numerics.load_references(ref)  # read before the work, as the run would read it
+            except Exception as e:  # a file of any other shape: one line naming it
+                raise ValueError(
+                    f"--references {ref}: not a store of reference values ({type(e).__name__}: {e})"
+                ) from None
+    if args.cmd == "accuracy" and args.update:
+        from jaxact.tools import numerics
+
+        table = Path(args.out) / "accuracy.json"
+        if not table.is_file():
+            raise ValueError(f"--update: no accuracy.json in {args.out} to update")
+        try:
+            numerics.load(Path(args.out))
+        except Exception as e:  # updated only after the measurement: a bad table must fail now
+            raise ValueError(f"--update: {table} is not an accuracy table ({type(e).__name__}: {e})") from None
+    if args.cmd == "bench":
+        _bench_preflight(args)
     if args.cmd == "compare":
         for cfg in _compare_configs(args).values():
             cfg.validate()
@@ -588,16 +686,40 @@ def _preflight(args: argparse.Namespace) -> None:
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         _out_dir(args.out, args.cmd)
     if args.cmd == "check" and args.json:
-        if Path(args.json).is_dir():
-            raise ValueError(f"--json {args.json}: is a folder; give a file name")
-        if not Path(args.json).resolve().parent.is_dir():
-            raise ValueError(f"--json {args.json}: its folder does not exist")
+        _out_file(args.json, "--json")
+
+
+def _smoke(name: str) -> None:
+    """A user's activation (module:function) must take and return arrays of the shapes every
+    command gives it: checked by shape alone before the work, not found halfway through a run."""
+    from jaxact import registry, verify
+
+    if not registry.get(name).builtin:
+        verify.smoke(name)
+
+
+def _bench_preflight(args: argparse.Namespace) -> None:
+    if args.modes and not args.vs_jax_nn:
+        raise ValueError("--modes chooses what --vs-jax-nn measures; give --vs-jax-nn too")
+    if args.vs_jax_nn and args.names is not None:
+        from jaxact import registry
+
+        alone = [n for n in _names(args.names) or () if not registry.get(n).jax_nn]
+        if alone:
+            raise ValueError(
+                f"--vs-jax-nn times each activation against its jax.nn twin; {', '.join(alone)} has none "
+                "(`jaxact list` shows the jax.nn column)"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command. Bad input: one line on stderr, exit 2, before any work; never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    # module:function names a module in the current folder, as `python -m jaxact` finds it (the
+    # installed script's sys.path starts at its own folder instead); appended, so it shadows nothing.
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
     from jaxact.registry import UnknownActivationError
 
     prefix = f"jaxact {args.cmd}: "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -129,8 +130,23 @@ class Config:
 
     def validate(self) -> None:
         models.get(self.model)  # an unknown model: its one-line error
+        names = [registry.get(n).name for n in self.activations]
+        if not names:
+            raise ValueError("jaxact compare: no activations to compare")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"jaxact compare: {', '.join(twice)} named more than once among the activations")
+        if len(set(self.paths)) != len(self.paths):
+            raise ValueError(f"jaxact compare: a gradient path named twice: {', '.join(self.paths)}")
         for name in self.activations:
             e = registry.get(name)
+            if not e.builtin:  # a user's function: takes the batches' shapes, by shape alone, before training
+                from jaxact import verify
+
+                try:
+                    verify.smoke(e)
+                except ValueError as err:
+                    raise ValueError(f"jaxact compare: {err}") from None
             if e.gated and self.model != "transformer":
                 raise ValueError(
                     f"jaxact compare: {e.name} is gated (it halves its input); only --model transformer's "
@@ -154,7 +170,7 @@ class Config:
                 f"jaxact compare: the transformer's FFN width must be a multiple of 3 (gated forms get 2/3 of it "
                 f"at the same parameter count), got {self.width}"
             )
-        if self.reference is not None and self.reference not in self.activations:
+        if self.reference is not None and _canonical(self.reference) not in names:
             raise ValueError(
                 f"jaxact compare: the reference {self.reference!r} is not among the activations compared "
                 f"({', '.join(self.activations)})"
@@ -170,6 +186,7 @@ class Config:
                 f"jaxact compare: {self.optimizer!r} is not an optax optimiser taking a learning rate "
                 "(try adam, sgd, adamw)"
             )
+        _probe_optimizer(self.optimizer)
         for k in ("depth", "width", "steps", "batch_size", "seeds", "eval_every"):
             if getattr(self, k) < 1:
                 raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
@@ -203,6 +220,64 @@ class Config:
                 f"jaxact compare: batch size {self.batch_size} exceeds the {n_train} training examples of "
                 f"{self.dataset!r}"
             )
+        self._check_memory(names)
+
+    def _check_memory(self, names: Sequence[str]) -> None:
+        """Every seed and rate trains side by side: weights, gradients and the optimiser's state
+        (about five float32 copies of the parameters) for each. Above the memory there is, that
+        fails now in one line, not as an allocation error of XLA's after the data and compile."""
+        ds = data_mod.load(self.dataset)
+        params = max(parameter_count(self, ds, n) for n in names)
+        need = 5 * 4 * params * self.seeds * len(self.grid)
+        have = _memory_bytes()
+        if have and need > have:
+            raise ValueError(
+                f"jaxact compare: {params:,} parameters x {self.seeds} seeds x {len(self.grid)} rates need about "
+                f"{need / 2**30:,.1f} GiB for weights, gradients and optimiser state, more than the "
+                f"{have / 2**30:,.1f} GiB of {jax.devices()[0].platform} memory here; lower --width, --depth or --seeds"
+            )
+
+
+def _memory_bytes() -> int | None:
+    """The first device's memory (an accelerator's limit, the host's RAM on CPU); None if unknown."""
+    stats = jax.devices()[0].memory_stats() if jax.default_backend() != "cpu" else None
+    if stats and stats.get("bytes_limit"):
+        return int(stats["bytes_limit"])
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return None
+
+
+def _canonical(name: str) -> str:
+    """The registered name of ``name`` (any case, an alias, a module:function), or ``name`` itself
+    where it names none (validation reports that)."""
+    try:
+        return registry.get(name).name
+    except (registry.UnknownActivationError, TypeError):
+        return name
+
+
+def _probe_optimizer(name: str) -> None:
+    """One jitted step of ``name`` on a two-element parameter, built and called as training does
+    (its rate injected, ``update(grads, state, params)``): an optimiser that needs more (a line
+    search's value and value_fn, a required setting) fails here, in well under a second, rather
+    than after the data is loaded and the first network compiled."""
+    optax = _optax()
+    try:
+        opt = optax.inject_hyperparams(getattr(optax, name))(learning_rate=1e-3)
+
+        def step(p: jax.Array) -> Any:
+            updates, _ = opt.update(p, opt.init(p), p)
+            return optax.apply_updates(p, updates)
+
+        jax.jit(step)(jnp.zeros((2,), jnp.float32))
+    except Exception as e:  # the optimiser's own error, whatever it is, in one line
+        first = (str(e).strip().splitlines() or [""])[0]
+        raise ValueError(
+            f"jaxact compare: optax.{name} cannot train here: a step as training takes it failed "
+            f"({type(e).__name__}: {first[:160]}); try adam, sgd, adamw"
+        ) from None
 
 
 def _optax() -> Any:
@@ -656,7 +731,7 @@ def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
 
 
 def reference_name(results: list[RunResult], reference: str | None = None) -> str | None:
-    return reference or (results[0].activation if results else None)
+    return _canonical(reference) if reference else (results[0].activation if results else None)
 
 
 def summary_rows(results: list[RunResult], reference: str | None = None) -> list[dict[str, Any]]:
