@@ -13,6 +13,31 @@ import jax.numpy as jnp
 from jax import lax
 
 
+def _like(x: jax.Array, c: Any) -> Any:
+    """``c`` broadcast to ``x``'s shape; a Python number takes ``x``'s dtype, as it would as a weak
+    scalar. jax.experimental.jet's rule for lax.min (and lax.clamp, which it expands into max then
+    min) does not broadcast a scalar operand (JAX 0.10: "select cases must have the same shapes"),
+    and XLA compiles a broadcast constant to the same program as the scalar."""
+    if isinstance(c, (int, float)) and not isinstance(c, bool):
+        return jnp.full_like(x, c)
+    return jnp.broadcast_to(c, jnp.broadcast_shapes(jnp.shape(c), jnp.shape(x)))
+
+
+def clip(x: jax.Array, lo: Any, hi: Any) -> jax.Array:
+    """jnp.clip with its bounds broadcast to x (see :func:`_like`)."""
+    return jnp.clip(x, _like(x, lo), _like(x, hi))
+
+
+def clamp(lo: Any, x: jax.Array, hi: Any) -> jax.Array:
+    """lax.clamp with its bounds broadcast to x (see :func:`_like`)."""
+    return lax.clamp(_like(x, lo), x, _like(x, hi))
+
+
+def minimum(x: jax.Array, c: Any) -> jax.Array:
+    """jnp.minimum(x, c) with c broadcast to x (see :func:`_like`)."""
+    return jnp.minimum(x, _like(x, c))
+
+
 def sigmoid(x: jax.Array) -> jax.Array:
     return lax.logistic(x)
 
@@ -174,8 +199,8 @@ def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
     derivatives finite (f‴ too, up to α ~1e18 in float32, whose α² terms overflow beyond)."""
     fi = jnp.finfo(x.dtype)
     b = (fi.max / 2) / jnp.maximum(alpha, 1)
-    xc = jnp.clip(x, -b, b)
-    s = jnp.minimum(1 + (alpha * xc) * xc, fi.max)
+    xc = clip(x, -b, b)
+    s = minimum(1 + (alpha * xc) * xc, fi.max)
     return jax.lax.rsqrt(s) / s
 
 

@@ -123,7 +123,7 @@ def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0
     # positive) and r²·e·((1 + βx) + e) below, where f′ crosses 0 at βx ≈ −1.2785: 1 + βx is exact
     # there (Sterbenz) and so is its sum with e ≈ 0.2785, so only e's own rounding is left (σ + βxσ′
     # summed two rounded terms of size 0.2 and cancelled them: 42 ulp of float32 on a GPU).
-    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    bx = _stable.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     lo = _beta_x_error(x, beta, beta_lo)
     pos = bx >= 0
     e = jnp.exp(jnp.where(pos, -bx, bx))
@@ -144,7 +144,7 @@ def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Ar
     # of 0.22. βx is clipped to ±87, where e^87 is finite; below −87, where σ and
     # f′ ≈ βx·e^(βx) are at most 1.4e−36, both are 0, as their limits at −inf are.
     bx = beta * x
-    xc = jnp.clip(bx, -_EXP_SAFE_F32, _EXP_SAFE_F32)
+    xc = _stable.clip(bx, -_EXP_SAFE_F32, _EXP_SAFE_F32)
     s, q = _stable.sigmoid_pair(xc)
     low = bx < -_EXP_SAFE_F32
     zero = jnp.zeros_like(s)
@@ -162,7 +162,7 @@ def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     # ∂f/∂β = x²σ′(βx), σ′ from the same non-cancelling e/(1+e)² (autodiff's σ(1 − σ) is 0 for
     # βx > 37 in float64, where the truth is ≈ x²e^(−βx)). x·σ′ first (σ′ is 0 where βx saturates,
     # so a huge x gives 0, not inf·0); ±inf is replaced by 0 in both factors.
-    bx = jnp.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    bx = _stable.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     _, ds = _stable.sigmoid_and_prime(bx)
     xf = jnp.where(jnp.isfinite(x), x, jnp.zeros_like(x))
     return (xf * ds) * xf
@@ -257,7 +257,7 @@ def _gelu_clip(x: jax.Array) -> jax.Array:
     """x clipped to |x| ≤ T for the tanh approximation's float64 f′: the cube is still finite there
     (float16 overflows at |x| ≈ 40) and σ(2z) has long saturated to exactly 0 or 1."""
     t = _stable.cube_threshold(x.dtype)
-    return jnp.clip(x, -t, t)
+    return _stable.clip(x, -t, t)
 
 
 def _gelu_x2_and_2z(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -300,7 +300,7 @@ def _gelu_w64(xc: jax.Array) -> tuple[jax.Array, jax.Array]:
     """2z = 2√(2/π)(x + 0.044715x³) as hi + lo (float64): e^(2z) turns the rounding of 2z into a
     relative error of |2z|·eps (880 ulp of f at x = −19.7), so 2z is carried in twice the working
     precision, constants included, for :func:`_stable.sigmoid_and_prime`'s σ(hi + lo)."""
-    x = jnp.clip(xc, -_W_SATURATED, _W_SATURATED)
+    x = _stable.clip(xc, -_W_SATURATED, _W_SATURATED)
     x2h, x2l = _stable.two_prod(x, x)
     x3h, x3l = _stable.two_prod(x2h, x)
     x3l = x3l + x2l * x
@@ -335,7 +335,7 @@ def _gelu_cdf(xc: jax.Array, approximate: bool) -> jax.Array:
         # where erfc is ~1e−299), a constant of the derivative.
         # Φ is exactly 0 or 1 beyond |x| = 60 (erfc(42) underflows): clipped there, the squares below
         # stay finite at x = ±max.
-        xq = jnp.clip(xc, -60.0, 60.0)
+        xq = _stable.clip(xc, -60.0, 60.0)
         uh, ul = _times(-xq, _SQRT_HALF_HL)
         _, r = _stable.two_prod(uh, uh)
         tail = jax.lax.erfc(uh)
@@ -350,7 +350,7 @@ def _gaussian_density(x: jax.Array) -> jax.Array:
     x²/2 in the exponent, is 100 ulp of φ at |x| = 20): e^(−hi/2)·(1 − lo/2)."""
     if x.dtype != jnp.float64:
         return _INV_SQRT_2PI * jnp.exp(-0.5 * x * x)
-    xq = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)  # φ(40) is 0: x² stays finite at ±max
+    xq = _stable.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)  # φ(40) is 0: x² stays finite at ±max
     hi, lo = _stable.two_prod(xq, xq)
     return _INV_SQRT_2PI * (jnp.exp(-0.5 * hi) * (1 - 0.5 * lo))
 
@@ -363,7 +363,7 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         return s + xc * (2 * ds * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * xc * xc)))
     if approximate:
         lo, hi = _cube_bounds(x.dtype)
-        xc = jax.lax.clamp(lo, x, hi)  # the forward's clamp: a fwd+bwd program computes σ(2z) once
+        xc = _stable.clamp(lo, x, hi)  # the forward's clamp: a fwd+bwd program computes σ(2z) once
         # σ(2z) + x·2z′·σ(1 − σ), with 2z = x(c + 0.044715c·x²) and x·2z′ = x(c + 3·0.044715c·x²),
         # c = 2√(2/π), sharing x²: four multiplications fewer than from z (0.93x the fwd+bwd time
         # at 2^20–2^22, paired; the same 44 ulp at f′'s zero). σ(1 − σ) loses digits only where
@@ -385,7 +385,7 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
         d = _gelu_cdf(x, False) + xs * _gaussian_density(xs)
     else:
         lo, hi = _cube_bounds(x.dtype)
-        u = -jax.lax.clamp(lo, x, hi) * _SQRT_HALF
+        u = -_stable.clamp(lo, x, hi) * _SQRT_HALF
         d = 0.5 * jax.lax.erfc(u) + x * (_INV_SQRT_2PI * jnp.exp(-(u * u)))
     return _at_infinity(x, d, jnp.ones_like(x), jnp.zeros_like(x))
 
@@ -458,7 +458,7 @@ def gelu(x: ArrayLike, approximate: bool = True) -> jax.Array:
     # value is x above T, ±0 below −T (jax.nn's x·Φ(x) is NaN at −inf). No select at the root: with
     # the input donated, XLA's CPU loop is 1.2–1.8x slower when a select on the input ends it.
     lo, hi = _cube_bounds(x.dtype)
-    return jnp.maximum(x, lo) * _gelu_cdf(jax.lax.clamp(lo, x, hi), approximate)
+    return jnp.maximum(x, lo) * _gelu_cdf(_stable.clamp(lo, x, hi), approximate)
 
 
 def _d_mish(x: jax.Array) -> jax.Array:
@@ -472,7 +472,7 @@ def _d_mish(x: jax.Array) -> jax.Array:
     # −|x| per branch (jnp.abs has derivative 0 at 0, which would break f″(0)).
     # For x > 0 as 1 − δ/δ₊², δ = δ₊² − ω₊ = e²((2 − 4x) + e((4 − 4x) + 4e)) expanded by hand: f″
     # is autodiff of this, and of ω₊/δ₊² (two terms ≈ 2e that cancel) it lost x·e ulp in the tail.
-    x = jnp.clip(x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    x = _stable.clip(x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     e = jnp.exp(jnp.where(x > 0, -x, x))
     e2 = e * e
     delta = e2 * ((2 - 4 * x) + e * ((4 - 4 * x) + 4 * e))
@@ -526,7 +526,7 @@ def _tanh_softplus(x: jax.Array) -> jax.Array:
     # x is clamped where e has underflowed: at x = max the product x·t hands t a cotangent of ~max,
     # which 2e doubles to inf and exp's rule multiplies by e = 0 (NaN); the clamp's rule is a select.
     s = jnp.asarray(_SIGMOID_SATURATED, x.dtype)
-    x = jax.lax.clamp(-s, x, s)
+    x = _stable.clamp(-s, x, s)
     pos = x > 0
     e = jnp.exp(jnp.where(pos, -x, x))
     a = 2 * e
@@ -584,7 +584,7 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     t = _stable.square_threshold(x.dtype)
     pos = x >= 0
     a = jnp.where(pos, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0
-    ac = jnp.minimum(a, t)
+    ac = _stable.minimum(a, t)
     r = jnp.sqrt(ac * ac + b)
     q = b / ((2 * r) * (r + ac))  # one division; 4t² is the dtype's max: for b ≳ t², q is 0 near t
     # Beyond t, q = b/(4x²) is 0: below the smallest normal for b ≲ 4 (a larger b gives f′ exactly
@@ -630,7 +630,7 @@ def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     # overflow, √(x² + b) = |x| to working precision; the square sees a clipped |x| only.
     t = _stable.square_threshold(x.dtype)
     a = jnp.where(x >= 0, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0, where f′ = ½
-    ac = jnp.minimum(a, t)
+    ac = _stable.minimum(a, t)
     # s/2 as a + (r − a)/2: finite up to x = ±max and at ±inf (XLA folds ½a + ½r into ½(a + r),
     # which overflows). Beyond t, r − a is taken at |x| = t, √(t² + b) − t ≈ b/(2t): below ulp(|x|)/2
     # for b < eps·t² (2e31 in float32), so h = |x| there without a select (one compare and select
@@ -672,12 +672,12 @@ def sparse_plus(x: ArrayLike) -> jax.Array:
     # As hard_silu's: x clamped to [−1, 1] is also the x ≤ −1 piece ((−1 + 1)² = 0), and the
     # select hands back max(x, −1), not x itself. min/max: f′(NaN) is NaN, as jax.nn's.
     xm = jnp.maximum(x, -1)
-    m = jnp.minimum(xm, 1)
+    m = _stable.minimum(xm, 1)
     return jnp.where(x >= 1, xm, jnp.square(m + 1) / 4)
 
 
 def _d_gaussian(x: jax.Array) -> jax.Array:
-    xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
+    xc = _stable.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
     return -2 * (xc * _stable.exp_neg_square(xc))
 
 
@@ -705,7 +705,7 @@ def gaussian(x: ArrayLike) -> jax.Array:
     """
     # Clipped where e^(−x²) is 0 in every dtype: ±inf gives 0, and no derivative
     # of any order meets x² = inf.
-    xc = jnp.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
+    xc = _stable.clip(x, -_GAUSSIAN_ZERO, _GAUSSIAN_ZERO)
     return _stable.exp_neg_square(xc)
 
 
@@ -756,7 +756,7 @@ _TELU_MIN = -0.353285777848211  # min of x·tanh(eˣ), at x ≈ −1.0789
 def _d_telu(x: jax.Array) -> jax.Array:
     # f′ = tanh(eˣ) + x·eˣ·sech²(eˣ); x clipped where both terms have long saturated (eˣ = 0 below
     # −1e4, tanh(eˣ) = 1 above 30), so no branch meets eˣ = inf or (−inf)·0, not even in f″ at ±inf.
-    xs = jnp.clip(x, -1e4, _TELU_CLIP)
+    xs = _stable.clip(x, -1e4, _TELU_CLIP)
     u = jnp.exp(xs)
     return _stable.tanh(u) + xs * u * _stable.tanh_prime(u)
 
@@ -795,7 +795,7 @@ def telu(x: ArrayLike) -> jax.Array:
       >>> jaxact.telu(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
       Array([-0.269 , -0.2708,  0.    ,  0.4643,  2.    ], dtype=float32)
     """
-    return _gated(x, lambda xs: xs * jnp.tanh(jnp.exp(jnp.minimum(xs, _TELU_CLIP))), x, jnp.zeros_like(x))
+    return _gated(x, lambda xs: xs * jnp.tanh(jnp.exp(_stable.minimum(xs, _TELU_CLIP))), x, jnp.zeros_like(x))
 
 
 def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
@@ -918,7 +918,7 @@ def _d_lisht(x: jax.Array) -> jax.Array:
     # tanh x + x·sech²x; x is clipped where sech² has underflowed (|x| > 400), so ±inf gives
     # ±1 + 0 rather than inf·0. Both terms take the clipped x: one tanh (tanh(x) beside tanh(xc)
     # is a second one, 1.2x the fwd+bwd time).
-    xc = jnp.clip(x, -400.0, 400.0)
+    xc = _stable.clip(x, -400.0, 400.0)
     return _stable.tanh(xc) + xc * _stable.tanh_prime(xc)
 
 
@@ -1010,7 +1010,7 @@ def elish(x: ArrayLike) -> jax.Array:
 def _d_serf(x: jax.Array) -> jax.Array:
     # erf(sp) + x·(2/√π)e^(−sp²)·σ(x), sp = softplus(x); x clipped where the second term has
     # underflowed (sp > 30: e^(−900) = 0), so +inf gives 1 + 0 rather than inf·0.
-    xc = jnp.clip(x, -_SIGMOID_SATURATED, 30.0)
+    xc = _stable.clip(x, -_SIGMOID_SATURATED, 30.0)
     sp = _stable.softplus(xc)
     return jax.lax.erf(sp) + xc * (2 / math.sqrt(math.pi)) * jnp.exp(-sp * sp) * _stable.sigmoid(xc)
 
@@ -1046,5 +1046,5 @@ def serf(x: ArrayLike) -> jax.Array:
     # x > 30: erf(softplus x) is 1 in every float, f = x; x < −800: f underflows to 0 even in
     # float64. Clipping the product's input keeps autodiff's x·erf′ from overflowing before the
     # vanishing factor multiplies it (inf·0 at ±max).
-    xs = jnp.clip(x, -800.0, 30.0)
+    xs = _stable.clip(x, -800.0, 30.0)
     return jnp.where(x > 30, x, xs * jax.lax.erf(_stable.softplus(xs)))

@@ -125,7 +125,7 @@ def _relu6(x: jax.Array) -> jax.Array:
     # lax.clamp: one op (jax.nn's min(max(x, 0), 6) is two), NaN stays NaN, and its
     # derivative is 1 strictly inside (0, 6), else 0: jax.nn's convention at both
     # kinks and at NaN, with no tie halving as jnp.minimum/maximum would give.
-    return lax.clamp(jnp.zeros((), x.dtype), x, jnp.full((), 6, x.dtype))
+    return _stable.clamp(jnp.zeros((), x.dtype), x, jnp.full((), 6, x.dtype))
 
 
 @register(
@@ -465,7 +465,7 @@ def celu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """
     # jax.nn's form: no select at the root (XLA's in-place CPU loop over a donated x ending in one
     # ran 1.3x), expm1 sees x ≤ 0 only, and autodiff gives f′(0) = ½ + ½ = 1 at the max/min ties.
-    return jnp.maximum(x, 0) + alpha * jnp.expm1(jnp.minimum(x, 0) / alpha)
+    return jnp.maximum(x, 0) + alpha * jnp.expm1(_stable.minimum(x, 0) / alpha)
 
 
 def _d_squared_relu(x: jax.Array) -> jax.Array:
@@ -543,12 +543,12 @@ def star_relu(x: ArrayLike, scale: Any = _STAR_SCALE, bias: Any = _STAR_BIAS) ->
 
 def _smelu_inner(x: jax.Array, beta: Any) -> jax.Array:
     # The quadratic piece on [−β, β], clipped so that neither outer branch sees a large square.
-    u = jnp.clip(x, -beta, beta)
+    u = _stable.clip(x, -beta, beta)
     return jnp.square(u + beta) / (4 * beta)
 
 
 def _d_smelu(x: jax.Array, beta: Any = 1.0) -> jax.Array:
-    u = jnp.clip(x, -beta, beta)
+    u = _stable.clip(x, -beta, beta)
     return jnp.where(x >= beta, 1, (u + beta) / (2 * beta))
 
 

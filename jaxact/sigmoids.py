@@ -221,7 +221,7 @@ def soft_sign(x: ArrayLike) -> jax.Array:
     # ±inf clipped to ±max gives max/(max + 1) = ±1 exactly, and a zero derivative there
     # (inf/inf would be NaN): two ops, where an isinf guard costs four.
     big = jnp.finfo(x.dtype).max
-    xc = jnp.clip(x, -big, big)
+    xc = _stable.clip(x, -big, big)
     return xc / (jnp.abs(xc) + 1)
 
 
@@ -255,14 +255,14 @@ def sparse_sigmoid(x: ArrayLike) -> jax.Array:
       >>> jaxact.sparse_sigmoid(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]))
       Array([0.  , 0.25, 0.5 , 0.75, 1.  ], dtype=float32)
     """
-    return 0.5 * jnp.clip(x + 1, 0, 2)
+    return 0.5 * _stable.clip(x + 1, 0, 2)
 
 
 def _d_arctan(x: jax.Array) -> jax.Array:
     # 1/(1 + x²) below the square's overflow, 1/x² beyond; each branch sees only
     # its own range, so no derivative of this meets inf·0.
     t = _stable.square_threshold(x.dtype)
-    xc = jnp.clip(x, -t, t)
+    xc = _stable.clip(x, -t, t)
     inv = 1 / jnp.maximum(jnp.abs(x), t)
     return jnp.where(jnp.abs(x) > t, inv * inv, 1 / (1 + xc * xc))
 

@@ -121,6 +121,32 @@ def test_jet_needs_the_autodiff_switch():
         jet.jet(jaxact.closed_form.sigmoid, (x0,), ((1.0, 0.0),))
 
 
+# JAX's Taylor mode has no rule for these primitives (jax.experimental.jet, JAX 0.10).
+JET_LACKS = {"arctan": "atan", "sparsemax": "sort", "entmax15": "sort"}
+
+
+@pytest.mark.parametrize("entry", entry_params())
+def test_jet_works_under_the_switch_for_every_activation(entry):
+    """Under the autodiff switch every activation expands in Taylor mode, with the coefficients
+    forward mode gives: the first is f′·v, the second vᵀf″v. (A bound that is a scalar, as in
+    jnp.clip(x, lo, hi), broke jet's rule for min: bounds are broadcast to x, the same XLA program.)"""
+    shape = (16,) if entry.elementwise else (4, 4)
+    # float64: the two expansions round differently, which float32 shows where f″ cancels (telu's at 2.2)
+    x = jnp.asarray(np.linspace(-3.3, 3.1, 16).reshape(shape), jnp.float64)  # no kink on this grid
+    v, zero = jnp.ones_like(x), jnp.zeros_like(x)
+    if entry.name in JET_LACKS:
+        with jaxact.gradient_path("autodiff"), pytest.raises(Exception, match=JET_LACKS[entry.name]):
+            jet.jet(entry.fn, (x,), ((v, zero),))
+        return
+    with jaxact.gradient_path("autodiff"):
+        _, (d1, d2) = jet.jet(entry.fn, (x,), ((v, zero),))
+    f = entry.autodiff
+    want1 = jax.jvp(f, (x,), (v,))[1]
+    want2 = jax.jvp(lambda u: jax.jvp(f, (u,), (v,))[1], (x,), (v,))[1]
+    np.testing.assert_allclose(d1, want1, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(d2, want2, rtol=1e-8, atol=1e-10)
+
+
 def _float_param(entry):
     return next((k for k in entry.numeric_params if isinstance(entry.params[k], float)), None)
 
