@@ -125,13 +125,13 @@ def _tanh_and_exp(x: jax.Array) -> tuple[jax.Array, jax.Array]:
     # Clamped where e has underflowed (tanh = ±1): a cotangent of size max (mish's x·tanh at x = max)
     # would otherwise sum to inf in e's and meet e = 0. A select, so that its derivative is one too,
     # and one that lets NaN through (lax.clamp's derivative is 0 at NaN: tanh′(NaN) would be 0).
-    x = jnp.where(jnp.abs(x) > 400, jnp.where(x > 0, 400.0, -400.0).astype(x.dtype), x)
+    x = jnp.where(jnp.abs(x) > 400, jnp.where(x > 0, _like(x, 400.0), _like(x, -400.0)), x)
     pos = x >= 0
     u = 2 * jnp.where(pos, -x, x)
     e = jnp.exp(u)
     t = jnp.where(u > -1, -jnp.expm1(u), 1 - e) / (1 + e)
     # ±t as a product: a select of t and −t would make XLA on CPU compute t in a loop of its own.
-    return t * jnp.where(pos, 1.0, -1.0).astype(x.dtype), e
+    return t * jnp.where(pos, _like(x, 1.0), _like(x, -1.0)), e
 
 
 def tanh_prime(x: jax.Array) -> jax.Array:
@@ -223,8 +223,8 @@ def _split(a: jax.Array) -> tuple[jax.Array, jax.Array]:
     fi = jnp.finfo(a.dtype)
     half = (fi.nmant + 2) // 2
     big = jnp.abs(a) > 2.0 ** (fi.maxexp - half - 2)
-    down = jnp.where(big, 2.0 ** -(fi.nmant + 1), 1.0).astype(a.dtype)
-    up = jnp.where(big, 2.0 ** (fi.nmant + 1), 1.0).astype(a.dtype)
+    down = jnp.where(big, _like(a, 2.0 ** -(fi.nmant + 1)), _like(a, 1.0))
+    up = jnp.where(big, _like(a, 2.0 ** (fi.nmant + 1)), _like(a, 1.0))
     b = a * down
     t = float(2**half + 1) * b
     hi = t - (t - b)

@@ -6,6 +6,7 @@ message naming the argument and the fix, before XLA ever sees it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -13,8 +14,9 @@ import jax.numpy as jnp
 import numpy as np
 
 # Rule for non-float input, one for every activation: booleans and integers
-# are promoted to JAX's default float dtype (float32, or float64 with x64
-# enabled), as jax.nn does for its transcendental functions. Complex numbers,
+# are promoted as jnp's transcendental functions promote them (jnp.sin): arrays of
+# up to 32 bits to float32, 64-bit integers and Python ints to the default float
+# (float64 with x64 enabled; a Python int gives a weakly typed float). Complex numbers,
 # strings, None and Python containers are refused.
 _ARRAY_TYPES = (jax.Array, np.ndarray, np.generic, float, int, bool)
 FLOATS = frozenset(np.dtype(d) for d in (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64))
@@ -24,10 +26,27 @@ def default_float() -> Any:
     return jax.dtypes.canonicalize_dtype(jnp.float64)
 
 
+def inexact_of(dtype: np.dtype) -> np.dtype:
+    """The float dtype jnp's transcendental functions give an integer or bool array of ``dtype``
+    (jnp.sin: int8–int32, uint8–uint32 and bool to float32, 64-bit integers to the default float),
+    read from JAX itself rather than restated."""
+    return _inexact_of(dtype, bool(jax.config.jax_enable_x64))
+
+
+@functools.cache
+def _inexact_of(dtype: np.dtype, x64: bool) -> np.dtype:
+    return np.dtype(jax.eval_shape(jnp.sin, jax.ShapeDtypeStruct((), jax.dtypes.canonicalize_dtype(dtype))).dtype)
+
+
 def as_float_array(x: Any, fname: str, argname: str = "x") -> jax.Array:
     """Returns ``x`` as a float JAX array or raises a TypeError naming the fix."""
     if isinstance(x, jax.Array) and x.dtype in FLOATS:  # the common case, kept cheap for eager calls
         return x
+    if isinstance(x, jax.ShapeDtypeStruct):  # f.lower(...), f.eval_shape(...): a shape, no values
+        if x.dtype in FLOATS:
+            return x  # type: ignore[return-value]
+        if jnp.issubdtype(x.dtype, jnp.integer) or jnp.issubdtype(x.dtype, jnp.bool_):
+            return jax.ShapeDtypeStruct(x.shape, inexact_of(np.dtype(x.dtype)), sharding=x.sharding)  # type: ignore[return-value]
     if isinstance(x, (str, bytes)) or x is None:
         raise TypeError(
             f"jaxact.{fname}: argument '{argname}' must be a float array, got "
@@ -50,7 +69,12 @@ def as_float_array(x: Any, fname: str, argname: str = "x") -> jax.Array:
     if jnp.issubdtype(dtype, jnp.floating):
         return jnp.asarray(x)
     if jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.bool_):
-        return jnp.asarray(x, dtype=default_float())
+        if isinstance(x, (int, bool)):  # a Python number: a weakly typed default float, as jnp.sin(2)
+            return jnp.asarray(float(x))
+        a = jnp.asarray(x)
+        if getattr(getattr(a, "aval", a), "weak_type", False):  # one traced under jit, as a Python number
+            return a * 1.0  # a weak float of the default dtype; XLA folds the ×1 into the convert
+        return a.astype(inexact_of(np.dtype(dtype)))
     raise TypeError(
         f"jaxact.{fname}: argument '{argname}' has dtype {dtype}; expected a "
         "float array (bfloat16, float16, float32 or float64)."
@@ -69,6 +93,13 @@ _CONSTRAINTS = {
 }
 
 
+def _on_accelerator(value: Any) -> bool:
+    """A jax.Array held on a GPU/TPU: reading its value to check it would copy it to the host and
+    wait for it on every eager call (and jax.transfer_guard("disallow") refuses the copy), so it
+    goes unchecked, as a traced value does. On the CPU the read is a view."""
+    return isinstance(value, jax.Array) and any(d.platform != "cpu" for d in value.devices())
+
+
 def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...]) -> Any:
     """Checks a numeric parameter; traced (learnable) values skip value checks."""
     if isinstance(value, (str, bytes)) or value is None:
@@ -83,7 +114,7 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     dtype = value.dtype if hasattr(value, "dtype") else np.result_type(value)
     if jnp.issubdtype(dtype, jnp.complexfloating):
         raise TypeError(f"jaxact.{fname}: parameter '{name}' must be real, got {dtype}.")
-    if not is_concrete(value):
+    if not is_concrete(value) or _on_accelerator(value):
         return value
     arr = np.asarray(value, dtype=np.float64)
     for c in ("finite", *constraints):

@@ -525,8 +525,7 @@ def _tanh_softplus(x: jax.Array) -> jax.Array:
     """
     # x is clamped where e has underflowed: at x = max the product x·t hands t a cotangent of ~max,
     # which 2e doubles to inf and exp's rule multiplies by e = 0 (NaN); the clamp's rule is a select.
-    s = jnp.asarray(_SIGMOID_SATURATED, x.dtype)
-    x = _stable.clamp(-s, x, s)
+    x = _stable.clamp(-_SIGMOID_SATURATED, x, _SIGMOID_SATURATED)  # Python bounds: a weak x stays weak
     pos = x > 0
     e = jnp.exp(jnp.where(pos, -x, x))
     a = 2 * e

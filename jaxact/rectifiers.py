@@ -125,7 +125,7 @@ def _relu6(x: jax.Array) -> jax.Array:
     # lax.clamp: one op (jax.nn's min(max(x, 0), 6) is two), NaN stays NaN, and its
     # derivative is 1 strictly inside (0, 6), else 0: jax.nn's convention at both
     # kinks and at NaN, with no tie halving as jnp.minimum/maximum would give.
-    return _stable.clamp(jnp.zeros((), x.dtype), x, jnp.full((), 6, x.dtype))
+    return _stable.clamp(0, x, 6)  # Python bounds: a weakly typed x stays weak, as in jax.nn
 
 
 @register(
@@ -246,7 +246,7 @@ def rrelu(x: ArrayLike, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None)
 
 
 def _slope_along(slope: Any, x: jax.Array, axis: int) -> jax.Array:
-    a = jnp.asarray(slope).astype(x.dtype)
+    a = jnp.asarray(slope)  # promotes with x as jax.nn's parameters do (a Python float: weak)
     if a.ndim == 1 and x.ndim > 0:
         shape = [1] * x.ndim
         shape[axis] = a.shape[0]

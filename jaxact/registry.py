@@ -622,6 +622,21 @@ def _public(
         return routed(x, args, kwargs)
 
     public.__doc__ = doc
+
+    def ahead(method: str) -> Callable[..., Any]:
+        # jax.jit's ahead-of-time methods (f.lower(x), f.trace(x), f.eval_shape(x)), as jax.nn's
+        # jitted functions have them: the same checks, then the jitted implementation's method.
+        def run(x: Any, *args: Any, **kwargs: Any) -> Any:
+            twin = integer_twin(x)
+            if twin is not None:
+                return getattr(twin, method)(x, *args, **kwargs)
+            xa, given = binder(x, args, kwargs)
+            return getattr(impl, method)(xa, **given)
+
+        run.__name__ = run.__qualname__ = f"{raw.__name__}.{method}"
+        return run
+
+    public.lower, public.trace, public.eval_shape = (ahead(m) for m in ("lower", "trace", "eval_shape"))  # type: ignore[attr-defined]
     if kind is not None and kind[1] in ("autodiff", "closed_form"):
         # Pickled by name, and found by it: jaxact.autodiff.<name> is this function.
         public.__module__, public.__qualname__ = f"jaxact.{kind[1]}", kind[0]

@@ -25,19 +25,24 @@ def _keeps_integers(entry, x):
 @pytest.mark.sampled
 @pytest.mark.parametrize("entry", entry_params())
 @pytest.mark.parametrize("path", ["fn", "autodiff", "closed_form"])
-def test_integer_and_bool_input_as_jax_nn_else_default_float(entry, path):
+def test_integer_and_bool_input_as_jax_nn_else_as_jnp_sin(entry, path):
     """Where jax.nn keeps an integer dtype, jaxact returns jax.nn's dtype and values on every
-    path; elsewhere (jax.nn promotes, or refuses) an integer or bool x promotes to the default float."""
+    path; elsewhere (jax.nn promotes, or refuses) an integer or bool x promotes as jnp.sin promotes
+    it: int32 and bool arrays to float32 even under x64, int64 ones and Python ints to the default
+    float (a Python int to a weakly typed one), in the jitted call too."""
     f = getattr(entry, path)
     scalars = (np.int32(3), 3) if entry.elementwise else ()  # axis-mixing functions need an axis
-    for x in (jnp.arange(-4, 4).reshape(2, 4), jnp.ones((2, 4), bool), *scalars):
+    xs = (jnp.arange(-4, 4).reshape(2, 4), jnp.arange(-4, 4, dtype=jnp.int32).reshape(2, 4), jnp.ones((2, 4), bool))
+    for x in (*xs, *scalars):
         y, theirs = f(x), _keeps_integers(entry, x)
         if theirs is not None:
             assert y.dtype == theirs.dtype and y.weak_type == theirs.weak_type, (x, y.dtype, theirs.dtype)
             np.testing.assert_array_equal(y, theirs)
         else:
-            assert y.dtype == _validate.default_float(), (x, y.dtype)
-            np.testing.assert_array_equal(y, f(jnp.asarray(x, _validate.default_float())))
+            want = jnp.sin(x)  # the dtype; the weak type is test_a_python_float_stays_weakly_typed_as_in_jax_nn's
+            assert y.dtype == want.dtype, (x, y.dtype)
+            # within an ulp: XLA may fuse the int → float convert into the function (arctan(int32 3))
+            np.testing.assert_allclose(y, f(jnp.asarray(x, want.dtype)), rtol=float(jnp.finfo(want.dtype).eps))
     if entry.derivative is not None:
         assert entry.derivative(jnp.arange(-4, 4)).dtype == _validate.default_float()
 
@@ -154,3 +159,59 @@ def test_traced_parameters_skip_value_checks_and_stay_differentiable():
     x = jnp.linspace(-3, 3, 7)
     g = jax.jit(jax.grad(lambda a: jnp.sum(jaxact.elu(x, a))))(1.5)
     np.testing.assert_allclose(g, jnp.sum(jnp.where(x > 0, 0, jnp.expm1(x))), rtol=1e-6)
+
+
+_WEAK_SCRIPT = """
+import jax, sys
+jax.config.update("jax_enable_x64", sys.argv[1] == "1")
+import jax.numpy as jnp, numpy as np, jaxact
+from jax._src import dtypes
+from jax._src.lax import lax as lax_internal
+dt = np.dtype(jax.dtypes.canonicalize_dtype(jnp.float64))  # a Python float's: float32, float64 under x64
+x = lax_internal._convert_element_type(jnp.asarray(np.linspace(-2, 2, 8).reshape(2, 4), dt), dt, weak_type=True)
+for e in jaxact.entries():
+    if e.jax_nn:
+        theirs = getattr(jax.nn, e.jax_nn)(x)
+        h = jnp.ones(theirs.shape, jnp.bfloat16)
+        for f in (e.fn, jax.jit(e.fn)):
+            y = f(x)
+            if (y.dtype, dtypes.is_weakly_typed(y), (y * h).dtype) != (
+                theirs.dtype, dtypes.is_weakly_typed(theirs), (theirs * h).dtype
+            ):
+                print(e.name)
+"""
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_a_python_float_stays_weakly_typed_as_in_jax_nn(x64):
+    """A weakly typed input (what a Python float becomes) gives jax.nn's dtype and weak type: with
+    jax.nn, nn.relu6(0.5) * a bfloat16 array is bfloat16; a result that lost its weak type would
+    promote it to float32 (and raise under strict promotion). Its own process: x64 is global."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _WEAK_SCRIPT, "1" if x64 else "0"], capture_output=True, text=True, check=True
+    )
+    differ = set(proc.stdout.split())
+    # The closed form binds β to its custom_jvp as a strongly typed array (float64 only).
+    assert differ == ({"swish"} if x64 else set()), proc.stdout
+
+
+def test_a_parameter_on_an_accelerator_is_not_read_back_to_check_it(monkeypatch):
+    """A concrete jax.Array parameter on a GPU/TPU goes unchecked, as a traced one does: checking it
+    would copy it to the host and wait for it on every eager call (and jax.transfer_guard refuses
+    the copy). On the CPU, where the read is a view, it is checked. The accelerator is simulated."""
+    x = jnp.linspace(-2.0, 2.0, 8)
+    alpha = jnp.asarray(-1.0)
+    assert not _validate._on_accelerator(alpha) and not _validate._on_accelerator(-1.0)
+    with pytest.raises(ValueError, match="'alpha' must be >= 0"):
+        jaxact.elu(x, alpha=alpha)  # on the CPU: checked
+    half = jnp.asarray(0.5)
+    jaxact.elu(x, alpha=half)  # compiled outside the guard (tracing may place constants)
+    with jax.transfer_guard("disallow"):
+        jaxact.elu(x, alpha=half)  # a CPU read is no transfer
+    monkeypatch.setattr(_validate, "_on_accelerator", lambda v: isinstance(v, jax.Array))
+    np.testing.assert_allclose(jaxact.elu(x, alpha=alpha), jax.nn.elu(x, alpha=alpha), rtol=1e-6)
+    with pytest.raises(ValueError, match="'alpha' must be >= 0"):
+        jaxact.elu(x, alpha=-1.0)  # a Python number is still checked

@@ -61,6 +61,24 @@ def test_every_jax_nn_activation_is_here_with_same_signature():
 
 
 @pytest.mark.parametrize("entry", jax_nn_entries())
+def test_ahead_of_time_methods_as_jax_nn_jitted_functions_have_them(entry):
+    """f.lower / f.trace / f.eval_shape work on every public function, a Python frame that checks
+    parameters (elu's alpha) included, with arrays and with shapes alone, and check the same."""
+    shape = (4, 6)
+    x = jnp.asarray(np.linspace(-2, 2, 24).reshape(shape), jnp.float32)
+    spec = jax.ShapeDtypeStruct(shape, jnp.float32)
+    f = entry.fn
+    np.testing.assert_array_equal(f.lower(x).compile()(x), f(x))
+    assert f.lower(spec).compile()(x).shape == f(x).shape
+    assert f.eval_shape(spec) == jax.eval_shape(getattr(jax.nn, entry.jax_nn), spec)
+    assert f.trace(x).lower().compile()(x).shape == f(x).shape
+    for name, constraint in entry.constraints.items():
+        if "positive" in constraint or "nonnegative" in constraint:
+            with pytest.raises(ValueError, match=f"'{name}' must be"):
+                f.lower(x, **{name: -1.0})
+
+
+@pytest.mark.parametrize("entry", jax_nn_entries())
 def test_jax_nn_mapping_names_a_real_function(entry):
     assert callable(getattr(jax.nn, entry.jax_nn))
 
