@@ -334,11 +334,19 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
     def g(x: jax.Array, **kw: Any) -> jax.Array:
         if x.dtype not in _HALF:
             return f(x, **kw)
-        out = jnp.result_type(x, *(v for k, v in kw.items() if k not in static))
+        # Numeric parameters promote; a PRNG key or an absent optional one (key=None) does not.
+        nums = (v for k, v in kw.items() if k not in static and v is not None and not _is_key(v))
+        out = jnp.result_type(x, *nums)
         return f(x.astype(jnp.float32), **kw).astype(out)
 
     functools.update_wrapper(g, f)
     return g
+
+
+def _is_key(v: Any) -> bool:
+    """A PRNG key: typed (jax.random.key) or legacy (uint32 data of jax.random.PRNGKey)."""
+    dtype = getattr(v, "dtype", None)
+    return dtype is not None and (jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key) or np.dtype(dtype) == np.uint32)
 
 
 def _make_closed_form(
@@ -442,8 +450,12 @@ class _Binder:
         static: tuple[str, ...],
         constraints: Mapping[str, tuple[str, ...]],
         validate: Callable[..., Mapping[str, Any] | None] | None,
+        cache_validate: bool = False,
     ):
         self.name, self.sig, self.constraints, self.validate = name, sig, constraints, validate
+        # The built-in hooks read x's shape and dtype only (axis ranges, even splits): their result
+        # is kept per shape. A user's hook may read values, so it runs on every call.
+        self.cache_validate = cache_validate
         self.pnames = list(sig.parameters)[1:]
         self.validated: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.defaults = {k: sig.parameters[k].default for k in self.pnames}
@@ -456,7 +468,8 @@ class _Binder:
         if not args and not kwargs:
             if self.validate is None:
                 return xa, {}
-            # The hook depends on x's shape only (axis ranges, even splits): once per shape.
+            if not self.cache_validate:
+                return xa, dict(self.validate(xa, **self.defaults) or {})
             key = (xa.shape, xa.dtype)
             if key not in self.validated:
                 if len(self.validated) > 256:
@@ -615,9 +628,12 @@ def _public(
     checked_impl.__name__ = checked_impl.__qualname__ = raw.__name__
     eager = jax.jit(checked_impl)
 
+    # A user's validate hook may read x's values: it sees the concrete call, never the fast path's trace.
+    fast = binder.validate is None or binder.cache_validate
+
     @functools.wraps(raw)
     def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
-        if type(x) is _ARRAY and not args and not kwargs:
+        if fast and type(x) is _ARRAY and not args and not kwargs:
             return eager(x)  # a concrete array, no parameters: the eager fast path
         return routed(x, args, kwargs)
 
@@ -734,7 +750,7 @@ def register(
         doc_line = inspect.cleandoc(public_raw.__doc__ or "").split("\n")[0].strip()
         raw, derivative, jvp = _mutation.apply(name, public_raw, derivative_in, jvp_in)
         sig = inspect.signature(raw)
-        binder = _Binder(name, sig, tuple(static), constraints, validate)
+        binder = _Binder(name, sig, tuple(static), constraints, validate, cache_validate=builtin)
         pnames = binder.pnames
         dyn_names = tuple(k for k in pnames if k not in static)
 

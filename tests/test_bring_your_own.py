@@ -248,3 +248,24 @@ def test_the_installed_command_finds_a_module_in_the_current_folder(tmp_path):
         [str(script), "check", "--names", "here_acts:isrlu_like"], cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 0 and "0 failed" in proc.stdout, proc.stderr
+
+
+def test_a_users_validate_hook_runs_on_every_call():
+    """A built-in hook's result is kept per shape (it reads only the shape); a user's may read
+    values, so it is not: the second call with a bad value raises too."""
+
+    def hook(x, a=1.0):
+        if not isinstance(x, jax.core.Tracer) and bool(jnp.any(x < -100)):
+            raise ValueError("x too small")
+
+    @jaxact.register(derivative=lambda x, a=1.0: jnp.ones_like(x) * a, validate=hook)
+    def hooked_linear(x, a=1.0):
+        """a·x."""
+        return a * x
+
+    try:
+        hooked_linear(jnp.array([1.0, 2.0]))
+        with pytest.raises(ValueError, match="x too small"):
+            hooked_linear(jnp.array([-1000.0, 2.0]))
+    finally:
+        jaxact.unregister("hooked_linear")

@@ -102,3 +102,18 @@ def test_learnable_modules_draw_the_random_form_only_in_training(entry):
     np.testing.assert_array_equal(jnnx.Learnable(entry.name)(x), mean)  # no rngs: deterministic
     with pytest.raises(ValueError, match="needs rngs"):
         jnnx.Learnable(entry.name, deterministic=False)
+
+
+@pytest.mark.parametrize("make_key", [jax.random.key, jax.random.PRNGKey], ids=["typed", "legacy"])
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_a_key_is_no_number_to_promote_with_in_half_precision(make_key, dtype):
+    """Half precision is computed in float32 and rounded back to the dtype x and the numeric
+    parameters promote to: a key (typed or legacy) or an absent one is not among them."""
+    x = jnp.array([-1.0, 2.0], dtype)
+    key = make_key(0)
+    for f in (jaxact.rrelu, jaxact.closed_form.rrelu, jaxact.autodiff.rrelu):
+        assert f(x, key=key).dtype == x.dtype
+        g = jax.grad(lambda v, f=f: f(v, key=key).astype(jnp.float32).sum())(x)
+        assert g.dtype == x.dtype and bool(jnp.all(jnp.isfinite(g)))
+    assert jaxact.get("rrelu").derivative(x).dtype == x.dtype
+    assert jaxact.get("rrelu").derivative(x, key=key).dtype == x.dtype
