@@ -82,7 +82,8 @@ def as_float_array(x: Any, fname: str, argname: str = "x") -> jax.Array:
 
 
 def is_concrete(value: Any) -> bool:
-    return not isinstance(value, jax.core.Tracer)
+    """A value that can be read: not traced, and not a shape alone (f.lower(x, alpha=ShapeDtypeStruct))."""
+    return not isinstance(value, (jax.core.Tracer, jax.ShapeDtypeStruct))
 
 
 _CONSTRAINTS = {
@@ -127,7 +128,9 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
 
 def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> None:
     """lo <= hi (elementwise) where both are concrete; traced (learned) values cannot be checked."""
-    if is_concrete(lo) and is_concrete(hi) and not np.all(np.asarray(lo) <= np.asarray(hi)):
+    if not all(is_concrete(v) and not _on_accelerator(v) for v in (lo, hi)):
+        return
+    if not np.all(np.asarray(lo) <= np.asarray(hi)):
         raise ValueError(f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={lo} and {hi_name}={hi}.")
 
 

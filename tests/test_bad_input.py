@@ -201,17 +201,27 @@ def test_a_python_float_stays_weakly_typed_as_in_jax_nn(x64):
 def test_a_parameter_on_an_accelerator_is_not_read_back_to_check_it(monkeypatch):
     """A concrete jax.Array parameter on a GPU/TPU goes unchecked, as a traced one does: checking it
     would copy it to the host and wait for it on every eager call (and jax.transfer_guard refuses
-    the copy). On the CPU, where the read is a view, it is checked. The accelerator is simulated."""
-    x = jnp.linspace(-2.0, 2.0, 8)
-    alpha = jnp.asarray(-1.0)
+    the copy). On the CPU, where the read is a view, it is checked. Here the accelerator is
+    simulated; test_..._on_a_real_accelerator runs where there is one."""
+    cpu = jax.devices("cpu")[0]
+    x = jax.device_put(jnp.linspace(-2.0, 2.0, 8), cpu)
+    alpha = jax.device_put(jnp.asarray(-1.0), cpu)
     assert not _validate._on_accelerator(alpha) and not _validate._on_accelerator(-1.0)
     with pytest.raises(ValueError, match="'alpha' must be >= 0"):
         jaxact.elu(x, alpha=alpha)  # on the CPU: checked
-    half = jnp.asarray(0.5)
-    jaxact.elu(x, alpha=half)  # compiled outside the guard (tracing may place constants)
-    with jax.transfer_guard("disallow"):
-        jaxact.elu(x, alpha=half)  # a CPU read is no transfer
     monkeypatch.setattr(_validate, "_on_accelerator", lambda v: isinstance(v, jax.Array))
     np.testing.assert_allclose(jaxact.elu(x, alpha=alpha), jax.nn.elu(x, alpha=alpha), rtol=1e-6)
+    lo, hi = jax.device_put(jnp.asarray(2.0), cpu), jax.device_put(jnp.asarray(1.0), cpu)
+    jaxact.srelu(x, t_left=lo, t_right=hi)  # the order check of two such arrays is skipped too
     with pytest.raises(ValueError, match="'alpha' must be >= 0"):
         jaxact.elu(x, alpha=-1.0)  # a Python number is still checked
+
+
+@pytest.mark.skipif(jax.default_backend() == "cpu", reason="needs a GPU or TPU (CI has none)")
+def test_a_parameter_on_an_accelerator_is_not_read_back_on_a_real_accelerator():
+    x = jnp.linspace(-2.0, 2.0, 8)
+    alpha, lo, hi = jnp.asarray(0.5), jnp.asarray(-1.0), jnp.asarray(1.0)
+    jaxact.elu(x, alpha=alpha), jaxact.srelu(x, t_left=lo, t_right=hi)  # compiled outside the guard
+    with jax.transfer_guard("disallow"):
+        jaxact.elu(x, alpha=alpha)
+        jaxact.srelu(x, t_left=lo, t_right=hi)

@@ -236,7 +236,7 @@ def test_compare_defaults_on_the_command_line_are_the_config_defaults():
         ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", "{tmp}"],
         ["bench", "--quick", "--names", "relu", "--no-torch", "--out", "{tmp}"],
         ["check", "--names", "relu", "--json", "{tmp}/check.json"],
-        ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", "{tmp}/a", "--references", "{tmp}/r.json"],
+        ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", "{out}", "--references", "{tmp}/r.json"],
     ],
     ids=lambda a: a[0] + (" --references" if "--references" in a else ""),
 )
@@ -263,7 +263,7 @@ def test_an_existing_folder_that_cannot_be_written_fails_before_the_work(argv, t
         raise AssertionError("the command started its work")
 
     monkeypatch.setattr(cli, f"cmd_{argv[0]}", no_work)
-    assert main([a.replace("{tmp}", str(ro)) for a in argv]) == 2
+    assert main([a.replace("{tmp}", str(ro)).replace("{out}", str(tmp_path / "out")) for a in argv]) == 2
     err = capsys.readouterr().err
     assert "cannot write in" in err and "Read-only file system" in err and "Traceback" not in err
 
@@ -294,3 +294,22 @@ def test_bench_in_float64_measures_float64():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split()[-3:] == ["0", "True", "float64"], proc.stdout + proc.stderr
     assert "truncated to dtype float32" not in proc.stderr
+
+
+def test_an_existing_output_file_is_tested_as_it_will_be_written(tmp_path, capsys, monkeypatch):
+    """--json FILE that exists is written in place: it is opened for appending, not replaced by a
+    new file in its folder, so a writable file in a folder that takes no new files is accepted."""
+    import tempfile
+
+    target = tmp_path / "check.json"
+    target.write_text("old")
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *a, **k: (_ for _ in ()).throw(OSError(30, "Read-only")))
+    assert main(["check", "--names", "relu", "--json", str(target)]) == 0
+    assert json.loads(target.read_text())[0]["name"] == "relu"
+    target.chmod(0o444)
+    import os
+
+    if os.access(target, os.W_OK):  # root writes anyway: nothing to refuse
+        return
+    assert main(["check", "--names", "relu", "--json", str(target)]) == 2
+    assert "the file cannot be written" in capsys.readouterr().err

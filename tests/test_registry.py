@@ -72,6 +72,9 @@ def test_ahead_of_time_methods_as_jax_nn_jitted_functions_have_them(entry):
     assert f.lower(spec).compile()(x).shape == f(x).shape
     assert f.eval_shape(spec) == jax.eval_shape(getattr(jax.nn, entry.jax_nn), spec)
     assert f.trace(x).lower().compile()(x).shape == f(x).shape
+    numbers = [k for k in entry.numeric_params if isinstance(entry.params[k], (int, float))]  # not where=
+    for name in numbers:  # a parameter given by shape alone, as jax.jit's lower takes it
+        assert f.lower(spec, **{name: jax.ShapeDtypeStruct((), jnp.float32)}).compile() is not None
     for name, constraint in entry.constraints.items():
         if "positive" in constraint or "nonnegative" in constraint:
             with pytest.raises(ValueError, match=f"'{name}' must be"):

@@ -411,13 +411,15 @@ def _out_dir(path: str, what: str) -> Path:
 
 
 def _can_write_in(folder: Path, what: str) -> None:
-    """Creates and removes a file in ``folder``: the only sure test (permissions, a read-only
-    mount, a full disk) that the results can be written there after the work."""
+    """Creates a file in ``folder`` and writes a byte to it (it is gone when closed): what the
+    results will need after the work, tested on the file system itself, which permission bits
+    alone do not show (a read-only mount, a user who is root)."""
     import tempfile
 
     try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        with tempfile.TemporaryFile(dir=folder) as f:
+            f.write(b"\0")
+            f.flush()
     except OSError as e:
         raise ValueError(f"{what}: cannot write in {folder} ({e.strerror or e})") from None
 
@@ -429,9 +431,14 @@ def _out_file(path: str, option: str) -> Path:
         raise ValueError(f"{option} {path}: is a folder; give a file name")
     if not f.resolve().parent.is_dir():
         raise ValueError(f"{option} {path}: its folder {f.parent} does not exist")
-    _can_write_in(f.resolve().parent, f"{option} {path}")
-    if f.exists() and not os.access(f, os.W_OK):
-        raise ValueError(f"{option} {path}: the file exists and cannot be written")
+    if f.exists():  # written in place: opened for appending (nothing written), as it will be
+        try:
+            with f.open("ab"):
+                pass
+        except OSError as e:
+            raise ValueError(f"{option} {path}: the file cannot be written ({e.strerror or e})") from None
+    else:
+        _can_write_in(f.resolve().parent, f"{option} {path}")
     return f
 
 
@@ -716,10 +723,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command. Bad input: one line on stderr, exit 2, before any work; never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    # module:function names a module in the current folder, as `python -m jaxact` finds it (the
-    # installed script's sys.path starts at its own folder instead); appended, so it shadows nothing.
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.append(os.getcwd())
     from jaxact.registry import UnknownActivationError
 
     prefix = f"jaxact {args.cmd}: "
@@ -746,6 +749,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`jaxact list | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+
+
+def console() -> int:
+    """The installed ``jaxact`` command: ``main`` with the current folder on the import path, so that
+    module:function names a module there, as ``python -m jaxact`` finds it (the script's own path
+    starts at its folder instead). Appended: it shadows no installed package."""
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())
+    return main()
 
 
 if __name__ == "__main__":

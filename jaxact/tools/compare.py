@@ -223,24 +223,36 @@ class Config:
         self._check_memory(names)
 
     def _check_memory(self, names: Sequence[str]) -> None:
-        """Every seed and rate trains side by side: weights, gradients and the optimiser's state
-        (about five float32 copies of the parameters) for each. Above the memory there is, that
-        fails now in one line, not as an allocation error of XLA's after the data and compile."""
+        """Every seed and rate trains side by side: weights, gradients, updates and the optimiser's
+        state (its own size, from optax's init by shape alone) for each. More than the memory there
+        is fails now in one line, not as an allocation error of XLA's after the data and compile."""
         ds = data_mod.load(self.dataset)
-        params = max(parameter_count(self, ds, n) for n in names)
-        need = 5 * 4 * params * self.seeds * len(self.grid)
+        optax = _optax()
+        opt = optax.inject_hyperparams(getattr(optax, self.optimizer))(learning_rate=self.grid[0])
+        need, params = 0, 0
+        for name in names:
+            shapes = jax.eval_shape(
+                lambda k, n=name: models.get(self.model).init(k, self, ds.n_features, ds.n_classes, n),
+                jax.random.PRNGKey(0),
+            )
+            n_bytes = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(shapes))
+            state = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(jax.eval_shape(opt.init, shapes)))
+            if 3 * n_bytes + state > need:
+                need, params = 3 * n_bytes + state, models.n_parameters(shapes)
+        need *= self.seeds * len(self.grid)
         have = _memory_bytes()
         if have and need > have:
             raise ValueError(
                 f"jaxact compare: {params:,} parameters x {self.seeds} seeds x {len(self.grid)} rates need about "
-                f"{need / 2**30:,.1f} GiB for weights, gradients and optimiser state, more than the "
-                f"{have / 2**30:,.1f} GiB of {jax.devices()[0].platform} memory here; lower --width, --depth or --seeds"
+                f"{need / 2**30:,.1f} GiB for weights, gradients, updates and optimiser state, more than the "
+                f"{have / 2**30:,.1f} GiB of {jax.local_devices()[0].platform} memory here; lower --width, --depth "
+                "or --seeds"
             )
 
 
 def _memory_bytes() -> int | None:
     """The first device's memory (an accelerator's limit, the host's RAM on CPU); None if unknown."""
-    stats = jax.devices()[0].memory_stats() if jax.default_backend() != "cpu" else None
+    stats = jax.local_devices()[0].memory_stats() if jax.default_backend() != "cpu" else None
     if stats and stats.get("bytes_limit"):
         return int(stats["bytes_limit"])
     try:
