@@ -134,3 +134,25 @@ def test_paired_ratio_fills_its_time_within_its_bounds():
     calls.clear()
     vs_jaxnn.paired_ratio(cheap, cheap, 3, 0, (10.0, 50))
     assert len(calls) == 2 * (1 + 1 + 50)  # warm-up, the sizing round, then the rounds
+
+
+def test_program_fingerprints_are_stable_and_show_what_moved(tmp_path, monkeypatch):
+    """benchmarks/programs.py: the same code gives the same fingerprints; a changed formula moves
+    exactly its own programs, and --against says so with exit status 1."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "programs.py"
+    spec = importlib.util.spec_from_file_location("programs", path)
+    programs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(programs)
+    before = tmp_path / "before.json"
+    assert programs.main(["--names", "relu,tanh", "--out", str(before)]) == 0
+    assert programs.main(["--names", "relu,tanh", "--out", str(tmp_path / "same.json"), "--against", str(before)]) == 0
+    import dataclasses
+
+    changed = dataclasses.replace(jaxact.get("tanh"), fn=lambda x: jnp.tanh(x) * 1.5)  # another program
+    monkeypatch.setattr(jaxact, "entries", lambda: [jaxact.get("relu"), changed])
+    after = programs.fingerprints(["relu", "tanh"])
+    moved = programs.moved(json.loads(before.read_text()), after)
+    assert moved and all(k.startswith("tanh|") and "|default|" in k for k in moved)
