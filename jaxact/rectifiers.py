@@ -351,7 +351,9 @@ def threshold(x: ArrayLike, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array
       >>> jaxact.threshold(jnp.array([-2.0, -0.5, 0.0, 0.5, 2.0]), threshold=1.0, value=-2.0)
       Array([-2., -2., -2., -2.,  2.], dtype=float32)
     """
-    return jnp.where(x > threshold, x, jnp.where(x <= threshold, jnp.full_like(x, value), lax.stop_gradient(x)))
+    # value promotes with x as jax.nn's parameters do (a Python float takes x's dtype; a float32 array
+    # with a bfloat16 x gives float32); NaN x takes neither comparison and stays NaN.
+    return jnp.where(x > threshold, x, jnp.where(x <= threshold, value, lax.stop_gradient(x)))
 
 
 def _elu_neg(x: jax.Array, alpha: Any) -> jax.Array:

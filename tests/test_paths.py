@@ -199,6 +199,20 @@ def test_dtype_promotion_follows_jax_nn(name, pname, value):
         np.testing.assert_allclose(grad_p(f), ref, rtol=2e-3)
 
 
+@pytest.mark.parametrize("name,pname,value", [("prelu", "negative_slope", 0.2), ("threshold", "value", 0.5)])
+def test_parameters_without_a_jax_nn_twin_promote_as_jax_nns_do(name, pname, value):
+    """The rule of jax.nn's parameters, for entries jax.nn lacks: a Python number takes x's dtype,
+    an array promotes it (a float32 one with bfloat16 x gives float32), on every path."""
+    e = jaxact.get(name)
+    x = jnp.asarray(np.linspace(-2, 2, 16), jnp.bfloat16)
+    for f in (e.fn, e.autodiff, e.closed_form):
+        assert f(x, **{pname: value}).dtype == jnp.bfloat16
+        assert f(x, **{pname: jnp.float32(value)}).dtype == jnp.float32
+        assert f(x, **{pname: jnp.asarray(value, jnp.bfloat16)}).dtype == jnp.bfloat16
+        with jax.numpy_dtype_promotion("strict"):
+            assert f(x, **{pname: value}).dtype == jnp.bfloat16
+
+
 @pytest.mark.sampled
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].elementwise])
