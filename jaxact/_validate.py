@@ -81,9 +81,16 @@ def as_float_array(x: Any, fname: str, argname: str = "x") -> jax.Array:
     )
 
 
-def is_concrete(value: Any) -> bool:
-    """A value that can be read: not traced, and not a shape alone (f.lower(x, alpha=ShapeDtypeStruct))."""
-    return not isinstance(value, (jax.core.Tracer, jax.ShapeDtypeStruct))
+def readable(value: Any) -> bool:
+    """A value the checks can read here: not traced, not a shape alone (f.lower(x, alpha=spec)),
+    and not held on an accelerator (see :func:`_on_accelerator`)."""
+    return not isinstance(value, (jax.core.Tracer, jax.ShapeDtypeStruct)) and not _on_accelerator(value)
+
+
+def error_line(e: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
 
 
 _CONSTRAINTS = {
@@ -115,7 +122,7 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     dtype = value.dtype if hasattr(value, "dtype") else np.result_type(value)
     if jnp.issubdtype(dtype, jnp.complexfloating):
         raise TypeError(f"jaxact.{fname}: parameter '{name}' must be real, got {dtype}.")
-    if not is_concrete(value) or _on_accelerator(value):
+    if not readable(value):
         return value
     arr = np.asarray(value, dtype=np.float64)
     for c in ("finite", *constraints):
@@ -127,10 +134,8 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
 
 
 def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> None:
-    """lo <= hi (elementwise) where both are concrete; traced (learned) values cannot be checked."""
-    if not all(is_concrete(v) and not _on_accelerator(v) for v in (lo, hi)):
-        return
-    if not np.all(np.asarray(lo) <= np.asarray(hi)):
+    """lo <= hi (elementwise) where both are readable; traced (learned) values cannot be checked."""
+    if readable(lo) and readable(hi) and not np.all(np.asarray(lo) <= np.asarray(hi)):
         raise ValueError(f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={lo} and {hi_name}={hi}.")
 
 

@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxact import _validate
 from jaxact.registry import Activation, entries, get
 
 FLOAT_DTYPES = (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)
@@ -317,11 +318,6 @@ def enable_x64() -> None:
     jax.config.update("jax_enable_x64", True)
 
 
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
-
-
 def smoke(activation: Any) -> None:
     """Raises a one-line ValueError naming the activation unless it takes float32 inputs of the
     shapes the tools give it (a scalar under ``vmap``, a batch, an image batch) and returns the
@@ -338,7 +334,8 @@ def smoke(activation: Any) -> None:
         try:
             y = jax.eval_shape(lambda v: entry.fn(v, **entry.params), jax.ShapeDtypeStruct(shape, jnp.float32))
         except Exception as e:  # the user's code: any error it raises is the finding
-            raise ValueError(f"{entry.name} fails on a float32 input of shape {shape}: {_first_line(e)}") from None
+            why = _validate.error_line(e)
+            raise ValueError(f"{entry.name} fails on a float32 input of shape {shape}: {why}") from None
         want = (*shape[:-1], shape[-1] // 2) if entry.gated else shape
         if getattr(y, "shape", None) != want or not jnp.issubdtype(getattr(y, "dtype", None), jnp.floating):
             got = f"{type(y).__name__} {getattr(y, 'shape', '')} {getattr(y, 'dtype', '')}".strip()

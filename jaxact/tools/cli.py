@@ -282,10 +282,9 @@ def _entry(spec: str, option: str) -> Any:
     except registry.UnknownActivationError:
         raise
     except Exception as e:  # the user's module: whatever it raises is the message
-        text = str(e).strip().splitlines()
-        raise ValueError(
-            f"{option} {spec}: importing its module raised {type(e).__name__}" + (f": {text[0]}" if text else "")
-        ) from None
+        from jaxact import _validate
+
+        raise ValueError(f"{option} {spec}: importing its module raised {_validate.error_line(e)}") from None
 
 
 # --- argument types: each turns a bad value into a one-line argparse error (exit 2) -----------------
@@ -650,10 +649,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _preflight(args: argparse.Namespace) -> None:
     """Every check that needs no work: names, settings, output folders. Raises ValueError."""
-    for attr in ("names", "activations"):
-        if getattr(args, attr, None) is not None:
-            for name in _names(getattr(args, attr), f"--{attr}") or ():
-                _smoke(name)
+    if getattr(args, "activations", None) is not None:
+        _names(args.activations, "--activations")  # compare's Config.validate smokes them itself
+    for name in _names(getattr(args, "names", None)) or ():
+        _smoke(name)
     if args.cmd == "accuracy":
         from jaxact import registry
 

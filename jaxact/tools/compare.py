@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import registry
+from jaxact import _validate, registry
 from jaxact.tools import data as data_mod, models, stats
 from jaxact.tools.models import INITS
 
@@ -227,14 +227,10 @@ class Config:
         state (its own size, from optax's init by shape alone) for each. More than the memory there
         is fails now in one line, not as an allocation error of XLA's after the data and compile."""
         ds = data_mod.load(self.dataset)
-        optax = _optax()
-        opt = optax.inject_hyperparams(getattr(optax, self.optimizer))(learning_rate=self.grid[0])
+        opt = _optimizer(self.optimizer, self.grid[0])
         need, params = 0, 0
         for name in names:
-            shapes = jax.eval_shape(
-                lambda k, n=name: models.get(self.model).init(k, self, ds.n_features, ds.n_classes, n),
-                jax.random.PRNGKey(0),
-            )
+            shapes = parameter_shapes(self, ds, name)
             n_bytes = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(shapes))
             state = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(jax.eval_shape(opt.init, shapes)))
             if 3 * n_bytes + state > need:
@@ -275,21 +271,26 @@ def _probe_optimizer(name: str) -> None:
     (its rate injected, ``update(grads, state, params)``): an optimiser that needs more (a line
     search's value and value_fn, a required setting) fails here, in well under a second, rather
     than after the data is loaded and the first network compiled."""
-    optax = _optax()
     try:
-        opt = optax.inject_hyperparams(getattr(optax, name))(learning_rate=1e-3)
+        opt = _optimizer(name, 1e-3)
 
         def step(p: jax.Array) -> Any:
             updates, _ = opt.update(p, opt.init(p), p)
-            return optax.apply_updates(p, updates)
+            return _optax().apply_updates(p, updates)
 
         jax.jit(step)(jnp.zeros((2,), jnp.float32))
     except Exception as e:  # the optimiser's own error, whatever it is, in one line
-        first = (str(e).strip().splitlines() or [""])[0]
         raise ValueError(
             f"jaxact compare: optax.{name} cannot train here: a step as training takes it failed "
-            f"({type(e).__name__}: {first[:160]}); try adam, sgd, adamw"
+            f"({_validate.error_line(e)[:200]}); try adam, sgd, adamw"
         ) from None
+
+
+def _optimizer(name: str, learning_rate: float) -> Any:
+    """optax's ``name`` as training builds it: the rate lives in the optimiser state
+    (inject_hyperparams), so one program trains every rate of the grid."""
+    optax = _optax()
+    return optax.inject_hyperparams(getattr(optax, name))(learning_rate=learning_rate)
 
 
 def _optax() -> Any:
@@ -375,8 +376,7 @@ class Trainer:
         self.model = models.get(cfg.model)
         self.act = entry.closed_form if path == "closed" else entry.autodiff
         self.deriv = (lambda z: entry.derivative(z, **entry.params)) if entry.elementwise else None
-        # The rate lives in the optimiser state, so one program trains every rate of the grid.
-        self.opt = _optax().inject_hyperparams(getattr(_optax(), cfg.optimizer))(learning_rate=cfg.grid[0])
+        self.opt = _optimizer(cfg.optimizer, cfg.grid[0])
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
         n_eval = EVAL_TRAIN[cfg.model]
         self.x_eval, self.y_eval = self.x_train[:n_eval], self.y_train[:n_eval]
@@ -730,12 +730,16 @@ def final_test_loss(r: RunResult) -> np.ndarray:
     return np.where(diverged(r), np.nan, r.final("test_loss"))
 
 
-def parameter_count(cfg: Config, ds: data_mod.Dataset, activation: str) -> int:
-    """Trainable parameters of one run (the transformer's gated forms: the same as the plain)."""
-    shapes = jax.eval_shape(
+def parameter_shapes(cfg: Config, ds: data_mod.Dataset, activation: str) -> Any:
+    """The parameters of one run, as shapes (nothing allocated)."""
+    return jax.eval_shape(
         lambda k: models.get(cfg.model).init(k, cfg, ds.n_features, ds.n_classes, activation), jax.random.PRNGKey(0)
     )
-    return models.n_parameters(shapes)
+
+
+def parameter_count(cfg: Config, ds: data_mod.Dataset, activation: str) -> int:
+    """Trainable parameters of one run (the transformer's gated forms: the same as the plain)."""
+    return models.n_parameters(parameter_shapes(cfg, ds, activation))
 
 
 def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
