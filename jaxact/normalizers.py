@@ -23,9 +23,14 @@ from jaxact import _stable, _validate, gates as _gates
 from jaxact.registry import inf, register
 
 
-def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname: str) -> None:
-    if x.ndim == 0:
-        raise ValueError(f"jaxact.{fname}: needs at least a 1-D input, got a scalar.")
+def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname: str, scalar_ok: bool = False) -> None:
+    # ``scalar_ok``: a 0-d x normalised over all (none) of its axes is 1 (softmax) or 0
+    # (log_softmax), as jax.nn gives it.
+    if x.ndim == 0 and not (scalar_ok and axis in (None, ())):
+        raise ValueError(
+            f"jaxact.{fname}: needs at least a 1-D input, got a scalar"
+            + (" (axis=None takes one: a scalar normalised over no axis)." if scalar_ok else ".")
+        )
     _validate.normalize_axis(fname, axis, x.ndim)
     if where is None:
         return
@@ -159,7 +164,7 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     masked_by=-inf,
     torch="softmax",
     static=("axis",),
-    validate=functools.partial(_check_axis_where, fname="softmax"),
+    validate=functools.partial(_check_axis_where, fname="softmax", scalar_ok=True),
     examples=({"axis": 0},),
     mp=lambda m, row: [m.exp(v) / m.fsum(m.exp(u) for u in row) for v in row],
     accuracy_note=(
@@ -229,7 +234,7 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     masked_by=-inf,
     torch="log_softmax",
     static=("axis",),
-    validate=functools.partial(_check_axis_where, fname="log_softmax"),
+    validate=functools.partial(_check_axis_where, fname="log_softmax", scalar_ok=True),
     examples=({"axis": 0},),
     mp=lambda m, row: [v - m.log(m.fsum(m.exp(u) for u in row)) for v in row],
     accuracy_note=(
@@ -273,7 +278,7 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     smooth=True,
     torch="softmin",
     static=("axis",),
-    validate=functools.partial(_check_axis_where, fname="softmin"),
+    validate=functools.partial(_check_axis_where, fname="softmin", scalar_ok=True),
     examples=({"axis": 0},),
     mp=lambda m, row: [m.exp(-v) / m.fsum(m.exp(-u) for u in row) for v in row],
     accuracy_note=(

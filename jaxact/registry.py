@@ -50,9 +50,8 @@ class Activation:
     """Everything known about one activation.
 
     Public functions (all ``jax.jit``-compiled, inputs and concrete parameters
-    checked first with clear errors; an entry without value-checked parameters,
-    ``checked_params`` empty, has its checks run at trace time and its public
-    functions are the jitted functions themselves, as jax.nn's):
+    checked first with clear errors; an entry whose checks can all run at trace time,
+    ``framed`` false, has jitted functions themselves as its public functions, as jax.nn's):
 
     * ``fn``: ``jaxact.<name>``, differentiated through ``default_path``
       (``"closed_form"`` or ``"autodiff"``, chosen by measurement; the reason is
@@ -188,6 +187,13 @@ class Activation:
     def checked_params(self) -> tuple[str, ...]:
         """The parameters whose concrete values the public functions check before the jitted call."""
         return _value_checked(self.params, self.static, self.constraints)
+
+    @property
+    def framed(self) -> bool:
+        """Whether a Python frame runs before the jitted call (value-checked parameters, or a static
+        one that may come as a list); if not, the public functions are jitted functions themselves.
+        (A user's ``validate`` hook also keeps the frame; the entry does not record the hook.)"""
+        return bool(self.checked_params or _sequence_static(inspect.signature(self.raw), self.static))
 
     def torch_call(self, torch: Any, x: Any, **params: Any) -> Any:
         """torch.nn.functional's twin of this entry applied to the tensor ``x`` with these
@@ -436,6 +442,11 @@ def _value_checked(
     )
 
 
+def _sequence_static(sig: inspect.Signature, static: tuple[str, ...]) -> tuple[str, ...]:
+    """Static parameters not typed as a scalar (int, bool): they may come as a list."""
+    return tuple(k for k in static if sig.parameters[k].annotation not in (int, bool, "int", "bool"))
+
+
 class _Binder:
     """The cheap layer before the jitted call: binds arguments, checks x and concrete parameters.
 
@@ -461,6 +472,10 @@ class _Binder:
         self.defaults = {k: sig.parameters[k].default for k in self.pnames}
         self.static = static
         self.checked = _value_checked(self.defaults, static, constraints)
+        # A static parameter typed as a scalar (int, bool) is hashable as given, so jit's own cache
+        # key can take it; one that also takes a sequence (softmax's axis) may come as a list,
+        # which jit cannot hash: the Python frame in front turns it into a tuple first.
+        self.sequences = _sequence_static(sig, static)
 
     def __call__(self, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[jax.Array, dict[str, Any]]:
         """(x as a float array, the parameters the caller gave, checked and normalised)."""
@@ -487,14 +502,27 @@ class _Binder:
                 if k in given:
                     given[k] = _validate.check_param(self.name, k, given[k], self.constraints.get(k, ()))
             for k in self.static:
-                # NumPy scalars are accepted where jax.nn accepts them (approximate=np.True_).
-                if isinstance(given.get(k), np.bool_):
-                    given[k] = bool(given[k])
-                elif isinstance(given.get(k), np.integer):
-                    given[k] = int(given[k])
+                if k in given:
+                    given[k] = self._static(k, given[k])
         if self.validate is not None:
             given.update(self.validate(xa, **{**self.defaults, **given}) or {})
         return xa, given
+
+    def _static(self, k: str, v: Any) -> Any:
+        """A static parameter as the code selects on it. A bool one (gelu's approximate) is taken
+        by truthiness from a number or None, as jax.nn's gelu takes it, and made a bool here,
+        before anything is traced: jit keys its cache on the raw value, and 1 == True there, so a
+        value refused inside the trace would be found again under True. A str is refused (torch's
+        approximate='tanh' would otherwise read as True)."""
+        if isinstance(self.defaults[k], bool):
+            if v is None or isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
+                return bool(v)
+            raise TypeError(f"jaxact.{self.name}: '{k}' must be a bool, got {v!r}.")
+        if isinstance(v, np.integer):  # NumPy scalars are accepted where jax.nn accepts them
+            return int(v)
+        if isinstance(v, list):
+            return tuple(self._static(k, a) for a in v)
+        return v
 
 
 def _fmt_range(r: Range | Callable[..., Range]) -> str:
@@ -599,7 +627,7 @@ def _public(
         xa, given = binder(x, args, kwargs)
         return impl(xa, **given)
 
-    if at_trace_time and not binder.checked:
+    if at_trace_time and not binder.checked and not binder.sequences:
         # No parameter is checked by value: every check needs only x's dtype and shape and the
         # static parameters, all known at trace time, so the public function is the jitted one
         # itself and an eager call is jax.nn's single C++ dispatch, with no Python frame in front

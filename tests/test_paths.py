@@ -170,6 +170,47 @@ def test_numpy_bool_static_argument_as_jax_nn():
     np.testing.assert_array_equal(jaxact.gelu(x, np.False_), jax.nn.gelu(x, approximate=False))
 
 
+def test_approximate_is_taken_by_truthiness_as_jax_nn_and_a_refused_value_poisons_nothing():
+    """jax.nn's gelu reads approximate by truthiness (1, 0.0, None). jit keys its cache on the raw
+    value and 1 == True: a value refused inside the trace was found again under True, so one call
+    with approximate=1 made every later gelu call, the default one included, raise."""
+    x = jnp.linspace(-2, 2, 5, dtype=jnp.float32)
+    tanh_form, exact = jax.nn.gelu(x, approximate=True), jax.nn.gelu(x, approximate=False)
+    with pytest.raises(TypeError, match="'approximate' must be a bool, got 'tanh'"):
+        jaxact.gelu(x, approximate="tanh")  # torch's spelling, which truthiness would read as True
+    for f in (jaxact.gelu, jaxact.autodiff.gelu, jaxact.closed_form.gelu):
+        for value, want in ((1, tanh_form), (True, tanh_form), (0.0, exact), (None, exact), (False, exact)):
+            np.testing.assert_allclose(f(x, approximate=value), want, rtol=2e-6, err_msg=repr(value))
+        np.testing.assert_allclose(f(x), tanh_form, rtol=2e-6)
+        g = jax.grad(lambda v, f=f: jnp.sum(f(v, approximate=1)))(x)
+        np.testing.assert_allclose(g, jax.grad(lambda v: jnp.sum(jax.nn.gelu(v)))(x), rtol=1e-5)
+
+
+def test_softmax_axis_as_a_list_and_a_scalar_over_no_axis_as_jax_nn():
+    x = jax.random.normal(jax.random.key(3), (2, 3, 4))
+    for name in ("softmax", "log_softmax", "softmin"):
+        for f in (jaxact.get(name).fn, jaxact.get(name).autodiff, jaxact.get(name).closed_form):
+            for axis in ([0, 2], [-1], [np.int64(1)]):
+                np.testing.assert_array_equal(f(x, axis=axis), f(x, axis=tuple(axis)))
+            g = jax.grad(lambda v, f=f: jnp.sum(f(v, axis=[0, 2]) * v))(x)
+            np.testing.assert_allclose(g, jax.grad(lambda v, f=f: jnp.sum(f(v, axis=(0, 2)) * v))(x), rtol=1e-6)
+            s = jnp.float32(2.5)
+            want = 0.0 if name == "log_softmax" else 1.0
+            assert float(f(s, axis=None)) == want and float(f(s, axis=())) == want
+            assert float(jax.grad(lambda v, f=f: f(v, axis=None))(s)) == 0.0
+            with pytest.raises(ValueError, match=r"at least a 1-D input, got a scalar \(axis=None takes one"):
+                f(s)
+    np.testing.assert_allclose(jaxact.softmax(x, axis=[0, 2]), jax.nn.softmax(x, axis=[0, 2]), rtol=1e-6)
+    assert float(jax.nn.softmax(jnp.float32(2.5), axis=None)) == 1.0
+
+
+def test_framed_says_whether_a_python_frame_runs_before_the_jitted_call():
+    for entry in jaxact.entries():
+        assert entry.framed == (type(entry.fn) is not type(jax.jit(abs))), entry.name
+    assert jaxact.get("softmax").framed and jaxact.get("elu").framed
+    assert not jaxact.get("glu").framed and not jaxact.get("gelu").framed
+
+
 _PARAM_CASES = [
     ("elu", "alpha", 0.5),
     ("celu", "alpha", 2.0),
