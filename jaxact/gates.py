@@ -161,10 +161,14 @@ def silu_and_prime(x: jax.Array) -> tuple[jax.Array, jax.Array]:
 def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     # ∂f/∂β = x²σ′(βx), σ′ from the same non-cancelling e/(1+e)² (autodiff's σ(1 − σ) is 0 for
     # βx > 37 in float64, where the truth is ≈ x²e^(−βx)). x·σ′ first (σ′ is 0 where βx saturates,
-    # so a huge x gives 0, not inf·0); ±inf is replaced by 0 in both factors.
-    bx = _stable.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    # so a huge x gives 0, not inf·0). x is replaced by 0 where it is ±inf or σ′ is 0 (the value is
+    # 0 there either way): reverse mode over this (∂²f/∂β²) would otherwise carry x·x, which
+    # overflows for |x| > 1.8e19 in float32 (> 256 in float16), into σ″ = 0: NaN where the truth is 0.
+    # βx of x = ±inf is taken at ±max: the same clipped bx, and no 0·inf in reverse mode.
+    big = float(jnp.finfo(x.dtype).max)
+    bx = _stable.clip(beta * _stable.clip(x, -big, big), -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     _, ds = _stable.sigmoid_and_prime(bx)
-    xf = jnp.where(jnp.isfinite(x), x, jnp.zeros_like(x))
+    xf = jnp.where(jnp.isfinite(x) & (ds != 0), x, jnp.zeros_like(x))
     return (xf * ds) * xf
 
 
@@ -802,6 +806,38 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
     return d * _d_swish(d * x, beta) + p2
 
 
+def _acon_c_gate(
+    x: jax.Array, p1: Any, p2: Any, beta: Any
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]:
+    """(y, s, saturated, up, xs) for the parameter derivatives: y = (p1 − p2)·x with x = ±inf taken
+    at ±max and y kept finite; s = σ(u) + u·σ′(u), u = βy (swish's f′ at y); saturated: |u| ≥ 1e4
+    (x = ±inf included), where s is exactly 1 (up: u > 0) or 0; xs: x, but 0 there."""
+    big = float(jnp.finfo(x.dtype).max)
+    y = _stable.clip((p1 - p2) * _stable.clip(x, -big, big), -big, big)
+    u = beta * y
+    saturated = jnp.abs(u) >= _SIGMOID_SATURATED
+    return y, _d_swish(y, beta), saturated, u > 0, jnp.where(saturated, jnp.zeros_like(x), x)
+
+
+# ∂f/∂p1 = x·s and ∂f/∂p2 = x·(1 − s); where σ has saturated (s exactly 1 or 0, x = ±inf included)
+# they are the limits x or 0 taken by a select, and the product sees x = 0: reverse mode over them
+# (∂²f/∂p²) would otherwise carry x (or x·x) into s's own derivative, 0 there: 0·inf = NaN.
+# ∂f/∂β = y²σ′(βy): swish's ∂/∂β at y.
+def _d_acon_c_dp1(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
+    _, s, saturated, up, xs = _acon_c_gate(x, p1, p2, beta)
+    return jnp.where(saturated, jnp.where(up, x, jnp.zeros_like(x)), xs * s)
+
+
+def _d_acon_c_dp2(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
+    _, s, saturated, up, xs = _acon_c_gate(x, p1, p2, beta)
+    return jnp.where(saturated, jnp.where(up, jnp.zeros_like(x), x), xs * (1 - s))
+
+
+def _d_acon_c_dbeta(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
+    y = _acon_c_gate(x, p1, p2, beta)[0]
+    return _d_swish_dbeta(y, beta)
+
+
 @register(
     path="closed_form",
     why=(
@@ -809,6 +845,7 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
         "closed form at (p1 − p2)x plus p2"
     ),
     derivative=_d_acon_c,
+    param_derivatives={"p1": _d_acon_c_dp1, "p2": _d_acon_c_dp2, "beta": _d_acon_c_dbeta},
     range=(-inf, inf),
     formula="(p1-p2)x*sigmoid(b(p1-p2)x) + p2*x",
     smooth=True,

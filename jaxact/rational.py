@@ -97,7 +97,12 @@ def _d_b(k: int) -> Callable[..., jax.Array]:
         t = _parts(x, *_coefficients(params))
         ap, wp = _powers(t["axs"], 4), _powers(t["w"], 4)
         # f·|x|^k/Q = (p/q)·|xs|^k·w^(4−k)/q: the top power (k = 4) has no w, and f ~ x there.
-        return -(t["p"] / t["q"]) * jnp.sign(params[B_NAMES[k - 1]]) * ap[k] * wp[4 - k] / t["q"]
+        # b_k = 0 (|b_k|′ = sign 0 = 0, the reference implementation's) gives 0 also at x = ±inf,
+        # where f is infinite: p is taken as 0 there by a select, so neither this (0·inf) nor its
+        # derivative (reverse mode's 0·p/q²) meets an infinite p.
+        bk = params[B_NAMES[k - 1]]
+        p = jnp.where(bk == 0, jnp.zeros_like(t["p"]), t["p"])
+        return -(p / t["q"]) * jnp.sign(bk) * ap[k] * wp[4 - k] / t["q"]
 
     return d
 

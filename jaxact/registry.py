@@ -795,7 +795,10 @@ def register(
         # jax.nn and jnp save bfloat16 ones; those are one or two ops, rounded once anyway.
         upcast = gated_upcast or (derivative is not None and path == "closed_form")
         fwd = _in_float32(raw, tuple(static)) if upcast else raw
-        closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, param_derivatives)
+        # ∂f/∂p as f and f′: a half-precision x computed in float32 (their σ′ and e^(βx) are
+        # written for float32's range; float16's overflows at βx = 11).
+        dparams = {k: _in_float32(d, tuple(static)) if upcast else d for k, d in (param_derivatives or {}).items()}
+        closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, dparams)
         impl = {
             "autodiff": _jitted(fwd, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),

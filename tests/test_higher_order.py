@@ -120,3 +120,71 @@ def test_second_derivative_at_infinity_is_its_limit_not_nan(entry, params, dtype
     x = jnp.array([jnp.inf, -jnp.inf], dtype)
     d2 = _nth_grad(lambda v: entry.fn(v, **params), 2)(x)
     assert not np.isnan(np.asarray(d2, np.float64)).any(), (entry.name, params, np.asarray(d2))
+
+
+# Entries on the autodiff path keep plain autodiff's parameter gradients, as jax.nn's leaky_relu has:
+# where(x ≥ 0, x, s·x) sends the discarded branch's cotangent 0 through ·x, 0·inf = NaN at x = +inf
+# (the limit of ∂f/∂s is 0). Guarding it would add a select to the forward program (it is jax.nn's
+# own) for a gradient at an infinite input.
+_PARAM_NAN_AT_INF_ON_AUTODIFF_PATH = {"leaky_relu", "prelu", "rrelu", "srelu"}
+
+
+def _float_param_cases():
+    out = []
+    for c in elementwise_cases(dtypes=(jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)):
+        entry, params, dtype = c.values
+        if entry.name in _PARAM_NAN_AT_INF_ON_AUTODIFF_PATH:
+            continue
+        for k in entry.numeric_params:
+            if isinstance(params.get(k), float):
+                out.append(pytest.param(entry, params, dtype, k, id=f"{c.id}-{k}"))
+    return out
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("entry,params,dtype,name", _float_param_cases())
+def test_no_nan_in_parameter_derivatives_at_finite_and_infinite_inputs(entry, params, dtype, name):
+    """∂f/∂p and ∂²f/∂p² of the default path (a learnable parameter's gradient and Hessian) are not
+    NaN where f is not: celu's ∂/∂α at −inf (−1), swish's ∂²/∂β² beyond |x| = 1.8e19 in float32
+    (0; x·x met σ″ = 0), acon_c's at the saturated end were. Oscillating entries' ∂²/∂p² (x²·sin) is
+    held to it for |x| ≤ 1e4, where it is representable."""
+    x = jnp.concatenate([_edge_inputs(dtype), jnp.asarray([jnp.inf, -jnp.inf], dtype)])
+    f = lambda p, v: entry.fn(v, **{**params, name: p})  # noqa: E731
+    p = jnp.asarray(params[name], dtype)
+    y, d1, d2 = jax.jit(
+        lambda p, v: (
+            jax.vmap(f, (None, 0))(p, v),
+            jax.vmap(jax.grad(f), (None, 0))(p, v),
+            jax.vmap(jax.grad(jax.grad(f)), (None, 0))(p, v),
+        )
+    )(p, x)
+    xv = np.asarray(x, np.float64)
+    defined = ~np.isnan(np.asarray(y, np.float64))
+    checked = {1: defined, 2: defined & ((np.abs(xv) <= 1e4) | (not entry.oscillates))}
+    for order, d in ((1, d1), (2, d2)):
+        nan = np.isnan(np.asarray(d, np.float64)) & checked[order]
+        assert not nan.any(), f"{entry.name} ∂^{order}/∂{name}^{order}: NaN at x={xv[nan]}"
+
+
+def test_parameter_derivatives_at_infinity_are_the_limits():
+    """The values the closed forms give at ±inf (autodiff: NaN for each), float32 and float64."""
+    inf = float("inf")
+    cases = [  # (name, params, parameter, x, ∂f/∂p, ∂²f/∂p²)
+        ("celu", {"alpha": 1.5}, "alpha", -inf, -1.0, 0.0),
+        ("pelu", {"a": 1.5, "b": 0.5}, "a", -inf, -1.0, 0.0),
+        ("pelu", {"a": 1.5, "b": 0.5}, "b", -inf, 0.0, 0.0),
+        ("swish", {"beta": 1.0}, "beta", inf, 0.0, 0.0),
+        ("swish", {"beta": 1.0}, "beta", -inf, 0.0, 0.0),
+        ("acon_c", {"p1": 1.0, "p2": 0.25, "beta": 2.0}, "p1", -inf, 0.0, 0.0),
+        ("acon_c", {"p1": 1.0, "p2": 0.25, "beta": 2.0}, "p1", inf, inf, 0.0),
+        ("acon_c", {"p1": 1.0, "p2": 0.25, "beta": 2.0}, "p2", inf, 0.0, 0.0),
+        ("acon_c", {"p1": 1.0, "p2": 0.25, "beta": 2.0}, "p2", -inf, -inf, 0.0),
+        ("acon_c", {"p1": 1.0, "p2": 0.25, "beta": 2.0}, "beta", inf, 0.0, 0.0),
+    ]
+    for dtype in (jnp.float32, jnp.float64):
+        for name, params, k, x, want1, want2 in cases:
+            v = jnp.asarray(x, dtype)
+            f = lambda p, name=name, params=params, k=k, v=v: jaxact.get(name).fn(v, **{**params, k: p})  # noqa: E731
+            p = jnp.asarray(params[k], dtype)
+            got = (float(jax.grad(f)(p)), float(jax.grad(jax.grad(f))(p)))
+            assert got == (want1, want2), (name, k, x, dtype, got)
