@@ -1,7 +1,7 @@
 """Mutation self-test: does the test suite catch a wrong formula in every registered activation?
 
-For each activation and each mutation (``jaxact/_mutation.py``: the value or the derivative
-scaled by 1 + 1e−3, or shifted by 0.1), runs the suite's value and derivative tests for that
+For each activation and each mutation (``jaxact/_mutation.py``: the value, the derivative or the
+hand-written ∂f/∂p scaled by 1 + 1e−3, or shifted by 0.1), runs the suite's value and derivative tests for that
 activation in a fresh process with the mutation injected, and records whether they fail (the
 mutation is caught) or pass (it survives). Then writes ``benchmarks/results/mutation.{json,md}``.
 
@@ -58,7 +58,6 @@ def run_one(name: str, kind: str, seed: int) -> tuple[bool, str, float]:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     import jaxact
-    from jaxact import _mutation
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--names", help="comma-separated activations (default: all)")
@@ -75,7 +74,7 @@ def main() -> int:
     for n in names:
         jaxact.get(n)  # unknown names fail here, before any run
 
-    jobs = [(name, kind) for name in names for kind in _mutation.KINDS]
+    jobs = [(name, kind) for name in names for kind in _kinds(jaxact.get(name))]
 
     def one(job: tuple[str, str]) -> dict:
         name, kind = job
@@ -87,6 +86,12 @@ def main() -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         rows = list(pool.map(one, jobs))
     return report(rows, names, args.out, args.seed)
+
+
+def _kinds(entry) -> tuple[str, ...]:
+    from jaxact import _mutation
+
+    return _mutation.KINDS + (_mutation.PARAM_KINDS if entry.closed_params else ())
 
 
 def equivalent(name: str, kind: str) -> str:
@@ -120,25 +125,30 @@ def report(rows: list[dict], names: list[str], out: Path, seed: int) -> int:
     lines = [
         "# Mutation self-test",
         "",
-        f"Run by `python benchmarks/mutation.py` (seed {seed}). Each activation's value and derivative "
-        "(or JVP) is perturbed in turn — scaled by 1 + 1e-3 (`*_rel`) or shifted by 0.1 (`*_const`) — and "
+        f"Run by `python benchmarks/mutation.py` (seed {seed}). Each activation's value, derivative "
+        "(or JVP) and hand-written parameter derivatives (∂f/∂p; – where it has none) are perturbed in "
+        "turn — scaled by 1 + 1e-3 (`*_rel`) or shifted by 0.1 (`*_const`) — and "
         f"the suite's {', '.join(TEST_FILES)} are run for it (`-k <name>`); a mutation is caught when a test fails.",
         "",
         f"Caught: {len(rows) - len(survived) - n_equiv} of {len(rows)}; equivalent mutants (the same function, "
         f"which no test can tell apart): {n_equiv}; survived: {len(survived)}.",
         "",
-        "| activation | value ×(1+1e-3) | value +0.1 | f′ ×(1+1e-3) | f′ +0.1 |",
-        "|---|---|---|---|---|",
+        "| activation | value ×(1+1e-3) | value +0.1 | f′ ×(1+1e-3) | f′ +0.1 | ∂f/∂p ×(1+1e-3) | ∂f/∂p +0.1 |",
+        "|---|---|---|---|---|---|---|",
     ]
 
-    def cell(r: dict) -> str:
+    def cell(r: dict | None) -> str:
+        if r is None:  # no hand-written ∂f/∂p: its parameters' gradients are autodiff of f
+            return "–"
         if r["caught"]:
             return "caught"
         return f"equivalent ({r['equivalent']})" if r["equivalent"] else "**survived**"
 
     for name in names:
         cells = {r["mutation"]: r for r in rows if r["name"] == name}
-        lines.append(f"| {name} | " + " | ".join(cell(cells[k]) for k in _mutation.KINDS) + " |")
+        lines.append(
+            f"| {name} | " + " | ".join(cell(cells.get(k)) for k in _mutation.KINDS + _mutation.PARAM_KINDS) + " |"
+        )
     (out / "mutation.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if not survived else 1

@@ -139,6 +139,9 @@ class Activation:
     # f′ = 1 + sin 2αx, f″): the closed form gives NaN there, and the tests and accuracy tables
     # expect no value (snake's autodiff twin, which differentiates f = x at ±inf, gives 1).
     oscillates: tuple[int, ...] = ()
+    # Numeric parameters whose ∂f/∂p the closed-form path takes from a hand-written formula
+    # (register's ``param_derivatives``); the others' comes from autodiff of f with x fixed.
+    closed_params: tuple[str, ...] = ()
 
     @property
     def elementwise(self) -> bool:
@@ -776,7 +779,9 @@ def register(
                 + "."
             )
         doc_line = inspect.cleandoc(public_raw.__doc__ or "").split("\n")[0].strip()
-        raw, derivative, jvp = _mutation.apply(name, public_raw, derivative_in, jvp_in)
+        raw, derivative, jvp, param_derivatives_in = _mutation.apply(
+            name, public_raw, derivative_in, jvp_in, dict(param_derivatives or {})
+        )
         sig = inspect.signature(raw)
         binder = _Binder(name, sig, tuple(static), constraints, validate, cache_validate=builtin)
         pnames = binder.pnames
@@ -797,7 +802,7 @@ def register(
         fwd = _in_float32(raw, tuple(static)) if upcast else raw
         # ∂f/∂p as f and f′: a half-precision x computed in float32 (their σ′ and e^(βx) are
         # written for float32's range; float16's overflows at βx = 11).
-        dparams = {k: _in_float32(d, tuple(static)) if upcast else d for k, d in (param_derivatives or {}).items()}
+        dparams = {k: _in_float32(d, tuple(static)) if upcast else d for k, d in param_derivatives_in.items()}
         closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, dparams)
         impl = {
             "autodiff": _jitted(fwd, raw, name, tuple(static)),
@@ -891,6 +896,7 @@ def register(
             citation=citation,
             builtin=builtin,
             constraints=constraints,
+            closed_params=tuple(dparams),
             **meta,
         )
         previous = _REGISTRY.get(name)

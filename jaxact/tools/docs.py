@@ -149,7 +149,12 @@ def paths_page() -> str:
         if e.float64_path is not None:
             shown += f"; float64: {e.float64_path}"
         lines.append(f"| `{e.name}` | {shown} | {e.path_reason} |")
+    closed = [f"`{e.name}` ({', '.join(e.closed_params)})" for e in _builtin() if e.closed_params]
     lines += [
+        "",
+        "A learnable parameter's gradient on the closed path comes from a hand-written ∂f/∂p for",
+        f"{', '.join(closed)}; for the others, from autodiff of f with x held fixed. Either way ∂f/∂p and",
+        "∂²f/∂p² are not NaN where f is not, ±inf included ([numerics.md](numerics.md) lists the exceptions).",
         "",
         "## float64 accuracy above the 4-ulp target",
         "",
