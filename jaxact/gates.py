@@ -806,31 +806,31 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
     return d * _d_swish(d * x, beta) + p2
 
 
-def _acon_c_gate(
-    x: jax.Array, p1: Any, p2: Any, beta: Any
-) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array]:
-    """(y, s, saturated, up, xs) for the parameter derivatives: y = (p1 − p2)·x with x = ±inf taken
-    at ±max and y kept finite; s = σ(u) + u·σ′(u), u = βy (swish's f′ at y); saturated: |u| ≥ 1e4
-    (x = ±inf included), where s is exactly 1 (up: u > 0) or 0; xs: x, but 0 there."""
+def _acon_c_gate(x: jax.Array, p1: Any, p2: Any, beta: Any) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """(y, u, saturated, xs) for the parameter derivatives: y = (p1 − p2)·x with x = ±inf taken at
+    ±max and y kept finite; u = βy clipped where σ has saturated (|u| ≥ 1e4, x = ±inf included),
+    ``saturated`` marking those; xs: x, but 0 there."""
     big = float(jnp.finfo(x.dtype).max)
     y = _stable.clip((p1 - p2) * _stable.clip(x, -big, big), -big, big)
-    u = beta * y
-    saturated = jnp.abs(u) >= _SIGMOID_SATURATED
-    return y, _d_swish(y, beta), saturated, u > 0, jnp.where(saturated, jnp.zeros_like(x), x)
+    saturated = jnp.abs(beta * y) >= _SIGMOID_SATURATED
+    u = _stable.clip(beta * y, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    return y, u, saturated, jnp.where(saturated, jnp.zeros_like(x), x)
 
 
-# ∂f/∂p1 = x·s and ∂f/∂p2 = x·(1 − s); where σ has saturated (s exactly 1 or 0, x = ±inf included)
-# they are the limits x or 0 taken by a select, and the product sees x = 0: reverse mode over them
-# (∂²f/∂p²) would otherwise carry x (or x·x) into s's own derivative, 0 there: 0·inf = NaN.
-# ∂f/∂β = y²σ′(βy): swish's ∂/∂β at y.
+# ∂f/∂p1 = x·s and ∂f/∂p2 = x·(1 − s), s = σ(u) + u·σ′(u) (swish's f′ at y), 1 − s = σ(−u) − u·σ′(u)
+# (no cancellation for u ≫ 0, where 1 − s ≈ (1 − u)e^(−u): 1 − s rounded s away, 2e3 ulp at x = −5).
+# Where σ has saturated (s exactly 1 or 0) they are the limits x or 0 taken by a select, and the
+# product sees x = 0: reverse mode over them (∂²f/∂p²) would otherwise carry x (or x·x) into s's own
+# derivative, 0 there: 0·inf = NaN. ∂f/∂β = y²σ′(βy): swish's ∂/∂β at y.
 def _d_acon_c_dp1(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
-    _, s, saturated, up, xs = _acon_c_gate(x, p1, p2, beta)
-    return jnp.where(saturated, jnp.where(up, x, jnp.zeros_like(x)), xs * s)
+    y, u, saturated, xs = _acon_c_gate(x, p1, p2, beta)
+    return jnp.where(saturated, jnp.where(u > 0, x, jnp.zeros_like(x)), xs * _d_swish(y, beta))
 
 
 def _d_acon_c_dp2(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
-    _, s, saturated, up, xs = _acon_c_gate(x, p1, p2, beta)
-    return jnp.where(saturated, jnp.where(up, jnp.zeros_like(x), x), xs * (1 - s))
+    _, u, saturated, xs = _acon_c_gate(x, p1, p2, beta)
+    s_neg, ds = _stable.sigmoid_and_prime(-u)  # σ(−u), σ′(−u) = σ′(u)
+    return jnp.where(saturated, jnp.where(u > 0, jnp.zeros_like(x), x), xs * (s_neg - u * ds))
 
 
 def _d_acon_c_dbeta(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:

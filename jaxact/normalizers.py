@@ -10,7 +10,7 @@ gives NaN (inf/inf), as in jax.nn.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -177,7 +177,7 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
     ),
 )
-def softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
+def softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = None) -> jax.Array:
     """Softmax: s_i = exp(x_i)/Σ_j exp(x_j) along ``axis``; outputs in (0, 1) summing to 1.
 
     Jacobian ∂s_i/∂x_j = s_i(δ_ij − s_j), so the JVP is s ⊙ (t − Σ s t).
@@ -248,7 +248,7 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
     ),
 )
-def log_softmax(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
+def log_softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = None) -> jax.Array:
     """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
 
     JVP: t − Σ_j s_j t_j with s = softmax(x).
@@ -287,7 +287,7 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     ),
     citation="Bridle 1990 (softmax of −x); torch.nn.functional.softmin",
 )
-def softmin(x: ArrayLike, axis: Any = -1, where: Any = None) -> jax.Array:
+def softmin(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = None) -> jax.Array:
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
 
     JVP: s ⊙ (−t + Σ s t) with s = softmin(x).

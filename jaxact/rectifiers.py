@@ -447,7 +447,9 @@ def _exp_argument(x: jax.Array, scale: Any) -> jax.Array:
     (x = −inf included). Reverse mode over ∂f/∂scale (its ∂²) then never forms 0·(−x/scale²) of an
     unused or saturated branch, which is NaN at x = −inf (and where −x/scale² overflows)."""
     m = jnp.minimum(x, jnp.zeros_like(x))
-    gone = m < _EXP_ZERO * scale
+    # A traced scale can be negative (the positivity check sees concrete values only): then
+    # nothing is taken as gone, and u = m/scale as autodiff has it.
+    gone = (scale > 0) & (m < _EXP_ZERO * scale)
     return jnp.where(gone, _EXP_ZERO, jnp.where(gone, jnp.zeros_like(m), m) / scale)
 
 

@@ -50,8 +50,10 @@ class Activation:
     """Everything known about one activation.
 
     Public functions (all ``jax.jit``-compiled, inputs and concrete parameters
-    checked first with clear errors; an entry whose checks can all run at trace time,
-    ``framed`` false, has jitted functions themselves as its public functions, as jax.nn's):
+    checked first with clear errors; an entry without value-checked parameters,
+    ``checked_params`` empty, has its checks run at trace time and its public
+    functions are the jitted functions themselves, as jax.nn's, or behind a frame
+    that only turns a list argument into a tuple: softmax's axis):
 
     * ``fn``: ``jaxact.<name>``, differentiated through ``default_path``
       (``"closed_form"`` or ``"autodiff"``, chosen by measurement; the reason is
@@ -190,13 +192,6 @@ class Activation:
     def checked_params(self) -> tuple[str, ...]:
         """The parameters whose concrete values the public functions check before the jitted call."""
         return _value_checked(self.params, self.static, self.constraints)
-
-    @property
-    def framed(self) -> bool:
-        """Whether a Python frame runs before the jitted call (value-checked parameters, or a static
-        one that may come as a list); if not, the public functions are jitted functions themselves.
-        (A user's ``validate`` hook also keeps the frame; the entry does not record the hook.)"""
-        return bool(self.checked_params or _sequence_static(inspect.signature(self.raw), self.static))
 
     def torch_call(self, torch: Any, x: Any, **params: Any) -> Any:
         """torch.nn.functional's twin of this entry applied to the tensor ``x`` with these
@@ -446,8 +441,9 @@ def _value_checked(
 
 
 def _sequence_static(sig: inspect.Signature, static: tuple[str, ...]) -> tuple[str, ...]:
-    """Static parameters not typed as a scalar (int, bool): they may come as a list."""
-    return tuple(k for k in static if sig.parameters[k].annotation not in (int, bool, "int", "bool"))
+    """Static parameters annotated as taking a sequence (softmax's ``axis: int | Sequence[int] |
+    None``, as jax.nn's): they may come as a list, which jit cannot hash."""
+    return tuple(k for k in static if "Sequence" in str(sig.parameters[k].annotation))
 
 
 class _Binder:
@@ -465,11 +461,15 @@ class _Binder:
         constraints: Mapping[str, tuple[str, ...]],
         validate: Callable[..., Mapping[str, Any] | None] | None,
         cache_validate: bool = False,
+        truthy: bool = False,
     ):
         self.name, self.sig, self.constraints, self.validate = name, sig, constraints, validate
         # The built-in hooks read x's shape and dtype only (axis ranges, even splits): their result
         # is kept per shape. A user's hook may read values, so it runs on every call.
         self.cache_validate = cache_validate
+        # jaxact's own bool statics (gelu's approximate) are read by truthiness, as jax.nn reads them;
+        # a user's are passed as given (a str mode with a bool default is theirs to decide).
+        self.truthy = truthy
         self.pnames = list(sig.parameters)[1:]
         self.validated: dict[tuple[Any, ...], dict[str, Any]] = {}
         self.defaults = {k: sig.parameters[k].default for k in self.pnames}
@@ -512,15 +512,20 @@ class _Binder:
         return xa, given
 
     def _static(self, k: str, v: Any) -> Any:
-        """A static parameter as the code selects on it. A bool one (gelu's approximate) is taken
-        by truthiness from a number or None, as jax.nn's gelu takes it, and made a bool here,
-        before anything is traced: jit keys its cache on the raw value, and 1 == True there, so a
-        value refused inside the trace would be found again under True. A str is refused (torch's
-        approximate='tanh' would otherwise read as True)."""
-        if isinstance(self.defaults[k], bool):
+        """A static parameter as the code selects on it. A built-in bool one (gelu's approximate) is
+        taken by truthiness from a number or None, as jax.nn's gelu takes it, and made a bool here,
+        before the implementation's caches see it: they key on the value, and 1 == True, so a value
+        refused there would be found again under True. A str is refused (torch's approximate='tanh'
+        would otherwise read as True)."""
+        if self.truthy and isinstance(self.defaults[k], bool):
             if v is None or isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
                 return bool(v)
-            raise TypeError(f"jaxact.{self.name}: '{k}' must be a bool, got {v!r}.")
+            raise TypeError(
+                f"jaxact.{self.name}: '{k}' must be a bool (or a number or None, read by truthiness as "
+                f"jax.nn reads it), got {v!r}."
+            )
+        if isinstance(v, np.bool_):
+            return bool(v)
         if isinstance(v, np.integer):  # NumPy scalars are accepted where jax.nn accepts them
             return int(v)
         if isinstance(v, list):
@@ -610,6 +615,42 @@ def _public_by_name(name: str, kind: str) -> Callable[..., jax.Array]:
     return getattr(entry, kind)
 
 
+def _tuples(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    return (
+        tuple(tuple(a) if type(a) is list else a for a in args),
+        {k: tuple(v) if type(v) is list else v for k, v in kwargs.items()},
+    )
+
+
+def _tupling(
+    jitted: Any, raw: Callable[..., Any], doc: str | None, kind: tuple[str, str] | None
+) -> Callable[..., jax.Array]:
+    """The jitted function behind the thinnest Python frame: lists (softmax's axis=[0, 1], as jax.nn
+    takes it) become tuples, which jit can hash; nothing else is looked at (0.5–1 µs a call with
+    parameters, none without)."""
+
+    @functools.wraps(raw)
+    def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
+        if args or kwargs:
+            args, kwargs = _tuples(args, kwargs)
+        return jitted(x, *args, **kwargs)
+
+    public.__doc__ = doc
+
+    def ahead(method: str) -> Callable[..., Any]:
+        def run(x: Any, *args: Any, **kwargs: Any) -> Any:
+            args, kwargs = _tuples(args, kwargs)
+            return getattr(jitted, method)(x, *args, **kwargs)
+
+        run.__name__ = run.__qualname__ = f"{raw.__name__}.{method}"
+        return run
+
+    public.lower, public.trace, public.eval_shape = (ahead(m) for m in ("lower", "trace", "eval_shape"))  # type: ignore[attr-defined]
+    if kind is not None and kind[1] in ("autodiff", "closed_form"):
+        public.__module__, public.__qualname__ = f"jaxact.{kind[1]}", kind[0]
+    return public
+
+
 def _public(
     binder: _Binder,
     impl: Callable[..., jax.Array],
@@ -630,7 +671,7 @@ def _public(
         xa, given = binder(x, args, kwargs)
         return impl(xa, **given)
 
-    if at_trace_time and not binder.checked and not binder.sequences:
+    if at_trace_time and not binder.checked:
         # No parameter is checked by value: every check needs only x's dtype and shape and the
         # static parameters, all known at trace time, so the public function is the jitted one
         # itself and an eager call is jax.nn's single C++ dispatch, with no Python frame in front
@@ -648,6 +689,8 @@ def _public(
             # the registry instead, and a copy is the object itself (as a plain function's is).
             jitted.__reduce_ex__ = lambda protocol: (_public_by_name, kind)  # type: ignore[attr-defined]
             jitted.__deepcopy__ = lambda memo: jitted  # type: ignore[attr-defined]
+        if binder.sequences:
+            return _tupling(jitted, raw, doc, kind)
         return jitted  # type: ignore[return-value]
 
     def checked_impl(x: jax.Array) -> jax.Array:
@@ -783,7 +826,7 @@ def register(
             name, public_raw, derivative_in, jvp_in, dict(param_derivatives or {})
         )
         sig = inspect.signature(raw)
-        binder = _Binder(name, sig, tuple(static), constraints, validate, cache_validate=builtin)
+        binder = _Binder(name, sig, tuple(static), constraints, validate, cache_validate=builtin, truthy=builtin)
         pnames = binder.pnames
         dyn_names = tuple(k for k in pnames if k not in static)
 

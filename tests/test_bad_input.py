@@ -62,9 +62,8 @@ def test_integer_and_bool_input_as_jax_nn_else_as_jnp_sin(entry, path):
 )
 def test_non_float_input_is_refused_with_the_fix(entry, bad, match):
     for f in (entry.fn, entry.autodiff, entry.closed_form):
-        if type(bad) in (str, object) and not entry.framed:
-            # A function without a Python frame (no value-checked parameter, no list to turn into a
-            # tuple) is jax.jit itself, as jax.nn's (no Python
+        if type(bad) in (str, object) and not entry.checked_params:
+            # A function without a value-checked parameter is jax.jit itself, as jax.nn's (no Python
             # frame in front of an eager call): jit refuses a str or a plain object before any of
             # jaxact's code runs, naming the function and the value's type.
             kind = type(bad).__name__

@@ -188,3 +188,16 @@ def test_parameter_derivatives_at_infinity_are_the_limits():
             p = jnp.asarray(params[k], dtype)
             got = (float(jax.grad(f)(p)), float(jax.grad(jax.grad(f))(p)))
             assert got == (want1, want2), (name, k, x, dtype, got)
+
+
+def test_parameter_derivatives_for_a_traced_negative_parameter_are_autodiffs():
+    """Under jit a parameter's sign cannot be checked: the closed forms then give what autodiff
+    gives (celu's ∂/∂α with α = −0.5 was −1 everywhere: the exponent taken as underflowed)."""
+    x = jnp.asarray([-2.0, -0.5, 1.0], jnp.float64)
+    for name, k in (("celu", "alpha"), ("pelu", "b"), ("pelu", "a")):
+        e = jaxact.get(name)
+        g = [
+            jax.jit(jax.vmap(jax.grad(lambda p, v, f=f, k=k: f(v, **{k: p})), (None, 0)))(-0.5, x)
+            for f in (e.closed_form, e.autodiff)
+        ]
+        np.testing.assert_allclose(np.asarray(g[0]), np.asarray(g[1]), rtol=1e-12, err_msg=f"{name} {k}")

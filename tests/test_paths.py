@@ -176,7 +176,7 @@ def test_approximate_is_taken_by_truthiness_as_jax_nn_and_a_refused_value_poison
     with approximate=1 made every later gelu call, the default one included, raise."""
     x = jnp.linspace(-2, 2, 5, dtype=jnp.float32)
     tanh_form, exact = jax.nn.gelu(x, approximate=True), jax.nn.gelu(x, approximate=False)
-    with pytest.raises(TypeError, match="'approximate' must be a bool, got 'tanh'"):
+    with pytest.raises(TypeError, match=r"'approximate' must be a bool \(or a number or None.*got 'tanh'"):
         jaxact.gelu(x, approximate="tanh")  # torch's spelling, which truthiness would read as True
     for f in (jaxact.gelu, jaxact.autodiff.gelu, jaxact.closed_form.gelu):
         for value, want in ((1, tanh_form), (True, tanh_form), (0.0, exact), (None, exact), (False, exact)):
@@ -184,6 +184,23 @@ def test_approximate_is_taken_by_truthiness_as_jax_nn_and_a_refused_value_poison
         np.testing.assert_allclose(f(x), tanh_form, rtol=2e-6)
         g = jax.grad(lambda v, f=f: jnp.sum(f(v, approximate=1)))(x)
         np.testing.assert_allclose(g, jax.grad(lambda v: jnp.sum(jax.nn.gelu(v)))(x), rtol=1e-5)
+
+
+def test_a_users_bool_static_is_passed_as_given():
+    """Truthiness is jax.nn's rule for its own flags (gelu's approximate); a user's static with a
+    bool default may take other values (a str mode) and gets them unchanged."""
+
+    @jaxact.register(derivative=lambda x, flag=True: jnp.ones_like(x), range=(-jnp.inf, jnp.inf), static=("flag",))
+    def user_flagged(x, flag=True):
+        """x (2x for flag='double')."""
+        return 2 * x if flag == "double" else x
+
+    try:
+        x = jnp.ones(3)
+        np.testing.assert_array_equal(user_flagged(x, flag="double"), 2 * x)
+        np.testing.assert_array_equal(user_flagged(x, flag=np.False_), x)
+    finally:
+        jaxact.unregister("user_flagged")
 
 
 def test_softmax_axis_as_a_list_and_a_scalar_over_no_axis_as_jax_nn():
@@ -204,11 +221,10 @@ def test_softmax_axis_as_a_list_and_a_scalar_over_no_axis_as_jax_nn():
     assert float(jax.nn.softmax(jnp.float32(2.5), axis=None)) == 1.0
 
 
-def test_framed_says_whether_a_python_frame_runs_before_the_jitted_call():
+def test_public_functions_are_jitted_functions_unless_they_check_values_or_take_a_list():
     for entry in jaxact.entries():
-        assert entry.framed == (type(entry.fn) is not type(jax.jit(abs))), entry.name
-    assert jaxact.get("softmax").framed and jaxact.get("elu").framed
-    assert not jaxact.get("glu").framed and not jaxact.get("gelu").framed
+        takes_list = entry.name in ("softmax", "log_softmax", "softmin")
+        assert (type(entry.fn) is type(jax.jit(abs))) == (not entry.checked_params and not takes_list), entry.name
 
 
 _PARAM_CASES = [
