@@ -637,15 +637,31 @@ def _tupling(
 
     public.__doc__ = doc
 
-    def ahead(method: str) -> Callable[..., Any]:
+    def ahead(method: str, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        args, kwargs = _tuples(args, kwargs)
+        return getattr(jitted, method)(x, *args, **kwargs)
+
+    return _as_jitted(public, raw, kind, ahead)
+
+
+def _as_jitted(
+    public: Callable[..., jax.Array],
+    raw: Callable[..., Any],
+    kind: tuple[str, str] | None,
+    ahead: Callable[[str, Any, tuple[Any, ...], dict[str, Any]], Any],
+) -> Callable[..., jax.Array]:
+    """A Python frame in front of a jitted function, given what a jitted function has: jax.jit's
+    ahead-of-time methods (f.lower(x), f.trace(x), f.eval_shape(x), as jax.nn's have them), each
+    ``ahead(method, x, args, kwargs)``, and pickling by name (jaxact.autodiff.<name> is this function)."""
+
+    def method_of(method: str) -> Callable[..., Any]:
         def run(x: Any, *args: Any, **kwargs: Any) -> Any:
-            args, kwargs = _tuples(args, kwargs)
-            return getattr(jitted, method)(x, *args, **kwargs)
+            return ahead(method, x, args, kwargs)
 
         run.__name__ = run.__qualname__ = f"{raw.__name__}.{method}"
         return run
 
-    public.lower, public.trace, public.eval_shape = (ahead(m) for m in ("lower", "trace", "eval_shape"))  # type: ignore[attr-defined]
+    public.lower, public.trace, public.eval_shape = (method_of(m) for m in ("lower", "trace", "eval_shape"))  # type: ignore[attr-defined]
     if kind is not None and kind[1] in ("autodiff", "closed_form"):
         public.__module__, public.__qualname__ = f"jaxact.{kind[1]}", kind[0]
     return public
@@ -713,24 +729,15 @@ def _public(
 
     public.__doc__ = doc
 
-    def ahead(method: str) -> Callable[..., Any]:
-        # jax.jit's ahead-of-time methods (f.lower(x), f.trace(x), f.eval_shape(x)), as jax.nn's
-        # jitted functions have them: the same checks, then the jitted implementation's method.
-        def run(x: Any, *args: Any, **kwargs: Any) -> Any:
-            twin = integer_twin(x)
-            if twin is not None:
-                return getattr(twin, method)(x, *args, **kwargs)
-            xa, given = binder(x, args, kwargs)
-            return getattr(impl, method)(xa, **given)
+    def ahead(method: str, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        # The same checks, then the jitted implementation's method.
+        twin = integer_twin(x)
+        if twin is not None:
+            return getattr(twin, method)(x, *args, **kwargs)
+        xa, given = binder(x, args, kwargs)
+        return getattr(impl, method)(xa, **given)
 
-        run.__name__ = run.__qualname__ = f"{raw.__name__}.{method}"
-        return run
-
-    public.lower, public.trace, public.eval_shape = (ahead(m) for m in ("lower", "trace", "eval_shape"))  # type: ignore[attr-defined]
-    if kind is not None and kind[1] in ("autodiff", "closed_form"):
-        # Pickled by name, and found by it: jaxact.autodiff.<name> is this function.
-        public.__module__, public.__qualname__ = f"jaxact.{kind[1]}", kind[0]
-    return public
+    return _as_jitted(public, raw, kind, ahead)
 
 
 class DerivativeMismatchError(ValueError):
