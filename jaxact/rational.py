@@ -38,21 +38,20 @@ def _powers(v: jax.Array, n: int) -> list[jax.Array]:
     return out
 
 
-def _parts(x: jax.Array, a: tuple[Any, ...], b: tuple[Any, ...], far: bool = False) -> dict[str, jax.Array]:
+def _parts(x: jax.Array, a: tuple[Any, ...], b: tuple[Any, ...]) -> dict[str, jax.Array]:
     """P and Q and their derivatives scaled by powers of w = 1/|x| (|x| > 1; else w = 1), so every
     power stays ≤ 1 in the tails: p = Pw⁴, q = Qw⁴, dp = P′w⁴, pw = Pw⁵ (no x in it: x·w = sign x),
     dqw = Q′w³, with xs = x·w. f = p/q, f′ = (dp − (pw/q)·dqw)/q.
 
     Beyond |x| = 1/eps, w stops at eps (a select, so no gradient reaches x through it): there the
     lower terms are below the top one's rounding, and reverse mode never meets p/q² · 0 with
-    p ~ x overflowing. ``far``: w stops at the smallest normal number instead, for the coefficients'
-    derivatives, whose w^(4−k) would otherwise be (|x|·eps)^(4−k) too large beyond 1/eps."""
+    p ~ x overflowing."""
     # Weakly typed arrays, not Python floats: j·a_j then rounds in x's dtype whether the
     # coefficients arrive concrete or traced (the closed-form path traces them).
     a, b = tuple(jnp.asarray(v) for v in a), tuple(jnp.asarray(v) for v in b)
     ax = jnp.abs(x)
     big = ax > 1
-    cap = 1 / float(jnp.finfo(x.dtype).tiny if far else jnp.finfo(x.dtype).eps)
+    cap = 1 / float(jnp.finfo(x.dtype).eps)
     w = 1 / jnp.where(big, jnp.where(ax > cap, cap, ax), jnp.ones_like(x))
     # In the tails xs = ±1 is a constant (stop_gradient: sign's zero derivative times an overflowed
     # cotangent would be NaN); |x|'s derivative at 0 is +1, as autodiff's.
@@ -86,7 +85,7 @@ def _d_pade(x: jax.Array, **params: Any) -> jax.Array:
 
 def _d_a(j: int) -> Callable[..., jax.Array]:
     def d(x: jax.Array, **params: Any) -> jax.Array:
-        t = _parts(x, *_coefficients(params), far=True)
+        t = _parts(x, *_coefficients(params))
         xp, wp = _powers(t["xs"], 4), _powers(t["w"], 4)
         return (x * xp[4] if j == 5 else xp[j] * wp[4 - j]) / t["q"]
 
@@ -95,18 +94,15 @@ def _d_a(j: int) -> Callable[..., jax.Array]:
 
 def _d_b(k: int) -> Callable[..., jax.Array]:
     def d(x: jax.Array, **params: Any) -> jax.Array:
-        t = _parts(x, *_coefficients(params), far=True)
+        t = _parts(x, *_coefficients(params))
         ap, wp = _powers(t["axs"], 4), _powers(t["w"], 4)
+        # f·|x|^k/Q = (p/q)·|xs|^k·w^(4−k)/q: the top power (k = 4) has no w, and f ~ x there.
+        # b_k = 0 (|b_k|′ = sign 0 = 0, the reference implementation's) gives 0 also at x = ±inf,
+        # where f is infinite: p is taken as 0 there by a select, so neither this (0·inf) nor its
+        # derivative (reverse mode's 0·p/q²) meets an infinite p.
         bk = params[B_NAMES[k - 1]]
-        if k < 4:
-            # f·|x|^k/Q = P·|x|^k/Q² = pw·|xs|^k·w^(3−k)/q²: pw = Pw⁵ is bounded (→ a_5·sign x), so
-            # this is finite up to x = ±inf and tends to 0 (k < 3) or −a_5·sign(b_3)/b_4² (k = 3).
-            return -jnp.sign(bk) * t["pw"] * ap[k] * wp[3 - k] / (t["q"] * t["q"])
-        # The top power: f/Q·|x|⁴ = f/q, f ~ x. b_4 = 0 (|b_4|′ = sign 0 = 0, the reference
-        # implementation's) gives 0 also at x = ±inf, where f is infinite: p is taken as 0 there by a
-        # select, so neither this (0·inf) nor its derivative (reverse mode's 0·p/q²) meets an infinite p.
         p = jnp.where(bk == 0, jnp.zeros_like(t["p"]), t["p"])
-        return -(p / t["q"]) * jnp.sign(bk) * ap[k] / t["q"]
+        return -(p / t["q"]) * jnp.sign(bk) * ap[k] * wp[4 - k] / t["q"]
 
     return d
 

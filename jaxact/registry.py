@@ -615,30 +615,38 @@ def _public_by_name(name: str, kind: str) -> Callable[..., jax.Array]:
     return getattr(entry, kind)
 
 
-def _tuples(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    return (
-        tuple(tuple(a) if type(a) is list else a for a in args),
-        {k: tuple(v) if type(v) is list else v for k, v in kwargs.items()},
-    )
+def _hashable(v: Any) -> Any:
+    """A list or NumPy array (softmax's axis=[0, 1] or np.array([0]), as jax.nn takes them) as a
+    tuple, nested ones too, which jit can hash and the binder's checks then read."""
+    if type(v) is np.ndarray:
+        v = v.tolist()
+    return tuple(_hashable(e) for e in v) if type(v) is list else v
 
 
 def _tupling(
-    jitted: Any, raw: Callable[..., Any], doc: str | None, kind: tuple[str, str] | None
+    jitted: Any, raw: Callable[..., Any], doc: str | None, kind: tuple[str, str] | None, binder: _Binder
 ) -> Callable[..., jax.Array]:
-    """The jitted function behind the thinnest Python frame: lists (softmax's axis=[0, 1], as jax.nn
-    takes it) become tuples, which jit can hash; nothing else is looked at (0.5–1 µs a call with
+    """The jitted function behind the thinnest Python frame: the static parameters that take a
+    sequence become hashable (:func:`_hashable`); nothing else is looked at (0.5–1 µs a call with
     parameters, none without)."""
+    names, seq = binder.pnames, binder.sequences
+
+    def tuples(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        return (
+            tuple(_hashable(a) if i < len(names) and names[i] in seq else a for i, a in enumerate(args)),
+            {k: _hashable(v) if k in seq else v for k, v in kwargs.items()},
+        )
 
     @functools.wraps(raw)
     def public(x: Any, *args: Any, **kwargs: Any) -> jax.Array:
         if args or kwargs:
-            args, kwargs = _tuples(args, kwargs)
+            args, kwargs = tuples(args, kwargs)
         return jitted(x, *args, **kwargs)
 
     public.__doc__ = doc
 
     def ahead(method: str, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        args, kwargs = _tuples(args, kwargs)
+        args, kwargs = tuples(args, kwargs)
         return getattr(jitted, method)(x, *args, **kwargs)
 
     return _as_jitted(public, raw, kind, ahead)
@@ -706,7 +714,7 @@ def _public(
             jitted.__reduce_ex__ = lambda protocol: (_public_by_name, kind)  # type: ignore[attr-defined]
             jitted.__deepcopy__ = lambda memo: jitted  # type: ignore[attr-defined]
         if binder.sequences:
-            return _tupling(jitted, raw, doc, kind)
+            return _tupling(jitted, raw, doc, kind, binder)
         return jitted  # type: ignore[return-value]
 
     def checked_impl(x: jax.Array) -> jax.Array:
