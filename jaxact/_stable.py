@@ -33,6 +33,14 @@ def clamp(lo: Any, x: jax.Array, hi: Any) -> jax.Array:
     return lax.clamp(_like(x, lo), x, _like(x, hi))
 
 
+def finite(x: jax.Array) -> jax.Array:
+    """x with ±inf taken at ±max of its dtype (NaN stays NaN): the limit of a quotient or a
+    saturating factor without inf/inf, and no 0·inf where reverse mode meets a discarded infinity.
+    Python-float bounds: a weakly typed x stays weak."""
+    big = float(jnp.finfo(x.dtype).max)
+    return clip(x, -big, big)
+
+
 def minimum(x: jax.Array, c: Any) -> jax.Array:
     """jnp.minimum(x, c) with c broadcast to x (see :func:`_like`)."""
     return jnp.minimum(x, _like(x, c))

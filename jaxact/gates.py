@@ -165,8 +165,7 @@ def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     # 0 there either way): reverse mode over this (∂²f/∂β²) would otherwise carry x·x, which
     # overflows for |x| > 1.8e19 in float32 (> 256 in float16), into σ″ = 0: NaN where the truth is 0.
     # βx of x = ±inf is taken at ±max: the same clipped bx, and no 0·inf in reverse mode.
-    big = float(jnp.finfo(x.dtype).max)
-    bx = _stable.clip(beta * _stable.clip(x, -big, big), -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    bx = _stable.clip(beta * _stable.finite(x), -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     _, ds = _stable.sigmoid_and_prime(bx)
     xf = jnp.where(jnp.isfinite(x) & (ds != 0), x, jnp.zeros_like(x))
     return (xf * ds) * xf
@@ -810,8 +809,7 @@ def _acon_c_gate(x: jax.Array, p1: Any, p2: Any, beta: Any) -> tuple[jax.Array, 
     """(y, u, saturated, xs) for the parameter derivatives: y = (p1 − p2)·x with x = ±inf taken at
     ±max and y kept finite; u = βy clipped where σ has saturated (|u| ≥ 1e4, x = ±inf included),
     ``saturated`` marking those; xs: x, but 0 there."""
-    big = float(jnp.finfo(x.dtype).max)
-    y = _stable.clip((p1 - p2) * _stable.clip(x, -big, big), -big, big)
+    y = _stable.finite((p1 - p2) * _stable.finite(x))
     saturated = jnp.abs(beta * y) >= _SIGMOID_SATURATED
     u = _stable.clip(beta * y, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
     return y, u, saturated, jnp.where(saturated, jnp.zeros_like(x), x)

@@ -440,12 +440,6 @@ def _value_checked(
     )
 
 
-def _sequence_static(sig: inspect.Signature, static: tuple[str, ...]) -> tuple[str, ...]:
-    """Static parameters annotated as taking a sequence (softmax's ``axis: int | Sequence[int] |
-    None``, as jax.nn's): they may come as a list, which jit cannot hash."""
-    return tuple(k for k in static if "Sequence" in str(sig.parameters[k].annotation))
-
-
 class _Binder:
     """The cheap layer before the jitted call: binds arguments, checks x and concrete parameters.
 
@@ -475,10 +469,10 @@ class _Binder:
         self.defaults = {k: sig.parameters[k].default for k in self.pnames}
         self.static = static
         self.checked = _value_checked(self.defaults, static, constraints)
-        # A static parameter typed as a scalar (int, bool) is hashable as given, so jit's own cache
-        # key can take it; one that also takes a sequence (softmax's axis) may come as a list,
-        # which jit cannot hash: the Python frame in front turns it into a tuple first.
-        self.sequences = _sequence_static(sig, static)
+        # Static parameters annotated as taking a sequence (softmax's ``axis: int | Sequence[int] |
+        # None``, as jax.nn's) may come as a list, which jit cannot hash: a frame in front of the
+        # jitted function makes them hashable first (:func:`_tupling`).
+        self.sequences = tuple(k for k in static if "Sequence" in str(sig.parameters[k].annotation))
 
     def __call__(self, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[jax.Array, dict[str, Any]]:
         """(x as a float array, the parameters the caller gave, checked and normalised)."""
@@ -528,9 +522,7 @@ class _Binder:
             return bool(v)
         if isinstance(v, np.integer):  # NumPy scalars are accepted where jax.nn accepts them
             return int(v)
-        if isinstance(v, list):
-            return tuple(self._static(k, a) for a in v)
-        return v
+        return _hashable(v)
 
 
 def _fmt_range(r: Range | Callable[..., Range]) -> str:
@@ -627,8 +619,8 @@ def _tupling(
     jitted: Any, raw: Callable[..., Any], doc: str | None, kind: tuple[str, str] | None, binder: _Binder
 ) -> Callable[..., jax.Array]:
     """The jitted function behind the thinnest Python frame: the static parameters that take a
-    sequence become hashable (:func:`_hashable`); nothing else is looked at (0.5–1 µs a call with
-    parameters, none without)."""
+    sequence become hashable (:func:`_hashable`), and nothing else is looked at; without parameters
+    the frame only forwards x."""
     names, seq = binder.pnames, binder.sequences
 
     def tuples(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
