@@ -22,7 +22,6 @@ says which program moved: each program at offset k against itself at k = 0, time
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import registry
-from jaxact.tools import bench, vs_jaxnn
+from jaxact.tools import bench, strict_json, vs_jaxnn
 
 
 def cells(entry: registry.Activation, n: int, offsets: list[int], rounds: int, seed: int) -> list[dict[str, Any]]:
@@ -139,7 +138,7 @@ def main() -> None:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "alignment.json").write_text(json.dumps(result, indent=1))
+    (out / "alignment.json").write_text(strict_json.dumps(result, indent=1))
     (out / "alignment.md").write_text(markdown(result))
     print(markdown(result))
 

@@ -175,6 +175,21 @@ def test_a_diverging_run_is_reported_as_diverged_not_averaged():
     assert "diverged" in compare.format_table(results, cfg)
 
 
+def _refuse(token: str) -> float:
+    raise ValueError(f"non-standard JSON token {token}")
+
+
+def test_results_with_a_diverged_seed_are_strict_json(tmp_path):
+    # Python's json would write NaN / Infinity, which strict parsers (a browser's JSON.parse) refuse.
+    cfg = compare.Config(activations=("exponential",), paths=("closed",), optimizer="sgd", learning_rate=50.0, **TINY)
+    results = compare.run(cfg, stream=io.StringIO())
+    assert not np.isfinite(results[0].final("train_loss")).any()
+    payload = json.loads(compare.save(results, cfg, tmp_path).read_text(), parse_constant=_refuse)
+    run = payload["runs"][0]
+    assert run["train_loss"][-1] == [None, None]  # the diverged values, as null
+    assert payload["summary"][0]["diverged"] == 2
+
+
 def test_the_reference_must_be_compared():
     with pytest.raises(ValueError, match="reference 'gelu' is not among"):
         compare.Config(activations=("relu", "tanh"), reference="gelu").validate()

@@ -109,7 +109,14 @@ def test_every_activation_docstring_has_the_jax_nn_shape_and_a_passing_example(e
 
 @pytest.mark.parametrize(
     "obj",
-    ["jaxact.linen.Learnable", "jaxact.nnx.Learnable", "jaxact.configure", "jaxact.register", "jaxact.verify.check"],
+    [
+        "jaxact.linen.Learnable",
+        "jaxact.nnx.Learnable",
+        "jaxact.configure",
+        "jaxact.register",
+        "jaxact.verify.check",
+        "jaxact.tools.strict_json.dumps",
+    ],
 )
 def test_module_examples_pass(obj):
     pytest.importorskip("flax")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import json
 import math
 import platform
 import re
@@ -39,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import registry
+from jaxact.tools import strict_json
 
 FULL_SIZES = tuple(2**k for k in (10, 14, 18, 20, 22, 24, 26))
 QUICK_SIZES = (2**16,)
@@ -509,7 +509,7 @@ def save(result: dict, out_dir: Path, tag: str = "") -> Path:
     result = dict(result)
     result["summary"] = summary(result)
     path = out_dir / f"{result['device']}{tag}.json"
-    path.write_text(json.dumps(result, indent=1))
+    path.write_text(strict_json.dumps(result, indent=1))
     return path
 
 

@@ -76,12 +76,13 @@ def _entry_dict(e) -> dict:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from jaxact import verify
+    from jaxact.tools import strict_json
 
     verify.enable_x64()
     rows = verify.run_check(seed=args.seed, names=_names(args.names))
     print(verify.Report(rows))
     if args.json:
-        Path(args.json).write_text(json.dumps(verify.rows_as_dicts(rows), indent=2))
+        Path(args.json).write_text(strict_json.dumps(verify.rows_as_dicts(rows), indent=2))
     return 0 if all(r.ok for r in rows) else 1
 
 
@@ -165,7 +166,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
-    from jaxact.tools import bench, vs_jaxnn
+    from jaxact.tools import bench, strict_json, vs_jaxnn
 
     cfg = vs_jaxnn.Config(names=_names(args.names))
     if args.dtypes:
@@ -189,7 +190,7 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
         cfg.modes = args.modes
     if args.out:
         partial = Path(args.out) / f"{bench.device_name()}-vs-jaxnn{args.tag}.partial.json"
-        cfg.checkpoint = lambda r: partial.write_text(json.dumps(r, indent=1))
+        cfg.checkpoint = lambda r: partial.write_text(strict_json.dumps(r, indent=1))
     result = vs_jaxnn.run(cfg)
     if args.out:
         partial.unlink(missing_ok=True)

@@ -15,7 +15,6 @@ weights. Compile time is measured separately from step time.
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import os
 import sys
@@ -30,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import _validate, registry
-from jaxact.tools import data as data_mod, models, stats
+from jaxact.tools import data as data_mod, models, stats, strict_json
 from jaxact.tools.models import INITS
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
@@ -909,7 +908,7 @@ def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
         "summary": summary_rows(results, cfg.reference),
         "runs": [asdict(r) for r in results],
     }
-    path.write_text(json.dumps(payload, indent=1))
+    path.write_text(strict_json.dumps(payload, indent=1))
     return path
 
 

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact.registry import Activation, entries, get
+from jaxact.tools import strict_json
 
 LOW_PRECISION = (jnp.bfloat16, jnp.float16, jnp.float32)
 
@@ -471,7 +472,7 @@ def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = 
             "reference": "entry.mp in arbitrary precision (mpmath); derivatives by central differences",
             "targets_ulp": TARGET_ULPS,
         }
-    js.write_text(json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1))
+    js.write_text(strict_json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1))
     n_miss = sum(1 for r in rows if r.misses())
     device = f", {meta['device_kind']}" if meta.get("device_kind") and meta["backend"] != "cpu" else ""
     md.write_text(

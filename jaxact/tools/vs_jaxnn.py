@@ -21,7 +21,6 @@ those apart.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import statistics
@@ -36,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import paths, registry
-from jaxact.tools import bench
+from jaxact.tools import bench, strict_json
 
 SIZES = (2**16, 2**20, 2**24)
 QUICK_SIZES = (2**12,)
@@ -356,6 +355,6 @@ def save(result: dict[str, Any], out_dir: Path, tag: str = "") -> tuple[Path, Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"{result['device']}-vs-jaxnn{tag}"
     js, md = stem.with_suffix(".json"), stem.with_suffix(".md")
-    js.write_text(json.dumps(result, indent=1))
+    js.write_text(strict_json.dumps(result, indent=1))
     md.write_text(markdown(result))
     return js, md
