@@ -271,3 +271,24 @@ def test_parameter_derivatives_match_mpmath(entry, params, dtype, name):
     assert err[i] <= 64, (
         f"{entry.name} ∂/∂{name}: {err[i]:.1f} at x={x[i]!r} (got {got[i]!r}, mpmath {ref[i]!r}) seed={SEED}"
     )
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)
+def test_celu_alpha_gradient_is_relatively_accurate_where_its_terms_cancel(dtype):
+    """celu's ∂f/∂α = expm1(u) − u·eᵘ (u = x/α) is ≈ −u²/2 where both terms are ≈ u: computed as
+    written it keeps only eps/|u| of itself (float32, u = −3e−8: 2.5e7 ulp). Relative to mpmath,
+    with x and α as rounded to the dtype; the absolute test above cannot see it."""
+    rng = np.random.default_rng(SEED)
+    eps = float(np.finfo(dtype).eps)
+    u = -np.concatenate([np.logspace(-9, 1, 200), rng.uniform(1e-4, 2.0, 50)])
+    grad = jax.jit(jax.vmap(jax.grad(jaxact.celu, argnums=1), (0, None)))
+    for alpha in (0.3, 1.0, 40.0):
+        x = np.asarray(jnp.asarray(u * alpha, dtype)).astype(np.float64)
+        a = mpmath.mpf(float(np.asarray(jnp.asarray(alpha, dtype), np.float64)))
+        with mpmath.workdps(40):
+            ref = np.array([float(mpmath.expm1(v / a) - (v / a) * mpmath.exp(v / a)) for v in map(mpmath.mpf, x)])
+        got = np.asarray(grad(jnp.asarray(x, dtype), jnp.asarray(alpha, dtype)), np.float64)
+        keep = ref != 0
+        err = np.abs(got[keep] - ref[keep]) / (np.abs(ref[keep]) * eps)
+        i = int(np.argmax(err))
+        assert err[i] <= 4, f"α={alpha}: {err[i]:.3g} ulp at x={x[keep][i]!r} seed={SEED}"
