@@ -191,6 +191,13 @@ def softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = No
 
 
 def _log_softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
+    y = _log_softmax_unmasked(x, axis, where)
+    # A masked entry is the constant −inf (as jax.nn's): z − log Σ eᶻ would give it the row's
+    # −d log Σ as a tangent, and through a cotangent there a gradient to every unmasked entry.
+    return y if where is None else jnp.where(where, y, -jnp.inf)
+
+
+def _log_softmax_unmasked(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     z, lo = _shifted(x, axis, where)
     if lo is None:
         # jax.nn's formulation (speed parity): log Σ eᶻ rounds Σ to ulp(1), so the

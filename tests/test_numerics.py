@@ -1,6 +1,7 @@
 """Edge sweep: every activation × dtype × both gradient paths on ±0, tiny, subnormal, ±1, ±20,
 ±1e4, ±max, ±inf, NaN and random draws; fully masked softmax rows; the accuracy report."""
 
+import functools
 import math
 
 import jax
@@ -157,6 +158,29 @@ def test_masked_rows_match_jax_nn_where_jax_nn_is_defined(name):
     x = jnp.asarray(np.random.default_rng(SEED).normal(size=(2, 5)), jnp.float32)
     mask = jnp.array([[True, False, True, True, False], [True] * 5])
     np.testing.assert_allclose(getattr(jaxact, name)(x, where=mask), getattr(jax.nn, name)(x, where=mask), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
+def test_masked_entries_are_constants_on_every_path(name, dtype):
+    """A masked entry is a constant (0, or −inf for log_softmax): its row of the Jacobian is 0, and a
+    cotangent there reaches no other entry. The tests above mask the cotangent too and did not see
+    log_softmax's masked entries carry the row's −d log Σ (its default path, float32)."""
+    x = jnp.asarray(np.random.default_rng(SEED).normal(size=(2, 5)), dtype)
+    mask = jnp.array([[True, False, True, True, False], [True] * 5])
+    e = jaxact.get(name)
+    ref = getattr(jax.nn, name, None)
+    for path, fn in (("fn", e.fn), ("autodiff", e.autodiff), ("closed_form", e.closed_form)):
+        f = functools.partial(fn, where=mask)
+        jf, jr = jax.jacfwd(f)(x), jax.jacrev(f)(x)
+        np.testing.assert_array_equal(np.asarray(jf)[~np.asarray(mask)], 0.0, err_msg=path)
+        np.testing.assert_allclose(np.asarray(jf), np.asarray(jr), rtol=1e-5, atol=1e-6, err_msg=path)
+        g = jax.grad(lambda v, f=f: jnp.sum(jnp.where(mask, f(v), 7.0)))(x)  # a cotangent of 1 at masked entries
+        if ref is not None:
+            want = jax.grad(lambda v: jnp.sum(jnp.where(mask, ref(v, where=mask), 7.0)))(x)
+            np.testing.assert_allclose(np.asarray(g), np.asarray(want), rtol=1e-5, atol=1e-6, err_msg=path)
+            jn = jax.jacfwd(lambda v: ref(v, where=mask))(x)
+            np.testing.assert_allclose(np.asarray(jf), np.asarray(jn), rtol=1e-5, atol=1e-6, err_msg=path)
 
 
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
