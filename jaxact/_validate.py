@@ -139,15 +139,29 @@ def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> N
         raise ValueError(f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={lo} and {hi_name}={hi}.")
 
 
-def normalize_axis(fname: str, axis: Any, ndim: int) -> tuple[int, ...]:
-    """Normalises an int / tuple / None axis argument against ``ndim``."""
+def normalize_axis(fname: str, axis: Any, ndim: int, *, names: bool = False) -> tuple[int | str, ...]:
+    """Normalises an int / tuple / None axis argument against ``ndim``. With ``names``, a str (or a
+    tuple entry that is one) is a mapped axis's name (``vmap(..., axis_name=)``, ``shard_map``), kept
+    as it is for the reductions, which JAX resolves (an unbound name is JAX's NameError)."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
-    if not isinstance(axes, tuple) or not all(isinstance(a, (int, np.integer)) for a in axes):
-        raise TypeError(f"jaxact.{fname}: 'axis' must be an int, a tuple of ints or None, got {axis!r}.")
-    out = []
+    axes = (axis,) if isinstance(axis, (int, np.integer)) or (names and isinstance(axis, str)) else axis
+    kinds = (int, np.integer, str) if names else (int, np.integer)
+    if not isinstance(axes, tuple) or not all(isinstance(a, kinds) for a in axes):
+        what = "an int, a mapped axis name, a tuple of those or None" if names else "an int, a tuple of ints or None"
+        raise TypeError(f"jaxact.{fname}: 'axis' must be {what}, got {axis!r}.")
+    out: list[int | str] = []
     for a in axes:
+        if isinstance(a, str):
+            try:
+                jax.lax.axis_size(a)
+            except NameError:
+                raise ValueError(
+                    f"jaxact.{fname}: axis {a!r} is not the name of a mapped axis here (jax.vmap(..., "
+                    "axis_name=), shard_map); a positional axis is an int."
+                ) from None
+            out.append(a)
+            continue
         if not -ndim <= a < ndim:
             raise ValueError(
                 f"jaxact.{fname}: axis {a} is out of range for an input of {ndim} "

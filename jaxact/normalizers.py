@@ -25,13 +25,14 @@ from jaxact.registry import inf, register
 
 def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname: str, scalar_ok: bool = False) -> None:
     # ``scalar_ok``: a 0-d x normalised over all (none) of its axes is 1 (softmax) or 0
-    # (log_softmax), as jax.nn gives it.
-    if x.ndim == 0 and not (scalar_ok and axis in (None, ())):
+    # (log_softmax), as jax.nn gives it; over mapped axes only (a vmap's element), the mapped row's.
+    named = isinstance(axis, str) or (isinstance(axis, tuple) and all(isinstance(a, str) for a in axis))
+    if x.ndim == 0 and not (scalar_ok and (axis in (None, ()) or named)):
         raise ValueError(
             f"jaxact.{fname}: needs at least a 1-D input, got a scalar"
             + (" (axis=None takes one: a scalar normalised over no axis)." if scalar_ok else ".")
         )
-    _validate.normalize_axis(fname, axis, x.ndim)
+    _validate.normalize_axis(fname, axis, x.ndim, names=True)
     if where is None:
         return
     wshape = tuple(np.shape(where))
@@ -49,7 +50,7 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
 def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array | None]:
     """(z = x − max along axis, masked entries −inf; float64: the rounding error of that difference,
     else None)."""
-    axes = _validate.normalize_axis("softmax", axis, x.ndim)
+    axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
     xs = x if where is None else jnp.where(where, x, -jnp.inf)
     # A row without a finite maximum (all masked or all -inf) shifts by the most negative float
     # instead of -inf, so its entries stay -inf rather than NaN: jnp.max's initial=, a max after
@@ -108,7 +109,7 @@ def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
     the guard, s + max(1 − s, 0) (0 for a row summing to ≥ 1; stop_gradient keeps ∂/∂s exactly
     1): its cotangent t/c would overflow for any c that a row's sum absorbs.
     """
-    axes = _validate.normalize_axis("softmax", axis, x.ndim)
+    axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
     if x.dtype == jnp.float16:
         s = jnp.sum(e, axes, keepdims=True)
         return s + lax.stop_gradient(jnp.maximum(1 - s, 0))
@@ -138,7 +139,7 @@ def _relative_to_max(y: jax.Array, t: jax.Array, axes: tuple[int, ...]) -> jax.A
 def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
     # Built on the output alone (as jax.nn's), so the backward pass keeps y and nothing else (float64:
     # and a boolean mask, see _relative_to_max).
-    axes = _validate.normalize_axis("softmax", axis, x.ndim)
+    axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
     u = _relative_to_max(y, t, axes)
     return y * (u - jnp.sum(y * u, axes, keepdims=True))
 
@@ -182,6 +183,10 @@ def softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = No
 
     Jacobian ∂s_i/∂x_j = s_i(δ_ij − s_j), so the JVP is s ⊙ (t − Σ s t).
 
+    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``), alone or in a
+    tuple with positional axes: the row then spans devices or vmapped elements, differentiably
+    (jax.nn's forward takes names, its derivative fails on the maximum's ``pmax``).
+
     Example:
       >>> import jax.numpy as jnp, jaxact
       >>> jaxact.softmax(jnp.array([[1.0, 2.0, 3.0, 4.0]]))
@@ -206,7 +211,7 @@ def _log_softmax_unmasked(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     # float64 (static at trace time) keeps them: log Σ eᶻ = log1p(Σ eᶻ − 1), where the
     # maxima (z = 0) contribute eᶻ − 1, exactly 0 but with the derivatives of eᶻ,
     # plus 1 for each tie beyond the first; z's rounding error is added back last.
-    axes = _validate.normalize_axis("log_softmax", axis, x.ndim)
+    axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
     top = z == 0
     e = _exp_shifted(z, lo)
     rest = jnp.sum(jnp.where(top, e - 1, e), axes, keepdims=True)
@@ -218,7 +223,7 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     # softmax from the output (masked entries are -inf, so 0); float64 computes it from x again:
     # e^y turns y's rounding into a relative error of |y|·eps (23 ulp of the JVP).
     s = _softmax(x, axis, where) if x.dtype == jnp.float64 else jnp.exp(y)
-    axes = _validate.normalize_axis("log_softmax", axis, x.ndim)
+    axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
     u = _relative_to_max(s, t, axes)
     out = u - jnp.sum(s * u, axes, keepdims=True)
     return out if where is None else jnp.where(where, out, jnp.zeros_like(out))
@@ -260,6 +265,10 @@ def log_softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any 
 
     JVP: t − Σ_j s_j t_j with s = softmax(x).
 
+    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``), alone or in a
+    tuple with positional axes: the row then spans devices or vmapped elements, differentiably
+    (jax.nn's forward takes names, its derivative fails on the maximum's ``pmax``).
+
     Example:
       >>> import jax.numpy as jnp, jaxact
       >>> jaxact.log_softmax(jnp.array([[1.0, 2.0, 3.0, 4.0]]))
@@ -298,6 +307,10 @@ def softmin(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = No
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
 
     JVP: s ⊙ (−t + Σ s t) with s = softmin(x).
+
+    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``), alone or in a
+    tuple with positional axes: the row then spans devices or vmapped elements, differentiably
+    (jax.nn's forward takes names, its derivative fails on the maximum's ``pmax``).
 
     Example:
       >>> import jax.numpy as jnp, jaxact

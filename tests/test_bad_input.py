@@ -134,7 +134,8 @@ def test_parameter_values_forbidden_by_the_maths(name, kwargs, match):
         (lambda: jaxact.glu(jnp.ones(4), axis=1), ValueError, "out of range"),
         (lambda: jaxact.softmax(jnp.ones((2, 3)), axis=2), ValueError, "axis 2 is out of range"),
         (lambda: jaxact.softmax(jnp.ones((2, 3)), axis=(1, -1)), ValueError, "names a dimension twice"),
-        (lambda: jaxact.softmax(jnp.ones((2, 3)), axis="last"), TypeError, "'axis' must be an int"),
+        (lambda: jaxact.softmax(jnp.ones((2, 3)), axis="last"), ValueError, "axis 'last' is not the name of a mapped"),
+        (lambda: jaxact.softmax(jnp.ones((2, 3)), axis=1.0), TypeError, "'axis' must be an int, a mapped axis name"),
         (
             lambda: jaxact.softmax(
                 jnp.ones(()),

@@ -221,7 +221,9 @@ def test_softmax_axis_as_a_list_and_a_scalar_over_no_axis_as_jax_nn():
     np.testing.assert_array_equal(jaxact.softmax(x, np.array([0, 2])), jaxact.softmax(x, (0, 2)))
     mask = np.asarray(x > 0)  # a NumPy where= is an array, not a static to make a tuple of
     np.testing.assert_allclose(jaxact.softmax(x, -1, mask), jax.nn.softmax(x, -1, mask), rtol=1e-6)
-    with pytest.raises(TypeError, match=r"'axis' must be an int, a tuple of ints or None, got \(\(0,\),\)"):
+    with pytest.raises(
+        TypeError, match=r"'axis' must be an int, a mapped axis name, a tuple of those or None, got \(\(0,\),\)"
+    ):
         jaxact.softmax(x, axis=[[0]])
     assert float(jax.nn.softmax(jnp.float32(2.5), axis=None)) == 1.0
 
