@@ -142,7 +142,7 @@ def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> N
 def normalize_axis(fname: str, axis: Any, ndim: int, *, names: bool = False) -> tuple[int | str, ...]:
     """Normalises an int / tuple / None axis argument against ``ndim``. With ``names``, a str (or a
     tuple entry that is one) is a mapped axis's name (``vmap(..., axis_name=)``, ``shard_map``), kept
-    as it is for the reductions, which JAX resolves (an unbound name is JAX's NameError)."""
+    as it is for the reductions, which JAX resolves; :func:`check_axis_names` says whether it is bound."""
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) or (names and isinstance(axis, str)) else axis
@@ -153,13 +153,6 @@ def normalize_axis(fname: str, axis: Any, ndim: int, *, names: bool = False) -> 
     out: list[int | str] = []
     for a in axes:
         if isinstance(a, str):
-            try:
-                jax.lax.axis_size(a)
-            except NameError:
-                raise ValueError(
-                    f"jaxact.{fname}: axis {a!r} is not the name of a mapped axis here (jax.vmap(..., "
-                    "axis_name=), shard_map); a positional axis is an int."
-                ) from None
             out.append(a)
             continue
         if not -ndim <= a < ndim:
@@ -171,3 +164,23 @@ def normalize_axis(fname: str, axis: Any, ndim: int, *, names: bool = False) -> 
     if len(set(out)) != len(out):
         raise ValueError(f"jaxact.{fname}: 'axis' {axis!r} names a dimension twice (of {ndim}).")
     return tuple(out)
+
+
+def named_axes(axis: Any) -> tuple[str, ...]:
+    """The mapped axis names in an ``axis`` argument (a str, or the str entries of a tuple)."""
+    if isinstance(axis, str):
+        return (axis,)
+    return tuple(a for a in axis if isinstance(a, str)) if isinstance(axis, tuple) else ()
+
+
+def check_axis_names(fname: str, axis: Any) -> None:
+    """A one-line error for a name in ``axis`` that no enclosing vmap or shard_map binds here (JAX's
+    own is a NameError from deep in a reduction)."""
+    for a in named_axes(axis):
+        try:
+            jax.lax.axis_size(a)
+        except NameError:
+            raise ValueError(
+                f"jaxact.{fname}: axis {a!r} is not the name of a mapped axis here (jax.vmap(..., "
+                "axis_name=), shard_map); a positional axis is an int."
+            ) from None

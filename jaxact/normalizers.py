@@ -26,13 +26,15 @@ from jaxact.registry import inf, register
 def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname: str, scalar_ok: bool = False) -> None:
     # ``scalar_ok``: a 0-d x normalised over all (none) of its axes is 1 (softmax) or 0
     # (log_softmax), as jax.nn gives it; over mapped axes only (a vmap's element), the mapped row's.
-    named = isinstance(axis, str) or (isinstance(axis, tuple) and all(isinstance(a, str) for a in axis))
-    if x.ndim == 0 and not (scalar_ok and (axis in (None, ()) or named)):
+    named = _validate.named_axes(axis)
+    only_names = bool(named) and len(named) == (len(axis) if isinstance(axis, tuple) else 1)
+    if x.ndim == 0 and not (scalar_ok and (axis in (None, ()) or only_names)):
         raise ValueError(
             f"jaxact.{fname}: needs at least a 1-D input, got a scalar"
             + (" (axis=None takes one: a scalar normalised over no axis)." if scalar_ok else ".")
         )
     _validate.normalize_axis(fname, axis, x.ndim, names=True)
+    _validate.check_axis_names(fname, axis)
     if where is None:
         return
     wshape = tuple(np.shape(where))
@@ -130,7 +132,9 @@ def _relative_to_max(y: jax.Array, t: jax.Array, axes: tuple[int, ...]) -> jax.A
     if y.dtype != jnp.float64:
         return t
     # initial=: a zero-length axis has no maximum; y > 0: a row of all −inf (y = 0) shifts by nothing.
-    top = (y == jnp.max(y, axes, keepdims=True, initial=-jnp.inf)) & (y > 0)
+    # The maximum only selects (a mask): stopped, so a Hessian never differentiates it (a mapped
+    # axis's pmax has no derivative).
+    top = (y == jnp.max(lax.stop_gradient(y), axes, keepdims=True, initial=-jnp.inf)) & (y > 0)
     # t·0, not zeros: a zeros array would be a residual of its own (known before t is); a non-finite
     # tangent gives a non-finite JVP either way.
     return t - jnp.sum(jnp.where(top, t, t * 0), axes, keepdims=True)
@@ -178,14 +182,15 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
     ),
 )
-def softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = None) -> jax.Array:
+def softmax(x: ArrayLike, axis: int | str | Sequence[int | str] | None = -1, where: Any = None) -> jax.Array:
     """Softmax: s_i = exp(x_i)/Σ_j exp(x_j) along ``axis``; outputs in (0, 1) summing to 1.
 
     Jacobian ∂s_i/∂x_j = s_i(δ_ij − s_j), so the JVP is s ⊙ (t − Σ s t).
 
-    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``), alone or in a
-    tuple with positional axes: the row then spans devices or vmapped elements, differentiably
-    (jax.nn's forward takes names, its derivative fails on the maximum's ``pmax``).
+    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``; beside positional
+    axes in a tuple under vmap only, as JAX's reductions take them): the row then spans vmapped
+    elements or devices, differentiably by autodiff (jax.nn's forward takes names, its derivative
+    fails on the maximum's ``pmax``).
 
     Example:
       >>> import jax.numpy as jnp, jaxact
@@ -260,14 +265,15 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
     ),
 )
-def log_softmax(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = None) -> jax.Array:
+def log_softmax(x: ArrayLike, axis: int | str | Sequence[int | str] | None = -1, where: Any = None) -> jax.Array:
     """Log-softmax: x_i − log Σ_j exp(x_j) along ``axis``. Range (−∞, 0].
 
     JVP: t − Σ_j s_j t_j with s = softmax(x).
 
-    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``), alone or in a
-    tuple with positional axes: the row then spans devices or vmapped elements, differentiably
-    (jax.nn's forward takes names, its derivative fails on the maximum's ``pmax``).
+    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``; beside positional
+    axes in a tuple under vmap only, as JAX's reductions take them): the row then spans vmapped
+    elements or devices, differentiably by autodiff (jax.nn's forward takes names, its derivative
+    fails on the maximum's ``pmax``).
 
     Example:
       >>> import jax.numpy as jnp, jaxact
@@ -303,14 +309,15 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     ),
     citation="Bridle 1990 (softmax of −x); torch.nn.functional.softmin",
 )
-def softmin(x: ArrayLike, axis: int | Sequence[int] | None = -1, where: Any = None) -> jax.Array:
+def softmin(x: ArrayLike, axis: int | str | Sequence[int | str] | None = -1, where: Any = None) -> jax.Array:
     """Softmin: softmax(−x) along ``axis``; outputs in (0, 1) summing to 1.
 
     JVP: s ⊙ (−t + Σ s t) with s = softmin(x).
 
-    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``), alone or in a
-    tuple with positional axes: the row then spans devices or vmapped elements, differentiably
-    (jax.nn's forward takes names, its derivative fails on the maximum's ``pmax``).
+    ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``; beside positional
+    axes in a tuple under vmap only, as JAX's reductions take them): the row then spans vmapped
+    elements or devices, differentiably by autodiff (jax.nn's forward takes names, its derivative
+    fails on the maximum's ``pmax``).
 
     Example:
       >>> import jax.numpy as jnp, jaxact

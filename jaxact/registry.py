@@ -401,6 +401,11 @@ def _make_closed_form(
         return f
 
     def closed(x: jax.Array, **params: Any) -> jax.Array:
+        if _validate.named_axes(params.get("axis")):
+            # A reduction over a mapped axis's name (softmax's axis="i" in a vmap): JAX traces a
+            # custom_jvp's rule outside the vmap's axis names where a jit sits between them
+            # (grad(jit(vmap(...)))), and the name is unbound there; autodiff's derivatives stay inside.
+            return raw(x, **params)
         static_items = tuple((k, v) for k, v in params.items() if k not in dyn_names)
         return build(static_items)(x, *(params[k] for k in dyn_names))
 

@@ -389,5 +389,19 @@ def test_a_mapped_axis_name_is_an_axis(name, dtype):
             np.testing.assert_allclose(g, want, rtol=1e-4, atol=1e-6)
         row = x[:, 0, 0]
         np.testing.assert_allclose(jax.vmap(functools.partial(fn, axis="i"), axis_name="i")(row), fn(row), rtol=1e-5)
+        # A jit between grad and the vmap (JAX then traces a custom_jvp's rule outside the axis names),
+        # a name longer than one letter, and a Hessian (the maximum must not be differentiated).
+        m = jax.vmap(functools.partial(fn, axis="ij"), axis_name="ij")
+        want = jax.grad(lambda v, f=fn: jnp.sum(f(v, axis=0) * t))(x)
+        for g in (
+            jax.grad(lambda v, m=m: jnp.sum(jax.jit(m)(v) * t)),
+            jax.jit(jax.grad(lambda v, m=m: jnp.sum(jax.jit(m)(v) * t))),
+        ):
+            np.testing.assert_allclose(g(x), want, rtol=1e-4, atol=1e-6)
+        h = jax.hessian(lambda v, m=m: jnp.sum(m(v)[:, 0, 0] * t[:, 0, 0]))(x[:, :2, :2])
+        hw = jax.hessian(lambda v, f=fn: jnp.sum(f(v, axis=0)[:, 0, 0] * t[:, 0, 0]))(x[:, :2, :2])
+        np.testing.assert_allclose(h, hw, rtol=1e-4, atol=1e-6)
     with pytest.raises(TypeError, match="mapped axis name"):
         e.fn(x, axis=1.5)
+    with pytest.raises(ValueError, match="axis 'k' is not the name of a mapped axis"):
+        jax.vmap(functools.partial(e.fn, axis=("k", 0)), axis_name="i")(x)
