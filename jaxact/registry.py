@@ -754,6 +754,69 @@ class DerivativeMismatchError(ValueError):
         self.report = report
 
 
+def _activation_fields() -> tuple[str, ...]:
+    import dataclasses
+
+    return tuple(f.name for f in dataclasses.fields(Activation))
+
+
+def _check_declaration(
+    name: str,
+    f: Callable[..., Any],
+    static: Any,
+    constraints: Mapping[str, Any],
+    param_derivatives: Mapping[str, Any],
+    meta: Mapping[str, Any],
+) -> None:
+    """One-line errors for a declaration :func:`register` cannot serve: a name that :func:`get` would
+    not find again, a signature without a default per parameter, names of parameters that the
+    function does not have."""
+    if not name.isidentifier() or name != name.lower() or name.startswith("__"):
+        raise ValueError(
+            f"jaxact.register: the activation's name is its function's, {name!r}: give it a lowercase "
+            "identifier (def my_act(x): ...; a lambda has none), as jaxact.get looks names up in lowercase."
+        )
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"jaxact.register: cannot read {name}'s signature ({e}).") from None
+    ps = list(sig.parameters.values())
+    if not ps or ps[0].kind not in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        raise TypeError(f"jaxact.register: {name} must take the input x as its first positional parameter.")
+    for p in ps[1:]:
+        if p.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            raise TypeError(f"jaxact.register: {name}({p}): name each parameter, with a default (no *args, **kwargs).")
+        if p.default is inspect.Parameter.empty:
+            raise TypeError(f"jaxact.register: {name}'s parameter {p.name!r} needs a default (its starting value).")
+    pnames = {p.name for p in ps[1:]}
+    if isinstance(static, str):
+        raise TypeError(f"jaxact.register: static= takes a tuple of names, e.g. static=({static!r},).")
+    for what, given in (("static", static), ("constraints", constraints), ("param_derivatives", param_derivatives)):
+        unknown = [k for k in given if k not in pnames]
+        if unknown:
+            raise ValueError(
+                f"jaxact.register: {what} names {', '.join(map(repr, unknown))}, not a parameter of {name}{sig}."
+            )
+    bad = [k for k in param_derivatives if k in static]
+    if bad:
+        raise ValueError(
+            f"jaxact.register: param_derivatives for static parameter(s) {bad} of {name}: only numeric ones have one."
+        )
+    for k, checks in constraints.items():
+        unknown = [c for c in checks if c not in _validate._CONSTRAINTS]
+        if isinstance(checks, str) or unknown:
+            raise ValueError(
+                f"jaxact.register: constraints[{k!r}] must be a tuple of checks among "
+                f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
+            )
+    fields = _activation_fields()
+    unknown_meta = [k for k in meta if k not in fields]
+    if unknown_meta:
+        close = {k: difflib.get_close_matches(k, fields, n=1) for k in unknown_meta}
+        hints = ", ".join(f"{k!r}" + (f" (did you mean {c[0]!r}?)" if c else "") for k, c in close.items())
+        raise TypeError(f"jaxact.register: unknown option(s) {hints}.")
+
+
 def register(
     *,
     derivative: Callable[..., jax.Array] | None = None,
@@ -786,9 +849,11 @@ def register(
         ``"autodiff"``, chosen by measurement.
       why: the measurement or property that chose ``path``.
       citation: the paper (authors, title, venue, year) that defines the function.
-      verify: check the derivative against autodiff before accepting it (default: True for your
-        own functions; the built-in ones are checked by the test suite). A disagreement raises
-        :class:`DerivativeMismatchError`, whose message says where.
+      verify: check the derivative and each ``param_derivatives`` entry against autodiff before
+        accepting it (default: True for your own functions; the built-in ones are checked by the test
+        suite), at the defaults and at each of ``examples``. A disagreement raises
+        :class:`DerivativeMismatchError`, whose message says where; any other error the check meets
+        a one-line ValueError. Either way nothing stays registered.
       static: parameters that select code (axis, approximate): static under jit.
       constraints: per numeric parameter, checks from ``_validate`` ("positive", ...).
       validate: extra check ``validate(x, **params)`` run before the jitted call, with the
@@ -825,8 +890,9 @@ def register(
     jvp_in = jvp
 
     def deco(public_raw: F) -> F:
-        name = public_raw.__name__
+        name = getattr(public_raw, "__name__", "")
         builtin = (public_raw.__module__ or "").startswith("jaxact.")
+        _check_declaration(name, public_raw, static, constraints, dict(param_derivatives or {}), meta)
         if name in _ALIASES or (name in _REGISTRY and not _same_source(_REGISTRY[name], public_raw)):
             raise ValueError(
                 f"jaxact.register: activation {name!r} is already registered; pick another name"
@@ -954,26 +1020,44 @@ def register(
             closed_params=tuple(dparams),
             **meta,
         )
+        for a in aliases:
+            taken = _ALIASES.get(a, a if a in _REGISTRY else None)
+            if taken is not None and taken != name:
+                raise ValueError(f"jaxact.register: alias {a!r} of {name} already names {taken!r}; pick another.")
         previous = _REGISTRY.get(name)
         _REGISTRY[name] = entry
-        for a in aliases:
-            _ALIASES[a] = name
         for f in (fn, autodiff_fn, closed_fn):
             f.activation = entry  # type: ignore[attr-defined]
+
+        def restore() -> None:
+            if previous is None:
+                del _REGISTRY[name]
+            else:
+                _REGISTRY[name] = previous
+
         if verify if verify is not None else not builtin:
             from jaxact import verify as verifier  # the check builds on the registry
 
-            report = verifier.check(entry)
+            try:
+                report = verifier.check(entry)
+            except Exception as e:  # the user's code: whatever it raises, nothing stays registered
+                restore()
+                raise ValueError(
+                    f"jaxact.register: checking {name} against autodiff failed, not registered: "
+                    f"{_validate.error_line(e)}"
+                ) from e
             if not report.ok:
-                if previous is None:
-                    del _REGISTRY[name]
-                else:
-                    _REGISTRY[name] = previous
+                restore()
                 raise DerivativeMismatchError(
                     f"jaxact.register: the derivative of {name} disagrees with autodiff of the function; "
                     f"not registered.\n{report}",
                     report,
                 )
+        if previous is not None:
+            for a in previous.aliases:
+                _ALIASES.pop(a, None)
+        for a in aliases:
+            _ALIASES[a] = name
         return fn  # type: ignore[return-value]
 
     return deco

@@ -226,8 +226,13 @@ def test_check_fails_a_user_activation_that_is_nan_at_finite_inputs(tmp_path, mo
         assert "0 passed, 4 failed" in out
         assert "nan_everywhere [defaults, float32]: the function is NaN at the finite input" in out
         assert "nan_above_one [defaults, float32]: the function is NaN at the finite input" in out
+
+        def nan_checked(x):
+            return x * jnp.nan
+
         with pytest.raises(jaxact.DerivativeMismatchError):  # and registering one, checked, is refused
-            jaxact.register(derivative=lambda x: x * jnp.nan)(lambda x: x * jnp.nan)
+            jaxact.register(derivative=lambda x: x * jnp.nan)(nan_checked)
+        assert "nan_checked" not in jaxact.names()
     finally:
         sys.modules.pop("nan_acts", None)
         for name in ("nan_everywhere", "nan_above_one"):
@@ -269,3 +274,114 @@ def test_a_users_validate_hook_runs_on_every_call():
             hooked_linear(jnp.array([-1000.0, 2.0]))
     finally:
         jaxact.unregister("hooked_linear")
+
+
+def test_a_registration_that_fails_its_check_in_any_way_leaves_nothing_behind():
+    """An error raised by the user's derivative (not only a disagreement) unregisters the entry and its
+    aliases; a corrected one then registers under the same name."""
+
+    def sq_user(x):
+        return x * x
+
+    with pytest.raises(ValueError, match="checking sq_user against autodiff failed, not registered: IndexError"):
+        jaxact.register(derivative=lambda x: (2 * x)[0, 0, 0], aliases=("sq_alias",))(sq_user)
+    assert "sq_user" not in jaxact.names(include_aliases=True) and "sq_alias" not in jaxact.names(include_aliases=True)
+    try:
+        f = jaxact.register(derivative=lambda x: 2 * x, aliases=("sq_alias",))(sq_user)
+        assert jaxact.get("sq_alias") is f.activation
+    finally:
+        jaxact.unregister("sq_user")
+    assert "sq_alias" not in jaxact.names(include_aliases=True)
+
+
+@pytest.mark.parametrize(
+    "declare,error,match",
+    [
+        (lambda: jaxact.register(derivative=lambda x: x)(lambda x: x), ValueError, "lowercase identifier"),
+        (
+            lambda: jaxact.register(derivative=lambda x: 1.0 + 0 * x, aliases=("relu",))(_user_id),
+            ValueError,
+            "alias 'relu'",
+        ),
+        (lambda: jaxact.register(derivative=lambda x, *a: x)(_user_varargs), TypeError, r"no \*args"),
+        (lambda: jaxact.register(derivative=lambda x, a: a)(_user_no_default), TypeError, "'a' needs a default"),
+        (lambda: jaxact.register(derivative=lambda x, a=1.0: a, static="a")(_user_scaled), TypeError, "tuple of names"),
+        (
+            lambda: jaxact.register(derivative=lambda x, a=1.0: a, static=("b",))(_user_scaled),
+            ValueError,
+            "static names 'b'",
+        ),
+        (
+            lambda: jaxact.register(derivative=lambda x, a=1.0: a, constraints={"a": ("postive",)})(_user_scaled),
+            ValueError,
+            "constraints\\['a'\\] must be a tuple of checks among",
+        ),
+        (
+            lambda: jaxact.register(derivative=lambda x, a=1.0: a, param_derivatives={"b": lambda x, a=1.0: x})(
+                _user_scaled
+            ),
+            ValueError,
+            "param_derivatives names 'b'",
+        ),
+        (
+            lambda: jaxact.register(derivative=lambda x, a=1.0: a, monotonic=True)(_user_scaled),
+            TypeError,
+            "did you mean 'monotone'",
+        ),
+    ],
+    ids=[
+        "lambda",
+        "alias-of-a-builtin",
+        "varargs",
+        "no-default",
+        "static-str",
+        "static-unknown",
+        "constraint-typo",
+        "param-derivative-unknown",
+        "option-typo",
+    ],
+)
+def test_a_declaration_register_cannot_serve_is_refused_in_one_line(declare, error, match):
+    before = jaxact.names(include_aliases=True)
+    with pytest.raises(error, match=match):
+        declare()
+    assert jaxact.names(include_aliases=True) == before and jaxact.get("relu").builtin
+
+
+def _user_id(x):
+    return x
+
+
+def _user_varargs(x, *a):
+    return x
+
+
+def _user_no_default(x, a):
+    return a * x
+
+
+def _user_scaled(x, a=1.0):
+    return a * x
+
+
+def test_a_wrong_parameter_derivative_is_refused_at_registration():
+    """A hand-written ∂f/∂p trains a learnable parameter: it is checked against autodiff in p like f′
+    in x (a ∂f/∂β of 0 here was accepted and Learnable trained on it)."""
+
+    def tanh_scaled(x, beta=1.0):
+        return jnp.tanh(beta * x)
+
+    def d(x, beta=1.0):
+        return beta * (1 - jnp.tanh(beta * x) ** 2)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"tanh_scaled \[defaults ∂/∂beta"):
+        jaxact.register(derivative=d, param_derivatives={"beta": lambda x, beta=1.0: 0 * x})(tanh_scaled)
+    assert "tanh_scaled" not in jaxact.names()
+    try:
+        good = jaxact.register(
+            derivative=d, param_derivatives={"beta": lambda x, beta=1.0: x * (1 - jnp.tanh(beta * x) ** 2)}
+        )
+        report = jaxact.verify.check(good(tanh_scaled))
+        assert report.ok and any("∂/∂beta" in r.params for r in report.rows)
+    finally:
+        jaxact.unregister("tanh_scaled")
