@@ -117,7 +117,10 @@ def signal(activation: str | registry.Activation, **params: Any) -> Signal:
       (1.4142, 0.3989, 1.0)
     """
     entry = activation if isinstance(activation, registry.Activation) else registry.get(activation)
-    return _signal(entry.name, tuple(sorted(params.items())))
+    # Evaluated now, also when asked inside a trace (an initializer called under jax.eval_shape or
+    # jit, as a model's init is): the figures are NumPy numbers of the definition, not of the trace.
+    with jax.ensure_compile_time_eval():
+        return _signal(entry.name, tuple(sorted(params.items())))
 
 
 def initializer(

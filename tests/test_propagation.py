@@ -91,3 +91,17 @@ def test_the_gain_keeps_the_second_moment_through_a_deep_random_net():
 def test_axis_mixing_functions_say_why_they_have_no_figures():
     with pytest.raises(ValueError, match="softmax mixes a whole axis"):
         jaxact.signal("softmax")
+
+
+def test_the_initializer_works_inside_a_trace():
+    """A model's init runs under jax.eval_shape / jit (compare's pre-run memory check): the gain is
+    computed there from the definition, not from traced values (`compare --init auto` failed so,
+    whenever no call outside a trace had filled the cache first)."""
+    from jaxact import propagation
+
+    propagation._signal.cache_clear()
+    shape = jax.eval_shape(lambda k: jaxact.initializer("gelu")(k, (4, 4)), jax.random.key(0))
+    assert shape.shape == (4, 4)
+    propagation._signal.cache_clear()
+    w = jax.jit(lambda k: jaxact.initializer("selu")(k, (64, 64)))(jax.random.key(0))
+    np.testing.assert_array_equal(w, jaxact.initializer("selu")(jax.random.key(0), (64, 64)))
