@@ -156,3 +156,15 @@ def test_program_fingerprints_are_stable_and_show_what_moved(tmp_path, monkeypat
     after = programs.fingerprints(["relu", "tanh"])
     moved = programs.moved(json.loads(before.read_text()), after)
     assert moved and all(k.startswith("tanh|") and "|default|" in k for k in moved)
+
+
+def test_a_tag_with_a_dot_names_its_own_files(tmp_path):
+    """`--tag=-run.2` must not become `-run.json` (Path.with_suffix drops '.2'): two runs' files
+    would overwrite each other."""
+    from jaxact.tools import vs_jaxnn
+
+    result = {"device": "cpu", "device_kind": "cpu", "jax": jax.__version__, "cpu_count": 2, "rows": [], "summary": {}}
+    for tag in ("-run.1", "-run.2"):
+        js, md = vs_jaxnn.save(dict(result), tmp_path, tag)
+        assert js.name == f"cpu-vs-jaxnn{tag}.json" and md.name == f"cpu-vs-jaxnn{tag}.md"
+    assert len(list(tmp_path.glob("*.json"))) == 2

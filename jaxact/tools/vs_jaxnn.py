@@ -353,8 +353,8 @@ def markdown(result: dict[str, Any]) -> str:
 
 def save(result: dict[str, Any], out_dir: Path, tag: str = "") -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"{result['device']}-vs-jaxnn{tag}"
-    js, md = stem.with_suffix(".json"), stem.with_suffix(".md")
+    stem = f"{result['device']}-vs-jaxnn{tag}"  # appended, not with_suffix: a tag may hold a dot (-run.2)
+    js, md = out_dir / f"{stem}.json", out_dir / f"{stem}.md"
     js.write_text(strict_json.dumps(result, indent=1))
     md.write_text(markdown(result))
     return js, md
