@@ -313,3 +313,24 @@ def test_an_existing_output_file_is_tested_as_it_will_be_written(tmp_path, capsy
         return
     assert main(["check", "--names", "relu", "--json", str(target)]) == 2
     assert "the file cannot be written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv,folder",
+    [
+        (["compare", "--activations", "relu", "--steps", "2", "--seeds", "1", "--no-plots"], "compare.json"),
+        (["compare", "--activations", "relu", "--steps", "2", "--seeds", "1"], "curves.png"),
+        (["accuracy", "--names", "relu"], "accuracy.md"),
+        (["docs"], "catalogue.md"),
+        (["compare", "--preset", "full", "--activations", "relu", "--steps", "2", "--seeds", "1"], "transformer"),
+    ],
+    ids=["compare-json", "compare-plot", "accuracy", "docs", "preset-model-folder-is-a-file"],
+)
+def test_an_output_name_taken_by_the_wrong_kind_fails_before_the_work(argv, folder, tmp_path, capsys):
+    """A folder where a results file goes (or a file where a preset's model folder goes) failed the
+    write after the work, as a traceback: now one line, exit 2, before it."""
+    out = tmp_path / "out"
+    (out / folder).mkdir(parents=True) if folder != "transformer" else (out.mkdir(), (out / folder).touch())
+    rc = main([*argv, "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err and folder in err.strip().splitlines()[-1], err

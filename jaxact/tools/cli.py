@@ -407,7 +407,17 @@ def _out_dir(path: str, what: str) -> Path:
     except OSError as e:
         raise ValueError(f"--out {path}: cannot create the folder ({e.strerror})") from None
     _can_write_in(out, f"--out {path}")
+    # What the results are written as are files (compare.json, curves.png, cpu.json, ...): a folder
+    # by such a name would fail the write after the work.
+    taken = sorted(c.name for c in out.iterdir() if c.is_dir() and c.suffix in _RESULT_SUFFIXES)
+    if taken:
+        raise ValueError(
+            f"--out {path}: {', '.join(taken)} in it is a folder; {what} writes its results there as files"
+        )
     return out
+
+
+_RESULT_SUFFIXES = (".json", ".md", ".png", ".txt")
 
 
 def _can_write_in(folder: Path, what: str) -> None:
@@ -687,9 +697,13 @@ def _preflight(args: argparse.Namespace) -> None:
     if args.cmd == "bench":
         _bench_preflight(args)
     if args.cmd == "compare":
-        for cfg in _compare_configs(args).values():
+        configs = _compare_configs(args)
+        for cfg in configs.values():
             cfg.validate()
         _out_dir(args.out, "compare")
+        if args.preset is not None:  # each model's results go to a folder of its own
+            for model in configs:
+                _out_dir(str(Path(args.out) / model), "compare")
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         _out_dir(args.out, args.cmd)
     if args.cmd == "check" and args.json:
