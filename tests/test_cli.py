@@ -57,15 +57,22 @@ def test_accuracy_writes_table(tmp_path, capsys):
 
 def test_accuracy_update_replaces_only_the_measured_rows(tmp_path, capsys):
     assert main(["accuracy", "--names", "relu,sigmoid", "--dtypes", "float32", "--out", str(tmp_path)]) == 0
-    before = json.loads((tmp_path / "accuracy.json").read_text())["rows"]
+    table = json.loads((tmp_path / "accuracy.json").read_text())
+    before = table["rows"]
     stale = dict(before[1], value={"jaxact": {"ulp": 999.0, "tail_ulp": 999.0, "nonfinite": 0}})
     path = tmp_path / "accuracy.json"
-    path.write_text(json.dumps({"meta": {}, "rows": [before[0], stale]}))
+    path.write_text(json.dumps({"meta": table["meta"], "rows": [before[0], stale]}))
     args = ["accuracy", "--names", "sigmoid,elu", "--dtypes", "float32", "--out", str(tmp_path), "--update"]
     assert main(args) == 0
     rows = json.loads(path.read_text())["rows"]
     assert [r["name"] for r in rows] == ["elu", "relu", "sigmoid"]  # registry order, relu kept as it was
     assert rows[1] == before[0] and rows[2] == before[1]  # the stale sigmoid row measured anew
+    # A table measured elsewhere is not relabelled as this machine's (the header names one device).
+    path.write_text(
+        json.dumps({"meta": {**table["meta"], "device_kind": "NVIDIA H200", "backend": "gpu"}, "rows": rows})
+    )
+    assert main(args) == 2
+    assert "was measured with backend gpu, device_kind NVIDIA H200" in capsys.readouterr().err
 
 
 def test_plot_writes_one_png_per_activation_and_an_overview(tmp_path, capsys):

@@ -692,8 +692,18 @@ def _preflight(args: argparse.Namespace) -> None:
             raise ValueError(f"--update: no accuracy.json in {args.out} to update")
         try:
             numerics.load(Path(args.out))
+            old = json.loads(table.read_text())["meta"]
         except Exception as e:  # updated only after the measurement: a bad table must fail now
             raise ValueError(f"--update: {table} is not an accuracy table ({type(e).__name__}: {e})") from None
+        now = numerics.meta_now()
+        differ = [k for k in numerics.WHERE if old.get(k) != now[k]]
+        if differ:  # the merged table is labelled with this run's: every row must come from here
+            was = ", ".join(f"{k} {old.get(k)}" for k in differ)
+            raise ValueError(
+                f"--update: {table} was measured with {was}, this run has "
+                f"{', '.join(f'{k} {now[k]}' for k in differ)}; measure all rows here (leave out --update) "
+                "or update it where it was measured"
+            )
     if args.cmd == "bench":
         _bench_preflight(args)
     if args.cmd == "compare":

@@ -458,20 +458,29 @@ def format_markdown(rows: list[AccuracyRow]) -> str:
     return "\n".join(lines)
 
 
+# What says where a table was measured: a table's rows come from one of each.
+WHERE = ("jax", "backend", "device_kind")
+
+
+def meta_now() -> dict[str, Any]:
+    """Where this process measures: its jax, backend and device (and the reference and targets)."""
+    return {
+        "jax": jax.__version__,
+        "mpmath": _mpmath().__version__,
+        "backend": jax.default_backend(),
+        "device_kind": jax.devices()[0].device_kind,
+        "reference": "entry.mp in arbitrary precision (mpmath); derivatives by central differences",
+        "targets_ulp": TARGET_ULPS,
+    }
+
+
 def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = None) -> tuple[Path, Path]:
     """accuracy.json and accuracy.md in ``out_dir``; ``meta`` (default: this process's jax, backend
     and device) says where the rows were measured."""
     out_dir.mkdir(parents=True, exist_ok=True)
     js, md = out_dir / "accuracy.json", out_dir / "accuracy.md"
     if meta is None:
-        meta = {
-            "jax": jax.__version__,
-            "mpmath": _mpmath().__version__,
-            "backend": jax.default_backend(),
-            "device_kind": jax.devices()[0].device_kind,
-            "reference": "entry.mp in arbitrary precision (mpmath); derivatives by central differences",
-            "targets_ulp": TARGET_ULPS,
-        }
+        meta = meta_now()
     js.write_text(strict_json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1))
     n_miss = sum(1 for r in rows if r.misses())
     device = f", {meta['device_kind']}" if meta.get("device_kind") and meta["backend"] != "cpu" else ""
