@@ -18,6 +18,8 @@ first: :func:`jaxact.verify.check`), and then goes through everything a built-in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 # jax.nn's names that are not activations.
 from jax.nn import (
     dot_product_attention as dot_product_attention,
@@ -139,3 +141,13 @@ def derivative(name: str):
             f"Jacobian-vector product instead: jaxact.get({entry.name!r}).jvp(x, t)."
         )
     return entry.derivative
+
+
+if not TYPE_CHECKING:  # a type checker keeps flagging a misspelt jaxact.<name>
+
+    def __getattr__(name: str):
+        """``jaxact.<name>`` for an activation registered after import (your own, through
+        :func:`register`), as ``jaxact.autodiff.<name>`` has it; exact names only (no fuzzy match)."""
+        if not name.startswith("__") and name in names(include_aliases=True):
+            return get(name).fn
+        raise AttributeError(f"module 'jaxact' has no attribute {name!r}")

@@ -52,6 +52,22 @@ def plan(
     return Plan(fn, fixed, learned, {k: tuple(entry.constraints.get(k, ())) for k in names}, entry.keyed)
 
 
+def check_dtypes(param_dtype: Any, dtype: Any, owner: str) -> None:
+    """param_dtype a float dtype, dtype a float dtype or None: an integer one stored a slope of 0.25
+    as 0 (prelu became relu) or truncated the inputs, silently."""
+    for option, value in (("param_dtype", param_dtype), ("dtype", dtype)):
+        if value is None and option == "dtype":
+            continue
+        try:
+            dt = jnp.dtype(value)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{owner}: {option} must be a float dtype (jnp.float32, jnp.bfloat16, ...), got {value!r}."
+            ) from None
+        if not jnp.issubdtype(dt, jnp.floating):
+            raise TypeError(f"{owner}: {option} must be a float dtype (jnp.float32, jnp.bfloat16, ...), got {dt}.")
+
+
 def param_shape(x: jax.Array, axis: int, per_channel: bool, owner: str) -> tuple[int, ...]:
     if not per_channel:
         return ()

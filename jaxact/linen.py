@@ -70,6 +70,7 @@ class Learnable(nn.Module):
     def __call__(self, x: jax.Array, deterministic: bool | None = None) -> jax.Array:
         owner = f"jaxact.linen.Learnable({self.activation!r})"
         plan = _learnable.plan(self.activation, self.learn, self.path, owner)
+        _learnable.check_dtypes(self.param_dtype, self.dtype, owner)
         shape = _learnable.param_shape(jnp.asarray(x), self.axis, self.per_channel, owner)
         values = {}
         for k, v0 in plan.learned.items():

@@ -71,6 +71,7 @@ class Learnable(nnx.Module):
     ):
         owner = f"jaxact.nnx.Learnable({activation!r})"
         plan = _learnable.plan(activation, learn, path, owner)
+        _learnable.check_dtypes(param_dtype, dtype, owner)
         if num_features is not None and (not isinstance(num_features, int) or num_features < 1):
             raise ValueError(f"{owner}: num_features must be a positive int or None, got {num_features!r}.")
         shape = () if num_features is None else (num_features,)

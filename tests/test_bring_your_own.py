@@ -385,3 +385,21 @@ def test_a_wrong_parameter_derivative_is_refused_at_registration():
         assert report.ok and any("∂/∂beta" in r.params for r in report.rows)
     finally:
         jaxact.unregister("tanh_scaled")
+
+
+def test_a_registered_activation_is_an_attribute_of_the_package():
+    """jaxact.<name> for a user's activation, as jaxact.autodiff.<name> and jaxact.closed_form.<name>
+    (an AttributeError before); exact names only."""
+
+    def twice_user(x):
+        return 2 * x
+
+    f = jaxact.register(derivative=lambda x: 2 + 0 * x)(twice_user)
+    try:
+        assert jaxact.twice_user is f and jaxact.autodiff.twice_user is f.activation.autodiff
+        with pytest.raises(AttributeError):
+            jaxact.Twice_user  # noqa: B018
+    finally:
+        jaxact.unregister("twice_user")
+    with pytest.raises(AttributeError):
+        jaxact.twice_user  # noqa: B018

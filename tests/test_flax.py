@@ -151,10 +151,15 @@ def test_sharding_annotations_on_the_parameters():
         (lambda: N.Learnable("gelo"), "Did you mean 'gelu'"),
         (lambda: N.Learnable("elu", num_features=0), "num_features must be a positive int"),
         (lambda: N.Learnable("elu", path="fast"), "unknown gradient path"),
+        # An integer dtype stored prelu's slope 0.25 as 0 (a relu) or truncated x, silently.
+        (lambda: L.Learnable("prelu", param_dtype=jnp.int32).init(KEY, X), "param_dtype must be a float dtype"),
+        (lambda: N.Learnable("prelu", param_dtype=jnp.int32), "param_dtype must be a float dtype"),
+        (lambda: L.Learnable("elu", dtype=jnp.int32).init(KEY, X), "dtype must be a float dtype"),
+        (lambda: N.Learnable("elu", param_dtype="float33"), "param_dtype must be a float dtype .* got 'float33'"),
     ],
 )
 def test_bad_module_settings_are_named(make, message):
-    with pytest.raises((ValueError, KeyError), match=message):
+    with pytest.raises((ValueError, KeyError, TypeError), match=message):
         make()
 
 
