@@ -1039,11 +1039,12 @@ def register(
             from jaxact import verify as verifier  # the check builds on the registry
 
             try:
+                verifier.smoke(entry)  # shapes and dtypes first, by shape alone (nothing runs)
                 report = verifier.check(entry)
             except Exception as e:  # the user's code: whatever it raises, nothing stays registered
                 restore()
                 raise ValueError(
-                    f"jaxact.register: checking {name} against autodiff failed, not registered: "
+                    f"jaxact.register: {name} failed its checks (shapes, dtypes, derivatives), not registered: "
                     f"{_validate.error_line(e)}"
                 ) from e
             if not report.ok:

@@ -387,3 +387,17 @@ def smoke(activation: Any) -> None:
                 f"{entry.name} returns {got} for a float32 input of shape {shape}; an activation returns a float "
                 f"array of shape {want}"
             )
+    # Each path keeps the input's dtype where the parameters are Python numbers (weakly typed, as
+    # jax.nn's; an array parameter promotes as in jax.nn): the closed path rounds back, so a constant
+    # such as jnp.float32(2) inside the function made the two paths' dtypes differ.
+    if all(isinstance(v, (int, float, bool, str, tuple, type(None))) for v in entry.params.values()):
+        shape = shapes[-1]
+        for dtype in (jnp.bfloat16, jnp.float32):
+            for path in ("autodiff", "closed_form"):
+                f = getattr(entry, path)
+                y = jax.eval_shape(lambda v, f=f: f(v, **entry.params), jax.ShapeDtypeStruct(shape, dtype))
+                if getattr(y, "dtype", None) != dtype:
+                    raise ValueError(
+                        f"{entry.name} ({path}) returns {y.dtype} for a {jnp.dtype(dtype).name} input; an activation "
+                        "keeps its input's dtype (write a constant as a Python number, not jnp.float32(...))"
+                    )

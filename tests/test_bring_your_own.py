@@ -283,7 +283,7 @@ def test_a_registration_that_fails_its_check_in_any_way_leaves_nothing_behind():
     def sq_user(x):
         return x * x
 
-    with pytest.raises(ValueError, match="checking sq_user against autodiff failed, not registered: IndexError"):
+    with pytest.raises(ValueError, match=r"sq_user failed its checks .*, not registered: IndexError"):
         jaxact.register(derivative=lambda x: (2 * x)[0, 0, 0], aliases=("sq_alias",))(sq_user)
     assert "sq_user" not in jaxact.names(include_aliases=True) and "sq_alias" not in jaxact.names(include_aliases=True)
     try:
@@ -403,3 +403,24 @@ def test_a_registered_activation_is_an_attribute_of_the_package():
         jaxact.unregister("twice_user")
     with pytest.raises(AttributeError):
         jaxact.twice_user  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    "body,match",
+    [
+        (lambda x: jnp.sum(x), "returns ShapeDtypeStruct \\(\\) float32 for a float32 input of shape"),
+        (lambda x: x.astype(jnp.float16), "returns float16 for a bfloat16 input"),
+        (lambda x: x * jnp.float32(2), "returns float32 for a bfloat16 input"),
+    ],
+    ids=["reduces", "casts", "strong-constant"],
+)
+def test_registration_checks_shapes_and_dtypes(body, match):
+    """An activation returns x's shape and keeps x's dtype on both paths (a strongly typed constant
+    made the autodiff path float32 where the closed one rounds back to bfloat16)."""
+
+    def shaped_user(x):
+        return body(x)
+
+    with pytest.raises(ValueError, match=match):
+        jaxact.register(derivative=lambda x: jnp.ones_like(x), path="autodiff")(shaped_user)
+    assert "shaped_user" not in jaxact.names()
