@@ -528,7 +528,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated (default: relu,leaky_relu,sigmoid,tanh,elu,swish; transformer: "
         "relu,gelu,swish,reglu,geglu,swiglu)",
     )
-    s.add_argument("--paths", default=None, help="gradient paths: autodiff, closed, or both (default: closed)")
+    s.add_argument(
+        "--paths",
+        default=None,
+        help="gradient paths, comma-separated: autodiff, closed or autodiff,closed (default: closed)",
+    )
     s.add_argument(
         "--dataset",
         default=None,
