@@ -53,7 +53,8 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
       path: ``"closed_form"`` or ``"autodiff"`` to force a gradient path; ``None`` follows the
         entry's default (and the global switch).
       **params: the activation's parameters as Python or NumPy scalars (``alpha=0.5``,
-        ``approximate=False``); checked now, with the errors the function itself gives.
+        ``approximate=False``; a static one also a tuple or list of them, ``axis=(0, 1)``); numeric
+        ones checked now, with the errors the function itself gives.
 
     Returns:
       A :class:`Configured` value; calling it applies the activation.
@@ -84,9 +85,15 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
         v = params[k]
         if isinstance(v, np.generic):
             v = v.item()
-        if not isinstance(v, (bool, int, float, str, type(None))):
+        if k in entry.static and isinstance(v, (list, tuple)):  # softmax's axis=(0, 1), as the function takes it
+            v = tuple(e.item() if isinstance(e, np.generic) else e for e in v)
+            scalars = all(isinstance(e, (bool, int, float, str)) for e in v)
+        else:
+            scalars = True
+        if not scalars or not isinstance(v, (bool, int, float, str, type(None), tuple)):
             raise TypeError(
-                f"jaxact.configure: parameter {k!r} of {entry.name} must be a Python scalar to be hashable, "
+                f"jaxact.configure: parameter {k!r} of {entry.name} must be a Python scalar (a static one, such as "
+                "axis, also a tuple of them) to be hashable, "
                 f"got {type(v).__name__}; learnable arrays belong in a module's parameters (jaxact.linen / "
                 "jaxact.nnx)."
             )

@@ -94,3 +94,16 @@ def test_docstring_example_runs():
 
     result = doctest.testmod(configured)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_a_static_parameter_may_be_a_tuple_as_the_function_takes_it():
+    """configure("softmax", axis=(0, 1)) was refused as not a scalar; a list or NumPy ints give the
+    same (hashable, equal) configuration, usable as a jit static."""
+    c = jaxact.configure("softmax", axis=(0, 1))
+    assert c == jaxact.configure("softmax", axis=[0, np.int64(1)]) and hash(c) == hash(
+        jaxact.configure("softmax", axis=(0, 1))
+    )
+    x = jnp.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(jax.jit(lambda v, f: f(v), static_argnums=1)(x, c), jaxact.softmax(x, axis=(0, 1)))
+    with pytest.raises(TypeError, match="also a tuple of them"):
+        jaxact.configure("softmax", axis=((0,),))
