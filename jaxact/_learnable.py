@@ -84,8 +84,10 @@ def apply(
     ``key`` for a keyed entry's random (training) form.
 
     A learned value that training pushed out of its parameter's domain is used at the domain's
-    edge (a positive one at the dtype's epsilon, a nonnegative one at 0; its gradient is then 0):
-    traced values cannot be checked, and outside the domain the function is NaN (celu, isru).
+    edge (a positive one at the dtype's epsilon, a nonnegative one at 0): traced values cannot be
+    checked, and outside the domain the function is NaN (celu, isru). Its gradient is the one at
+    the edge (straight through the clamp): a clamp's own gradient, 0 outside, froze a parameter
+    there for good once one optimiser step crossed the edge.
     """
     x = jnp.asarray(x)
     dt = jnp.dtype(dtype) if dtype is not None else (x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else None)
@@ -95,9 +97,9 @@ def apply(
     for k, v in values.items():
         v = v.astype(dt) if dt is not None else v
         if "positive" in p.constraints[k]:
-            v = jnp.maximum(v, jnp.finfo(v.dtype).eps)
+            v = v + jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps) - v)
         elif "nonnegative" in p.constraints[k]:
-            v = jnp.maximum(v, 0)
+            v = v + jax.lax.stop_gradient(jnp.maximum(v, 0) - v)
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim
             shape[axis] = v.shape[0]
