@@ -139,6 +139,7 @@ BAD_INVOCATIONS = [
     ["compare", "--depth", "99999999999"],
     ["compare", "--steps", "99999999999999999999"],
     ["compare", "--width", "100000", "--depth", "50"],  # within the bounds, beyond any machine's memory
+    ["compare", "--steps", "100000000"],  # within the bounds: batch indices beyond any machine's memory
     ["check", "--seed", "-1"],
     ["check", "--seed", "99999999999999999999999"],
     # An optax optimiser that cannot take a plain step (a line search's extra arguments, a required setting).

@@ -235,7 +235,15 @@ class Config:
             if 3 * n_bytes + state > need:
                 need, params = 3 * n_bytes + state, models.n_parameters(shapes)
         need *= self.seeds * len(self.grid)
+        # batch_indices: [seeds, steps, batch] int32, built from one seed's int64 shuffles at a time.
+        indices = 4 * self.seeds * self.steps * self.batch_size + 8 * self.steps * self.batch_size
         have = _memory_bytes()
+        if have and indices > have / 2:
+            raise ValueError(
+                f"jaxact compare: {self.steps:,} steps x {self.batch_size} examples x {self.seeds} seeds of batch "
+                f"indices need about {indices / 2**30:,.1f} GiB of the {have / 2**30:,.1f} GiB of memory here; "
+                "lower --steps, --batch-size or --seeds"
+            )
         if have and need > have:
             raise ValueError(
                 f"jaxact compare: {params:,} parameters x {self.seeds} seeds x {len(self.grid)} rates need about "
