@@ -59,13 +59,11 @@ def check_dtypes(param_dtype: Any, dtype: Any, owner: str) -> None:
         if value is None and option == "dtype":
             continue
         try:
-            dt = jnp.dtype(value)
+            got: Any = jnp.dtype(value)
         except (TypeError, ValueError):
-            raise TypeError(
-                f"{owner}: {option} must be a float dtype (jnp.float32, jnp.bfloat16, ...), got {value!r}."
-            ) from None
-        if not jnp.issubdtype(dt, jnp.floating):
-            raise TypeError(f"{owner}: {option} must be a float dtype (jnp.float32, jnp.bfloat16, ...), got {dt}.")
+            got = repr(value)
+        if isinstance(got, str) or not jnp.issubdtype(got, jnp.floating):
+            raise TypeError(f"{owner}: {option} must be a float dtype (jnp.float32, jnp.bfloat16, ...), got {got}.")
 
 
 def param_shape(x: jax.Array, axis: int, per_channel: bool, owner: str) -> tuple[int, ...]:

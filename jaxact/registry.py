@@ -14,7 +14,7 @@ import functools
 import inspect
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 import jax
@@ -754,12 +754,6 @@ class DerivativeMismatchError(ValueError):
         self.report = report
 
 
-def _activation_fields() -> tuple[str, ...]:
-    import dataclasses
-
-    return tuple(f.name for f in dataclasses.fields(Activation))
-
-
 def _check_declaration(
     name: str,
     f: Callable[..., Any],
@@ -809,10 +803,10 @@ def _check_declaration(
                 f"jaxact.register: constraints[{k!r}] must be a tuple of checks among "
                 f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
             )
-    fields = _activation_fields()
-    unknown_meta = [k for k in meta if k not in fields]
+    options = tuple(f.name for f in fields(Activation))
+    unknown_meta = [k for k in meta if k not in options]
     if unknown_meta:
-        close = {k: difflib.get_close_matches(k, fields, n=1) for k in unknown_meta}
+        close = {k: difflib.get_close_matches(k, options, n=1) for k in unknown_meta}
         hints = ", ".join(f"{k!r}" + (f" (did you mean {c[0]!r}?)" if c else "") for k, c in close.items())
         raise TypeError(f"jaxact.register: unknown option(s) {hints}.")
 

@@ -198,10 +198,25 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
         auto = jvp_autodiff(entry, params, x, t)
         closed = jvp_autodiff(entry, params, x, t, closed=True)
         pairs = [(auto, closed)]
-    # Every input here is finite, so a NaN derivative on either side (both included: a function
-    # that is NaN everywhere agrees with itself) is the worst disagreement: it ranks first and the
-    # row fails; so does a NaN value.
-    value_nan = np.isnan(np.asarray(entry.autodiff(x, **params), np.float64)).reshape(-1)
+    return _worst(entry, param_id(params, entry), dtype, x, pairs, _value_nan(entry, params, x))
+
+
+def _value_nan(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> np.ndarray:
+    return np.isnan(np.asarray(entry.autodiff(x, **params), np.float64)).reshape(-1)
+
+
+def _worst(
+    entry: Activation,
+    label: str,
+    dtype: Any,
+    x: jax.Array,
+    pairs: list[tuple[jax.Array, jax.Array]],
+    value_nan: np.ndarray,
+) -> CheckRow:
+    """The row of the largest |a − b| over the (autodiff, closed form) ``pairs``, tolerance from the
+    closed form (the second of each pair). Every input here is finite, so a NaN derivative on
+    either side (both included: a function that is NaN everywhere agrees with itself) is the worst
+    disagreement: it ranks first and the row fails; so does a NaN value."""
     diffs = []
     for a, b in pairs:
         nan = np.isnan(np.asarray(a, np.float64)).reshape(-1) | np.isnan(np.asarray(b, np.float64)).reshape(-1)
@@ -212,10 +227,10 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
     flat = lambda v: float(np.asarray(v, np.float64).reshape(-1)[i])  # noqa: E731
     return CheckRow(
         entry.name,
-        param_id(params, entry),
+        label,
         jnp.dtype(dtype).name,
         float(diffs[k].max(initial=0.0)),
-        scale_tolerance(closed, dtype, entry),
+        scale_tolerance(pairs[0][1], dtype, entry),
         flat(x),
         flat(a),
         flat(b),
@@ -227,40 +242,33 @@ def check_param_derivatives(entry: Activation, params: dict[str, Any], dtype: An
     """Each hand-written ∂f/∂p (``param_derivatives``) against autodiff of the function in p with x
     fixed: max |autodiff − closed form| of the per-element ∂f/∂p (a JVP along p with tangent 1) on
     the inputs of :func:`check_entry`; a row per parameter, its ``params`` marked ``∂/∂p``."""
-    rows = []
+    # An array-valued start (one per channel) is checked through its scalar default; a parameter
+    # at 0 may sit at a kink of f in p, where the sides differ by design (pade's |b_k|: 0 while
+    # b_k = 0, as the reference implementation's, autodiff's sign(0) = 1).
+    names = [
+        k
+        for k in entry.closed_params
+        if isinstance(params[k], (float, int)) and not isinstance(params[k], bool) and params[k] != 0
+    ]
+    if not names:
+        return []
     x = random_inputs(entry, params, dtype, seed)
-    for k in entry.closed_params:
-        p = params[k]
-        if not isinstance(p, (float, int)) or isinstance(p, bool) or p == 0:
-            # An array-valued start (one per channel) is checked through its scalar default; a
-            # parameter at 0 may sit at a kink of f in p, where the sides differ by design (pade's
-            # |b_k|: 0 while b_k = 0, as the reference implementation's, autodiff's sign(0) = 1).
-            continue
+    value_nan = _value_nan(entry, params, x)
 
-        def along(path: Callable[..., jax.Array], k: str = k, p: float = float(p)) -> jax.Array:
-            g = lambda q: path(x, **{**params, k: q})  # noqa: E731
-            return jax.jit(lambda q: jax.jvp(g, (q,), (jnp.ones_like(q),))[1])(jnp.asarray(p, dtype))
+    def along(path: Callable[..., jax.Array], k: str) -> jax.Array:
+        g = lambda q: path(x, **{**params, k: q})  # noqa: E731
+        return jax.jit(lambda q: jax.jvp(g, (q,), (jnp.ones_like(q),))[1])(jnp.asarray(float(params[k]), dtype))
 
-        auto, closed = along(entry.autodiff), along(entry.closed_form)
-        value_nan = np.isnan(np.asarray(entry.autodiff(x, **params), np.float64)).reshape(-1)
-        nan = np.isnan(np.asarray(auto, np.float64)).reshape(-1) | np.isnan(np.asarray(closed, np.float64)).reshape(-1)
-        diff = np.where(nan | value_nan, np.inf, _abs_diff(auto, closed))
-        i = int(np.argmax(diff)) if diff.size else 0
-        flat = lambda v, i=i: float(np.asarray(v, np.float64).reshape(-1)[i])  # noqa: E731
-        rows.append(
-            CheckRow(
-                entry.name,
-                f"{param_id(params, entry)} ∂/∂{k}",
-                jnp.dtype(dtype).name,
-                float(diff.max(initial=0.0)),
-                scale_tolerance(closed, dtype, entry),
-                flat(x),
-                flat(auto),
-                flat(closed),
-                bool(value_nan.size and value_nan[i]),
-            )
-        )
-    return rows
+    label = param_id(params, entry)
+    return [
+        _worst(entry, f"{label} ∂/∂{k}", dtype, x, [(along(entry.autodiff, k), along(entry.closed_form, k))], value_nan)
+        for k in names
+    ]
+
+
+def check_case(entry: Activation, params: dict[str, Any], dtype: Any, seed: int = 0) -> list[CheckRow]:
+    """One parameter set in one dtype: f′ (or the JVP), then each hand-written ∂f/∂p."""
+    return [check_entry(entry, params, dtype, seed), *check_param_derivatives(entry, params, dtype, seed)]
 
 
 @dataclass
@@ -321,11 +329,7 @@ def check(activation: Any, *, dtypes: tuple[Any, ...] | None = None, seed: int =
     """
     entry = _entry(activation)
     dts = default_dtypes() if dtypes is None else tuple(dtypes)
-    rows = []
-    for p in check_sets(entry, seed):
-        for d in dts:
-            rows += [check_entry(entry, p, d, seed), *check_param_derivatives(entry, p, d, seed)]
-    return Report(rows)
+    return Report([row for p in check_sets(entry, seed) for d in dts for row in check_case(entry, p, d, seed)])
 
 
 def run_check(
@@ -334,11 +338,12 @@ def run_check(
     """Every case of every activation (or of the named ones)."""
     chosen = None if names is None else {get(n).name for n in names}
     keyed = ((e, p, d) for e in entries() for p in keyed_sets(e, seed) for d in dtypes)
-    rows = []
-    for e, p, d in itertools.chain(cases(dtypes), keyed):
-        if chosen is None or e.name in chosen:
-            rows += [check_entry(e, p, d, seed), *check_param_derivatives(e, p, d, seed)]
-    return rows
+    return [
+        row
+        for e, p, d in itertools.chain(cases(dtypes), keyed)
+        if chosen is None or e.name in chosen
+        for row in check_case(e, p, d, seed)
+    ]
 
 
 def format_rows(rows: list[CheckRow]) -> str:

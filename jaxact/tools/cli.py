@@ -735,13 +735,13 @@ def _smoke(name: str) -> None:
 
 def _bench_preflight(args: argparse.Namespace) -> None:
     if args.block:  # timed last: a block beyond the machine's memory must fail before the sweep
-        from jaxact.tools.compare import _memory_bytes
+        from jaxact.tools.compare import memory_bytes
 
         batch, width, hidden = args.block
         # NumPy's float64 draws, their float32 arrays, the weight gradients and a few batch × hidden
         # intermediates of the fwd+bwd program.
         need = 12 * (batch * width + 2 * width * hidden) + 8 * width * hidden + 16 * batch * hidden
-        have = _memory_bytes()
+        have = memory_bytes()
         if have is not None and need > have:
             raise ValueError(
                 f"--block {batch}x{width}x{hidden} needs about {need / 2**30:,.1f} GiB, more than the "

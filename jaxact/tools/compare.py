@@ -237,7 +237,7 @@ class Config:
         need *= self.seeds * len(self.grid)
         # batch_indices: [seeds, steps, batch] int32, built from one seed's int64 shuffles at a time.
         indices = 4 * self.seeds * self.steps * self.batch_size + 8 * self.steps * self.batch_size
-        have = _memory_bytes()
+        have = memory_bytes()
         if have and indices > have / 2:
             raise ValueError(
                 f"jaxact compare: {self.steps:,} steps x {self.batch_size} examples x {self.seeds} seeds of batch "
@@ -253,7 +253,7 @@ class Config:
             )
 
 
-def _memory_bytes() -> int | None:
+def memory_bytes() -> int | None:
     """The first device's memory (an accelerator's limit, the host's RAM on CPU); None if unknown."""
     stats = jax.local_devices()[0].memory_stats() if jax.default_backend() != "cpu" else None
     if stats and stats.get("bytes_limit"):
