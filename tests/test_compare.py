@@ -350,6 +350,22 @@ def test_the_device_count_is_validated():
         compare.Config(devices=2).validate()
 
 
+def test_the_memory_check_counts_what_the_backward_pass_keeps():
+    """By shape alone: per layer a [batch, width] array or more (relu's boolean mask a quarter of a
+    float32), the weights and the batch excluded, growing with the batch by a fixed amount per example."""
+    cfg = compare.Config(depth=3, width=64)
+    ds = data.load(cfg.dataset)
+    shapes = compare.parameter_shapes(cfg, ds, "relu")
+
+    def kept(name, batch, path="autodiff"):
+        return compare.backward_bytes(cfg, ds, name, path, shapes, batch)
+
+    assert kept("relu", 512) - kept("relu", 256) == 2 * (kept("relu", 256) - kept("relu", 128)) > 0
+    assert 3 * 256 * 64 <= kept("relu", 256) < kept("gelu", 256)
+    assert kept("gelu", 256) >= 3 * 256 * 64 * 4
+    assert kept("gelu", 256, "closed") > 0
+
+
 def test_one_progress_bar_for_the_whole_study():
     """A log gets one line per finished run, with the share of the whole study, elapsed and left;
     a terminal one live line ending when the study does."""

@@ -219,22 +219,27 @@ class Config:
                 f"jaxact compare: batch size {self.batch_size} exceeds the {n_train} training examples of "
                 f"{self.dataset!r}"
             )
-        self._check_memory(names)
+        self._check_memory(names, n_train)
 
-    def _check_memory(self, names: Sequence[str]) -> None:
+    def _check_memory(self, names: Sequence[str], n_train: int) -> None:
         """Every seed and rate trains side by side: weights, gradients, updates and the optimiser's
-        state (its own size, from optax's init by shape alone) for each. More than the memory there
-        is fails now in one line, not as an allocation error of XLA's after the data and compile."""
+        state (its own size, from optax's init by shape alone) for each, and what the backward pass
+        of its largest batch saves (a training batch, or the training examples evaluated). More than
+        the memory there is fails now in one line, not as an allocation error of XLA's after the
+        data and compile."""
         ds = data_mod.load(self.dataset)
         opt = _optimizer(self.optimizer, self.grid[0])
-        need, params = 0, 0
+        batch = max(self.batch_size, min(EVAL_TRAIN[self.model], n_train))
+        need, params, saved = 0, 0, 0
         for name in names:
             shapes = parameter_shapes(self, ds, name)
-            n_bytes = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(shapes))
-            state = sum(a.size * a.dtype.itemsize for a in jax.tree.leaves(jax.eval_shape(opt.init, shapes)))
-            if 3 * n_bytes + state > need:
-                need, params = 3 * n_bytes + state, models.n_parameters(shapes)
-        need *= self.seeds * len(self.grid)
+            n_bytes = _nbytes(shapes)
+            state = _nbytes(jax.eval_shape(opt.init, shapes))
+            kept = max(backward_bytes(self, ds, name, path, shapes, batch) for path in self.paths)
+            if 3 * n_bytes + state + kept > need:
+                need, params, saved = 3 * n_bytes + state + kept, models.n_parameters(shapes), kept
+        runs = self.seeds * len(self.grid)
+        need *= runs
         # batch_indices: [seeds, steps, batch] int32, built from one seed's int64 shuffles at a time.
         indices = 4 * self.seeds * self.steps * self.batch_size + 8 * self.steps * self.batch_size
         have = memory_bytes()
@@ -246,11 +251,40 @@ class Config:
             )
         if have and need > have:
             raise ValueError(
-                f"jaxact compare: {params:,} parameters x {self.seeds} seeds x {len(self.grid)} rates need about "
-                f"{need / 2**30:,.1f} GiB for weights, gradients, updates and optimiser state, more than the "
-                f"{have / 2**30:,.1f} GiB of {jax.local_devices()[0].platform} memory here; lower --width, --depth "
-                "or --seeds"
+                f"jaxact compare: {self.seeds} seeds x {len(self.grid)} rates need about {need / 2**30:,.1f} GiB "
+                f"({params:,} parameters' weights, gradients, updates and optimiser state, and "
+                f"{saved * runs / 2**30:,.1f} GiB that the backward pass of {batch} examples saves), more than the "
+                f"{have / 2**30:,.1f} GiB of {jax.local_devices()[0].platform} memory here; lower --width, --depth, "
+                "--batch-size or --seeds"
             )
+
+
+def _nbytes(tree: Any) -> int:
+    return sum(a.size * jnp.dtype(a.dtype).itemsize for a in jax.tree.leaves(tree))
+
+
+def backward_bytes(cfg: Config, ds: data_mod.Dataset, activation: str, path: str, shapes: Any, batch: int) -> int:
+    """Bytes one run's backward pass over ``batch`` examples keeps from its forward pass (the
+    residuals of ``jax.vjp``, by shape alone), the weights and the batch itself excluded."""
+    entry = registry.get(activation)
+    act = entry.closed_form if path == "closed" else entry.autodiff
+    model = models.get(cfg.model)
+
+    def loss(p: Any, x: jax.Array, y: jax.Array) -> jax.Array:
+        return cross_entropy(model.apply(p, x, act)[0], y).mean()
+
+    x, y = (jax.ShapeDtypeStruct((batch, *a.shape[1:]), a.dtype) for a in (ds.x_train, ds.y_train))
+    residuals = jax.tree.leaves(jax.eval_shape(lambda *a: jax.vjp(loss, *a)[1], shapes, x, y))
+    # The weights and inputs a residual may be are arguments, counted once already.
+    given = [(a.shape, jnp.dtype(a.dtype)) for a in jax.tree.leaves((shapes, x, y))]
+    total = 0
+    for r in residuals:
+        key = (r.shape, jnp.dtype(r.dtype))
+        if key in given:
+            given.remove(key)
+        else:
+            total += _nbytes(r)
+    return total
 
 
 def memory_bytes() -> int | None:
