@@ -1,5 +1,6 @@
 """The command line: list, check, accuracy, plot, docs (compare and bench have their own tests)."""
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -173,6 +174,23 @@ def test_bad_invocations_exit_2_with_one_line_before_any_work(argv, capsys, tmp_
     assert last.count("error:") == 1 and not last.split(": error: ", 1)[1].startswith("jaxact"), last
     after = {p for p in Path("jaxact-out").rglob("*")} if Path("jaxact-out").exists() else set()
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["accuracy", "--dtypes", ","], "',': an empty dtype"),
+        (["accuracy", "--dtypes", "float32,,float64"], "an empty dtype"),
+        (["bench", "--vs-jax-nn", "--modes", "FWD"], "unknown mode(s) FWD (did you mean fwd?)"),
+        (["compare", "--optimizer", "Adam"], "(did you mean adam"),
+        (["compare", "--optimizer", "adamx"], "(did you mean adamax"),
+    ],
+)
+def test_bad_names_get_a_message_that_names_the_fix(argv, says, capsys):
+    with pytest.raises(SystemExit) if argv[0] != "compare" else contextlib.nullcontext():
+        rc = main(argv)
+        assert rc == 2
+    assert says in capsys.readouterr().err
 
 
 def test_help_shows_defaults_and_version(capsys):

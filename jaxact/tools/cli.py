@@ -380,9 +380,17 @@ def _comma_choices(choices: Sequence[str], noun: str) -> Callable[[str], tuple[s
 
     def parse(text: str) -> tuple[str, ...]:
         picked = tuple(t.strip() for t in text.split(","))
+        if not all(picked):
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: an empty {noun}; give comma-separated {noun}s from {', '.join(choices)}"
+            )
         bad = [t for t in picked if t not in choices]
         if bad:
-            raise argparse.ArgumentTypeError(f"unknown {noun}(s) {', '.join(bad)}; choose from {', '.join(choices)}")
+            close = [c for c in choices if c.lower() in {b.lower() for b in bad}]
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise argparse.ArgumentTypeError(
+                f"unknown {noun}(s) {', '.join(bad)}{hint}; choose from {', '.join(choices)}"
+            )
         if len(set(picked)) != len(picked):
             raise argparse.ArgumentTypeError(f"names a {noun} twice: {text}")
         return picked

@@ -14,6 +14,7 @@ weights. Compile time is measured separately from step time.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 import os
@@ -179,11 +180,14 @@ class Config:
             raise ValueError(f"jaxact compare: unknown path(s) {bad}; use autodiff and/or closed")
         if self.init not in (*INITS, "auto"):
             raise ValueError(f"jaxact compare: unknown init {self.init!r}; choose one of {', '.join(INITS)}, auto")
-        opt = getattr(_optax(), self.optimizer, None)
-        if not callable(opt) or "learning_rate" not in _parameters(opt):
+        if not _is_optimizer(self.optimizer):
+            # The error path only: optax's optimisers by name, for a near miss (Adam, adamx).
+            close = difflib.get_close_matches(
+                self.optimizer.lower(), [n for n in dir(_optax()) if n.islower() and _is_optimizer(n)], n=3
+            )
+            hint = f"did you mean {' or '.join(close)}?" if close else "try adam, sgd, adamw"
             raise ValueError(
-                f"jaxact compare: {self.optimizer!r} is not an optax optimiser taking a learning rate "
-                "(try adam, sgd, adamw)"
+                f"jaxact compare: {self.optimizer!r} is not an optax optimiser taking a learning rate ({hint})"
             )
         _probe_optimizer(self.optimizer)
         for k in ("depth", "width", "steps", "batch_size", "seeds", "eval_every"):
@@ -325,6 +329,11 @@ def _probe_optimizer(name: str) -> None:
             f"jaxact compare: optax.{name} cannot train here: a step as training takes it failed "
             f"({_validate.error_line(e)[:200]}); try adam, sgd, adamw"
         ) from None
+
+
+def _is_optimizer(name: str) -> bool:
+    opt = getattr(_optax(), name, None)
+    return callable(opt) and "learning_rate" in _parameters(opt)
 
 
 def _optimizer(name: str, learning_rate: float) -> Any:
