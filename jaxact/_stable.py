@@ -149,8 +149,9 @@ def tanh_prime(x: jax.Array) -> jax.Array:
     keeps full relative accuracy in the tails, and 1 − t² with :func:`tanh`'s t for
     |x| < ½, where autodiff of 4e/(1 + e)² would cancel (tanh″ ≈ −2x rounds to 0 for
     |x| < 1e−16). Lower precisions: (1 − t)(1 + t), as cheap as autodiff of tanh (XLA's
-    fast tanh); its absolute error is below eps, but it rounds to 0 where the derivative
-    itself is below eps (|x| > 9 in float32), as jax.nn's does.
+    fast tanh); its absolute error is below eps, but it is 0 from |x| ≈ 8.0 in float32,
+    where XLA's float32 tanh is exactly 1 (from |x| = 7.9988; the true derivative there is
+    4.5e−7), as jax.nn's is.
     """
     if x.dtype != jnp.float64:
         t = jnp.tanh(x)

@@ -644,7 +644,7 @@ def _d_isrlu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     formula="x if x >= 0 else x/sqrt(1+a*x^2)",
     monotone=True,
     smooth=True,
-    kinks=(0.0,),  # C¹: f″ jumps at 0
+    kinks=(0.0,),  # C²: f″ is continuous (0 at 0), f‴ jumps from −3α to 0
     constraints={"alpha": ("positive",)},
     examples=({"alpha": 3.0},),
     mp=lambda m, x, alpha: x if x >= 0 else x / m.sqrt(1 + alpha * x**2),
@@ -657,7 +657,8 @@ def isrlu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
     """Inverse square root linear unit: f(x) = x for x ≥ 0, x/√(1 + αx²) for x < 0 (α > 0).
     Range (−1/√α, ∞); an ELU-like curve without an exp.
 
-    f'(x) = 1 for x ≥ 0, (1 + αx²)^(−3/2) for x < 0 (continuous: C¹ at 0; f″ jumps there).
+    f'(x) = 1 for x ≥ 0, (1 + αx²)^(−3/2) for x < 0 (continuous, and so is
+    f″ = −3αx(1 + αx²)^(−5/2), 0 at 0: C² at 0; f‴ jumps there, from −3α to 0).
 
     Example:
       >>> import jax.numpy as jnp, jaxact

@@ -532,10 +532,11 @@ class _Binder:
 
 def _fmt_range(r: Range | Callable[..., Range]) -> str:
     if callable(r):
-        return "depends on the parameters"
+        return "bounds that depend on the parameters"
     lo, hi = r
     show = lambda v: "∞" if v == inf else "−∞" if v == -inf else f"{v:g}"  # noqa: E731
-    return f"[{show(lo)}, {show(hi)}]"
+    # The range's closure: unbounded ends open, finite ones closed (the registry does not record which are reached).
+    return f"{'(' if lo == -inf else '['}{show(lo)}, {show(hi)}{')' if hi == inf else ']'}"
 
 
 def _compose_doc(
@@ -564,7 +565,7 @@ def _compose_doc(
     shape = "x's shape" if elementwise else "x's shape (along ``axis`` as documented)"
     returns = (
         f"  An array of {shape} and dtype (a float32 parameter promotes a half-precision x, as in "
-        f"jax.nn); range {_fmt_range(range_)}."
+        f"jax.nn); range within {_fmt_range(range_)}."
     )
     parts = [head.rstrip(), "", "Args:", *args, "", "Returns:", returns]
     if sep:

@@ -143,6 +143,8 @@ BAD_INVOCATIONS = [
     ["compare", "--steps", "100000000"],  # within the bounds: batch indices beyond any machine's memory
     # Few parameters, but what 30000 runs' backward passes keep of 1150 8x8 images (about 1.7 TB).
     ["compare", "--model", "cnn", "--batch-size", "1150", "--seeds", "10000", "--steps", "10"],
+    ["compare", "--summarize", "no-such-folder-here"],
+    ["compare", "--summarize", "tests"],  # no compare.json in it
     ["check", "--seed", "-1"],
     ["check", "--seed", "99999999999999999999999"],
     # An optax optimiser that cannot take a plain step (a line search's extra arguments, a required setting).

@@ -167,12 +167,108 @@ def test_intervals_and_paired_differences_against_the_reference():
     assert "Δ acc vs tanh" in table and "[" in table
 
 
-def test_a_diverging_run_is_reported_as_diverged_not_averaged():
+def test_a_diverging_run_is_reported_as_diverged_and_scored_as_failed():
     cfg = compare.Config(activations=("exponential",), paths=("closed",), optimizer="sgd", learning_rate=50.0, **TINY)
     results = compare.run(cfg, stream=io.StringIO())
     row = compare.summary_rows(results)[0]
-    assert row["diverged"] == 2 and row["test_acc"]["n"] == 0
+    assert row["diverged"] == 2 and row["test_acc"]["n"] == 2 and row["test_acc"]["mean"] == compare.FAILED_ACCURACY
+    assert np.isnan(row["dead_pct_mean"]) and np.isnan(row["early_loss"])  # no surviving seed to average
     assert "diverged" in compare.format_table(results, cfg)
+
+
+def _run(name, acc, loss=None, steps=(0, 100), lr=1e-3, grid=()):
+    """A RunResult by hand: final test accuracies per seed (``loss``: final train losses, NaN diverged)."""
+    n = len(acc)
+    loss = [0.1] * n if loss is None else loss
+    r = compare.RunResult(
+        name,
+        "closed",
+        list(steps),
+        [[1.0] * n] * (len(steps) - 1) + [list(loss)],
+        [[0.1] * n] * (len(steps) - 1) + [list(acc)],
+        [[[0.0]] * n] * len(steps),
+        [[[1.0, 1.0]] * n] * len(steps),
+        0.0,
+        0.0,
+        learning_rate=lr,
+    )
+    if grid:
+        r.meta["grid"] = [{"learning_rate": g} for g in grid]
+    return r
+
+
+def test_an_unstable_activation_is_not_ranked_on_the_seeds_it_survived():
+    """7 of 10 seeds diverged, 3 survivors better than the reference: scored as failed, the
+    difference is far below 0, not a resolved gain."""
+    nan = float("nan")
+    ref = _run("relu", [0.95] * 10)
+    shaky = _run("tanh", [0.97] * 10, loss=[nan] * 7 + [0.1] * 3)
+    row = compare.summary_rows([ref, shaky])[1]
+    d = row["vs_reference"]["test_acc_diff"]
+    assert row["diverged"] == 7 and d["n"] == 10 and d["mean"] < -0.5 and d["hi"] < 0
+    assert row["test_acc_mean"] == pytest.approx(0.97)  # the survivors' own mean, kept apart
+
+
+def test_the_paired_differences_hold_together_over_the_table():
+    rng = np.random.default_rng(SEED_CONV)
+    runs = [_run(n, 0.9 + 0.01 * rng.normal(size=5)) for n in ("relu", "tanh", "elu", "swish", "gelu", "mish")]
+    rows = compare.summary_rows(runs)
+    assert compare.comparisons(runs) == 5
+    for row in rows[1:]:
+        adj, raw = row["vs_reference"]["test_acc_diff"], row["vs_reference"]["test_acc_diff_unadjusted"]
+        assert adj["level"] == pytest.approx(0.99) and raw["level"] == 0.95
+        assert adj["lo"] < raw["lo"] <= raw["hi"] < adj["hi"] and adj["mean"] == raw["mean"]
+    assert "Δ acc vs relu [99% CI]" in compare.format_table(runs, compare.Config(learning_rates=()))
+
+
+def test_a_rate_at_the_end_of_its_grid_is_flagged():
+    grid = (1e-3, 3e-3, 1e-2)
+    runs = [_run("relu", [0.9, 0.91], lr=1e-2, grid=grid), _run("tanh", [0.9, 0.92], lr=3e-3, grid=grid)]
+    runs.append(_run("elu", [0.9, 0.93], lr=1e-3, grid=grid))
+    edges = [row["learning_rate_at_grid_edge"] for row in compare.summary_rows(runs)]
+    assert edges == ["largest", None, "smallest"]
+    table = compare.format_table(runs, compare.Config(learning_rates=grid))
+    assert "0.01^" in table and "0.001v" in table and "best rate may lie beyond the grid" in table
+    assert compare.summary_rows([_run("relu", [0.9, 0.91])])[0]["learning_rate_at_grid_edge"] is None
+
+
+def test_the_early_loss_is_read_a_quarter_of_the_way_through():
+    r = _run("relu", [0.9, 0.9], steps=(0, 50, 100))  # 25 lies between 0 and 50: the later, not the initial
+    assert compare.summary_rows([r])[0]["early_loss_step"] == 50
+    r = _run("relu", [0.9, 0.9], steps=(0, 25, 50, 75, 100))
+    assert compare.summary_rows([r])[0]["early_loss_step"] == 25
+
+
+def test_saved_results_resummarize_to_themselves(tmp_path):
+    """compare.json keeps every seed's record: summarising it again (--summarize) gives the summary
+    and table the run wrote, NaN (a diverged seed, written as null) included."""
+    cfg = compare.Config(activations=("relu", "exponential"), paths=("closed",), **(TINY | {"seeds": 3}))
+    results = compare.run(cfg, stream=io.StringIO())
+    results[1].train_loss[-1][0] = float("nan")  # one diverged seed
+    path = compare.save(results, cfg, tmp_path)
+    first = json.loads(path.read_text())
+    table = (tmp_path / "table.txt").read_text()
+    assert table.startswith("jaxact compare: digits") and first["data"]["test"] == 359
+    assert len(first["data"]["sha256"]) == 64 and "user_activations" not in first
+    assert main(["compare", "--summarize", str(tmp_path)]) == 0
+    again = json.loads(path.read_text())
+    assert again["summary"] == first["summary"] and again["runs"] == first["runs"]
+    assert (tmp_path / "table.txt").read_text() == table
+
+
+def test_a_users_activation_is_recorded_by_its_source(tmp_path):
+    @jaxact.register(derivative=lambda x: 1 - jnp.tanh(x) ** 2, range=(-1, 1))
+    def my_tanh_for_compare(x):
+        return jnp.tanh(x)
+
+    try:
+        cfg = compare.Config(activations=("my_tanh_for_compare",), paths=("closed",), **TINY)
+        payload = json.loads(compare.save(compare.run(cfg, stream=io.StringIO()), cfg, tmp_path).read_text())
+    finally:
+        jaxact.unregister("my_tanh_for_compare")
+    rec = payload["user_activations"]["my_tanh_for_compare"]
+    assert rec["function"].endswith(":test_a_users_activation_is_recorded_by_its_source.<locals>.my_tanh_for_compare")
+    assert len(rec["source_sha256"]) == 64 and len(rec["derivative_source_sha256"]) == 64
 
 
 def _refuse(token: str) -> float:

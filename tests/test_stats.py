@@ -1,6 +1,8 @@
 """Intervals over seeds (jaxact.tools.stats): coverage, pairing, divergence."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -13,6 +15,38 @@ from .cases import SEED
 def test_t_quantiles_are_students():
     assert stats.t_quantile(4) == pytest.approx(2.7764451, abs=1e-6)
     assert stats.t_quantile(1000) == pytest.approx(1.9623391, abs=1e-6)
+    scipy_stats = pytest.importorskip("scipy.stats")  # the reference only: compare does not need scipy
+    for df in (*range(1, 40), 99, 1000, 10**5):
+        for level in (0.5, 0.9, 0.95, 0.99, 0.995, stats.family_level(30), 1 - 1e-6):
+            want = scipy_stats.t.ppf(0.5 + level / 2, df)
+            assert stats.t_quantile(df, level) == pytest.approx(want, rel=1e-9), (df, level)
+    with pytest.raises(ValueError, match="df must be an integer"):
+        stats.t_quantile(0)
+
+
+def test_the_intervals_need_no_scipy():
+    code = "import sys; sys.modules['scipy'] = None; from jaxact.tools import stats; print(stats.t_quantile(4))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().startswith("2.7764")
+
+
+def test_a_family_of_intervals_holds_together():
+    """Bonferroni: five differences at 99 % each hold together at 95 % at least; with 20 draws of
+    five true-zero differences per trial, fewer than 5 % of trials resolve any of them."""
+    assert stats.family_level(5) == pytest.approx(0.99) and stats.family_level(1) == pytest.approx(0.95)
+    rng = np.random.default_rng(SEED)
+    draws = rng.normal(size=(2000, 5, 5))  # trials x comparisons x seeds, no true difference
+    level = stats.family_level(5)
+    any_resolved = np.mean([any(stats.mean_interval(d, level).resolved for d in trial) for trial in draws])
+    assert any_resolved <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 2000), any_resolved
+    one_by_one = np.mean([any(stats.mean_interval(d).resolved for d in trial) for trial in draws])
+    assert one_by_one > 0.15  # 1 − 0.95⁵ = 0.23 unadjusted
+
+
+def test_no_spread_resolves_nothing_and_bounds_clip():
+    assert not stats.paired_difference([0.9972, 0.9972], [0.9944, 0.9944]).resolved
+    iv = stats.mean_interval([0.99, 0.80, 1.0], bounds=(0.0, 1.0))
+    assert iv.hi == 1.0 and iv.lo > 0.0 and iv.mean == pytest.approx(0.93)
 
 
 def test_the_95_percent_interval_covers_the_true_mean_95_percent_of_the_time():

@@ -1,4 +1,4 @@
-"""The ``jaxact`` command line: list, check, accuracy, bench, compare, plot."""
+"""The jaxact command line: compare, list, check, accuracy, bench, plot, docs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def _fmt_range(lo: float, hi: float) -> str:
     def f(v: float) -> str:
         return {float("inf"): "inf", float("-inf"): "-inf"}.get(v, f"{v:.4g}")
 
-    return f"[{f(lo)}, {f(hi)}]"
+    # The range's closure: unbounded ends open, finite ones closed (the registry does not record which are reached).
+    return f"{'(' if lo == -math.inf else '['}{f(lo)}, {f(hi)}{')' if hi == math.inf else ']'}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -28,7 +29,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     yn = {True: "y", False: "-", None: "n/a"}
     head = (
-        f"{'name':<15} {'family':<12} {'formula':<34} {'range':<18} {'mono':>4} {'smth':>4} "
+        f"{'name':<15} {'family':<12} {'formula':<34} {'range (closure)':<18} {'mono':>4} {'smth':>4} "
         f"{'zc':>3} {'bnd':>3} {'jax.nn':<15} {'torch':<12} params"
     )
     print(head)
@@ -142,9 +143,21 @@ def _compare_configs(args: argparse.Namespace) -> dict[str, Any]:
     return {model: compare.Config.for_model(model, **given)}
 
 
+def _saved_studies(folder: str) -> list[Path]:
+    root = Path(folder)
+    found = [root / "compare.json"] if (root / "compare.json").is_file() else sorted(root.glob("*/compare.json"))
+    if not found:
+        raise ValueError(f"--summarize {folder}: no compare.json in it or in its folders")
+    return found
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from jaxact.tools import compare
 
+    if args.summarize:
+        for js in _saved_studies(args.summarize):
+            print(f"\n## {js}\n{compare.resummarize(js)}\nrewrote its summary and {js.parent / 'table.txt'}")
+        return 0
     cfgs = _compare_configs(args)
     # A preset writes each model's results in a folder of its own, under one progress bar.
     progress = compare.Progress(sum(compare.work(c) for c in cfgs.values()))
@@ -619,6 +632,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", default="jaxact-out/compare", help="folder for compare.json and the PNG plots")
     s.add_argument("--no-plots", action="store_true", help="write compare.json only")
+    s.add_argument(
+        "--summarize",
+        metavar="FOLDER",
+        help="train nothing: recompute the summary of saved results (FOLDER/compare.json, or each "
+        "FOLDER/*/compare.json of a preset) from their per-seed records with this version's statistics, "
+        "rewriting their summary and table.txt",
+    )
     s.set_defaults(func=cmd_compare)
 
     s = command("bench", "speed vs jax.nn, torch and a memory copy (prints tables, writes JSON)")
@@ -718,7 +738,16 @@ def _preflight(args: argparse.Namespace) -> None:
             )
     if args.cmd == "bench":
         _bench_preflight(args)
-    if args.cmd == "compare":
+    if args.cmd == "compare" and args.summarize:
+        from jaxact.tools import compare
+
+        for js in _saved_studies(args.summarize):
+            try:
+                compare.load(js)
+            except Exception as e:  # rewritten only after reading them all: a bad one must fail now
+                raise ValueError(f"--summarize: {js} is not a saved study ({type(e).__name__}: {e})") from None
+            _can_write_in(js.parent, f"--summarize {args.summarize}")
+    elif args.cmd == "compare":
         configs = _compare_configs(args)
         for cfg in configs.values():
             cfg.validate()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 import math
 import os
 import sys
@@ -682,11 +683,8 @@ def validation_score(r: RunResult, language_model: bool = False) -> float:
     # Rounded to 6 digits (accuracies are counts over n in float32: far finer than 1/n, far
     # coarser than float32's noise), so that equal counts tie and the smaller rate wins.
     if language_model:
-        nats = np.asarray(r.final("val_loss"), np.float64)
-        worst = math.log(256)
-        return float(np.round(-np.mean(np.where(diverged(r) | ~np.isfinite(nats), worst, nats)), 6))
-    acc = np.asarray(r.final("val_accuracy"), np.float64)
-    return float(np.round(np.mean(np.where(diverged(r), 0.0, acc)), 6))
+        return float(np.round(-np.mean(_scored(r, "val_loss", FAILED_LOG_PPL)), 6))
+    return float(np.round(np.mean(_scored(r, "val_accuracy", FAILED_ACCURACY)), 6))
 
 
 def choose(runs: list[RunResult], language_model: bool = False) -> RunResult:
@@ -767,17 +765,47 @@ def diverged(r: RunResult) -> np.ndarray:
     return ~np.isfinite(r.final("train_loss"))
 
 
+# What a diverged seed scores, in the rate's choice and in the results alike: it failed, so an
+# unstable activation is not ranked on the seeds it survived. Accuracy 0; for the language model
+# the log-perplexity of uniform guessing over its 256 byte values.
+FAILED_ACCURACY = 0.0
+FAILED_LOG_PPL = math.log(256)
+
+
+def _scored(r: RunResult, key: str, failed: float) -> np.ndarray:
+    v = np.asarray(r.final(key), np.float64)
+    return np.where(diverged(r) | ~np.isfinite(v), failed, v)
+
+
 def final_accuracy(r: RunResult) -> np.ndarray:
-    """Per seed: the final test accuracy, NaN where the seed diverged (not chance-level noise)."""
-    return np.where(diverged(r), np.nan, r.final("test_accuracy"))
+    """Per seed: the final test accuracy, :data:`FAILED_ACCURACY` where the seed diverged."""
+    return _scored(r, "test_accuracy", FAILED_ACCURACY)
 
 
 def final_test_loss(r: RunResult) -> np.ndarray:
-    """Per seed: the final held-out cross-entropy (log-perplexity, nats per prediction), NaN where
-    the seed diverged."""
+    """Per seed: the final held-out cross-entropy (log-perplexity, nats per prediction),
+    :data:`FAILED_LOG_PPL` where the seed diverged; NaN for a run that recorded none."""
     if not r.test_loss:
         return np.full(len(r.train_loss[-1]), np.nan)
-    return np.where(diverged(r), np.nan, r.final("test_loss"))
+    return _scored(r, "test_loss", FAILED_LOG_PPL)
+
+
+def grid_edge(r: RunResult) -> str | None:
+    """ "largest" or "smallest" where the rate chosen is an end of a grid of several: the best rate
+    may lie beyond the grid, and the comparison is then not each activation at its best."""
+    rates = sorted(g["learning_rate"] for g in r.meta.get("grid", ()))
+    if len(rates) < 2:
+        return None
+    return "largest" if r.learning_rate == rates[-1] else "smallest" if r.learning_rate == rates[0] else None
+
+
+def _loss_near(r: RunResult, fraction: float) -> tuple[int, float]:
+    """(step, mean train loss over the seeds that did not diverge) at the evaluation point nearest
+    ``fraction`` of the run, the later one of two as near, never the initial one (before training)."""
+    target = fraction * r.steps[-1]
+    i = min(range(1, len(r.steps)) or (0,), key=lambda j: (abs(r.steps[j] - target), -r.steps[j]))
+    v = np.asarray(r.train_loss[i], np.float64)[~diverged(r)]
+    return r.steps[i], float(np.mean(v)) if v.size else math.nan
 
 
 def parameter_shapes(cfg: Config, ds: data_mod.Dataset, activation: str) -> Any:
@@ -793,67 +821,84 @@ def parameter_count(cfg: Config, ds: data_mod.Dataset, activation: str) -> int:
 
 
 def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
-    return {"mean": iv.mean, "lo": iv.lo, "hi": iv.hi, "n": iv.n, "resolved": iv.resolved}
+    return {"mean": iv.mean, "lo": iv.lo, "hi": iv.hi, "n": iv.n, "level": iv.level, "resolved": iv.resolved}
 
 
 def reference_name(results: list[RunResult], reference: str | None = None) -> str | None:
     return _canonical(reference) if reference else (results[0].activation if results else None)
 
 
+def comparisons(results: list[RunResult], reference: str | None = None) -> int:
+    """The paired differences a table reports: every run but the reference's, against the
+    reference's run on its own path."""
+    ref = reference_name(results, reference)
+    paths = {r.path for r in results if r.activation == ref}
+    return sum(r.activation != ref and r.path in paths for r in results)
+
+
 def summary_rows(results: list[RunResult], reference: str | None = None) -> list[dict[str, Any]]:
-    """One row per run, with the test accuracy's 95 % t-interval over the seeds that did not
-    diverge and the paired difference from the reference activation (same path)."""
+    """One row per run: the test accuracy (log-perplexity) with its 95 % t-interval over the seeds,
+    a diverged seed scoring as failed (:data:`FAILED_ACCURACY`), and the paired difference from
+    the reference activation (same path) with an interval at the level that holds for all the
+    table's differences together (Bonferroni over :func:`comparisons`)."""
     ref = reference_name(results, reference)
     ref_runs = {r.path: r for r in results if r.activation == ref}
+    m = comparisons(results, reference)
+    family = stats.family_level(m)
     rows = []
     for r in results:
-        g = r.final("grad_norm")  # [seed, layer]
-        dead = r.final("dead_fraction")  # [seed, layer]
-        ratio = g[:, 0] / np.maximum(g[:, -2], 1e-30)  # first hidden vs last hidden layer
         ok = ~diverged(r)
+        g = r.final("grad_norm")[ok]  # [seed, layer]
+        dead = r.final("dead_fraction")[ok]  # [seed, layer]
+        ratio = g[:, 0] / np.maximum(g[:, -2], 1e-30)  # first hidden vs last hidden layer
+        g0 = np.asarray(r.grad_norm[0])
+        ratio0 = g0[:, 0] / np.maximum(g0[:, -2], 1e-30)  # at initialisation: every seed
         acc, loss = r.final("test_accuracy")[ok], r.final("train_loss")[ok]
         vs = ref_runs.get(r.path)
+        step, early = _loss_near(r, 0.25)
         rows.append(
             {
                 "activation": r.activation,
                 "path": r.path,
                 "learning_rate": r.learning_rate,
+                "learning_rate_at_grid_edge": grid_edge(r),
                 "diverged": int(np.sum(~ok)),
-                "test_acc": _interval_dict(stats.mean_interval(final_accuracy(r))),
-                "test_log_ppl": _interval_dict(stats.mean_interval(final_test_loss(r))),
+                "test_acc": _interval_dict(stats.mean_interval(final_accuracy(r), bounds=(0.0, 1.0))),
+                "test_log_ppl": _interval_dict(stats.mean_interval(final_test_loss(r), bounds=(0.0, math.inf))),
                 "vs_reference": None
                 if vs is None
                 else {
                     "activation": ref,
-                    "test_acc_diff": _interval_dict(stats.paired_difference(final_accuracy(r), final_accuracy(vs))),
+                    "comparisons": m,
+                    "test_acc_diff": _interval_dict(
+                        stats.paired_difference(final_accuracy(r), final_accuracy(vs), family, (-1.0, 1.0))
+                    ),
                     "test_log_ppl_diff": _interval_dict(
+                        stats.paired_difference(final_test_loss(r), final_test_loss(vs), family)
+                    ),
+                    "test_acc_diff_unadjusted": _interval_dict(
+                        stats.paired_difference(final_accuracy(r), final_accuracy(vs), bounds=(-1.0, 1.0))
+                    ),
+                    "test_log_ppl_diff_unadjusted": _interval_dict(
                         stats.paired_difference(final_test_loss(r), final_test_loss(vs))
                     ),
                 },
                 "parameters": r.meta.get("parameters"),
+                # Over the seeds that did not diverge, std with n − 1 degrees of freedom as the intervals'.
                 "test_acc_mean": float(np.mean(acc)) if acc.size else float("nan"),
-                "test_acc_std": float(np.std(acc)) if acc.size else float("nan"),
+                "test_acc_std": float(np.std(acc, ddof=1)) if acc.size > 1 else float("nan"),
                 "train_loss_mean": float(np.mean(loss)) if loss.size else float("nan"),
-                "train_loss_std": float(np.std(loss)) if loss.size else float("nan"),
+                "train_loss_std": float(np.std(loss, ddof=1)) if loss.size > 1 else float("nan"),
                 "steps_per_s": 1.0 / r.step_seconds if r.step_seconds > 0 else float("nan"),
                 "compile_s": r.compile_seconds,
-                "dead_pct_mean": float(100 * np.mean(dead)),
-                "dead_pct_max_layer": float(100 * np.max(np.mean(dead, axis=0))),
-                "grad_ratio_first_last": float(np.exp(np.mean(np.log(np.maximum(ratio, 1e-30))))),
-                "initial_grad_ratio_first_last": float(
-                    np.exp(
-                        np.mean(
-                            np.log(
-                                np.maximum(
-                                    np.asarray(r.grad_norm[0])[:, 0]
-                                    / np.maximum(np.asarray(r.grad_norm[0])[:, -2], 1e-30),
-                                    1e-30,
-                                )
-                            )
-                        )
-                    )
-                ),
-                "loss_at_25pct_steps": float(np.mean(r.train_loss[max(1, len(r.steps) // 4)])),
+                "dead_pct_mean": float(100 * np.mean(dead)) if dead.size else float("nan"),
+                "dead_pct_max_layer": float(100 * np.max(np.mean(dead, axis=0))) if dead.size else float("nan"),
+                "grad_ratio_first_last": float(np.exp(np.mean(np.log(np.maximum(ratio, 1e-30)))))
+                if ratio.size
+                else float("nan"),
+                "initial_grad_ratio_first_last": float(np.exp(np.mean(np.log(np.maximum(ratio0, 1e-30))))),
+                "early_loss_step": step,
+                "early_loss": early,
             }
         )
     return rows
@@ -876,16 +921,20 @@ def describe_model(cfg: Config) -> str:
     return f"MLP {cfg.depth}x{cfg.width}"
 
 
-def format_table(results: list[RunResult], cfg: Config) -> str:
+def format_table(results: list[RunResult], cfg: Config, backend: str | None = None) -> str:
     ref = reference_name(results, cfg.reference) or "-"
     lm = cfg.language_model
     metric, key, fmt = ("log-ppl", "test_log_ppl", ".4f") if lm else ("acc", "test_acc", ".3f")
-    delta = f"Δ {metric} vs {ref}"
+    m = comparisons(results, cfg.reference)
+    family = stats.family_level(m)
+    delta = f"Δ {metric} vs {ref} [{100 * family:.3g}% CI]"
     grid = bool(cfg.learning_rates)
+    rows = summary_rows(results, cfg.reference)
+    early = f"loss@{rows[0]['early_loss_step']}" if rows else "loss@25%"
     head = (
-        f"{'activation':<12} {'path':<9} {'lr' if grid else '':>7} {f'test {metric} [95% CI]':>23} {delta:>27} "
+        f"{'activation':<12} {'path':<9} {'lr' if grid else '':>8} {f'test {metric} [95% CI]':>23} {delta:>30} "
         f"{'div':>3} "
-        f"{'train loss':>17} {'loss@25%':>9} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
+        f"{'train loss':>17} {early:>10} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
     )
     if grid:
         n_val = results[0].meta.get("n_validation", "?") if results else "?"
@@ -898,17 +947,21 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
     lines = [
         f"jaxact compare: {cfg.dataset}, {describe_model(cfg)}, {cfg.optimizer} {lr_text}, "
         f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds, init={cfg.init}, "
-        f"backend={jax.default_backend()} x{cfg.n_devices}",
+        f"backend={backend or jax.default_backend()} x{results[0].meta.get('devices', '?') if results else '?'}",
         head,
         "-" * len(head),
     ]
-    for row, r in zip(summary_rows(results, cfg.reference), results, strict=True):
+    edges = False
+    for row, r in zip(rows, results, strict=True):
         vs = row["vs_reference"]
         d = _iv_text(vs[f"{key}_diff"], "+" + fmt, mark=True) if vs is not None and r.activation != ref else "-"
+        mark = {"largest": "^", "smallest": "v"}.get(row["learning_rate_at_grid_edge"], " ")
+        edges |= mark != " "
         lines.append(
-            f"{row['activation']:<12} {row['path']:<9} {f'{r.learning_rate:g}' if grid else '':>7} "
-            f"{_iv_text(row[key], fmt):>23} {d:>27} {row['diverged']:>3} "
-            f"{_ms(r.final('train_loss'), '.1e'):>17} {row['loss_at_25pct_steps']:>9.2g} {row['steps_per_s']:>8.0f} "
+            f"{row['activation']:<12} {row['path']:<9} {f'{r.learning_rate:g}{mark}' if grid else '':>8} "
+            f"{_iv_text(row[key], fmt):>23} {d:>30} {row['diverged']:>3} "
+            f"{_ms(r.final('train_loss'), '.1e'):>17} {_num(row['early_loss'], '.2g'):>10} "
+            f"{row['steps_per_s']:>8.0f} "
             f"{row['compile_s']:>9.2f} {_num(row['dead_pct_mean'], '.1f'):>7} "
             f"{row['initial_grad_ratio_first_last']:>18.3g}"
         )
@@ -918,15 +971,24 @@ def format_table(results: list[RunResult], cfg: Config) -> str:
             f"windows of the held-out files; lower is better), {results[0].meta.get('parameters', '?')} parameters "
             "per run for every activation. dead %: the FFN's hidden units (- for gated forms)."
         )
+    if edges:
+        lines.append(
+            "^ / v: the rate chosen is the grid's largest / smallest: the activation's best rate may lie beyond "
+            "the grid (widen it with --lrs) and the comparison is not at its best rate."
+        )
+    failed = f"uniform guessing's log-ppl, {FAILED_LOG_PPL:.3f}" if lm else f"accuracy {FAILED_ACCURACY:g}"
     lines.append(
-        f"test {metric}: mean over the seeds with its 95 % t-interval; Δ {metric}: the paired difference from the "
-        "reference "
-        "(same initialisations and batches per seed), * where its 95 % interval excludes 0 (resolved), else within "
-        "noise; div: seeds whose loss diverged (not finite), left out of both; train loss: mean ± std. "
+        f"test {metric}: mean over the seeds with its 95 % t-interval, on one fixed test set (the interval is "
+        f"the seeds' spread: initialisation and batch order, not the test set's sampling); Δ {metric}: the paired "
+        "difference from the reference (same initialisations and batches per seed) with an interval at "
+        f"{100 * family:.3g} %, so that all {m} differences of the table hold together at 95 % (Bonferroni); "
+        "* where it excludes 0 (resolved), else within noise; div: seeds whose loss diverged (not finite), "
+        f"scored as failed ({failed}) in both, as in the rate's choice; train loss: mean ± std, dead % and "
+        f"{early} (mean train loss at that step) over the seeds that did not diverge. "
         "steps/s: one vmapped step trains all seeds; dead %: hidden units with zero activation derivative "
         "on every training example at the end (mean over layers and seeds); grad 1st/last@init: weight-gradient "
         "norm of the first hidden layer over the last hidden layer at initialisation (geometric mean over "
-        "seeds; << 1 means vanishing gradients); loss@25%: train loss a quarter of the way through."
+        "seeds; << 1 means vanishing gradients)."
     )
     return "\n".join(lines)
 
@@ -936,7 +998,8 @@ def _num(v: float, fmt: str) -> str:
 
 
 def versions() -> dict[str, str]:
-    """What a run needs to be reproduced: the interpreter and the packages that compute."""
+    """What a run needs to be reproduced: the interpreter, the packages that compute and, run from
+    a git checkout, jaxact's commit (+dirty: with changes not committed)."""
     from importlib import metadata
 
     out = {"python": sys.version.split()[0]}
@@ -945,6 +1008,51 @@ def versions() -> dict[str, str]:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
+    commit = _git_commit()
+    if commit:
+        out["jaxact_commit"] = commit
+    return out
+
+
+def _git_commit() -> str | None:
+    """The commit of the checkout jaxact is imported from (None for an installed copy, or no git)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def activation_sources(names: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Each activation compared that is not jaxact's own (registered by the user, or named as
+    module:function): where its function lives and a SHA-256 of its source and of its derivative's,
+    so that results name the code they measured."""
+    import hashlib
+
+    out = {}
+    for name in names:
+        e = registry.get(name)
+        if e.builtin:
+            continue
+        rec = {"function": f"{getattr(e.raw, '__module__', '?')}:{getattr(e.raw, '__qualname__', '?')}"}
+        rule = e.raw_derivative if e.raw_derivative is not None else e.raw_jvp
+        for what, f in (("source_sha256", e.raw), ("derivative_source_sha256", rule)):
+            try:
+                rec[what] = hashlib.sha256(inspect.getsource(f).encode()).hexdigest()
+            except (OSError, TypeError):  # defined at a prompt, or not Python
+                rec[what] = "unavailable"
+        out[e.name] = rec
     return out
 
 
@@ -959,8 +1067,44 @@ def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
         "summary": summary_rows(results, cfg.reference),
         "runs": [asdict(r) for r in results],
     }
+    if users := activation_sources(cfg.activations):
+        payload["user_activations"] = users
     path.write_text(strict_json.dumps(payload, indent=1))
+    (out / "table.txt").write_text(format_table(results, cfg) + "\n")
     return path
+
+
+_SERIES = ("steps", "train_loss", "test_accuracy", "dead_fraction", "grad_norm")
+_SERIES += ("val_accuracy", "test_loss", "val_loss")
+
+
+def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
+    """A saved study (its compare.json): the runs, the configuration and the whole payload; a value
+    written as null (not finite) reads back as NaN."""
+
+    def nan(v: Any) -> Any:
+        return [nan(a) for a in v] if isinstance(v, list) else math.nan if v is None else v
+
+    payload = json.loads(Path(path).read_text())
+    given = dict(payload["config"])
+    given.setdefault("learning_rates", ())  # written before the grid existed: one rate
+    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
+    runs = [RunResult(**(r | {k: nan(r[k]) for k in _SERIES if k in r})) for r in payload["runs"]]
+    return runs, cfg, payload
+
+
+def resummarize(path: Path) -> str:
+    """Rewrites a saved study's summary and table.txt with this version's statistics, from the
+    per-seed results it recorded (nothing is trained; the runs stay as they are); returns the table.
+    The summary records the versions that computed it."""
+    path = Path(path)
+    results, cfg, payload = load(path)
+    payload["summary"] = summary_rows(results, cfg.reference)
+    payload["summary_versions"] = versions()
+    table = format_table(results, cfg, payload.get("device", {}).get("backend"))
+    path.write_text(strict_json.dumps(payload, indent=1))
+    (path.parent / "table.txt").write_text(table + "\n")
+    return table
 
 
 def _legend_outside(ax: Any) -> None:

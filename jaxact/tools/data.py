@@ -28,8 +28,11 @@ class Dataset:
         return int(self.x_train.shape[1])
 
 
-def _split(name: str, x: np.ndarray, y: np.ndarray, n_classes: int, test_fraction: float, seed: int) -> Dataset:
-    """Stratified fixed split, features standardised with training statistics."""
+def _split(
+    name: str, x: np.ndarray, y: np.ndarray, n_classes: int, test_fraction: float, seed: int, origin: str
+) -> Dataset:
+    """Stratified fixed split, features standardised with training statistics; its source records
+    the origin, the split and a SHA-256 of the arrays trained and tested on."""
     rng = np.random.default_rng(seed)
     test_idx = []
     for c in range(n_classes):
@@ -42,7 +45,20 @@ def _split(name: str, x: np.ndarray, y: np.ndarray, n_classes: int, test_fractio
     std = x[~test].std(axis=0)
     std[std == 0] = 1.0
     xs = ((x - mean) / std).astype(np.float32)
-    return Dataset(name, xs[~test], y[~test].astype(np.int32), xs[test], y[test].astype(np.int32), n_classes)
+    parts = (xs[~test], y[~test].astype(np.int32), xs[test], y[test].astype(np.int32))
+    digest = hashlib.sha256()
+    for a in parts:
+        digest.update(np.ascontiguousarray(a).tobytes())
+    source = {
+        "origin": origin,
+        "examples": int(y.size),
+        "train": int(np.sum(~test)),
+        "test": int(np.sum(test)),
+        "test_fraction": test_fraction,
+        "split_seed": seed,
+        "sha256": digest.hexdigest(),
+    }
+    return Dataset(name, *parts, n_classes, source)
 
 
 def digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -54,8 +70,11 @@ def digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
             "the digits dataset ships with scikit-learn: pip install 'jaxact[compare]' "
             "(or use --dataset moons / spirals, which need nothing extra)"
         ) from e
+    import sklearn
+
     d = load_digits()
-    return _split("digits", d.data.astype(np.float64), d.target, 10, test_fraction, seed)
+    origin = f"sklearn.datasets.load_digits (scikit-learn {sklearn.__version__})"
+    return _split("digits", d.data.astype(np.float64), d.target, 10, test_fraction, seed, origin)
 
 
 def moons(n: int = 2000, noise: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -65,7 +84,7 @@ def moons(n: int = 2000, noise: float = 0.2, test_fraction: float = 0.2, seed: i
     y = rng.integers(0, 2, n)
     x = np.where(y[:, None] == 0, np.c_[np.cos(t), np.sin(t)], np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
     x = x + rng.normal(scale=noise, size=x.shape)
-    return _split("moons", x, y, 2, test_fraction, seed)
+    return _split("moons", x, y, 2, test_fraction, seed, f"generated: n={n}, noise={noise}, seed={seed}")
 
 
 def spirals(n: int = 3000, classes: int = 3, noise: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
@@ -75,7 +94,8 @@ def spirals(n: int = 3000, classes: int = 3, noise: float = 0.2, test_fraction: 
     r = rng.uniform(0.05, 1.0, n)
     theta = 3.5 * np.pi * r + 2 * np.pi * y / classes + rng.normal(scale=noise, size=n)
     x = np.c_[r * np.cos(theta), r * np.sin(theta)]
-    return _split("spirals", x, y, classes, test_fraction, seed)
+    origin = f"generated: n={n}, classes={classes}, noise={noise}, seed={seed}"
+    return _split("spirals", x, y, classes, test_fraction, seed, origin)
 
 
 # The character-level corpus: the Python standard library's own sources, read from the running

@@ -17,7 +17,8 @@ def _rng(lo: float, hi: float) -> str:
             return "∞" if v > 0 else "−∞"
         return f"{v:.4g}"
 
-    return f"[{f(lo)}, {f(hi)}]"
+    # The registry keeps the range's closure: finite ends closed (sigmoid's (0, 1) reads [0, 1]).
+    return f"{'(' if lo == -math.inf else '['}{f(lo)}, {f(hi)}{')' if hi == math.inf else ']'}"
 
 
 def _yn(v: bool | None) -> str:
@@ -39,9 +40,12 @@ def catalogue() -> str:
         "",
         "Generated from the registry by `jaxact docs`; `jaxact list` prints the same in a terminal.",
         "Every function has both gradient paths, `jaxact.closed_form.<name>` and `jaxact.autodiff.<name>`;",
-        "`jaxact.<name>` takes the one listed in [paths.md](paths.md).",
+        "`jaxact.<name>` takes the one listed in [paths.md](paths.md). The range column is the closure of",
+        "each range at the defaults: an unbounded end is open, a finite end is shown closed whether or not it",
+        "is reached (sigmoid's (0, 1) reads [0, 1]; in float32 both ends are reached: sigmoid(20) rounds to 1).",
         "",
-        "| name | family | formula | range (defaults) | monotone | C¹ | zero-centred | bounded | parameters |",
+        "| name | family | formula | closure of range (defaults) | monotone | C¹ | zero-centred | bounded "
+        "| parameters |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for e in _builtin():
