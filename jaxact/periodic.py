@@ -8,6 +8,7 @@ cosine of the exact product (a two-product), NaN-free up to x = ±max.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
@@ -58,7 +59,8 @@ def sine(x: ArrayLike, omega: Any = 30.0) -> jax.Array:
     """SIREN's sine: f(x) = sin(ωx), ω = 30 as in the paper's layers. Range [−1, 1]; odd.
 
     f'(x) = ω·cos(ωx); ∂f/∂ω = x·cos(ωx). sin of the exact product ωx, not of its rounding
-    (``jaxact._stable.sin_cos_of_product``). No limit at ±inf: NaN there, as ``jnp.sin``.
+    (``jaxact._stable.sin_cos_of_product``). No limit at ±inf: NaN there, as ``jnp.sin``; NaN too
+    where |ω| > 256 and ωx overflows even after x is halved 8 times (|x| near the dtype's max).
     SIREN's initialisation (uniform weights in ±√(6/n)/ω) is the user's, not this function's.
 
     Example:
@@ -83,10 +85,36 @@ def _d_snake(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     return jnp.where(jnp.isinf(x), jnp.nan, jnp.square(s + c))
 
 
+_SNAKE_SERIES_BELOW = 0.5  # |αx| below which ∂f/∂α is taken from its series
+
+
+def _snake_h_coefficients(dtype: Any) -> list[float]:
+    """h(u) = (u·sin 2u − sin²u)/u² = Σ_{m≥1} (−1)^(m−1)·2^(2m−1)(2m − 1)/(2m)!·u^(2m−2), in powers of
+    u², up to the term below eps/8 at the switch (static: the dtype's)."""
+    eps = float(jnp.finfo(dtype).eps)
+    coef, m = [], 1
+    while True:
+        c = (-1) ** (m - 1) * 2 ** (2 * m - 1) * (2 * m - 1) / math.factorial(2 * m)
+        coef.append(c)
+        if m > 1 and abs(c) * _SNAKE_SERIES_BELOW ** (2 * m - 2) < eps / 8:
+            return coef
+        m += 1
+
+
 def _d_snake_alpha(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
-    # ∂/∂α sin²(αx)/α = x·sin(2αx)/α − sin²(αx)/α²
+    # ∂/∂α sin²(αx)/α = x·sin(2αx)/α − sin²(αx)/α² = x²·h(αx): for small |αx| both terms are ≈ x²·(2, 1)
+    # and cancel (sin² underflowing first gave twice the value at α = 1e−20; f32 ∂²f/∂α² lost its
+    # digits near x = 0), so there x²·h(u) by h's series; beyond, the direct form does not cancel.
     s, c, xf = _snake_parts(x, alpha)
-    return (2 * s * c * xf - s * s / alpha) / alpha
+    u = alpha * xf
+    small = jnp.abs(u) < _SNAKE_SERIES_BELOW
+    w = jnp.square(jnp.where(small, u, jnp.zeros_like(u)))  # the series sees |u| < ½ only
+    coef = _snake_h_coefficients(u.dtype)
+    h = coef[-1]
+    for k in reversed(coef[:-1]):
+        h = k + w * h
+    a = jnp.where(small, jnp.ones_like(u), alpha)  # 1/α² overflows where α is tiny: not in the unused branch
+    return jnp.where(small, jnp.square(xf) * h, (2 * s * c * xf - s * s / a) / a)
 
 
 @register(

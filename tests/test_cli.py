@@ -171,6 +171,7 @@ def test_bad_invocations_exit_2_with_one_line_before_any_work(argv, capsys, tmp_
     err = capsys.readouterr().err
     assert rc == 2, err
     assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err  # argparse's usage block too: one line, as the README says
     last = err.strip().splitlines()[-1]
     assert last.startswith("jaxact") and ": error: " in last, err
     assert last.count("error:") == 1 and not last.split(": error: ", 1)[1].startswith("jaxact"), last

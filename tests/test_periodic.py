@@ -80,3 +80,29 @@ def test_sin_of_the_exact_product_not_of_its_rounding():
     assert np.abs(np.asarray(c, np.float64) - rc).max() < 64 * eps
     naive = np.abs(np.asarray(jnp.sin(jnp.float32(30) * jnp.asarray(near_roots)), np.float64) - rs[:100]) / unit
     assert naive.max() > 1000 * eps  # the rounding of 30x, which this guards against
+
+
+def test_snakes_frequency_gradient_where_alpha_x_is_small():
+    """∂f/∂α = x·sin 2αx/α − sin²αx/α² and ∂²f/∂α² against mpmath (200 digits, where the two terms
+    cancel): for small |αx| both are ≈ x²·(2, 1); sin² underflowing first gave 2x² (α = 1e−20), and
+    float32's ∂²f/∂α² lost its sign at x = 1e−8."""
+
+    def exact(x, a):
+        with mpmath.workdps(200):  # not mp.dps = ...: that would change it for every later test
+            x, a = mpmath.mpf(x), mpmath.mpf(a)
+            u = a * x
+            d1 = x * mpmath.sin(2 * u) / a - mpmath.sin(u) ** 2 / a**2
+            d2 = 2 * x**2 * mpmath.cos(2 * u) / a - 2 * x * mpmath.sin(2 * u) / a**2 + 2 * mpmath.sin(u) ** 2 / a**3
+            return float(d1), float(d2)
+
+    for dtype, ulps in ((jnp.float32, 8), (jnp.float64, 8)):
+        eps, tiny = float(jnp.finfo(dtype).eps), float(jnp.finfo(dtype).tiny)
+        for x in (1.0, 0.3, -2.0, 1e-4, 1e-8, 0.01):
+            for a in (1e-20, 1e-3, 0.01, 0.4, 1.0, 3.0):
+                xd, ad = dtype(x), dtype(a)
+                d1 = jax.grad(lambda al, xd=xd: jaxact.snake(xd, alpha=al))(ad)
+                d2 = jax.grad(jax.grad(lambda al, xd=xd: jaxact.snake(xd, alpha=al)))(ad)
+                for got, want, what in zip((d1, d2), exact(float(xd), float(ad)), ("∂f/∂α", "∂²f/∂α²"), strict=True):
+                    if abs(want) > tiny / eps:  # a normal number, with room for its ulp
+                        err = abs(float(got) - want) / (abs(want) * eps)
+                        assert err <= ulps, (dtype.__name__, what, x, a, float(got), want, err)

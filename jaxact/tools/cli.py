@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 
 def _fmt_range(lo: float, hi: float) -> str:
@@ -473,6 +473,14 @@ def _out_file(path: str, option: str) -> Path:
     return f
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors are one line on stderr, as every other misuse's (argparse
+    prints its whole usage block first); the commands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Help with each option's default (argparse shows none otherwise); an option whose default
     depends on another (compare's on --model) says so in its own help and defaults to None."""
@@ -486,7 +494,7 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
 def build_parser() -> argparse.ArgumentParser:
     from jaxact import __version__
 
-    p = argparse.ArgumentParser(prog="jaxact", description=__doc__, formatter_class=_Formatter)
+    p = _Parser(prog="jaxact", description=__doc__, formatter_class=_Formatter)
     p.add_argument("--version", action="version", version=f"jaxact {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
@@ -596,8 +604,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_floats,
         default=None,
         help="a learning-rate grid: all rates train side by side and each activation is reported at its best "
-        "rate, chosen on a validation split of the training data (default: 3e-4,1e-3,3e-3; transformer: none, "
-        "one rate)",
+        "rate, chosen on a validation split of the training data (default: 3e-4,1e-3,3e-3,1e-2,3e-2; "
+        "transformer: none, one rate)",
     )
     s.add_argument(
         "--seeds",
@@ -637,7 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FOLDER",
         help="train nothing: recompute the summary of saved results (FOLDER/compare.json, or each "
         "FOLDER/*/compare.json of a preset) from their per-seed records with this version's statistics, "
-        "rewriting their summary and table.txt",
+        "rewriting their summary and table.txt (default: off, train)",
     )
     s.set_defaults(func=cmd_compare)
 
