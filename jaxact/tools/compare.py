@@ -15,6 +15,7 @@ weights. Compile time is measured separately from step time.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import json
 import math
@@ -1026,24 +1027,28 @@ def versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def _git_commit() -> str | None:
-    """The commit of the checkout jaxact is imported from (None for an installed copy, or no git)."""
+    """The commit of the checkout jaxact is imported from, +dirty where the package's own files
+    differ from it (results written into the checkout do not count); None for an installed copy,
+    or without git. Once per process."""
     import subprocess
 
     root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return None
-    try:
+
+    def git(*args: str) -> str:
         return subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True, timeout=10
         ).stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "jaxact")
     except (OSError, subprocess.SubprocessError):
         return None
+    return head + ("-dirty" if changed else "")
 
 
 def activation_sources(names: Sequence[str]) -> dict[str, dict[str, str]]:
