@@ -143,6 +143,13 @@ BAD_INVOCATIONS = [
     # Few parameters, but what 30000 runs' backward passes keep of 1150 8x8 images (about 1.7 TB).
     ["compare", "--model", "cnn", "--batch-size", "1150", "--seeds", "10000", "--steps", "10"],
     ["compare", "--summarize", "no-such-folder-here"],
+    # An activation with parameters, as jaxact.configure takes them: checked as configure checks them.
+    ["compare", "--activations", "elu(alpha=-1)"],
+    ["compare", "--activations", "elu(beta=1)"],
+    ["compare", "--activations", "elu(0.5)"],
+    ["compare", "--activations", "elu(alpha=x)"],
+    ["compare", "--activations", "elu,elu()"],
+    ["compare", "--activations", "relu,elu(alpha=0.5", "--steps", "1"],
     ["compare", "--summarize", "tests"],  # no compare.json in it
     ["check", "--seed", "-1"],
     ["check", "--seed", "99999999999999999999999"],
@@ -367,3 +374,9 @@ def test_an_output_name_taken_by_the_wrong_kind_fails_before_the_work(argv, fold
     rc = main([*argv, "--out", str(out)])
     err = capsys.readouterr().err
     assert rc == 2 and "Traceback" not in err and folder in err.strip().splitlines()[-1], err
+
+
+def test_compare_activations_split_at_commas_outside_parentheses():
+    from jaxact.tools.cli import _specs
+
+    assert _specs("relu, f(a=1, b=(2, 3)),elu(alpha=0.5)") == ["relu", "f(a=1, b=(2, 3))", "elu(alpha=0.5)"]

@@ -446,6 +446,30 @@ def test_the_device_count_is_validated():
         compare.Config(devices=2).validate()
 
 
+def test_a_configured_variant_is_compared_as_itself():
+    """elu(alpha=0.5) beside elu: trained with its parameter (not the default's), named by it,
+    its dead-unit derivative and --init auto gain taken with it; configure's value and its repr
+    name the same activation."""
+    cfg = compare.Config(
+        activations=("elu", jaxact.configure("elu", alpha=0.5)), paths=("closed",), **(TINY | {"init": "auto"})
+    )
+    assert cfg.activations == ("elu", "elu(alpha=0.5)")
+    results = compare.run(cfg, stream=io.StringIO())
+    assert [r.activation for r in results] == ["elu", "elu(alpha=0.5)"]
+    assert not np.allclose(results[0].train_loss, results[1].train_loss)
+    tr = compare.Trainer(cfg, data.load(cfg.dataset), "elu(alpha=0.5)", "closed")
+    x = jnp.linspace(-3.0, 1.0, 9)
+    np.testing.assert_array_equal(tr.act(x), jaxact.elu(x, alpha=0.5))
+    np.testing.assert_array_equal(tr.deriv(x), jaxact.get("elu").derivative(x, alpha=0.5))
+    k = jax.random.key(0)
+    w_half, w_one = (models.weight_init("auto", a)(k, (256, 256)) for a in ("elu(alpha=0.5)", "elu"))
+    assert float(jnp.std(w_half)) != pytest.approx(float(jnp.std(w_one)), rel=1e-3)
+    assert "elu(alpha=0.5)" in compare.format_table(results, cfg)
+    assert models.label(models.activation("jaxact.configure('elu', alpha=0.5)")) == "elu(alpha=0.5)"
+    with pytest.raises(ValueError, match="given by name"):
+        models.activation("elu(0.5)")
+
+
 def test_the_memory_check_counts_what_the_backward_pass_keeps():
     """By shape alone: per layer a [batch, width] array or more (relu's boolean mask a quarter of a
     float32), the weights and the batch excluded, growing with the batch by a fixed amount per example."""

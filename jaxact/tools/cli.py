@@ -113,7 +113,7 @@ def _compare_configs(args: argparse.Namespace) -> dict[str, Any]:
     from jaxact.tools import compare
 
     given = {
-        "activations": None if args.activations is None else tuple(x.strip() for x in args.activations.split(",")),
+        "activations": None if args.activations is None else tuple(_specs(args.activations)),
         "paths": None if args.paths is None else tuple(x.strip() for x in args.paths.split(",")),
         "dataset": args.dataset,
         "depth": args.depth,
@@ -284,6 +284,40 @@ def _names(spec: str | None, option: str = "--names") -> list[str] | None:
     if twice:
         raise ValueError(f"{option} names {', '.join(twice)} more than once")
     return names
+
+
+def _specs(text: str) -> list[str]:
+    """Comma-separated activations, a comma inside parentheses kept: relu,f(a=1, b=2)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    parts.append(text[start:].strip())
+    return parts
+
+
+def _activation_specs(text: str) -> None:
+    """compare's --activations: names, module:function or name(param=value, ...), checked now
+    (a module's import errors as one line naming it); the same one twice is an error."""
+    from jaxact import registry
+    from jaxact.tools import models
+
+    parts = _specs(text)
+    if not all(parts):
+        raise ValueError(f"--activations {text!r}: an empty name; give comma-separated activations")
+    labels = []
+    for p in parts:
+        name = p.split("(", 1)[0].strip()
+        _entry(name, "--activations")  # the name first: an unknown one gets its suggestions
+        try:
+            labels.append(models.label(models.activation(p)))
+        except (ValueError, registry.UnknownActivationError) as e:
+            raise ValueError(f"--activations: {e}") from None
+    twice = sorted({n for n in labels if labels.count(n) > 1})
+    if twice:
+        raise ValueError(f"--activations names {', '.join(twice)} more than once")
 
 
 def _entry(spec: str, option: str) -> Any:
@@ -554,7 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--activations",
         default=None,
-        help="comma-separated (default: relu,leaky_relu,sigmoid,tanh,elu,swish; transformer: "
+        help="comma-separated: names, module:function, or with fixed parameters as jaxact.configure takes them, "
+        "elu(alpha=0.5) (default: relu,leaky_relu,sigmoid,tanh,elu,swish; transformer: "
         "relu,gelu,swish,reglu,geglu,swiglu)",
     )
     s.add_argument(
@@ -701,7 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _preflight(args: argparse.Namespace) -> None:
     """Every check that needs no work: names, settings, output folders. Raises ValueError."""
     if getattr(args, "activations", None) is not None:
-        _names(args.activations, "--activations")  # compare's Config.validate smokes them itself
+        _activation_specs(args.activations)  # compare's Config.validate smokes them itself
     for name in _names(getattr(args, "names", None)) or ():
         _smoke(name)
     if args.cmd == "accuracy":

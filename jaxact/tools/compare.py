@@ -107,6 +107,10 @@ class Config:
     # examples of every step; the weights are replicated). 0: every device JAX sees.
     devices: int = 0
 
+    def __post_init__(self) -> None:
+        # jaxact.configure values name themselves as the results do: elu(alpha=0.5).
+        self.activations = tuple(models.label(a) if isinstance(a, models.Configured) else a for a in self.activations)
+
     @classmethod
     def for_model(cls, model: str, **given: Any) -> Config:
         """The configuration of ``model`` with its defaults, overridden by ``given`` (an unknown
@@ -135,7 +139,7 @@ class Config:
 
     def validate(self) -> None:
         models.get(self.model)  # an unknown model: its one-line error
-        names = [registry.get(n).name for n in self.activations]
+        names = [_label(n) for n in self.activations]
         if not names:
             raise ValueError("jaxact compare: no activations to compare")
         twice = sorted({n for n in names if names.count(n) > 1})
@@ -144,7 +148,7 @@ class Config:
         if len(set(self.paths)) != len(self.paths):
             raise ValueError(f"jaxact compare: a gradient path named twice: {', '.join(self.paths)}")
         for name in self.activations:
-            e = registry.get(name)
+            e = models.activation(name).entry
             if not e.builtin:  # a user's function: takes the batches' shapes, by shape alone, before training
                 from jaxact import verify
 
@@ -275,8 +279,9 @@ def _nbytes(tree: Any) -> int:
 def backward_bytes(cfg: Config, ds: data_mod.Dataset, activation: str, path: str, shapes: Any, batch: int) -> int:
     """Bytes one run's backward pass over ``batch`` examples keeps from its forward pass (the
     residuals of ``jax.vjp``, by shape alone), the weights and the batch itself excluded."""
-    entry = registry.get(activation)
-    act = entry.closed_form if path == "closed" else entry.autodiff
+    c = models.activation(activation)
+    entry, fixed = c.entry, dict(c.params)
+    act = functools.partial(entry.closed_form if path == "closed" else entry.autodiff, **fixed)
     model = models.get(cfg.model)
 
     def loss(p: Any, x: jax.Array, y: jax.Array) -> jax.Array:
@@ -308,12 +313,16 @@ def memory_bytes() -> int | None:
 
 
 def _canonical(name: str) -> str:
-    """The registered name of ``name`` (any case, an alias, a module:function), or ``name`` itself
-    where it names none (validation reports that)."""
+    """The label of ``name`` (any case, an alias, a module:function, with parameters: ``elu``,
+    ``elu(alpha=0.5)``), or ``name`` itself where it names none (validation reports that)."""
     try:
-        return registry.get(name).name
-    except (registry.UnknownActivationError, TypeError):
+        return _label(name)
+    except (registry.UnknownActivationError, TypeError, ValueError):
         return name
+
+
+def _label(spec: str) -> str:
+    return models.label(models.activation(spec))
 
 
 def _probe_optimizer(name: str) -> None:
@@ -426,11 +435,12 @@ class Trainer:
         validation: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         self.cfg, self.ds = cfg, ds
-        entry = registry.get(activation)
-        self.entry = entry
+        c = models.activation(activation)
+        entry, fixed = c.entry, dict(c.params)
+        self.entry, self.label = entry, models.label(c)
         self.model = models.get(cfg.model)
-        self.act = entry.closed_form if path == "closed" else entry.autodiff
-        self.deriv = (lambda z: entry.derivative(z, **entry.params)) if entry.elementwise else None
+        self.act = functools.partial(entry.closed_form if path == "closed" else entry.autodiff, **fixed)
+        self.deriv = (lambda z: entry.derivative(z, **(dict(entry.params) | fixed))) if entry.elementwise else None
         self.opt = _optimizer(cfg.optimizer, cfg.grid[0])
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
         n_eval = EVAL_TRAIN[cfg.model]
@@ -443,7 +453,7 @@ class Trainer:
         every learning rate (and every activation)."""
         keys = jax.random.split(jax.random.PRNGKey(0), self.cfg.seeds)
         ds = self.ds
-        params = jax.vmap(lambda k: self.model.init(k, self.cfg, ds.n_features, ds.n_classes, self.entry.name))(keys)
+        params = jax.vmap(lambda k: self.model.init(k, self.cfg, ds.n_features, ds.n_classes, self.label))(keys)
         n = len(self.cfg.grid)
         params = jax.tree.map(lambda a: jnp.concatenate([a] * n), params)
         lrs = jnp.repeat(jnp.asarray(self.cfg.grid, jnp.float32), self.cfg.seeds)
@@ -623,7 +633,7 @@ def train_grid(
     eval_fn = jax.jit(tr.evaluate).lower(params).compile()
     compile_s = time.perf_counter() - t0
 
-    out = [RunResult(tr.entry.name, path, [], [], [], [], [], compile_s, 0.0, learning_rate=lr) for lr in cfg.grid]
+    out = [RunResult(tr.label, path, [], [], [], [], [], compile_s, 0.0, learning_rate=lr) for lr in cfg.grid]
     for res in out:
         res.meta["devices"] = cfg.n_devices
     S = cfg.seeds
@@ -644,7 +654,7 @@ def train_grid(
 
     record(0, params)
     train_s = 0.0
-    label = f"{tr.entry.name} ({path})"
+    label = f"{tr.label} ({path})"
     progress.advance(label, 0)
     for c in range(n_chunks):
         lo = c * k
@@ -944,8 +954,9 @@ def format_table(results: list[RunResult], cfg: Config, backend: str | None = No
     grid = bool(cfg.learning_rates)
     rows = summary_rows(results, cfg.reference)
     early = f"loss@{rows[0]['early_loss_step']}" if rows else "loss@25%"
+    aw = max([12, *(len(r.activation) for r in results)])  # elu(alpha=0.5) is longer than a name
     head = (
-        f"{'activation':<12} {'path':<9} {'lr' if grid else '':>8} {f'test {metric} [95% CI]':>23} {delta:>30} "
+        f"{'activation':<{aw}} {'path':<9} {'lr' if grid else '':>8} {f'test {metric} [95% CI]':>23} {delta:>30} "
         f"{'div':>3} "
         f"{'train loss':>17} {early:>10} {'steps/s':>8} {'compile s':>9} {'dead %':>7} {'grad 1st/last@init':>18}"
     )
@@ -971,7 +982,7 @@ def format_table(results: list[RunResult], cfg: Config, backend: str | None = No
         mark = {"largest": "^", "smallest": "v"}.get(row["learning_rate_at_grid_edge"], " ")
         edges |= mark != " "
         lines.append(
-            f"{row['activation']:<12} {row['path']:<9} {f'{r.learning_rate:g}{mark}' if grid else '':>8} "
+            f"{row['activation']:<{aw}} {row['path']:<9} {f'{r.learning_rate:g}{mark}' if grid else '':>8} "
             f"{_iv_text(row[key], fmt):>23} {d:>30} {row['diverged']:>3} "
             f"{_ms(r.final('train_loss'), '.1e'):>17} {_num(row['early_loss'], '.4g' if lm else '.2g'):>10} "
             f"{row['steps_per_s']:>8.0f} "
@@ -1059,7 +1070,7 @@ def activation_sources(names: Sequence[str]) -> dict[str, dict[str, str]]:
 
     out = {}
     for name in names:
-        e = registry.get(name)
+        e = models.activation(name).entry
         if e.builtin:
             continue
         rec = {"function": f"{getattr(e.raw, '__module__', '?')}:{getattr(e.raw, '__qualname__', '?')}"}

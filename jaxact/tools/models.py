@@ -11,7 +11,9 @@ SwiGLU (Shazeer 2020).
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxact import registry
+from jaxact.configured import Configured, configure
 from jaxact.propagation import initializer as jaxact_initializer
 
 INITS = {
@@ -31,9 +34,68 @@ INITS = {
 Act = Callable[..., jax.Array]
 
 
-def weight_init(init: str, activation: str | None) -> Any:
-    """The initializer of the weights an activation follows (``auto``: its variance-preserving gain)."""
-    return INITS[init] if init != "auto" else jaxact_initializer(activation or "identity")
+def activation(spec: str | Configured) -> Configured:
+    """An activation as the comparison names it: a registered name or module:function, or one called
+    with fixed parameters as ``jaxact.configure`` takes them, ``elu(alpha=0.5)`` (or configure's
+    value, or its repr ``jaxact.configure('elu', alpha=0.5)``); checked, with the errors
+    ``configure`` gives.
+
+    Example:
+      >>> from jaxact.tools.models import activation, label
+      >>> label(activation("ELU(alpha=0.5)"))
+      'elu(alpha=0.5)'
+    """
+    if isinstance(spec, Configured):
+        return spec
+    m = re.fullmatch(r"\s*(?:jaxact\.)?configure\(\s*(['\"])([^'\"]+)\1\s*(?:,(.*))?\)\s*", spec, re.S)
+    if m is not None:  # configure's own repr, pasted: jaxact.configure('elu', alpha=0.5)
+        spec = f"{m.group(2)}({m.group(3) or ''})"
+    m = re.fullmatch(r"\s*([^()\s]+)\s*(?:\((.*)\))?\s*", spec, re.S)
+    if m is None:
+        raise ValueError(f"activation {spec!r}: write a name, or a name with parameters such as elu(alpha=0.5)")
+    name, args = m.groups()
+    params: dict[str, Any] = {}
+    if args and args.strip():
+        try:
+            call = ast.parse(f"f({args})", mode="eval").body
+            if not isinstance(call, ast.Call) or call.args:
+                raise ValueError("parameters are given by name")
+            for kw in call.keywords:
+                if kw.arg is None:
+                    raise ValueError("parameters are given by name")
+                try:
+                    params[kw.arg] = ast.literal_eval(kw.value)
+                except ValueError:
+                    raise ValueError(f"{kw.arg}'s value is not a number, string, bool or tuple of them") from None
+        except (SyntaxError, ValueError) as e:
+            raise ValueError(
+                f"activation {spec!r}: its parameters must be name=value with Python literals, as in "
+                f"elu(alpha=0.5) ({e})"
+            ) from None
+    try:
+        return configure(name, **params)
+    except TypeError as e:
+        raise ValueError(str(e)) from None
+
+
+def activation_entry(spec: str) -> registry.Activation:
+    return activation(spec).entry
+
+
+def label(act: Configured) -> str:
+    """How results name a configured activation: ``elu``, ``elu(alpha=0.5)``."""
+    return act.name + (f"({', '.join(f'{k}={v!r}' for k, v in act.params)})" if act.params else "")
+
+
+def weight_init(init: str, act: str | None) -> Any:
+    """The initializer of the weights an activation follows (``auto``: its variance-preserving gain
+    with its parameters)."""
+    if init != "auto":
+        return INITS[init]
+    if act is None:
+        return jaxact_initializer("identity")
+    c = activation(act)
+    return jaxact_initializer(c.name, **dict(c.params))
 
 
 def _apply_act(act: Act, z: jax.Array, key: jax.Array | None, layer: int) -> jax.Array:
@@ -145,7 +207,7 @@ class Transformer:
         return 2 * width // 3 if gated else width
 
     def init(self, key: jax.Array, cfg: Any, n_features: int, n_out: int, activation: str) -> dict:
-        d, entry = self.d_model, registry.get(activation)
+        d, entry = self.d_model, activation_entry(activation)
         h = self.hidden(cfg.width, entry.gated)
         keys = iter(jax.random.split(key, 3 + 4 * cfg.depth))
         lecun = jax.nn.initializers.lecun_normal()
