@@ -6,6 +6,7 @@ inf - inf in a branch that ``jnp.where`` later discards ("double where").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -211,6 +212,15 @@ def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
     xc = clip(x, -b, b)
     s = minimum(1 + (alpha * xc) * xc, fi.max)
     return jax.lax.rsqrt(s) / s
+
+
+def horner(coefficients: Sequence[float], y: jax.Array) -> jax.Array:
+    """Σ c_k·y^k by Horner's rule (c_0 first): the series and rational forms that stand in for a
+    formula where it cancels."""
+    p = jnp.full_like(y, coefficients[-1])
+    for c in reversed(coefficients[:-1]):
+        p = p * y + c
+    return p
 
 
 def square_threshold(dtype: jnp.dtype) -> float:

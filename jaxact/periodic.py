@@ -109,10 +109,7 @@ def _d_snake_alpha(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
     u = alpha * xf
     small = jnp.abs(u) < _SNAKE_SERIES_BELOW
     w = jnp.square(jnp.where(small, u, jnp.zeros_like(u)))  # the series sees |u| < ½ only
-    coef = _snake_h_coefficients(u.dtype)
-    h = coef[-1]
-    for k in reversed(coef[:-1]):
-        h = k + w * h
+    h = _stable.horner(_snake_h_coefficients(u.dtype), w)
     a = jnp.where(small, jnp.ones_like(u), alpha)  # 1/α² overflows where α is tiny: not in the unused branch
     return jnp.where(small, jnp.square(xf) * h, (2 * s * c * xf - s * s / a) / a)
 

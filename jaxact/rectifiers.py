@@ -471,9 +471,7 @@ def _expm1_minus_u_exp(u: jax.Array) -> jax.Array:
         fact *= n
     small = jnp.abs(u) < _SERIES_BELOW
     us = jnp.where(small, u, jnp.zeros_like(u))  # the series' branch sees |u| < 1 only
-    series = coef[-1]
-    for c in reversed(coef[:-1]):
-        series = c + us * series
+    series = _stable.horner(coef, us)
     ud = jnp.where(small, -jnp.ones_like(u), u)  # and the direct one |u| ≥ 1 (finite for u ≤ 0)
     return jnp.where(small, -(us * us) * series, jnp.expm1(ud) - ud * jnp.exp(ud))
 

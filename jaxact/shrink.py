@@ -86,13 +86,6 @@ _TANHSHRINK_NUM = tuple(2 * k / math.factorial(2 * k + 1) for k in range(1, 11))
 _TANHSHRINK_COSH = tuple(1 / math.factorial(2 * k) for k in range(11))
 
 
-def _horner(coefficients: tuple[float, ...], y: jax.Array) -> jax.Array:
-    p = jnp.full_like(y, coefficients[-1])
-    for c in reversed(coefficients[:-1]):
-        p = p * y + c
-    return p
-
-
 def _d_tanhshrink(x: jax.Array) -> jax.Array:
     return jnp.square(_stable.tanh(x))
 
@@ -132,5 +125,5 @@ def tanhshrink(x: ArrayLike) -> jax.Array:
     small = jnp.abs(x) < _TANHSHRINK_CUT
     xs = jnp.where(small, x, jnp.zeros_like(x))
     y = xs * xs
-    ratio = _horner(_TANHSHRINK_NUM[:num], y) / _horner(_TANHSHRINK_COSH[:den], y)
+    ratio = _stable.horner(_TANHSHRINK_NUM[:num], y) / _stable.horner(_TANHSHRINK_COSH[:den], y)
     return jnp.where(small, (xs * y) * ratio, x - _stable.tanh(x))
