@@ -279,9 +279,7 @@ def _nbytes(tree: Any) -> int:
 def backward_bytes(cfg: Config, ds: data_mod.Dataset, activation: str, path: str, shapes: Any, batch: int) -> int:
     """Bytes one run's backward pass over ``batch`` examples keeps from its forward pass (the
     residuals of ``jax.vjp``, by shape alone), the weights and the batch itself excluded."""
-    c = models.activation(activation)
-    entry, fixed = c.entry, dict(c.params)
-    act = functools.partial(entry.closed_form if path == "closed" else entry.autodiff, **fixed)
+    act = _path_fn(models.activation(activation), path)
     model = models.get(cfg.model)
 
     def loss(p: Any, x: jax.Array, y: jax.Array) -> jax.Array:
@@ -299,6 +297,11 @@ def backward_bytes(cfg: Config, ds: data_mod.Dataset, activation: str, path: str
         else:
             total += _nbytes(r)
     return total
+
+
+def _path_fn(c: models.Configured, path: str) -> Callable[..., jax.Array]:
+    """The configured activation through one gradient path ("closed" or "autodiff"), as training calls it."""
+    return functools.partial(c.entry.closed_form if path == "closed" else c.entry.autodiff, **dict(c.params))
 
 
 def memory_bytes() -> int | None:
@@ -439,7 +442,7 @@ class Trainer:
         entry, fixed = c.entry, dict(c.params)
         self.entry, self.label = entry, models.label(c)
         self.model = models.get(cfg.model)
-        self.act = functools.partial(entry.closed_form if path == "closed" else entry.autodiff, **fixed)
+        self.act = _path_fn(c, path)
         self.deriv = (lambda z: entry.derivative(z, **(dict(entry.params) | fixed))) if entry.elementwise else None
         self.opt = _optimizer(cfg.optimizer, cfg.grid[0])
         self.x_train, self.y_train = jnp.asarray(ds.x_train), jnp.asarray(ds.y_train)
@@ -944,7 +947,10 @@ def describe_model(cfg: Config) -> str:
     return f"MLP {cfg.depth}x{cfg.width}"
 
 
-def format_table(results: list[RunResult], cfg: Config, backend: str | None = None) -> str:
+def format_table(
+    results: list[RunResult], cfg: Config, backend: str | None = None, rows: list[dict[str, Any]] | None = None
+) -> str:
+    """The printed table; ``rows``: :func:`summary_rows` of the same results where already computed."""
     ref = reference_name(results, cfg.reference) or "-"
     lm = cfg.language_model
     metric, key, fmt = ("log-ppl", "test_log_ppl", ".4f") if lm else ("acc", "test_acc", ".3f")
@@ -952,7 +958,7 @@ def format_table(results: list[RunResult], cfg: Config, backend: str | None = No
     family = stats.family_level(m)
     delta = f"Δ {metric} vs {ref} [{100 * family:.3g}% CI]"
     grid = bool(cfg.learning_rates)
-    rows = summary_rows(results, cfg.reference)
+    rows = summary_rows(results, cfg.reference) if rows is None else rows
     early = f"loss@{rows[0]['early_loss_step']}" if rows else "loss@25%"
     aw = max([12, *(len(r.activation) for r in results)])  # elu(alpha=0.5) is longer than a name
     head = (
@@ -1098,12 +1104,8 @@ def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
     if users := activation_sources(cfg.activations):
         payload["user_activations"] = users
     path.write_text(strict_json.dumps(payload, indent=1))
-    (out / "table.txt").write_text(format_table(results, cfg) + "\n")
+    (out / "table.txt").write_text(format_table(results, cfg, rows=payload["summary"]) + "\n")
     return path
-
-
-_SERIES = ("steps", "train_loss", "test_accuracy", "dead_fraction", "grad_norm")
-_SERIES += ("val_accuracy", "test_loss", "val_loss")
 
 
 def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
@@ -1117,7 +1119,8 @@ def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
     given = dict(payload["config"])
     given.setdefault("learning_rates", ())  # written before the grid existed: one rate
     cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
-    runs = [RunResult(**(r | {k: nan(r[k]) for k in _SERIES if k in r})) for r in payload["runs"]]
+    # Every list of a run is a series of numbers (meta, a dict, keeps its own nulls).
+    runs = [RunResult(**{k: nan(v) if isinstance(v, list) else v for k, v in r.items()}) for r in payload["runs"]]
     return runs, cfg, payload
 
 
@@ -1129,7 +1132,7 @@ def resummarize(path: Path) -> str:
     results, cfg, payload = load(path)
     payload["summary"] = summary_rows(results, cfg.reference)
     payload["summary_versions"] = versions()
-    table = format_table(results, cfg, payload.get("device", {}).get("backend"))
+    table = format_table(results, cfg, payload.get("device", {}).get("backend"), payload["summary"])
     path.write_text(strict_json.dumps(payload, indent=1))
     (path.parent / "table.txt").write_text(table + "\n")
     return table
