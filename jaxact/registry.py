@@ -534,8 +534,12 @@ def _fmt_range(r: Range | Callable[..., Range]) -> str:
     if callable(r):
         return "bounds that depend on the parameters"
     lo, hi = r
-    show = lambda v: "∞" if v == inf else "−∞" if v == -inf else f"{v:g}"  # noqa: E731
-    # The range's closure: unbounded ends open, finite ones closed (the registry does not record which are reached).
+    return range_closure(lo, hi, lambda v: "∞" if v == inf else "−∞" if v == -inf else f"{v:g}")
+
+
+def range_closure(lo: float, hi: float, show: Callable[[float], str]) -> str:
+    """A range as its closure, each end written by ``show``: an unbounded end open, a finite one
+    closed (the registry does not record which finite ends are reached: sigmoid's (0, 1) reads [0, 1])."""
     return f"{'(' if lo == -inf else '['}{show(lo)}, {show(hi)}{')' if hi == inf else ']'}"
 
 

@@ -13,11 +13,9 @@ from typing import Any, NoReturn
 
 
 def _fmt_range(lo: float, hi: float) -> str:
-    def f(v: float) -> str:
-        return {float("inf"): "inf", float("-inf"): "-inf"}.get(v, f"{v:.4g}")
+    from jaxact import registry
 
-    # The range's closure: unbounded ends open, finite ones closed (the registry does not record which are reached).
-    return f"{'(' if lo == -math.inf else '['}{f(lo)}, {f(hi)}{')' if hi == math.inf else ']'}"
+    return registry.range_closure(lo, hi, lambda v: {math.inf: "inf", -math.inf: "-inf"}.get(v, f"{v:.4g}"))
 
 
 def cmd_list(args: argparse.Namespace) -> int:

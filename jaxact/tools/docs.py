@@ -12,13 +12,7 @@ from jaxact import registry
 
 
 def _rng(lo: float, hi: float) -> str:
-    def f(v: float) -> str:
-        if math.isinf(v):
-            return "∞" if v > 0 else "−∞"
-        return f"{v:.4g}"
-
-    # The registry keeps the range's closure: finite ends closed (sigmoid's (0, 1) reads [0, 1]).
-    return f"{'(' if lo == -math.inf else '['}{f(lo)}, {f(hi)}{')' if hi == math.inf else ']'}"
+    return registry.range_closure(lo, hi, lambda v: ("∞" if v > 0 else "−∞") if math.isinf(v) else f"{v:.4g}")
 
 
 def _yn(v: bool | None) -> str:
