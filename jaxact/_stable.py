@@ -63,17 +63,19 @@ def sigmoid_differentiable(x: jax.Array) -> jax.Array:
     return sigmoid_and_prime(x)[0]  # XLA drops the unused σ′
 
 
-def sigmoid_prime(x: jax.Array) -> jax.Array:
+def sigmoid_prime(x: jax.Array, near_zero: bool = False) -> jax.Array:
     """σ(x)(1 − σ(x)) as e/(1 + e)², e = exp(−|x|): one exp, no cancellation in 1 − σ for x ≫ 0.
 
     −|x| is written per sign (not −jnp.abs(x), whose derivative at 0 is 0) so
     that the second and third derivatives through this form are right at 0.
-    float64 takes ¼ − ¼t², t = tanh(x/2), for |x| < 1: autodiff of e/(1 + e)² subtracts two
-    terms of size ¼ there, and σ″ ≈ −x/8 rounds to 0 for |x| < 1e−16 (so would (1 − t)(1 + t)'s).
+    float64, and any dtype with ``near_zero``, takes ¼ − ¼t², t = tanh(x/2), for |x| < 1: autodiff of
+    e/(1 + e)² subtracts two terms of size ¼ there, and σ″ ≈ −x/8 rounds to 0 for |x| < 1e−16 (so
+    would (1 − t)(1 + t)'s). A tanh and a select more: float32 forms that are differentiated again
+    ask for it (a learned β's ∂²f/∂β²), f′ itself does not.
     """
     e = jnp.exp(jnp.where(x >= 0, -x, x))
     tail = e / jnp.square(1 + e)
-    if x.dtype != jnp.float64:
+    if x.dtype != jnp.float64 and not near_zero:
         return tail
     t = tanh(0.5 * x)
     return jnp.where(jnp.abs(x) < 1, 0.25 - 0.25 * (t * t), tail)
@@ -204,13 +206,15 @@ def isru(x: jax.Array, alpha: Any) -> jax.Array:
 def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
     """(1 + αx²)^(−3/2) as rsqrt(s)/s: two roundings after s (rsqrt cubed has four: 5–7 ulp).
     s = 1 + (αx)·x, αx first, so that a tiny α does not meet an overflowing x² (α = 1e−30,
-    x = 1e20: s = 1e10). x is clipped where αx would pass half the dtype's max and s at the max:
-    where s overflows the true value underflows too, and the clips keep every factor of the
-    derivatives finite (f‴ too, up to α ~1e18 in float32, whose α² terms overflow beyond)."""
+    x = 1e20: s = 1e10). x is clipped where αx² would pass half the dtype's max: the true value
+    has underflowed there, and s and its tangents stay finite (a cap on s itself met a tangent
+    α̇·x² = inf in forward-over-reverse, NaN at x = 1e20 in float32; every factor of f‴ is finite up
+    to α ~1e18 in float32, whose α² terms overflow beyond). The bound is a constant of the
+    derivative, as the cap was."""
     fi = jnp.finfo(x.dtype)
-    b = (fi.max / 2) / jnp.maximum(alpha, 1)
+    b = jax.lax.stop_gradient(jnp.sqrt((fi.max / 2) / jnp.maximum(alpha, fi.tiny)))
     xc = clip(x, -b, b)
-    s = minimum(1 + (alpha * xc) * xc, fi.max)
+    s = 1 + (alpha * xc) * xc
     return jax.lax.rsqrt(s) / s
 
 

@@ -167,9 +167,10 @@ def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
     # overflows for |x| > 1.8e19 in float32 (> 256 in float16), into σ″ = 0: NaN where the truth is 0.
     # βx of x = ±inf is taken at ±max: the same clipped bx, and no 0·inf in reverse mode.
     bx = _stable.clip(beta * _stable.finite(x), -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
-    # float64 takes σ′ near 0 as ¼ − ¼tanh²(βx/2): ∂²f/∂β² = x³σ″(βx) through e/(1+e)² cancels there
-    # (0 for βx = 1e−30, 1e8 ulp at 1e−8), and float64 users ask for higher derivatives.
-    ds = _stable.sigmoid_prime(bx) if bx.dtype == jnp.float64 else _stable.sigmoid_and_prime(bx)[1]
+    # σ′ near 0 as ¼ − ¼tanh²(βx/2): ∂²f/∂β² = x³σ″(βx) through e/(1+e)² cancels there (float64: 0 for
+    # βx = 1e−30, 1e8 ulp at 1e−8; float32: 7.5 % off at β = 0.1, x = 1e−5, 7 % at β = 1e−8, x = 100).
+    # Only a learned β's programs compute this; x's derivative keeps its one-exp form.
+    ds = _stable.sigmoid_prime(bx, near_zero=True)
     xf = jnp.where(jnp.isfinite(x) & (ds != 0), x, jnp.zeros_like(x))
     return (xf * ds) * xf
 
@@ -599,6 +600,15 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     return jnp.where(pos, 1 - q, q)
 
 
+def _d_squareplus_db(x: jax.Array, b: Any = 4.0) -> jax.Array:
+    # ∂f/∂b = 1/(4r), r = √(x² + b) = |x| to working precision where x² would overflow (|x| > t): the
+    # forward's clipped square would hold it at 1/(4t) there (11x the truth at x = 1e20 in float32).
+    t = _stable.square_threshold(x.dtype)
+    a = jnp.where(x >= 0, x, -x)
+    ac = _stable.minimum(a, t)
+    return 0.25 / jnp.where(a > t, a, jnp.sqrt(ac * ac + b))
+
+
 @register(
     path="closed_form",
     why=(
@@ -606,6 +616,7 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
         "residual bytes"
     ),
     derivative=_d_squareplus,
+    param_derivatives={"b": _d_squareplus_db},
     range=(0.0, inf),
     formula="(x+sqrt(x^2+b))/2",
     monotone=True,

@@ -48,7 +48,11 @@ def _parts(x: jax.Array, a: tuple[Any, ...], b: tuple[Any, ...]) -> dict[str, ja
     p ~ x overflowing."""
     # Weakly typed arrays, not Python floats: j·a_j then rounds in x's dtype whether the
     # coefficients arrive concrete or traced (the closed-form path traces them).
-    a, b = tuple(jnp.asarray(v) for v in a), tuple(jnp.asarray(v) for v in b)
+    a = tuple(jnp.asarray(v) for v in a)
+    # |b_k| as b_k·sign(b_k): the same value, with derivative sign(b_k), 0 at b_k = 0 as the default
+    # path's ∂f/∂b_k (the reference implementation's); jnp.abs's is +1 there, which gave the autodiff
+    # twin a nonzero ∂f/∂b_k and ∂b_k(∂f/∂x) a value where ∂x(∂f/∂b_k) is 0.
+    b = tuple(v * jnp.sign(v) for v in (jnp.asarray(v) for v in b))
     ax = jnp.abs(x)
     big = ax > 1
     cap = 1 / float(jnp.finfo(x.dtype).eps)
@@ -59,15 +63,16 @@ def _parts(x: jax.Array, a: tuple[Any, ...], b: tuple[Any, ...]) -> dict[str, ja
     xs = jnp.where(big, sgn, x)
     axs = jnp.where(big, jnp.ones_like(x), ax)
     xp, wp, ap = _powers(xs, 4), _powers(w, 5), _powers(axs, 4)
-    # x^j·w⁴ = xs^j·w^(4−j) for j ≤ 4; the top term x⁵w⁴ = x·xs⁴ (a_5 = 0 adds 0, even at ±inf).
-    top = jnp.where(a[5] == 0, jnp.zeros_like(x), a[5] * x) * xp[4]
+    # x^j·w⁴ = xs^j·w^(4−j) for j ≤ 4; the top term x⁵w⁴ = x·xs⁴ (a_5 = 0 adds 0, even at ±inf). The
+    # select is on x, not on the product: a select of a_5·x would cut ∂f/∂a_5 = x⁵/Q wherever a_5 = 0.
+    top = a[5] * jnp.where((a[5] == 0) & jnp.isinf(x), jnp.zeros_like(x), x) * xp[4]
     low = [a[j] * xp[j] for j in range(5)]
     return {
         "p": sum(low[j] * wp[4 - j] for j in range(5)) + top,
         "pw": sum(low[j] * wp[5 - j] for j in range(5)) + a[5] * xs * xp[4],
-        "q": wp[4] + sum(jnp.abs(b[k - 1]) * ap[k] * wp[4 - k] for k in range(1, 5)),
+        "q": wp[4] + sum(b[k - 1] * ap[k] * wp[4 - k] for k in range(1, 5)),
         "dp": sum(j * a[j] * xp[j - 1] * wp[5 - j] for j in range(1, 6)),
-        "dqw": sgn * sum(k * jnp.abs(b[k - 1]) * ap[k - 1] * wp[4 - k] for k in range(1, 5)),
+        "dqw": sgn * sum(k * b[k - 1] * ap[k - 1] * wp[4 - k] for k in range(1, 5)),
         "xs": xs,
         "axs": axs,
         "w": w,
