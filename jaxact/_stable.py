@@ -207,12 +207,17 @@ def isru_prime(x: jax.Array, alpha: Any) -> jax.Array:
     """(1 + αx²)^(−3/2) as rsqrt(s)/s: two roundings after s (rsqrt cubed has four: 5–7 ulp).
     s = 1 + (αx)·x, αx first, so that a tiny α does not meet an overflowing x² (α = 1e−30,
     x = 1e20: s = 1e10). x is clipped where αx² would pass half the dtype's max: the true value
-    has underflowed there, and s and its tangents stay finite (a cap on s itself met a tangent
-    α̇·x² = inf in forward-over-reverse, NaN at x = 1e20 in float32; every factor of f‴ is finite up
-    to α ~1e18 in float32, whose α² terms overflow beyond). The bound is a constant of the
-    derivative, as the cap was."""
+    has underflowed there, and s stays finite, and so does its tangent α̇·x² for α ≥ 1 (a cap on s
+    itself met α̇·x² = inf in forward-over-reverse: jax.hessian in (α, x) was NaN at x = 1e20 in
+    float32; for α < 1, x² itself passes the max before αx² does, and that mixed derivative is
+    still NaN beyond |x| ≈ 1.8e19). Every factor of f‴ is finite up to α ~1e18 in float32, whose α²
+    terms overflow beyond. The bound is a constant of the derivative, as the cap was."""
     fi = jnp.finfo(x.dtype)
-    b = jax.lax.stop_gradient(jnp.sqrt((fi.max / 2) / jnp.maximum(alpha, fi.tiny)))
+    # √(max/2)·α^(−½), not √((max/2)/α): that quotient overflows for α < ½ (then nothing was clipped,
+    # and f″(±inf) was 0·inf); at most max, which α = 0 (s = 1 throughout) reaches.
+    b = jax.lax.stop_gradient(
+        jnp.minimum(float(fi.max / 2) ** 0.5 * jax.lax.rsqrt(jnp.maximum(alpha, fi.tiny)), fi.max)
+    )
     xc = clip(x, -b, b)
     s = 1 + (alpha * xc) * xc
     return jax.lax.rsqrt(s) / s

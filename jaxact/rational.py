@@ -49,10 +49,10 @@ def _parts(x: jax.Array, a: tuple[Any, ...], b: tuple[Any, ...]) -> dict[str, ja
     # Weakly typed arrays, not Python floats: j·a_j then rounds in x's dtype whether the
     # coefficients arrive concrete or traced (the closed-form path traces them).
     a = tuple(jnp.asarray(v) for v in a)
-    # |b_k| as b_k·sign(b_k): the same value, with derivative sign(b_k), 0 at b_k = 0 as the default
-    # path's ∂f/∂b_k (the reference implementation's); jnp.abs's is +1 there, which gave the autodiff
-    # twin a nonzero ∂f/∂b_k and ∂b_k(∂f/∂x) a value where ∂x(∂f/∂b_k) is 0.
-    b = tuple(v * jnp.sign(v) for v in (jnp.asarray(v) for v in b))
+    # |b_k| with derivative 0 at b_k = 0, as the default path's ∂f/∂b_k (the reference implementation's):
+    # jnp.abs's is +1 there, which gave the autodiff twin a nonzero ∂f/∂b_k and ∂b_k(∂f/∂x) a value where
+    # ∂x(∂f/∂b_k) is 0. A select, not b·sign(b): its 0 would meet q's infinite cotangent at x = ±inf.
+    b = tuple(jnp.where(v == 0, jnp.zeros_like(v), jnp.abs(v)) for v in (jnp.asarray(v) for v in b))
     ax = jnp.abs(x)
     big = ax > 1
     cap = 1 / float(jnp.finfo(x.dtype).eps)

@@ -117,3 +117,18 @@ def test_squareplus_b_gradient_follows_one_over_four_x_where_x_squared_overflows
     xs = np.array([1e20, -1e20, 1e30, -1e30, 3.0, -2.0])
     got = jax.vmap(jax.grad(lambda b, v: jaxact.squareplus(v, b=b)), (None, 0))(jnp.float32(4.0), jnp.float32(xs))
     np.testing.assert_allclose(np.asarray(got, np.float64), 0.25 / np.sqrt(xs**2 + 4.0), rtol=2e-7)
+
+
+@pytest.mark.parametrize("name", ["isru", "isrlu"])
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)
+def test_isru_second_derivative_at_infinity_for_small_alpha(name, dtype):
+    """f″(±inf) = 0 and f″(±1e30) finite for every α > 0, and f′ = 1 at α = 0 (traced): a clip bound √((max/2)/α) overflowed
+    for α < ½, and then nothing was clipped (0·inf)."""
+    f = getattr(jaxact, name)
+    x = jnp.asarray([jnp.inf, -jnp.inf, 1e30, -1e30], dtype)
+    for alpha in (1e-30, 0.1, 0.4, 1.0, 3.0):
+        d2 = jax.vmap(jax.grad(jax.grad(lambda v, a=alpha: f(v, alpha=a))))(x)
+        d2 = np.asarray(d2)
+        assert np.all(d2[:2] == 0.0) and np.all(np.isfinite(d2)), f"{name} f″ at α={alpha}: {d2}"
+    d1 = jax.jit(jax.vmap(jax.grad(lambda v, a: f(v, alpha=a)), (0, None)))(x, jnp.asarray(0.0, dtype))
+    np.testing.assert_array_equal(np.asarray(d1)[x > 0], 1.0)
