@@ -150,4 +150,11 @@ if not TYPE_CHECKING:  # a type checker keeps flagging a misspelt jaxact.<name>
         :func:`register`), as ``jaxact.autodiff.<name>`` has it; exact names only (no fuzzy match)."""
         if not name.startswith("__") and name in names(include_aliases=True):
             return get(name).fn
+        if name in _FLAX_MODULES:  # not imported by ``import jaxact``: they need the flax extra
+            raise AttributeError(
+                f"module 'jaxact' has no attribute {name!r}: import it first, import jaxact.{name} "
+                "(needs flax: pip install 'jaxact[flax]')"
+            )
         raise AttributeError(f"module 'jaxact' has no attribute {name!r}")
+
+    _FLAX_MODULES = ("linen", "nnx")

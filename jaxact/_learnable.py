@@ -11,6 +11,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxact import paths
 from jaxact.configured import Configured, configure
@@ -37,6 +38,12 @@ def plan(
     conf = activation if isinstance(activation, Configured) else configure(activation)
     entry = conf.entry
     can = entry.learnable_params
+    if learn is not None and not isinstance(learn, str):
+        if not isinstance(learn, Sequence) or not all(isinstance(k, str) for k in learn):
+            raise TypeError(f"{owner}: learn must be a parameter's name or a sequence of names, got {_shown(learn)}.")
+        twice = sorted({k for k in learn if list(learn).count(k) > 1})
+        if twice:
+            raise ValueError(f"{owner}: learn names {', '.join(map(repr, twice))} more than once.")
     names = can if learn is None else tuple([learn] if isinstance(learn, str) else learn)
     bad = [k for k in names if k not in can]
     if bad or not names:
@@ -66,12 +73,87 @@ def check_dtypes(param_dtype: Any, dtype: Any, owner: str) -> None:
             raise TypeError(f"{owner}: {option} must be a float dtype (jnp.float32, jnp.bfloat16, ...), got {got}.")
 
 
+def _shown(value: Any) -> str:
+    """A setting as one line: an array by its shape and dtype (its repr may take many)."""
+    if isinstance(value, jax.core.Tracer):
+        return f"a traced value of shape {value.shape}"
+    if isinstance(value, (np.ndarray, jax.Array)):
+        return f"an array of shape {value.shape} ({value.dtype})"
+    return repr(value)
+
+
+def check_axis(axis: Any, owner: str) -> int:
+    """The feature axis as an int (a NumPy integer too); a float or a bool is refused here, not met
+    as an indexing error in the middle of the call."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{owner}: axis must be an int (the feature axis), got {_shown(axis)}.")
+    return int(axis)
+
+
+def check_count(value: Any, option: str, owner: str) -> int | None:
+    """A positive whole number (a NumPy integer too) or None; a bool is no count."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{owner}: {option} must be a positive int or None, got {_shown(value)}.")
+    return int(value)
+
+
+def check_flag(value: Any, option: str, owner: str) -> bool:
+    """A setting that is a bool (NumPy's too): a str such as 'no' would read as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{owner}: {option} must be a bool, got {_shown(value)}.")
+    return bool(value)
+
+
+def check_deterministic(value: Any, owner: str) -> bool | None:
+    """``deterministic`` read by truthiness, as ``nn.Dropout`` reads it (np.False_, 0 and a 0-d array
+    are False), from a concrete bool-like value: it chooses the code at trace time. None: unset."""
+    if value is None:
+        return None
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return bool(value)
+    if isinstance(value, (np.ndarray, jax.Array)) and not isinstance(value, jax.core.Tracer) and value.ndim == 0:
+        if jnp.issubdtype(value.dtype, jnp.bool_) or jnp.issubdtype(value.dtype, jnp.number):
+            return bool(value)
+    raise TypeError(
+        f"{owner}: deterministic must be a bool (or None; a concrete one: it chooses the code at trace time), "
+        f"got {_shown(value)}."
+    )
+
+
+def check_sharding(sharding: Any, per_feature: bool, owner: str) -> None:
+    """None, or the logical axis names of the (one-dimensional) per-feature parameter."""
+    if sharding is None:
+        return
+    if not isinstance(sharding, (tuple, list)) or not all(a is None or isinstance(a, str) for a in sharding):
+        raise TypeError(
+            f"{owner}: sharding must be a tuple of logical axis names, e.g. ('mlp',), or None, got {sharding!r}."
+        )
+    if per_feature and len(sharding) != 1:
+        raise ValueError(
+            f"{owner}: sharding {tuple(sharding)!r} names {len(sharding)} axes; the per-feature parameter has one."
+        )
+
+
 def param_shape(x: jax.Array, axis: int, per_channel: bool, owner: str) -> tuple[int, ...]:
     if not per_channel:
         return ()
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ValueError(f"{owner}: per-channel axis {axis} is out of range for an input of shape {x.shape}.")
     return (x.shape[axis],)
+
+
+def check_features(x: Any, axis: int, num_features: int, owner: str) -> None:
+    """The input's feature axis holds ``num_features`` entries (NNX made the parameters before it saw x)."""
+    shape = np.shape(x)
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"{owner}: axis {axis} is out of range for an input of shape {tuple(shape)}.")
+    if shape[axis] != num_features:
+        raise ValueError(
+            f"{owner}: num_features={num_features}, but the input's feature axis {axis} has {shape[axis]} "
+            f"entries (shape {tuple(shape)})."
+        )
 
 
 def apply(

@@ -133,6 +133,21 @@ def check_param(fname: str, name: str, value: Any, constraints: tuple[str, ...])
     return value
 
 
+def check_broadcasts(fname: str, name: str, value: Any, x: Any) -> None:
+    """A parameter array whose shape does not broadcast with x's, named (JAX's own error names
+    neither). Shapes alone, which a traced value has too: nothing is added inside jit."""
+    shape = getattr(value, "shape", ())  # a Python number has none: a scalar
+    if not shape or shape == x.shape:
+        return
+    try:
+        np.broadcast_shapes(shape, x.shape)
+    except ValueError:
+        raise ValueError(
+            f"jaxact.{fname}: parameter '{name}' of shape {tuple(shape)} does not broadcast with x of shape "
+            f"{tuple(x.shape)}."
+        ) from None
+
+
 def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> None:
     """lo <= hi (elementwise) where both are readable; traced (learned) values cannot be checked."""
     if readable(lo) and readable(hi) and not np.all(np.asarray(lo) <= np.asarray(hi)):

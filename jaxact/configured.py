@@ -1,14 +1,15 @@
 """A configured activation: an entry with fixed parameters, as a hashable, picklable value.
 
 ``jaxact.configure("elu", alpha=0.5)`` is what a Flax module attribute, a config system
-or ``jax.jit``'s static arguments want: equal when name and parameters are equal, hashable,
+or ``jax.jit``'s static arguments want: equal when name and parameters are equal (a parameter
+given at its default equals it left out), hashable,
 picklable, printable as the call that makes it. Learnable parameters (arrays) belong in a
 module's params instead (``jaxact.linen`` / ``jaxact.nnx``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -22,12 +23,26 @@ class Configured:
     """``registry.get(name)`` called with ``params`` fixed; ``path`` forces a gradient path.
 
     Build it with :func:`configure`, which checks the parameters. Calling it applies the
-    activation: ``configure("elu", alpha=0.5)(x) == jaxact.elu(x, alpha=0.5)``.
+    activation: ``configure("elu", alpha=0.5)(x) == jaxact.elu(x, alpha=0.5)``. Two are equal
+    (and hash equal) when they compute the same function: ``configure("elu", alpha=1.0) ==
+    configure("elu")``, α's default given or not; each keeps the parameters as given for its repr.
     """
 
     name: str
-    params: tuple[tuple[str, Any], ...] = ()
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
     path: paths.GradientPath | None = None
+    # What equality and the hash go by: the parameters that differ from the entry's defaults, so that
+    # the same function spelt with or without a default is one key (one jit cache entry, one row of
+    # a comparison), read once here rather than on every hash (jit hashes static arguments per call).
+    _key: tuple[tuple[str, Any], ...] = field(init=False, repr=False, default=())
+
+    def __post_init__(self) -> None:
+        try:
+            defaults = registry.get(self.name).params
+        except Exception:  # not a registered name (built without configure): nothing to compare against
+            defaults = {}
+        key = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
+        object.__setattr__(self, "_key", key)
 
     @property
     def entry(self) -> registry.Activation:
@@ -43,6 +58,15 @@ class Configured:
         if self.path is not None:
             args.append(f"path={self.path!r}")
         return f"jaxact.configure({', '.join(args)})"
+
+
+def _same(value: Any, default: Any) -> bool:
+    """A given value that computes what the default does: equal, and a bool only where the default is
+    one (True == 1.0, but alpha=True is no float's spelling)."""
+    try:
+        return bool(value == default) and isinstance(value, bool) == isinstance(default, bool)
+    except Exception:  # a comparison that is not a bool: not the default
+        return False
 
 
 def configure(name: str, *, path: paths.GradientPath | None = None, **params: Any) -> Configured:

@@ -39,9 +39,10 @@ class Learnable(nn.Module):
         it, so a bfloat16 activation stays bfloat16 while its parameters train in float32).
       sharding: logical axis names of a per-channel parameter (e.g. ``("mlp",)``), attached with
         ``nn.with_partitioning`` for sharded training.
-      deterministic: for a keyed activation (rrelu): ``False`` draws its random (training) form
-        from the ``rng_collection`` stream, as ``nn.Dropout`` does; ``True`` or unset, its
-        deterministic form. ``__call__``'s ``deterministic`` argument overrides it.
+      deterministic: for a keyed activation (rrelu): false (``False``, ``0``, ``np.False_``: read
+        by truthiness, as ``nn.Dropout`` reads it) draws its random (training) form from the
+        ``rng_collection`` stream, as ``nn.Dropout`` does; true or unset, its deterministic form.
+        ``__call__``'s ``deterministic`` argument overrides it.
       rng_collection: the PRNG stream of those draws (``"dropout"``, as ``nn.Dropout``'s).
 
     Example:
@@ -71,13 +72,18 @@ class Learnable(nn.Module):
         owner = f"jaxact.linen.Learnable({self.activation!r})"
         plan = _learnable.plan(self.activation, self.learn, self.path, owner)
         _learnable.check_dtypes(self.param_dtype, self.dtype, owner)
-        shape = _learnable.param_shape(jnp.asarray(x), self.axis, self.per_channel, owner)
+        axis = _learnable.check_axis(self.axis, owner)
+        per_channel = _learnable.check_flag(self.per_channel, "per_channel", owner)
+        _learnable.check_sharding(self.sharding, per_channel, owner)
+        # Both checked, the argument's overriding the attribute's, each read as nn.Dropout reads it.
+        given = _learnable.check_deterministic(deterministic, owner)
+        det = given if given is not None else _learnable.check_deterministic(self.deterministic, owner)
+        shape = _learnable.param_shape(jnp.asarray(x), axis, per_channel, owner)
         values = {}
         for k, v0 in plan.learned.items():
             init = nn.initializers.constant(v0)
             if self.sharding is not None:
                 init = nn.with_partitioning(init, self.sharding if shape else ())
             values[k] = self.param(k, init, shape, self.param_dtype)
-        det = deterministic if deterministic is not None else self.deterministic
         key = self.make_rng(self.rng_collection) if det is False and plan.keyed else None
-        return _learnable.apply(plan, x, values, self.axis, self.dtype, key)
+        return _learnable.apply(plan, x, values, axis, self.dtype, key)

@@ -31,7 +31,8 @@ class Learnable(nnx.Module):
     Args:
       activation: a registered name or a :func:`jaxact.configure` value (fixed settings, and
         initial values for the learned parameters).
-      num_features: one value per feature along ``axis``; ``None`` learns a scalar.
+      num_features: one value per feature along ``axis`` (an int, NumPy's too); ``None`` learns a
+        scalar. An input whose ``axis`` has another size is refused.
       learn: the parameters to learn (default: every numeric one of the entry).
       axis: the feature axis.
       path: force ``"closed_form"`` or ``"autodiff"``.
@@ -42,8 +43,9 @@ class Learnable(nnx.Module):
         NNX variable.
       rngs: for a keyed activation (rrelu), the ``nnx.Rngs`` whose ``dropout`` stream draws its
         random (training) form, as ``nnx.Dropout``'s.
-      deterministic: the keyed activation's deterministic (evaluation) form; default: when no
-        ``rngs`` is given. ``model.train()`` / ``model.eval()`` set it, as for ``nnx.Dropout``.
+      deterministic: the keyed activation's deterministic (evaluation) form, read by truthiness
+        (``np.False_`` and ``0`` are false, as for ``nnx.Dropout``); default: when no ``rngs`` is
+        given. ``model.train()`` / ``model.eval()`` set it, as for ``nnx.Dropout``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -72,12 +74,14 @@ class Learnable(nnx.Module):
         owner = f"jaxact.nnx.Learnable({activation!r})"
         plan = _learnable.plan(activation, learn, path, owner)
         _learnable.check_dtypes(param_dtype, dtype, owner)
-        if num_features is not None and (not isinstance(num_features, int) or num_features < 1):
-            raise ValueError(f"{owner}: num_features must be a positive int or None, got {num_features!r}.")
+        num_features = _learnable.check_count(num_features, "num_features", owner)
+        axis = _learnable.check_axis(axis, owner)
+        _learnable.check_sharding(sharding, num_features is not None, owner)
+        det = _learnable.check_deterministic(deterministic, owner)
         shape = () if num_features is None else (num_features,)
-        self._plan, self._axis, self._dtype = plan, axis, dtype
+        self._plan, self._axis, self._dtype, self._num_features = plan, axis, dtype, num_features
         self.rngs = rngs
-        self.deterministic = rngs is None if deterministic is None else deterministic
+        self.deterministic = rngs is None if det is None else det
         self._owner = owner
         if plan.keyed and not self.deterministic and rngs is None:
             raise ValueError(_NEEDS_RNGS.format(owner=owner))
@@ -89,6 +93,8 @@ class Learnable(nnx.Module):
             setattr(self, k, nnx.Param(init(jax.random.key(0), shape, param_dtype)))
 
     def __call__(self, x: jax.Array) -> jax.Array:
+        if self._num_features is not None:  # made before x was seen: its feature axis must fit them
+            _learnable.check_features(x, self._axis, self._num_features, self._owner)
         values = {k: getattr(self, k)[...] for k in self._learned}
         key = None
         if self._plan.keyed and not self.deterministic:  # train() may switch on a module made without rngs

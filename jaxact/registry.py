@@ -461,8 +461,13 @@ class _Binder:
         validate: Callable[..., Mapping[str, Any] | None] | None,
         cache_validate: bool = False,
         truthy: bool = False,
+        broadcast_params: bool = False,
     ):
         self.name, self.sig, self.constraints, self.validate = name, sig, constraints, validate
+        # Numeric parameters that broadcast with x, checked by shape here: an elementwise function's
+        # without a validate hook (an axis-mixing one's may meet a reduced or split x; a hook owns the
+        # shapes it takes, prelu's slope laid along its axis).
+        self.broadcast_params = broadcast_params
         # The built-in hooks read x's shape and dtype only (axis ranges, even splits): their result
         # is kept per shape. A user's hook may read values, so it runs on every call.
         self.cache_validate = cache_validate
@@ -503,6 +508,8 @@ class _Binder:
             for k in self.checked:
                 if k in given:
                     given[k] = _validate.check_param(self.name, k, given[k], self.constraints.get(k, ()))
+                    if self.broadcast_params:
+                        _validate.check_broadcasts(self.name, k, given[k], xa)
             for k in self.static:
                 if k in given:
                     given[k] = self._static(k, given[k])
@@ -816,6 +823,60 @@ def _check_declaration(
         raise TypeError(f"jaxact.register: unknown option(s) {hints}.")
 
 
+def _checked_range(name: str, r: Any, what: str = "range") -> Range:
+    """An output range as (lo, hi) floats: a pair of real numbers, lo <= hi, not NaN; ±inf or None
+    (as ``jaxact list --json`` writes one) for an unbounded end."""
+    if not isinstance(r, (tuple, list)) or len(r) != 2:
+        alternative = ", or a function of the parameters returning one" if what == "range" else ""
+        raise TypeError(f"jaxact.register: {name}'s {what} must be a pair (lo, hi){alternative}, got {r!r}.")
+    ends = []
+    for v, unbounded in zip(r, (-inf, inf), strict=True):
+        if v is None:
+            ends.append(unbounded)
+            continue
+        try:
+            if isinstance(v, (bool, np.bool_, str, bytes)):
+                raise TypeError
+            ends.append(float(v))
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"jaxact.register: {name}'s {what} {tuple(r)!r}: each end must be a real number (±inf or None: "
+                "unbounded)."
+            ) from None
+    lo, hi = ends
+    if math.isnan(lo) or math.isnan(hi) or lo > hi:
+        raise ValueError(f"jaxact.register: {name}'s {what} {tuple(r)!r} must have lo <= hi, neither NaN.")
+    return lo, hi
+
+
+def _checked_range_fn(name: str, f: Callable[..., Any], defaults: Mapping[str, Any]) -> Callable[..., Range]:
+    """A range that is a function of the parameters: it may name only the function's parameters, and
+    its value, at the defaults now and at any parameters later, is checked as a pair is."""
+    try:
+        named = list(inspect.signature(f).parameters)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"jaxact.register: cannot read the signature of {name}'s range ({e}).") from None
+    unknown = [k for k in named if k not in defaults]
+    if unknown:
+        raise ValueError(
+            f"jaxact.register: {name}'s range takes {', '.join(map(repr, unknown))}, not a parameter of {name}; "
+            f"its parameters: {', '.join(defaults) or 'none'}."
+        )
+
+    @functools.wraps(f)  # keeps f's signature: Activation.output_range passes the parameters it names
+    def checked(**params: Any) -> Range:
+        return _checked_range(name, f(**params), "range's value")
+
+    try:
+        value = f(**{k: defaults[k] for k in named})
+    except Exception as e:  # the user's code: whatever it raises, one line
+        raise ValueError(
+            f"jaxact.register: {name}'s range at the default parameters raised {_validate.error_line(e)}"
+        ) from None
+    _checked_range(name, value, "range's value at the default parameters")
+    return checked
+
+
 def register(
     *,
     derivative: Callable[..., jax.Array] | None = None,
@@ -842,7 +903,8 @@ def register(
     Args:
       derivative: elementwise f'(x, **params) (give this or ``jvp``).
       jvp: for axis-mixing functions, the JVP ``jvp(x, y, t, **params)`` with y = f(x).
-      range: output range, or a function of the parameters returning it.
+      range: output range ``(lo, hi)``, lo <= hi (±inf or None: an unbounded end), or a function
+        of the parameters it names returning one (checked at the defaults now).
       formula: one-line formula for listings (default: the docstring's first line).
       path: the default gradient path of the public function: ``"closed_form"`` (default) or
         ``"autodiff"``, chosen by measurement.
@@ -892,6 +954,11 @@ def register(
         name = getattr(public_raw, "__name__", "")
         builtin = (public_raw.__module__ or "").startswith("jaxact.")
         _check_declaration(name, public_raw, static, constraints, dict(param_derivatives or {}), meta)
+        if callable(range):
+            defaults = {p.name: p.default for p in list(inspect.signature(public_raw).parameters.values())[1:]}
+            out_range: Range | Callable[..., Range] = _checked_range_fn(name, range, defaults)
+        else:
+            out_range = _checked_range(name, range)
         if name in _ALIASES or (name in _REGISTRY and not _same_source(_REGISTRY[name], public_raw)):
             raise ValueError(
                 f"jaxact.register: activation {name!r} is already registered; pick another name"
@@ -903,7 +970,16 @@ def register(
             name, public_raw, derivative_in, jvp_in, dict(param_derivatives or {})
         )
         sig = inspect.signature(raw)
-        binder = _Binder(name, sig, tuple(static), constraints, validate, cache_validate=builtin, truthy=builtin)
+        binder = _Binder(
+            name,
+            sig,
+            tuple(static),
+            constraints,
+            validate,
+            cache_validate=builtin,
+            truthy=builtin,
+            broadcast_params=derivative_in is not None and validate is None,
+        )
         pnames = binder.pnames
         dyn_names = tuple(k for k in pnames if k not in static)
 
@@ -928,7 +1004,7 @@ def register(
             "autodiff": _jitted(fwd, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),
         }
-        doc = _compose_doc(raw, tuple(static), constraints, range, derivative is not None)
+        doc = _compose_doc(raw, tuple(static), constraints, out_range, derivative is not None)
         integer_twin = _integer_twin(meta.get("jax_nn"))
         # A user's validate hook may read values (a mask's contents): it keeps the Python frame,
         # where it sees concrete arguments. jaxact's own hooks read shapes and dtypes only.
@@ -1007,7 +1083,7 @@ def register(
             raw_jvp=raw_jvp,
             params=binder.defaults,
             static=tuple(static),
-            range_=range,
+            range_=out_range,
             family=raw.__module__.rsplit(".", 1)[-1] if builtin else "user",
             formula=formula or doc_line or name,
             default_path=path,

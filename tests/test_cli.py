@@ -160,6 +160,23 @@ BAD_INVOCATIONS = [
     ["bench", "--block", "1024x65536x65536"],  # timed last: beyond the memory, found before the sweep
     ["bench", "--modes", "fwd"],
     ["bench", "--vs-jax-nn", "--names", "pade"],
+    # An empty or blank path is an error, not the current folder or the option left out.
+    ["compare", "--summarize", ""],
+    ["compare", "--summarize", " "],
+    ["compare", "--out", ""],
+    ["compare", "--out", " "],
+    ["accuracy", "--out", ""],
+    ["accuracy", "--references", ""],
+    ["plot", "--out", " "],
+    ["docs", "--out", ""],
+    ["check", "--json", ""],
+    ["bench", "--out", ""],
+    # Options about the files bench writes, without --out: it writes none.
+    ["bench", "--tag", "x"],
+    ["bench", "--no-plots"],
+    # The same activation with its default spelt out trains the same network twice.
+    ["compare", "--activations", "elu,elu(alpha=1.0)"],
+    ["compare", "--activations", "relu,leaky_relu,leaky_relu(negative_slope=0.01)"],
     ["frobnicate"],
     [],
 ]
@@ -380,3 +397,92 @@ def test_compare_activations_split_at_commas_outside_parentheses():
     from jaxact.tools.cli import _specs
 
     assert _specs("relu, f(a=1, b=(2, 3)),elu(alpha=0.5)") == ["relu", "f(a=1, b=(2, 3))", "elu(alpha=0.5)"]
+
+
+def _saved_study(folder: Path) -> Path:
+    """A study as compare saves it: the committed one-rate run's compare.json and table.txt."""
+    import shutil
+
+    src = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "compare-cpu-one-rate"
+    folder.mkdir(parents=True)
+    for name in ("compare.json", "table.txt"):
+        shutil.copy(src / name, folder / name)
+    return folder
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--steps", "50"],
+        ["--activations", "gelu"],
+        ["--model", "cnn"],
+        ["--preset", "full"],
+        ["--lr", "1e-3"],
+        ["--seeds", "2"],
+        ["--devices", "0"],  # the default's value, given: still refused
+        ["--no-plots"],
+    ],
+    ids=lambda o: o[0],
+)
+def test_summarize_refuses_the_options_that_say_what_to_train(option, tmp_path, capsys, monkeypatch):
+    base = _saved_study(tmp_path / "base")
+    before = _contents(tmp_path)
+    from jaxact.tools import compare
+
+    monkeypatch.setattr(compare, "resummarize", lambda *a: pytest.fail("resummarized"))
+    assert main(["compare", "--summarize", str(base), *option]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{option[0]} has no effect with --summarize" in err, err
+    assert _contents(tmp_path) == before
+
+
+def test_summarize_with_out_writes_there_and_leaves_the_saved_study_as_it_is(tmp_path, capsys):
+    base = _saved_study(tmp_path / "base")
+    before = _contents(base)
+    assert main(["compare", "--summarize", str(base), "--out", str(tmp_path / "zz")]) == 0
+    assert _contents(base) == before
+    assert sorted(_contents(tmp_path / "zz")) == ["compare.json", "table.txt"]
+    assert f"wrote {tmp_path / 'zz' / 'compare.json'}" in capsys.readouterr().out
+    # The same summary as rewriting it in place gives.
+    assert main(["compare", "--summarize", str(base)]) == 0
+    assert _contents(base) == _contents(tmp_path / "zz")
+    # A preset's layout, one folder per model, is kept under --out.
+    preset = tmp_path / "preset"
+    for model in ("mlp", "cnn"):
+        _saved_study(preset / model)
+    before = _contents(preset)
+    assert main(["compare", "--summarize", str(preset), "--out", str(tmp_path / "p2")]) == 0
+    assert _contents(preset) == before
+    assert sorted(_contents(tmp_path / "p2")) == [
+        "cnn/compare.json",
+        "cnn/table.txt",
+        "mlp/compare.json",
+        "mlp/table.txt",
+    ]
+
+
+def test_summarize_with_out_checks_the_folder_before_the_work(tmp_path, capsys):
+    base = _saved_study(tmp_path / "base")
+    (tmp_path / "zz").write_text("a file")
+    assert main(["compare", "--summarize", str(base), "--out", str(tmp_path / "zz")]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+
+
+def test_bench_quick_measures_the_block_given_with_it(monkeypatch):
+    """--quick leaves the Dense-act-Dense block out; --block given with it asks for it."""
+    from jaxact.tools import bench, cli
+
+    seen = {}
+
+    def run(cfg):
+        seen.update(block=cfg.block, shape=cfg.block_shape, sizes=cfg.sizes)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "run", run)
+    assert main(["bench", "--quick", "--no-torch", "--names", "relu", "--block", "8x4x8", "--sizes", "10"]) == 130
+    assert seen == {"block": True, "shape": (8, 4, 8), "sizes": (1024,)}
+    assert cli.build_parser().parse_args(["bench", "--quick"]).block is None

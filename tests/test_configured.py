@@ -107,3 +107,17 @@ def test_a_static_parameter_may_be_a_tuple_as_the_function_takes_it():
     np.testing.assert_array_equal(jax.jit(lambda v, f: f(v), static_argnums=1)(x, c), jaxact.softmax(x, axis=(0, 1)))
     with pytest.raises(TypeError, match="also a tuple of them"):
         jaxact.configure("softmax", axis=((0,),))
+
+
+def test_a_parameter_given_at_its_default_equals_it_left_out():
+    """configure("elu") and configure("elu", alpha=1.0) are one function: equal, one hash (one jit
+    cache entry, one row of a comparison), each printed as it was written."""
+    plain, spelt = jaxact.configure("elu"), jaxact.configure("elu", alpha=1.0)
+    assert plain == spelt and hash(plain) == hash(spelt) and len({plain, spelt}) == 1
+    assert plain == jaxact.configure("elu", alpha=1) == jaxact.configure("elu", alpha=np.float64(1.0))
+    assert repr(spelt) == "jaxact.configure('elu', alpha=1.0)" and repr(plain) == "jaxact.configure('elu')"
+    assert spelt != jaxact.configure("elu", alpha=0.5)
+    assert jaxact.configure("gelu", approximate=True) == jaxact.configure("gelu")
+    assert jaxact.configure("gelu", approximate=False) != jaxact.configure("gelu")
+    assert pickle.loads(pickle.dumps(spelt)) == plain
+    assert jaxact.configure("elu", alpha=1.0, path="autodiff") != plain  # the path is part of it

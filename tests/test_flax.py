@@ -156,6 +156,42 @@ def test_sharding_annotations_on_the_parameters():
         (lambda: N.Learnable("prelu", param_dtype=jnp.int32), "param_dtype must be a float dtype"),
         (lambda: L.Learnable("elu", dtype=jnp.int32).init(KEY, X), "dtype must be a float dtype"),
         (lambda: N.Learnable("elu", param_dtype="float33"), "param_dtype must be a float dtype .* got 'float33'"),
+        # Each setting named, not an indexing error mid-call nor a setting taken as something else.
+        (lambda: L.Learnable("prelu", per_channel=True, axis=1.0).init(KEY, X), "axis must be an int .* got 1.0"),
+        (lambda: L.Learnable("prelu", axis=1.0).init(KEY, X), "axis must be an int"),
+        (lambda: L.Learnable("prelu", per_channel="yes").init(KEY, X), "per_channel must be a bool, got 'yes'"),
+        (
+            lambda: L.Learnable("prelu", per_channel=True, sharding="mlp").init(KEY, X),
+            r"sharding must be a tuple of logical axis names, e.g. \('mlp',\), or None, got 'mlp'",
+        ),
+        (
+            lambda: L.Learnable("prelu", per_channel=True, sharding=("a", "b")).init(KEY, X),
+            "names 2 axes; the per-feature parameter has one",
+        ),
+        (lambda: L.Learnable("elu", learn=["alpha", "alpha"]).init(KEY, X), "learn names 'alpha' more than once"),
+        (lambda: L.Learnable("elu", learn=3).init(KEY, X), "learn must be a parameter's name or a sequence"),
+        (lambda: L.Learnable("rrelu", deterministic="no").init(KEY, X), "deterministic must be a bool .* got 'no'"),
+        (
+            lambda: L.Learnable("rrelu").init(KEY, X, deterministic=jnp.zeros(3, bool)),
+            r"deterministic must be a bool .* got an array of shape \(3,\) \(bool\)\.",
+        ),
+        (
+            lambda: N.Learnable("elu", num_features=3)(jnp.ones((2, 4))),
+            "num_features=3, but the input's feature axis -1 has 4",
+        ),
+        (
+            lambda: N.Learnable("elu", num_features=3)(jnp.ones(4)),
+            "num_features=3, but the input's feature axis -1 has 4",
+        ),
+        (
+            lambda: N.Learnable("elu", num_features=3, axis=4)(jnp.ones((2, 3))),
+            "axis 4 is out of range for an input of shape \\(2, 3\\)",
+        ),
+        (lambda: N.Learnable("elu", axis=1.0), "axis must be an int .* got 1.0"),
+        (lambda: N.Learnable("elu", num_features=True), "num_features must be a positive int or None, got True"),
+        (lambda: N.Learnable("elu", num_features=3.0), "num_features must be a positive int or None, got 3.0"),
+        (lambda: N.Learnable("prelu", sharding="mlp"), "sharding must be a tuple"),
+        (lambda: N.Learnable("rrelu", deterministic="no"), "deterministic must be a bool"),
     ],
 )
 def test_bad_module_settings_are_named(make, message):
@@ -193,3 +229,32 @@ def test_a_parameter_pushed_out_of_its_domain_can_come_back():
     for _ in range(200):
         params = jax.tree.map(lambda v, g: v - 2.0 * g, params, jax.grad(loss)(params))
     assert float(params["params"]["alpha"]) > 0.5
+
+
+@pytest.mark.parametrize("false", [False, np.False_, 0, np.int64(0), np.array(False), jnp.array(0)], ids=repr)
+def test_a_false_like_deterministic_draws_the_random_form_as_dropout_does(false):
+    """nn.Dropout reads deterministic by truthiness: np.False_ or 0 gave the deterministic form
+    (the code tested `is False`) and never drew from the rng stream."""
+    x = -jnp.ones((4, 64))
+    rngs = {"dropout": jax.random.key(3)}
+    params = L.Learnable("rrelu").init(KEY, x)
+    drawn = L.Learnable("rrelu").apply(params, x, deterministic=False, rngs=rngs)
+    assert float(jnp.std(drawn)) > 0  # random slopes
+    m = L.Learnable("rrelu", deterministic=false)
+    np.testing.assert_array_equal(m.apply(params, x, rngs=rngs), drawn)
+    np.testing.assert_array_equal(L.Learnable("rrelu").apply(params, x, deterministic=false, rngs=rngs), drawn)
+    # True-like ones: the deterministic form (the slopes' mean), no rng needed.
+    for true in (True, np.True_, 1, np.array(True)):
+        y = L.Learnable("rrelu", deterministic=true).apply(params, x)
+        np.testing.assert_allclose(y, jaxact.rrelu(x), rtol=1e-6)
+    nnx_act = N.Learnable("rrelu", deterministic=false, rngs=nnx.Rngs(dropout=3))
+    assert nnx_act.deterministic is False and float(jnp.std(nnx_act(x))) > 0
+
+
+def test_nnx_num_features_takes_numpy_integers_and_an_axis_that_fits():
+    act = N.Learnable("elu", num_features=np.int64(3), axis=np.int32(0))
+    assert act.alpha.shape == (3,)
+    assert act(jnp.ones((3, 2))).shape == (3, 2)
+    assert L.Learnable("prelu", per_channel=np.True_, axis=np.int64(0)).init(KEY, X)["params"][
+        "negative_slope"
+    ].shape == (X.shape[0],)

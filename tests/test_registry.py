@@ -222,3 +222,68 @@ def test_a_users_validate_hook_sees_the_callers_concrete_arguments():
             e.fn(x, mask=np.array([False, False, False]))
     finally:
         jaxact.unregister("masked_relu")
+
+
+@pytest.mark.parametrize(
+    "given,exc,match",
+    [
+        ((0,), TypeError, r"my_ranged's range must be a pair \(lo, hi\), or a function"),
+        ("ab", TypeError, "must be a pair"),
+        (None, TypeError, "must be a pair"),
+        ((1, 0), ValueError, r"range \(1, 0\) must have lo <= hi"),
+        ((0, float("nan")), ValueError, "neither NaN"),
+        ((0, "1"), TypeError, "each end must be a real number"),
+        ((True, 1), TypeError, "each end must be a real number"),
+        (lambda b: (0, 1), ValueError, "my_ranged's range takes 'b', not a parameter of my_ranged"),
+        (lambda a: (a, 0), ValueError, r"range's value at the default parameters \(1.0, 0\) must have lo <= hi"),
+        (lambda a: 1 / 0, ValueError, "range at the default parameters raised ZeroDivisionError"),
+        (lambda a: None, TypeError, r"range's value at the default parameters must be a pair \(lo, hi\), got None"),
+    ],
+    # A lambda's repr names its address, which differs between pytest-xdist's workers.
+    ids=lambda v: "function" if callable(v) and not isinstance(v, type) else repr(v),
+)
+def test_a_range_register_cannot_serve_is_refused_in_one_line(given, exc, match):
+    with pytest.raises(exc, match=match) as info:
+
+        @jaxact.register(derivative=lambda x, a=1.0: jnp.ones_like(x), range=given)
+        def my_ranged(x, a=1.0):
+            return x
+
+    assert "\n" not in str(info.value) and "my_ranged" not in jaxact.names()
+
+
+@pytest.mark.parametrize(
+    "given,want",
+    [
+        ((None, None), (-float("inf"), float("inf"))),  # None: unbounded, as `jaxact list --json` writes it
+        ((0, None), (0.0, float("inf"))),
+        ([-1, 1], (-1.0, 1.0)),
+        ((np.float32(0), jnp.inf), (0.0, float("inf"))),
+        ((2, 2), (2.0, 2.0)),
+    ],
+    ids=repr,
+)
+def test_a_range_is_recorded_as_a_pair_of_floats(given, want):
+    @jaxact.register(derivative=lambda x: jnp.ones_like(x), range=given)
+    def my_ranged(x):
+        return x
+
+    try:
+        assert jaxact.get("my_ranged").output_range() == want
+        assert jaxact.get("my_ranged").bounded == all(np.isfinite(want))
+    finally:
+        jaxact.unregister("my_ranged")
+
+
+def test_a_range_of_the_parameters_is_checked_where_it_is_read():
+    @jaxact.register(derivative=lambda x, a=1.0: jnp.ones_like(x), range=lambda a: (-a, None))
+    def my_ranged(x, a=1.0):
+        return x
+
+    try:
+        e = jaxact.get("my_ranged")
+        assert e.output_range() == (-1.0, float("inf")) and e.output_range(a=2.0) == (-2.0, float("inf"))
+        with pytest.raises(ValueError, match="must have lo <= hi"):
+            e.output_range(a=float("nan"))
+    finally:
+        jaxact.unregister("my_ranged")

@@ -141,6 +141,33 @@ def _compare_configs(args: argparse.Namespace) -> dict[str, Any]:
     return {model: compare.Config.for_model(model, **given)}
 
 
+COMPARE_OUT = "jaxact-out/compare"
+
+# compare's options that say what to train (argparse's dest, the flag): --summarize trains nothing,
+# so each is refused beside it rather than ignored. Their parser defaults are None (False for
+# --no-plots), so that one given is told from one left out.
+_TRAINING_OPTIONS = (
+    ("model", "--model"),
+    ("preset", "--preset"),
+    ("activations", "--activations"),
+    ("paths", "--paths"),
+    ("dataset", "--dataset"),
+    ("depth", "--depth"),
+    ("width", "--width"),
+    ("steps", "--steps"),
+    ("batch_size", "--batch-size"),
+    ("optimizer", "--optimizer"),
+    ("lr", "--lr"),
+    ("lrs", "--lrs"),
+    ("seeds", "--seeds"),
+    ("eval_every", "--eval-every"),
+    ("init", "--init"),
+    ("reference", "--reference"),
+    ("devices", "--devices"),
+    ("no_plots", "--no-plots"),
+)
+
+
 def _saved_studies(folder: str) -> list[Path]:
     root = Path(folder)
     found = [root / "compare.json"] if (root / "compare.json").is_file() else sorted(root.glob("*/compare.json"))
@@ -149,19 +176,30 @@ def _saved_studies(folder: str) -> list[Path]:
     return found
 
 
+def _summarized_into(js: Path, args: argparse.Namespace) -> Path:
+    """Where --summarize writes the study ``js`` anew: in place, or under --out as under FOLDER."""
+    if args.out is None:
+        return js.parent
+    return Path(args.out) / js.parent.relative_to(Path(args.summarize))
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from jaxact.tools import compare
 
-    if args.summarize:
+    if args.summarize is not None:
         for js in _saved_studies(args.summarize):
-            print(f"\n## {js}\n{compare.resummarize(js)}\nrewrote its summary and {js.parent / 'table.txt'}")
+            into = _summarized_into(js, args)
+            table = compare.resummarize(js, into)
+            done = "rewrote its summary and" if into == js.parent else f"wrote {into / 'compare.json'} and"
+            print(f"\n## {js}\n{table}\n{done} {into / 'table.txt'}")
         return 0
     cfgs = _compare_configs(args)
     # A preset writes each model's results in a folder of its own, under one progress bar.
     progress = compare.Progress(sum(compare.work(c) for c in cfgs.values()))
+    root = Path(args.out or COMPARE_OUT)
     for model, cfg in cfgs.items():
         results = compare.run(cfg, progress=progress)
-        out = Path(args.out) / model if args.preset else Path(args.out)
+        out = root / model if args.preset else root
         print(f"\n## {model}\n" if args.preset else "", end="")
         print(compare.format_table(results, cfg))
         js = compare.save(results, cfg, out)
@@ -234,8 +272,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         cfg.sizes = args.sizes
     if args.seconds is not None:
         cfg.target_seconds = args.seconds
-    if args.block:
-        cfg.block_shape = args.block
+    if args.block:  # measured even with --quick, which otherwise leaves the block out
+        cfg.block, cfg.block_shape = True, args.block
     if args.out:
         # Saved after each size too: a run cut short keeps what it measured.
         cfg.checkpoint = lambda r: bench.save(r, Path(args.out), args.tag)
@@ -305,17 +343,25 @@ def _activation_specs(text: str) -> None:
     parts = _specs(text)
     if not all(parts):
         raise ValueError(f"--activations {text!r}: an empty name; give comma-separated activations")
-    labels = []
+    acts = []
     for p in parts:
         name = p.split("(", 1)[0].strip()
         _entry(name, "--activations")  # the name first: an unknown one gets its suggestions
         try:
-            labels.append(models.label(models.activation(p)))
+            acts.append(models.activation(p))
         except (ValueError, registry.UnknownActivationError) as e:
             raise ValueError(f"--activations: {e}") from None
+    labels = [models.label(a) for a in acts]
     twice = sorted({n for n in labels if labels.count(n) > 1})
     if twice:
         raise ValueError(f"--activations names {', '.join(twice)} more than once")
+    # Configured equality sees defaults: elu and elu(alpha=1.0) are one network trained twice.
+    for i, a in enumerate(acts):
+        same = [labels[j] for j in range(i) if acts[j] == a]
+        if same:
+            raise ValueError(
+                f"--activations names {same[0]} and {labels[i]}: the same activation with its defaults, trained twice"
+            )
 
 
 def _entry(spec: str, option: str) -> Any:
@@ -411,6 +457,24 @@ def _sizes(text: str) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise argparse.ArgumentTypeError(f"repeats a size: {text}")
     return tuple(out)
+
+
+def _path(kind: str, hint: str) -> Callable[[str], str]:
+    """An argparse type for a path option: an empty or blank one is an error, not the current
+    folder (``--out ""`` wrote beside the README) or the option left out (``--summarize ""``
+    trained the default study)."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"an empty {kind} name {text!r}; {hint}")
+        return text
+
+    parse.__name__ = kind
+    return parse
+
+
+_folder = _path("folder", "give a path (the current folder is .)")
+_file = _path("file", "give a file's path")
 
 
 def _tag(text: str) -> str:
@@ -540,7 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("check", "autodiff vs closed-form derivative for every activation")
     s.add_argument("--names", help="comma-separated activations, registered names or module:function (default: all)")
     s.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, help="seed of the random inputs")
-    s.add_argument("--json", metavar="PATH", help="also write the table as JSON to this file")
+    s.add_argument("--json", metavar="PATH", type=_file, help="also write the table as JSON to this file")
     s.set_defaults(func=cmd_check)
 
     s = command("accuracy", "max ulp error of values and derivatives against an mpmath reference, next to jax.nn")
@@ -548,6 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument(
         "--out",
+        type=_folder,
         default="jaxact-out/accuracy",
         help="folder for accuracy.json / accuracy.md (the committed table: --out benchmarks/results)",
     )
@@ -559,6 +624,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--references",
         metavar="FILE",
+        type=_file,
         help="store of mpmath reference values: read if it exists, written after the run (they depend on the "
         "definitions alone: compute them once on a CPU, reuse them on an accelerator)",
     )
@@ -667,23 +733,37 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--devices",
         type=_int_at_least(0, 1 << 20),
-        default=0,
-        help="devices the batches are sharded over (0: all that JAX sees; with several hosts, call "
+        default=None,
+        help="devices the batches are sharded over (default: 0, all that JAX sees; with several hosts, call "
         "jax.distributed.initialize() first: see the README)",
     )
-    s.add_argument("--out", default="jaxact-out/compare", help="folder for compare.json and the PNG plots")
+    s.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        help=f"folder for compare.json, table.txt and the PNG plots (default: {COMPARE_OUT}); with --summarize, "
+        "the folder the recomputed compare.json and table.txt go to, laid out as FOLDER's, leaving FOLDER as it "
+        "is (no plots; default: rewritten in FOLDER)",
+    )
     s.add_argument("--no-plots", action="store_true", help="write compare.json only")
     s.add_argument(
         "--summarize",
         metavar="FOLDER",
+        type=_folder,
         help="train nothing: recompute the summary of saved results (FOLDER/compare.json, or each "
         "FOLDER/*/compare.json of a preset) from their per-seed records with this version's statistics, "
-        "rewriting their summary and table.txt (default: off, train)",
+        "rewriting their summary and table.txt, or writing them to --out if given; the options that say what "
+        "to train are refused with it (default: off, train)",
     )
     s.set_defaults(func=cmd_compare)
 
     s = command("bench", "speed vs jax.nn, torch and a memory copy (prints tables, writes JSON)")
-    s.add_argument("--quick", action="store_true", help="one small size, few repeats: a smoke test (< 1 min)")
+    s.add_argument(
+        "--quick",
+        action="store_true",
+        help="one small size, few repeats: a smoke test (< 1 min); --sizes, --seconds and --block given with it "
+        "replace its own",
+    )
     s.add_argument("--sizes", type=_sizes, help="comma-separated log2 sizes, e.g. 16,20,24")
     s.add_argument(
         "--dtypes",
@@ -693,9 +773,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
-    s.add_argument("--out", help="folder for <device>.json and the bandwidth plot (default: print only)")
-    s.add_argument("--tag", type=_tag, default="", help="suffix for the output file names, e.g. -bf16")
-    s.add_argument("--no-plots", action="store_true", help="write JSON only")
+    s.add_argument("--out", type=_folder, help="folder for <device>.json and the bandwidth plot (default: print only)")
+    s.add_argument("--tag", type=_tag, default="", help="with --out, a suffix for the output file names, e.g. -bf16")
+    s.add_argument("--no-plots", action="store_true", help="with --out, write JSON only")
     s.add_argument(
         "--seconds",
         type=_seconds,
@@ -722,11 +802,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command("plot", "draw each activation and its derivative (both paths), one PNG each")
     s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
-    s.add_argument("--out", default="jaxact-out/plots", help="folder for the PNG files")
+    s.add_argument("--out", type=_folder, default="jaxact-out/plots", help="folder for the PNG files")
     s.set_defaults(func=cmd_plot)
 
     s = command("docs", "regenerate the registry-generated documentation pages")
-    s.add_argument("--out", default="jaxact-out/docs", help="folder for the pages (the repository's: --out docs)")
+    s.add_argument(
+        "--out", type=_folder, default="jaxact-out/docs", help="folder for the pages (the repository's: --out docs)"
+    )
     s.set_defaults(func=cmd_docs)
     return p
 
@@ -779,23 +861,31 @@ def _preflight(args: argparse.Namespace) -> None:
             )
     if args.cmd == "bench":
         _bench_preflight(args)
-    if args.cmd == "compare" and args.summarize:
+    if args.cmd == "compare" and args.summarize is not None:
         from jaxact.tools import compare
 
+        for dest, flag in _TRAINING_OPTIONS:
+            if getattr(args, dest) is not None and getattr(args, dest) is not False:  # --devices 0 is given
+                raise ValueError(f"{flag} has no effect with --summarize (it trains nothing); leave it out")
         for js in _saved_studies(args.summarize):
             try:
                 compare.load(js)
             except Exception as e:  # rewritten only after reading them all: a bad one must fail now
                 raise ValueError(f"--summarize: {js} is not a saved study ({type(e).__name__}: {e})") from None
-            _can_write_in(js.parent, f"--summarize {args.summarize}")
+            into = _summarized_into(js, args)
+            if into == js.parent:
+                _can_write_in(js.parent, f"--summarize {args.summarize}")
+            else:
+                _out_dir(str(into), "compare --summarize")
     elif args.cmd == "compare":
         configs = _compare_configs(args)
         for cfg in configs.values():
             cfg.validate()
-        _out_dir(args.out, "compare")
+        out = args.out or COMPARE_OUT
+        _out_dir(out, "compare")
         if args.preset is not None:  # each model's results go to a folder of its own
             for model in configs:
-                _out_dir(str(Path(args.out) / model), "compare")
+                _out_dir(str(Path(out) / model), "compare")
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         _out_dir(args.out, args.cmd)
     if args.cmd == "check" and args.json:
@@ -825,6 +915,10 @@ def _bench_preflight(args: argparse.Namespace) -> None:
                 f"--block {batch}x{width}x{hidden} needs about {need / 2**30:,.1f} GiB, more than the "
                 f"{have / 2**30:,.1f} GiB here; give a smaller block"
             )
+    if args.out is None:  # bench then writes no file: an option about its files would be ignored
+        for given, flag in ((args.tag, "--tag"), (args.no_plots, "--no-plots")):
+            if given:
+                raise ValueError(f"{flag} has no effect without --out (bench then only prints); give --out too")
     if args.modes and not args.vs_jax_nn:
         raise ValueError("--modes chooses what --vs-jax-nn measures; give --vs-jax-nn too")
     if args.vs_jax_nn and args.names is not None:

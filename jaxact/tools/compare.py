@@ -1124,17 +1124,20 @@ def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
     return runs, cfg, payload
 
 
-def resummarize(path: Path) -> str:
+def resummarize(path: Path, out: Path | None = None) -> str:
     """Rewrites a saved study's summary and table.txt with this version's statistics, from the
     per-seed results it recorded (nothing is trained; the runs stay as they are); returns the table.
-    The summary records the versions that computed it."""
+    The summary records the versions that computed it. With ``out``, the study with its new summary
+    and its table.txt are written to that folder instead, and ``path`` is left as it is."""
     path = Path(path)
     results, cfg, payload = load(path)
     payload["summary"] = summary_rows(results, cfg.reference)
     payload["summary_versions"] = versions()
     table = format_table(results, cfg, payload.get("device", {}).get("backend"), payload["summary"])
-    path.write_text(strict_json.dumps(payload, indent=1))
-    (path.parent / "table.txt").write_text(table + "\n")
+    folder = path.parent if out is None else Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "compare.json" if out is not None else path).write_text(strict_json.dumps(payload, indent=1))
+    (folder / "table.txt").write_text(table + "\n")
     return table
 
 
