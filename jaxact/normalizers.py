@@ -3,8 +3,9 @@
 Their closed-form gradients are Jacobian-vector products rather than elementwise
 derivatives. Masking: with ``where``, masked entries give 0 (softmax) or −inf
 (log_softmax), as in jax.nn. A row with no unmasked finite entry (all masked, or
-all −inf) gives all 0 / all −inf and a zero gradient, never NaN. A +inf entry
-gives NaN (inf/inf), as in jax.nn.
+all −inf) gives all 0 / all −inf and a zero gradient, never NaN (log_softmax on a
+row of all −inf unmasked entries passes the cotangent through: docs/numerics.md).
+A +inf entry gives NaN (inf/inf), as in jax.nn.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
     _validate.check_axis_names(fname, axis)
     if where is None:
         return
+    if isinstance(where, (list, tuple)):  # under jit a pytree of tracers, met deep in jnp.where
+        raise TypeError(
+            f"jaxact.{fname}: argument 'where' must be an array, got a {type(where).__name__}. "
+            "Wrap it first: jnp.asarray(where)."
+        )
     wshape = tuple(np.shape(where))
     wdtype = where.dtype if hasattr(where, "dtype") else np.result_type(where)
     if wdtype != np.bool_:
@@ -454,7 +460,9 @@ def reglu(x: ArrayLike, axis: int = -1) -> jax.Array:
       Array([[0., 8.]], dtype=float32)
     """
     a, b = jnp.split(x, 2, axis)
-    return a * jnp.maximum(b, 0)
+    # relu as jaxact.relu writes it, not jnp.maximum(b, 0), whose derivative ½ at the tie b = 0 gave
+    # the autodiff twin relu′(0) = ½ (jax.nn's and the default path's: 0); NaN stays NaN.
+    return a * jnp.where(b > 0, b, jnp.where(b <= 0, jnp.zeros_like(b), lax.stop_gradient(b)))
 
 
 def _gelu_exact(b: jax.Array) -> jax.Array:

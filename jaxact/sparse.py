@@ -14,10 +14,19 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
 from jaxact.normalizers import _check_axis_where
 from jaxact.registry import register
+
+
+def _check_one_axis(x: jax.Array, axis: Any = -1, *, fname: str) -> None:
+    """One positional axis: the threshold is found by sorting along it (a tuple, None or a mapped
+    axis's name, which softmax takes, met JAX's own errors deep in the sort)."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"jaxact.{fname}: 'axis' must be an int (one axis, sorted along), got {axis!r}.")
+    _check_axis_where(x, axis, fname=fname)
 
 
 def _last(x: jax.Array, axis: int) -> tuple[jax.Array, Any]:
@@ -91,7 +100,7 @@ def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> 
     formula="max(x - tau(x), 0), sum = 1",
     smooth=False,
     static=("axis",),
-    validate=functools.partial(_check_axis_where, fname="sparsemax"),
+    validate=functools.partial(_check_one_axis, fname="sparsemax"),
     examples=({"axis": 0},),
     mp=_mp_sparsemax,
     thresholded=True,
@@ -117,6 +126,8 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> jax.Array:
       >>> jaxact.sparsemax(jnp.array([[-2.0, 0.0, 0.5]]))
       Array([[0.  , 0.25, 0.75]], dtype=float32)
     """
+    if x.shape[axis] == 0:  # no entries: nothing to normalise (as softmax's empty row)
+        return x
     z, dtype = _last(x, axis)
     zs, k = _ranks(z)
     cs = jnp.cumsum(zs, -1)
@@ -142,7 +153,7 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     formula="max(x/2 - tau(x), 0)^2, sum = 1",
     smooth=False,
     static=("axis",),
-    validate=functools.partial(_check_axis_where, fname="entmax15"),
+    validate=functools.partial(_check_one_axis, fname="entmax15"),
     examples=({"axis": 0},),
     mp=_mp_entmax15,
     thresholded=True,
@@ -169,6 +180,8 @@ def entmax15(x: ArrayLike, axis: int = -1) -> jax.Array:
       >>> jaxact.entmax15(jnp.array([[-2.0, 0.0, 0.5]]))
       Array([[0.   , 0.326, 0.674]], dtype=float32)
     """
+    if x.shape[axis] == 0:  # no entries: nothing to normalise (as softmax's empty row)
+        return x
     z, dtype = _last(x, axis)
     z = z / 2
     zs, k = _ranks(z)

@@ -156,6 +156,36 @@ def test_parameter_values_forbidden_by_the_maths(name, kwargs, match):
         ),
         (lambda: jaxact.softmax(jnp.ones((2, 3)), where=jnp.ones((2, 3))), TypeError, "boolean mask"),
         (lambda: jaxact.log_softmax(jnp.ones((2, 3)), where=jnp.ones((2,), bool)), ValueError, "does not broadcast"),
+        # A list mask, as a list x: jaxact's one line, not JAX's TracerArrayConversionError.
+        (
+            lambda: jaxact.softmax(jnp.ones(3), where=[True, False, True]),
+            TypeError,
+            r"'where' must be an array, got a list\. Wrap it first: jnp\.asarray\(where\)",
+        ),
+        (
+            lambda: jaxact.log_softmax(jnp.ones(3), where=(True, False, True)),
+            TypeError,
+            r"'where' must be an array, got a tuple",
+        ),
+        (
+            lambda: jaxact.softmin(jnp.ones(3), where=[True, False, True]),
+            TypeError,
+            r"jaxact\.softmin: argument 'where'",
+        ),
+        (
+            lambda: jaxact.closed_form.softmax(jnp.ones(3), where=[True, True, True]),
+            TypeError,
+            r"jnp\.asarray\(where\)",
+        ),
+        # A parameter whose shape does not broadcast with x's, named (JAX's own error names neither).
+        (
+            lambda: jaxact.elu(jnp.ones((2, 2)), jnp.array([1.0, 2.0, 3.0])),
+            ValueError,
+            r"jaxact\.elu: parameter 'alpha' of shape \(3,\) does not broadcast with x of shape \(2, 2\)",
+        ),
+        (lambda: jaxact.autodiff.celu(jnp.ones((2, 2)), alpha=np.ones(3)), ValueError, "parameter 'alpha' of shape"),
+        (lambda: jax.jit(jaxact.swish)(jnp.ones((2, 2)), jnp.ones(3)), ValueError, "parameter 'beta' of shape"),
+        (lambda: jaxact.get("elu").derivative(jnp.ones((2, 2)), np.ones(3)), ValueError, "parameter 'alpha' of shape"),
         (lambda: jaxact.relu(jnp.ones(3), 2.0), TypeError, "too many positional"),
         (lambda: jaxact.relu(jnp.ones(3), alpha=2.0), TypeError, "unexpected keyword"),
         (lambda: jaxact.get("sigmod"), KeyError, "Did you mean 'sigmoid'"),
@@ -237,3 +267,39 @@ def test_a_parameter_on_an_accelerator_is_not_read_back_on_a_real_accelerator():
     with jax.transfer_guard("disallow"):
         jaxact.elu(x, alpha=alpha)
         jaxact.srelu(x, t_left=lo, t_right=hi)
+
+
+def test_a_parameter_that_broadcasts_with_x_is_taken_and_a_traced_one_is_checked_by_shape():
+    x = jnp.ones((2, 3))
+    assert jaxact.elu(x, jnp.ones((2, 1))).shape == (2, 3)
+    assert jaxact.elu(x, jnp.ones(3)).shape == (2, 3)
+    assert jaxact.elu(jnp.ones(3), jnp.ones((2, 3))).shape == (2, 3)  # broadcast up, as jnp does
+    with pytest.raises(ValueError, match="parameter 'alpha' of shape"):  # a tracer has a shape too
+        jax.grad(lambda a: jaxact.elu(x, a).sum())(jnp.ones(2))
+
+
+def test_the_flax_modules_are_named_with_the_import_they_need():
+    """``import jaxact`` does not import the flax modules (an extra): the README's jaxact.nnx.Learnable
+    gave a bare AttributeError."""
+    import subprocess
+    import sys
+
+    code = "import jaxact\ntry:\n    jaxact.nnx\nexcept AttributeError as e:\n    print(e)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "import jaxact.nnx" in out and "pip install 'jaxact[flax]'" in out, out
+    with pytest.raises(AttributeError, match=r"no attribute 'nnxx'$"):
+        jaxact.nnxx  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["sparsemax", "entmax15"])
+def test_sorting_maps_take_one_int_axis_and_empty_rows(name):
+    """A tuple, None or a name as the axis (which softmax takes) is refused in one line (it met JAX's
+    errors deep in the sort); an empty axis gives an empty result, as softmax's."""
+    f = getattr(jaxact, name)
+    for axis in (None, (0, 1), "i", True):
+        with pytest.raises(TypeError, match=rf"jaxact.{name}: 'axis' must be an int"):
+            f(jnp.ones((2, 3)), axis=axis)
+    for shape, axis in (((3, 0), -1), ((0,), 0), ((0, 4), 0)):
+        x = jnp.zeros(shape)
+        assert f(x, axis=axis).shape == shape
+        assert jax.grad(lambda v, a=axis: f(v, axis=a).sum())(x).shape == shape

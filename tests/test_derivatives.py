@@ -70,6 +70,18 @@ def test_kink_convention_same_in_both_paths(entry):
         np.testing.assert_array_equal(d, ref)
 
 
+@pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].kink_points() and e.values[0].gated])
+def test_gate_kink_convention_same_in_both_paths(entry):
+    """A gated unit's gate at its kinks (reglu's relu at b = 0): the autodiff twin as the default path
+    (jnp.maximum's tie gave it relu′(0) = ½)."""
+    e = entry
+    b = jnp.asarray(e.kink_points(), jnp.float32)
+    x = jnp.concatenate([jnp.full_like(b, 2.0), b])[None, :]  # halves [a, b] along the last axis
+    grads = [jax.grad(lambda v, f=f: f(v).sum())(x) for f in (e.fn, e.autodiff, e.closed_form)]
+    np.testing.assert_array_equal(grads[1], grads[0])
+    np.testing.assert_array_equal(grads[2], grads[0])
+
+
 @pytest.mark.parametrize("entry,params,dtype", vector_cases())
 def test_jvp_autodiff_equals_closed_form_jvp(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED)

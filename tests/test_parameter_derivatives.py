@@ -122,8 +122,8 @@ def test_squareplus_b_gradient_follows_one_over_four_x_where_x_squared_overflows
 @pytest.mark.parametrize("name", ["isru", "isrlu"])
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)
 def test_isru_second_derivative_at_infinity_for_small_alpha(name, dtype):
-    """f″(±inf) = 0 and f″(±1e30) finite for every α > 0, and f′ = 1 at α = 0 (traced): a clip bound √((max/2)/α) overflowed
-    for α < ½, and then nothing was clipped (0·inf)."""
+    """f″(±inf) = 0 and f″(±1e30) finite for every α > 0, and f′ = 1 at α = 0 (traced): a clip bound
+    √((max/2)/α) overflowed for α < ½, and then nothing was clipped (0·inf)."""
     f = getattr(jaxact, name)
     x = jnp.asarray([jnp.inf, -jnp.inf, 1e30, -1e30], dtype)
     for alpha in (1e-30, 0.1, 0.4, 1.0, 3.0):
