@@ -952,7 +952,10 @@ def register(
 
     def deco(public_raw: F) -> F:
         name = getattr(public_raw, "__name__", "")
-        builtin = (public_raw.__module__ or "").startswith("jaxact.")
+        # jaxact's own modules, but not this one, which defines no activation: a doctest run over it
+        # (doctest.testmod(jaxact.registry)) defines register's Example in its namespace.
+        module = public_raw.__module__ or ""
+        builtin = module.startswith("jaxact.") and module != __name__
         _check_declaration(name, public_raw, static, constraints, dict(param_derivatives or {}), meta)
         if callable(range):
             defaults = {p.name: p.default for p in list(inspect.signature(public_raw).parameters.values())[1:]}

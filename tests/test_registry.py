@@ -287,3 +287,14 @@ def test_a_range_of_the_parameters_is_checked_where_it_is_read():
             e.output_range(a=float("nan"))
     finally:
         jaxact.unregister("my_ranged")
+
+
+def test_register_example_runs_under_doctest_in_the_registry_module():
+    """doctest.testmod(jaxact.registry) runs register's Example in the module's own namespace: the
+    example's function was taken for a built-in there, and its unregister refused."""
+    import doctest
+
+    with np.printoptions(precision=4), jax.enable_x64(False):  # as a user runs it, x64 off
+        result = doctest.testmod(jaxact.registry)
+    assert result.attempted > 0 and result.failed == 0
+    assert "my_squared_relu" not in jaxact.names()
