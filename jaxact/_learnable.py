@@ -149,7 +149,7 @@ def check_features(x: Any, axis: int, num_features: int, owner: str) -> None:
     shape = np.shape(x)
     if not -len(shape) <= axis < len(shape):
         raise ValueError(f"{owner}: axis {axis} is out of range for an input of shape {tuple(shape)}.")
-    if shape[axis] != num_features:
+    if num_features != 1 and shape[axis] != num_features:  # 1: one value shared, as torch's PReLU(1)
         raise ValueError(
             f"{owner}: num_features={num_features}, but the input's feature axis {axis} has {shape[axis]} "
             f"entries (shape {tuple(shape)})."

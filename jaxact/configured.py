@@ -44,6 +44,17 @@ class Configured:
         key = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
         object.__setattr__(self, "_key", key)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Without _key: it is derived from today's defaults, so an unpickled value derives it again
+        # (a pickle of a version without _key loaded with the class default (), equal to the entry at
+        # its defaults: jit reused that trace for configure("elu", alpha=0.5)).
+        return {"name": self.name, "params": self.params, "path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k in ("name", "params", "path"):
+            object.__setattr__(self, k, state.get(k, () if k == "params" else None))
+        self.__post_init__()
+
     @property
     def entry(self) -> registry.Activation:
         return registry.get(self.name)

@@ -865,7 +865,15 @@ def _checked_range_fn(name: str, f: Callable[..., Any], defaults: Mapping[str, A
 
     @functools.wraps(f)  # keeps f's signature: Activation.output_range passes the parameters it names
     def checked(**params: Any) -> Range:
-        return _checked_range(name, f(**params), "range's value")
+        value = f(**params)
+        # Array or traced parameters (a per-channel α, output_range under jit) give arrays, as before:
+        # only plain numbers are checked again.
+        if any(
+            (isinstance(v, (np.ndarray, jax.Array)) and np.ndim(v) > 0) or isinstance(v, jax.core.Tracer)
+            for v in params.values()
+        ):
+            return value
+        return _checked_range(name, value, "range's value")
 
     try:
         value = f(**{k: defaults[k] for k in named})
@@ -981,7 +989,9 @@ def register(
             validate,
             cache_validate=builtin,
             truthy=builtin,
-            broadcast_params=derivative_in is not None and validate is None,
+            # jaxact's own entries only: a user's function may take an array parameter of another
+            # shape (a polynomial's coefficients), which register cannot tell from a per-channel one.
+            broadcast_params=builtin and derivative_in is not None and validate is None,
         )
         pnames = binder.pnames
         dyn_names = tuple(k for k in pnames if k not in static)

@@ -121,3 +121,19 @@ def test_a_parameter_given_at_its_default_equals_it_left_out():
     assert jaxact.configure("gelu", approximate=False) != jaxact.configure("gelu")
     assert pickle.loads(pickle.dumps(spelt)) == plain
     assert jaxact.configure("elu", alpha=1.0, path="autodiff") != plain  # the path is part of it
+
+
+def test_unpickled_value_derives_its_key_again():
+    """The key equality goes by (parameters off their defaults) is not pickled but derived on loading:
+    a state without it (pickled before it existed) loaded as the entry at its defaults, and jit reused
+    that trace for configure("elu", alpha=0.5)."""
+    import pickle
+
+    from jaxact.configured import Configured
+
+    c = jaxact.configure("elu", alpha=0.5)
+    assert "_key" not in c.__getstate__()
+    old = Configured.__new__(Configured)
+    old.__setstate__({"name": "elu", "params": (("alpha", 0.5),), "path": None})
+    assert old == c and hash(old) == hash(c) and old != jaxact.configure("elu")
+    assert pickle.loads(pickle.dumps(c)) == c

@@ -258,3 +258,11 @@ def test_nnx_num_features_takes_numpy_integers_and_an_axis_that_fits():
     assert L.Learnable("prelu", per_channel=np.True_, axis=np.int64(0)).init(KEY, X)["params"][
         "negative_slope"
     ].shape == (X.shape[0],)
+
+
+def test_nnx_one_feature_is_one_value_shared_across_the_axis():
+    """num_features=1 broadcasts one learned value over the feature axis (as torch's PReLU(1)); the
+    size check refused it."""
+    m = N.Learnable("elu", num_features=1)
+    x = -jnp.ones((2, 5))
+    np.testing.assert_allclose(m(x), jaxact.elu(x))

@@ -298,3 +298,29 @@ def test_register_example_runs_under_doctest_in_the_registry_module():
         result = doctest.testmod(jaxact.registry)
     assert result.attempted > 0 and result.failed == 0
     assert "my_squared_relu" not in jaxact.names()
+
+
+def test_a_users_array_parameter_of_its_own_shape_and_array_ranges_are_left_alone():
+    """The shape check is for jaxact's own entries: a user's parameter may be an array that does not
+    broadcast with x (a polynomial's coefficients); a range function given array or traced parameters
+    returns arrays, as before the ranges were checked."""
+    import jax.numpy as jnp
+
+    @jaxact.register(derivative=lambda x, c=1.0: jnp.zeros_like(x), range=lambda c: (-jnp.inf, jnp.inf))
+    def my_polynomial(x, c=1.0):
+        """A polynomial with coefficients c."""
+        return jnp.polyval(jnp.atleast_1d(c), x) + 0 * x
+
+    @jaxact.register(derivative=lambda x, a=1.0: jnp.ones_like(x), range=lambda a: (-a, jnp.inf))
+    def my_shifted(x, a=1.0):
+        """x (a range that depends on a)."""
+        return x + 0 * a
+
+    try:
+        assert jaxact.get("my_polynomial").fn(jnp.ones((4, 5)), c=jnp.array([1.0, 2.0, 3.0])).shape == (4, 5)
+        e = jaxact.get("my_shifted")
+        np.testing.assert_array_equal(e.output_range(a=np.array([0.5, 2.0]))[0], [-0.5, -2.0])
+        assert float(jax.jit(lambda a: e.output_range(a=a)[0])(0.5)) == -0.5
+    finally:
+        jaxact.unregister("my_polynomial")
+        jaxact.unregister("my_shifted")

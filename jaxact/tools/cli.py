@@ -360,7 +360,7 @@ def _activation_specs(text: str) -> None:
         same = [labels[j] for j in range(i) if acts[j] == a]
         if same:
             raise ValueError(
-                f"--activations names {same[0]} and {labels[i]}: the same activation with its defaults, trained twice"
+                f"--activations names {same[0]} and {labels[i]}: one activation (defaults filled in), trained twice"
             )
 
 
