@@ -21,12 +21,15 @@ from jaxact.normalizers import _check_axis_where
 from jaxact.registry import register
 
 
-def _check_one_axis(x: jax.Array, axis: Any = -1, *, fname: str) -> None:
-    """One positional axis: the threshold is found by sorting along it (a tuple, None or a mapped
-    axis's name, which softmax takes, met JAX's own errors deep in the sort)."""
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+def _check_one_axis(x: jax.Array, axis: Any = -1, *, fname: str) -> dict[str, Any] | None:
+    """One positional axis: the threshold is found by sorting along it (None, a longer tuple or a
+    mapped axis's name, which softmax takes, met JAX's own errors deep in the sort). A one-element
+    tuple is that axis, as it always worked."""
+    one = axis[0] if isinstance(axis, tuple) and len(axis) == 1 else axis
+    if isinstance(one, bool) or not isinstance(one, (int, np.integer)):
         raise TypeError(f"jaxact.{fname}: 'axis' must be an int (one axis, sorted along), got {axis!r}.")
-    _check_axis_where(x, axis, fname=fname)
+    _check_axis_where(x, one, fname=fname)
+    return {"axis": int(one)} if one is not axis else None
 
 
 def _last(x: jax.Array, axis: int) -> tuple[jax.Array, Any]:

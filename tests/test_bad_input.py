@@ -303,3 +303,7 @@ def test_sorting_maps_take_one_int_axis_and_empty_rows(name):
         x = jnp.zeros(shape)
         assert f(x, axis=axis).shape == shape
         assert jax.grad(lambda v, a=axis: f(v, axis=a).sum())(x).shape == shape
+    x = jnp.asarray([[0.1, 2.0, -1.0], [0.5, 0.4, 0.3]])
+    for axis in (0, 1):  # a one-element tuple is that axis
+        np.testing.assert_array_equal(f(x, axis=(axis,)), f(x, axis=axis))
+        np.testing.assert_array_equal(jax.jit(lambda v, a=axis: f(v, axis=(a,)))(x), f(x, axis=axis))
