@@ -582,16 +582,22 @@ def hard_silu(x: ArrayLike) -> jax.Array:
     return jnp.where(x >= 3, xm, xm * (_relu6(x + 3) / 6))
 
 
+def _squareplus_abs(x: jax.Array) -> tuple[float, jax.Array, jax.Array]:
+    """(t, |x|, min(|x|, t)) for squareplus and its derivatives: |x| per sign (jnp.abs has derivative 0
+    at 0, where f′ = ½), and the square's input clipped at t, beyond which x² would overflow."""
+    t = _stable.square_threshold(x.dtype)
+    a = jnp.where(x >= 0, x, -x)
+    return t, a, _stable.minimum(a, t)
+
+
 def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
     # f′ = (1 + x/r)/2 = 1 − q for x ≥ 0 and q below, q = b/(2rs), r = √(x² + b), s = r + |x|:
     # no cancellation, and f″ (autodiff of this) sums terms of one sign only (s/(2r) for x ≥ 0
     # differentiated to r − x·(x/r), 9e6 ulp at x = 1e4). Where x² would overflow (|x| > t), q is
     # 0 (±inf then gives 1 and 0); every branch is finite everywhere, as its derivative is taken
     # for f″.
-    t = _stable.square_threshold(x.dtype)
+    t, a, ac = _squareplus_abs(x)
     pos = x >= 0
-    a = jnp.where(pos, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0
-    ac = _stable.minimum(a, t)
     r = jnp.sqrt(ac * ac + b)
     q = b / ((2 * r) * (r + ac))  # one division; 4t² is the dtype's max: for b ≳ t², q is 0 near t
     # Beyond t, q = b/(4x²) is 0: below the smallest normal for b ≲ 4 (a larger b gives f′ exactly
@@ -603,9 +609,7 @@ def _d_squareplus(x: jax.Array, b: Any = 4.0) -> jax.Array:
 def _d_squareplus_db(x: jax.Array, b: Any = 4.0) -> jax.Array:
     # ∂f/∂b = 1/(4r), r = √(x² + b) = |x| to working precision where x² would overflow (|x| > t): the
     # forward's clipped square would hold it at 1/(4t) there (11x the truth at x = 1e20 in float32).
-    t = _stable.square_threshold(x.dtype)
-    a = jnp.where(x >= 0, x, -x)
-    ac = _stable.minimum(a, t)
+    t, a, ac = _squareplus_abs(x)
     return 0.25 / jnp.where(a > t, a, jnp.sqrt(ac * ac + b))
 
 
@@ -645,9 +649,7 @@ def squareplus(x: ArrayLike, b: Any = 4.0) -> jax.Array:
     # s = |x| + √(x² + b) never cancels: f = s/2 for x ≥ 0 and b/(2s) for x < 0 (jax.nn's
     # (x + √(x² + b))/2 is 0 at x = −1e4 in float32, where f = 1e−4). Where x² would
     # overflow, √(x² + b) = |x| to working precision; the square sees a clipped |x| only.
-    t = _stable.square_threshold(x.dtype)
-    a = jnp.where(x >= 0, x, -x)  # |x| per sign: jnp.abs has derivative 0 at 0, where f′ = ½
-    ac = _stable.minimum(a, t)
+    _, a, ac = _squareplus_abs(x)
     # s/2 as a + (r − a)/2: finite up to x = ±max and at ±inf (XLA folds ½a + ½r into ½(a + r),
     # which overflows). Beyond t, r − a is taken at |x| = t, √(t² + b) − t ≈ b/(2t): below ulp(|x|)/2
     # for b < eps·t² (2e31 in float32), so h = |x| there without a select (one compare and select
