@@ -160,6 +160,9 @@ BAD_INVOCATIONS = [
     ["bench", "--block", "1024x65536x65536"],  # timed last: beyond the memory, found before the sweep
     ["bench", "--modes", "fwd"],
     ["bench", "--vs-jax-nn", "--names", "pade"],
+    # Options --vs-jax-nn would ignore: it has no torch column and draws no plot.
+    ["bench", "--vs-jax-nn", "--no-torch"],
+    ["bench", "--vs-jax-nn", "--no-plots", "--out", "jaxact-out/vs"],
     # An empty or blank path is an error, not the current folder or the option left out.
     ["compare", "--summarize", ""],
     ["compare", "--summarize", " "],
