@@ -924,7 +924,9 @@ def _bench_preflight(args: argparse.Namespace) -> None:
     if args.vs_jax_nn:  # its tables have no torch column and it draws no plot: the option would be ignored
         for given, flag in ((args.no_torch, "--no-torch"), (args.no_plots, "--no-plots")):
             if given:
-                raise ValueError(f"{flag} has no effect with --vs-jax-nn (it times jaxact against jax.nn only, no plots)")
+                raise ValueError(
+                    f"{flag} has no effect with --vs-jax-nn (it times jaxact against jax.nn only, no plots)"
+                )
     if args.vs_jax_nn and args.names is not None:
         from jaxact import registry
 
