@@ -818,8 +818,15 @@ def telu(x: ArrayLike) -> jax.Array:
 
 
 def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
+    # Where σ has saturated (x = ±inf included), f′ is the limit p1 or p2 taken by a select, and swish's
+    # f′ sees x = 0: its parameter tangents at βy = ±inf (ys, y·βσ′) were 0·inf, so ∂p(∂f/∂x) was NaN
+    # at x = ±inf (want 0 or ±1); the select's own derivative in p is the limit's.
+    # At ±inf the forward's slopes (β(p1 − p2) = 0 included, where the gate never saturates).
     d = p1 - p2
-    return d * _d_swish(d * x, beta) + p2
+    _, u, saturated, _ = _acon_c_gate(x, p1, p2, beta)
+    xs = jnp.where(saturated | jnp.isinf(x), jnp.zeros_like(x), x)
+    finite = jnp.where(saturated, jnp.where(u > 0, d, jnp.zeros_like(u)) + p2, d * _d_swish(d * xs, beta) + p2)
+    return jnp.where(jnp.isinf(x), jnp.where(x > 0, *_acon_c_slopes(p1, p2, beta)), finite)
 
 
 def _acon_c_gate(x: jax.Array, p1: Any, p2: Any, beta: Any) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
@@ -885,9 +892,17 @@ def acon_c(x: ArrayLike, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.A
       Array([-0.5711, -0.2453,  0.    ,  0.3797,  1.9289], dtype=float32)
     """
     d = p1 - p2
-    pos = jnp.where(p1 == 0, jnp.zeros_like(x), p1 * x)  # the limits at ±inf (0·inf is NaN)
-    neg = jnp.where(p2 == 0, jnp.zeros_like(x), p2 * x)
+    pos, neg = (jnp.where(c == 0, jnp.zeros_like(x), c * x) for c in _acon_c_slopes(p1, p2, beta))
     return _gated(x, lambda xs: d * xs * _stable.sigmoid(beta * d * xs) + p2 * xs, pos, neg)
+
+
+def _acon_c_slopes(p1: Any, p2: Any, beta: Any) -> tuple[Any, Any]:
+    """f′ at +inf and at −inf: the gate σ(β(p1 − p2)x) tends to 1 on the side where β(p1 − p2)x > 0
+    (slope p1) and to 0 on the other (p2); with β(p1 − p2) = 0 it is ½ everywhere, and f is the line
+    ((p1 − p2)/2 + p2)·x (ACON's linear end, β → 0)."""
+    bd = beta * (p1 - p2)
+    mid = 0.5 * (p1 - p2) + p2
+    return jnp.where(bd > 0, p1, jnp.where(bd < 0, p2, mid)), jnp.where(bd > 0, p2, jnp.where(bd < 0, p1, mid))
 
 
 def _d_exponential(x: jax.Array) -> jax.Array:

@@ -132,3 +132,47 @@ def test_isru_second_derivative_at_infinity_for_small_alpha(name, dtype):
         assert np.all(d2[:2] == 0.0) and np.all(np.isfinite(d2)), f"{name} f″ at α={alpha}: {d2}"
     d1 = jax.jit(jax.vmap(jax.grad(lambda v, a: f(v, alpha=a)), (0, None)))(x, jnp.asarray(0.0, dtype))
     np.testing.assert_array_equal(np.asarray(d1)[x > 0], 1.0)
+
+
+# ∂p(∂f/∂x) at x = ±inf: the limit of ∂p(∂f/∂x) at ±max, finite for these entries. Not here:
+# celu and swish (NaN at ±inf, stated in docs/numerics.md: a guard would add a select to their
+# x-derivative programs, which jax.nn's are timed against), sine and snake (no limit), star_relu (∞).
+_MIXED_AT_INFINITY = ("acon_c", "pelu")
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", _MIXED_AT_INFINITY)
+def test_mixed_parameter_derivative_at_infinity_is_its_limit(name, dtype):
+    """acon_c's ∂p(∂f/∂x) at x = ±inf was NaN for p1, p2 and β (swish's f′ at βy = ±inf: 0·inf in
+    its parameter tangents), pelu's in b at −inf (e^u·(−x/b²)); want the value at ±max."""
+    e = registry.get(name)
+    big = float(jnp.finfo(dtype).max)
+    for p in _float_params(e):
+        at_inf = np.asarray(_second_derivatives(e, p, dtype, [np.inf, -np.inf])[2], np.float64)
+        at_max = np.asarray(_second_derivatives(e, p, dtype, [big, -big])[2], np.float64)
+        np.testing.assert_array_equal(at_inf, at_max, err_msg=f"{name} ∂{p}(∂f/∂x) at ±inf")
+
+
+@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"p1": 1.0, "p2": 0.25, "beta": 2.0},  # β(p1 − p2) > 0: the gate opens towards +inf
+        {"p1": 1.0, "p2": -0.5, "beta": -1.0},  # < 0: it opens towards −inf
+        {"p1": 0.5, "p2": 0.5, "beta": 1.0},  # p1 = p2: the line p2·x
+        {"p1": 1.0, "p2": 0.0, "beta": 0.0},  # β = 0, ACON's linear end: the line ((p1 − p2)/2 + p2)·x
+    ],
+    ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()),
+)
+def test_acon_c_at_infinity_follows_the_gate_for_every_sign_of_beta(params, dtype):
+    """f and f′ at ±inf are the limits of f and f′ at ±max: with β(p1 − p2) < 0 f(+inf) was +inf for
+    p1 > 0 > p2 (want −inf: slope p2 there), with β(p1 − p2) = 0 f′(±inf) was NaN and f(−inf) 0."""
+    e = registry.get("acon_c")
+    big = float(jnp.finfo(dtype).max) / 4
+    x = jnp.asarray([np.inf, -np.inf], dtype)
+    far = jnp.asarray([big, -big], dtype)
+    for fn in (e.fn, e.autodiff):
+        f = lambda v, fn=fn: fn(v, **params)  # noqa: E731
+        np.testing.assert_array_equal(np.sign(f(x)), np.sign(f(far)))
+        assert np.isinf(np.asarray(f(x))).all() or not np.asarray(f(far)).any()
+        np.testing.assert_allclose(jax.vmap(jax.grad(f))(x), jax.vmap(jax.grad(f))(far), rtol=1e-6)
