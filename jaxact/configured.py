@@ -2,7 +2,8 @@
 
 ``jaxact.configure("elu", alpha=0.5)`` is what a Flax module attribute, a config system
 or ``jax.jit``'s static arguments want: equal when name and parameters are equal (a parameter
-given at its default equals it left out), hashable,
+given at its default equals it left out) and the entry is the same registration (a re-run
+notebook cell that replaces it makes a new function), hashable,
 picklable, printable as the call that makes it. Learnable parameters (arrays) belong in a
 module's params instead (``jaxact.linen`` / ``jaxact.nnx``).
 """
@@ -26,28 +27,33 @@ class Configured:
     activation: ``configure("elu", alpha=0.5)(x) == jaxact.elu(x, alpha=0.5)``. Two are equal
     (and hash equal) when they compute the same function: ``configure("elu", alpha=1.0) ==
     configure("elu")``, α's default given or not; each keeps the parameters as given for its repr.
+    A value made before its entry was replaced (a notebook cell re-run) differs from one made after.
     """
 
     name: str
     params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
     path: paths.GradientPath | None = None
-    # What equality and the hash go by: the parameters that differ from the entry's defaults, so that
-    # the same function spelt with or without a default is one key (one jit cache entry, one row of
-    # a comparison), read once here rather than on every hash (jit hashes static arguments per call).
-    _key: tuple[tuple[str, Any], ...] = field(init=False, repr=False, default=())
+    # What equality and the hash go by: the entry's registration (a replaced entry is another
+    # function: jit must not reuse the old one's trace) and the parameters that differ from the
+    # entry's defaults, so that the same function spelt with or without a default is one key (one jit
+    # cache entry, one row of a comparison), read once here rather than on every hash (jit hashes
+    # static arguments per call).
+    _key: tuple[Any, ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self) -> None:
         try:
-            defaults = registry.get(self.name).params
+            entry = registry.get(self.name)
+            defaults, registration = entry.params, entry.registration
         except Exception:  # not a registered name (built without configure): nothing to compare against
-            defaults = {}
-        key = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
-        object.__setattr__(self, "_key", key)
+            defaults, registration = {}, None
+        params = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
+        object.__setattr__(self, "_key", (registration, params))
 
     def __getstate__(self) -> dict[str, Any]:
-        # Without _key: it is derived from today's defaults, so an unpickled value derives it again
-        # (a pickle of a version without _key loaded with the class default (), equal to the entry at
-        # its defaults: jit reused that trace for configure("elu", alpha=0.5)).
+        # Without _key: it is derived from today's defaults and registration, so an unpickled value
+        # derives it again (a pickle of a version without _key loaded with the class default (), equal
+        # to the entry at its defaults: jit reused that trace for configure("elu", alpha=0.5); and a
+        # registration counter means nothing in another process).
         return {"name": self.name, "params": self.params, "path": self.path}
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import itertools
 import math
+import pkgutil
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
@@ -144,6 +147,10 @@ class Activation:
     # Numeric parameters whose ∂f/∂p the closed-form path takes from a hand-written formula
     # (register's ``param_derivatives``); the others' comes from autodiff of f with x fixed.
     closed_params: tuple[str, ...] = ()
+    # Which registration made this entry (a counter over the session, set by register): a re-run
+    # notebook cell replaces an entry under the same name, and jaxact.configure's values of the old
+    # and the new one must differ (jit would reuse the old trace for a static argument).
+    registration: int = field(default=0, init=False, compare=False, repr=False)
 
     @property
     def elementwise(self) -> bool:
@@ -182,11 +189,7 @@ class Activation:
     def learnable_params(self) -> tuple[str, ...]:
         """Numeric parameters with a number as default that gradient descent can move (what the
         Flax ``Learnable`` modules learn)."""
-        return tuple(
-            k
-            for k in self.numeric_params
-            if type(self.params[k]) in (int, float) and k not in self.jump_params  # not bool, not None
-        )
+        return tuple(k for k in self.numeric_params if _is_number(self.params[k]) and k not in self.jump_params)
 
     @property
     def checked_params(self) -> tuple[str, ...]:
@@ -228,6 +231,7 @@ class Activation:
 
 _REGISTRY: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
+_REGISTRATIONS = itertools.count(1)  # Activation.registration
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
@@ -279,7 +283,8 @@ def _from_path(spec: str) -> Activation:
 
 
 def unregister(name: str) -> None:
-    """Removes a user-registered activation (built-in ones cannot be removed)."""
+    """Removes a user-registered activation (built-in ones cannot be removed); given an alias, the
+    whole activation, its name and every alias."""
     entry = get(name)
     if entry.builtin:
         raise ValueError(f"jaxact.unregister: {entry.name} is built in; only user activations can be removed.")
@@ -439,10 +444,15 @@ def _value_checked(
     defaults: Mapping[str, Any], static: tuple[str, ...], constraints: Mapping[str, tuple[str, ...]]
 ) -> tuple[str, ...]:
     """The parameters whose concrete values are checked: numeric (not static) ones with a
-    constraint or a number as default (``where=None`` is a mask, not a number)."""
-    return tuple(
-        k for k, v in defaults.items() if k not in static and (k in constraints or isinstance(v, (int, float)))
-    )
+    constraint or a number as default (``where=None`` is a mask, not a number), NumPy scalars included."""
+    number = (int, float, np.integer, np.floating)  # a bool is an int: checked as the number it is
+    return tuple(k for k, v in defaults.items() if k not in static and (k in constraints or isinstance(v, number)))
+
+
+def _is_number(v: Any) -> bool:
+    """A default that is a number: a Python int or float, or a NumPy integer or floating scalar
+    (``beta=np.float32(1.5)`` is a learnable parameter as ``beta=1.5`` is); not a bool."""
+    return (type(v) in (int, float)) or isinstance(v, (np.integer, np.floating))
 
 
 class _Binder:
@@ -757,6 +767,31 @@ def _public(
     return _as_jitted(public, raw, kind, ahead)
 
 
+def _hook_hint(e: BaseException, validate: Callable[..., Any] | None) -> str:
+    """Where a validate hook read a tracer's value (register's checks trace the function), how to
+    write it; else nothing. Found from the tracebacks of ``e`` and the errors it was raised from."""
+    code = getattr(validate, "__code__", None)
+    tracer_errors = (
+        jax.errors.ConcretizationTypeError,
+        jax.errors.TracerArrayConversionError,
+        jax.errors.TracerIntegerConversionError,
+    )
+    seen: set[int] = set()
+    err: BaseException | None = e
+    while code is not None and err is not None and id(err) not in seen:
+        seen.add(id(err))
+        tb = err.__traceback__
+        while isinstance(err, tracer_errors) and tb is not None:
+            if tb.tb_frame.f_code is code:
+                return (
+                    "; its validate hook read a traced value (jit, grad, vmap and these checks trace it): read "
+                    "values only when not isinstance(x, jax.core.Tracer)"
+                )
+            tb = tb.tb_next
+        err = err.__cause__ or err.__context__
+    return ""
+
+
 class DerivativeMismatchError(ValueError):
     """Raised by :func:`register` when a user's closed-form derivative disagrees with autodiff of
     the function; ``report`` says where."""
@@ -773,15 +808,19 @@ def _check_declaration(
     constraints: Mapping[str, Any],
     param_derivatives: Mapping[str, Any],
     meta: Mapping[str, Any],
+    builtin: bool = False,
 ) -> None:
-    """One-line errors for a declaration :func:`register` cannot serve: a name that :func:`get` would
-    not find again, a signature without a default per parameter, names of parameters that the
-    function does not have."""
+    """One-line errors for a declaration :func:`register` cannot serve: a name or alias that
+    :func:`get` would not find again, or that ``jaxact.<name>`` would not give, a signature without a
+    default per parameter, names of parameters that the function does not have, options of the
+    wrong kind."""
     if not name.isidentifier() or name != name.lower() or name.startswith("__"):
         raise ValueError(
             f"jaxact.register: the activation's name is its function's, {name!r}: give it a lowercase "
             "identifier (def my_act(x): ...; a lambda has none), as jaxact.get looks names up in lowercase."
         )
+    if not builtin:  # jaxact's own entries are what its namespace re-exports
+        _check_not_shadowing(name, "name")
     try:
         sig = inspect.signature(f)
     except (TypeError, ValueError) as e:
@@ -808,6 +847,14 @@ def _check_declaration(
         raise ValueError(
             f"jaxact.register: param_derivatives for static parameter(s) {bad} of {name}: only numeric ones have one."
         )
+    # The binder checks constraints on numeric values only; a static parameter's (an int, a str, a
+    # tuple of axes) is the code's choice, which a validate hook can check as it needs.
+    bad = [k for k in constraints if k in static]
+    if bad:
+        raise ValueError(
+            f"jaxact.register: constraints name static parameter(s) {', '.join(map(repr, bad))} of {name}: "
+            "constraints are checked on numeric parameters; check a static one's values in validate=."
+        )
     for k, checks in constraints.items():
         unknown = [c for c in checks if c not in _validate._CONSTRAINTS]
         if isinstance(checks, str) or unknown:
@@ -821,6 +868,73 @@ def _check_declaration(
         close = {k: difflib.get_close_matches(k, options, n=1) for k in unknown_meta}
         hints = ", ".join(f"{k!r}" + (f" (did you mean {c[0]!r}?)" if c else "") for k, c in close.items())
         raise TypeError(f"jaxact.register: unknown option(s) {hints}.")
+    _check_options(name, pnames, meta, builtin)
+
+
+def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin: bool) -> None:
+    """One-line errors for ``aliases``, ``kinks``, ``examples`` and the bool flags of the wrong kind,
+    which would otherwise surface as a cryptic error from the derivative check, or not at all (a
+    str flag is truthy)."""
+    aliases = meta.get("aliases", ())
+    if not isinstance(aliases, (tuple, list)):  # a str would be a sequence of one-letter names
+        raise TypeError(f"jaxact.register: aliases= takes a tuple of names, e.g. aliases=({aliases!r},).")
+    for a in aliases:
+        if not isinstance(a, str) or not a.isidentifier() or a != a.lower() or a.startswith("__"):
+            raise ValueError(
+                f"jaxact.register: alias {a!r} of {name} must be a lowercase identifier, as names are "
+                "(jaxact.get looks names up in lowercase)."
+            )
+        if not builtin:
+            _check_not_shadowing(a, "alias")
+    kinks = meta.get("kinks", ())
+    sequence = isinstance(kinks, (tuple, list)) or (isinstance(kinks, np.ndarray) and kinks.ndim == 1)
+    if not callable(kinks) and (
+        not sequence or not all(isinstance(k, _REAL) and not isinstance(k, bool) for k in kinks)
+    ):
+        raise TypeError(
+            f"jaxact.register: kinks= takes a tuple of numbers (where {name}'s derivative jumps), or a function of "
+            f"the parameters returning one, got {kinks!r}."
+        )
+    examples = meta.get("examples", ())
+    if not isinstance(examples, (tuple, list)) or not all(isinstance(ex, Mapping) for ex in examples):
+        raise TypeError(
+            f"jaxact.register: examples= takes a tuple of parameter dicts, e.g. examples=({{'a': 2.0}},), "
+            f"got {examples!r}."
+        )
+    unknown = sorted({k for ex in examples for k in ex if k not in pnames})
+    if unknown:
+        raise ValueError(
+            f"jaxact.register: examples name {', '.join(map(repr, unknown))}, not a parameter of {name}; "
+            f"its parameters: {', '.join(sorted(pnames)) or 'none'}."
+        )
+    for k in _FLAGS:
+        if k in meta and not isinstance(meta[k], (bool, np.bool_)):
+            raise TypeError(f"jaxact.register: {k}= must be True or False, got {meta[k]!r}.")
+
+
+_REAL = (int, float, np.integer, np.floating)
+# The Activation fields register takes as yes/no options (monotone, smooth, ...).
+_FLAGS = tuple(f.name for f in fields(Activation) if f.type == "bool" and f.name != "builtin")
+
+
+def _check_not_shadowing(name: str, what: str) -> None:
+    """Refuses a name that jaxact's namespaces already hold for something else (one_hot, verify,
+    configure, a submodule): get() would find the activation, but ``jaxact.<name>`` (or
+    ``jaxact.closed_form.<name>``) would be that other object, as the module's own attributes win
+    over its ``__getattr__``. Read from the modules as they are, so it stays true as they change."""
+    for module in ("jaxact", "jaxact.closed_form", "jaxact.autodiff"):
+        mod = sys.modules.get(module)
+        if mod is None:
+            continue
+        held = set(vars(mod))
+        if module == "jaxact":  # a submodule not imported yet becomes an attribute when it is
+            held |= {m.name for m in pkgutil.iter_modules(getattr(mod, "__path__", []))}
+        # The activations themselves (jaxact.relu, a user's entry registered again) are the namespace's.
+        if name in held and name not in _REGISTRY and name not in _ALIASES:
+            raise ValueError(
+                f"jaxact.register: {what} {name!r} clashes with {module}.{name}, which is not an activation "
+                f"({module}.{name} would not give this one); pick another name."
+            )
 
 
 def _checked_range(name: str, r: Any, what: str = "range") -> Range:
@@ -891,7 +1005,7 @@ def register(
     jvp: Callable[..., jax.Array] | None = None,
     range: Range | Callable[..., Range] = (-inf, inf),
     formula: str | None = None,
-    path: paths.GradientPath = "closed_form",
+    path: paths.GradientPath | None = "closed_form",
     why: str | None = None,
     citation: str = "",
     verify: bool | None = None,
@@ -914,8 +1028,8 @@ def register(
       range: output range ``(lo, hi)``, lo <= hi (±inf or None: an unbounded end), or a function
         of the parameters it names returning one (checked at the defaults now).
       formula: one-line formula for listings (default: the docstring's first line).
-      path: the default gradient path of the public function: ``"closed_form"`` (default) or
-        ``"autodiff"``, chosen by measurement.
+      path: the default gradient path of the public function: ``"closed_form"`` (default; also
+        ``None``) or ``"autodiff"``, chosen by measurement.
       why: the measurement or property that chose ``path``.
       citation: the paper (authors, title, venue, year) that defines the function.
       verify: check the derivative and each ``param_derivatives`` entry against autodiff before
@@ -924,12 +1038,19 @@ def register(
         :class:`DerivativeMismatchError`, whose message says where; any other error the check meets
         a one-line ValueError. Either way nothing stays registered.
       static: parameters that select code (axis, approximate): static under jit.
-      constraints: per numeric parameter, checks from ``_validate`` ("positive", ...).
-      validate: extra check ``validate(x, **params)`` run before the jitted call, with the
-        caller's concrete arguments; it may return replacements for parameters (normalised values).
+      constraints: per numeric (not static) parameter, checks from ``_validate`` ("positive", ...);
+        a static parameter's values can be checked in ``validate``.
+      validate: extra check ``validate(x, **params)`` run before the jitted call; it may return
+        replacements for parameters (normalised values). An eager call gives it the caller's
+        arguments, but under jit, grad or vmap, and in register's own checks (which call the
+        function on inputs they generate, traced as well), x and any traced parameter are
+        ``jax.core.Tracer``s: a hook that reads values, not just shapes and dtypes, reads them
+        only when ``not isinstance(x, jax.core.Tracer)``.
       param_derivatives: closed forms ∂f/∂p(x, **params) for numeric parameters
         whose autodiff gradient cancels; the closed-form path uses them.
-      **meta: the remaining :class:`Activation` fields (monotone, kinks, mp, examples, ...).
+      **meta: the remaining :class:`Activation` fields (monotone, kinks, mp, examples, ...);
+        ``aliases``, a tuple of other lowercase names :func:`get` finds the entry by
+        (``jaxact.unregister(alias)`` removes the whole activation, its name and aliases).
 
     Returns:
       A decorator: applied to ``f(x, *params)`` (its name is the activation's name, a
@@ -948,7 +1069,8 @@ def register(
     """
     if (derivative is None) == (jvp is None):
         raise ValueError("jaxact.register: give exactly one of derivative= (elementwise) or jvp= (axis-mixing)")
-    paths._checked(path, "register")
+    # None is what paths' error offers (as set_gradient_path's "each entry's default"): the default here.
+    path = paths._checked(path, "register") or "closed_form"
     constraints = dict(constraints or {})
 
     derivative_in = _in_float32(derivative, tuple(static)) if derivative is not None else None
@@ -964,7 +1086,7 @@ def register(
         # (doctest.testmod(jaxact.registry)) defines register's Example in its namespace.
         module = public_raw.__module__ or ""
         builtin = module.startswith("jaxact.") and module != __name__
-        _check_declaration(name, public_raw, static, constraints, dict(param_derivatives or {}), meta)
+        _check_declaration(name, public_raw, static, constraints, dict(param_derivatives or {}), meta, builtin)
         if callable(range):
             defaults = {p.name: p.default for p in list(inspect.signature(public_raw).parameters.values())[1:]}
             out_range: Range | Callable[..., Range] = _checked_range_fn(name, range, defaults)
@@ -1108,6 +1230,7 @@ def register(
             closed_params=tuple(dparams),
             **meta,
         )
+        object.__setattr__(entry, "registration", next(_REGISTRATIONS))
         for a in aliases:
             taken = _ALIASES.get(a, a if a in _REGISTRY else None)
             if taken is not None and taken != name:
@@ -1133,7 +1256,7 @@ def register(
                 restore()
                 raise ValueError(
                     f"jaxact.register: {name} failed its checks (shapes, dtypes, derivatives), not registered: "
-                    f"{_validate.error_line(e)}"
+                    f"{_validate.error_line(e)}{_hook_hint(e, validate)}"
                 ) from e
             if not report.ok:
                 restore()

@@ -137,3 +137,31 @@ def test_unpickled_value_derives_its_key_again():
     old.__setstate__({"name": "elu", "params": (("alpha", 0.5),), "path": None})
     assert old == c and hash(old) == hash(c) and old != jaxact.configure("elu")
     assert pickle.loads(pickle.dumps(c)) == c
+
+
+def test_a_replaced_entry_makes_another_value_and_jit_traces_it_anew():
+    """Re-running a notebook cell replaces the entry (README): a configure value made after it compared
+    equal to one made before, and jit reused the old function's trace for it as a static argument.
+    Values of one registration stay one value, pickled too."""
+    cell = '''
+@jaxact.register(derivative=lambda x: K + 0 * x)
+def my_cell_scale(x):
+    """K x."""
+    return K * x
+'''
+    ns = {"jaxact": jaxact, "K": 2.0, "__name__": "notebook_cell"}
+    step = jax.jit(lambda x, act: act(x), static_argnums=1)
+    x = jnp.ones(2)
+    try:
+        exec(cell, ns)
+        old = jaxact.configure("my_cell_scale")
+        np.testing.assert_array_equal(step(x, old), [2.0, 2.0])
+        ns["K"] = 3.0
+        exec(cell, ns)  # the cell re-run with a fix
+        new = jaxact.configure("my_cell_scale")
+        assert new != old and new == jaxact.configure("my_cell_scale")
+        assert hash(new) == hash(jaxact.configure("my_cell_scale")) and pickle.loads(pickle.dumps(new)) == new
+        np.testing.assert_array_equal(step(x, new), [3.0, 3.0])
+    finally:
+        jaxact.unregister("my_cell_scale")
+    assert jaxact.configure("elu", alpha=0.5) == jaxact.configure("elu", alpha=0.5)  # built-ins: one registration

@@ -324,3 +324,169 @@ def test_a_users_array_parameter_of_its_own_shape_and_array_ranges_are_left_alon
     finally:
         jaxact.unregister("my_polynomial")
         jaxact.unregister("my_shifted")
+
+
+_NP_BETA, _NP_N = np.float32(1.5), np.int32(2)
+
+
+def test_a_numpy_scalar_default_is_a_number_as_a_python_one():
+    """beta=np.float32(1.5) is a learnable, value-checked parameter as beta=1.5 is: it was neither
+    (not learnable, a NaN beta passed unchecked)."""
+
+    def my_np_scaled(x, beta=_NP_BETA, n=_NP_N):
+        """tanh(βx)·n."""
+        return jnp.tanh(beta * x) * n
+
+    jaxact.register(derivative=lambda x, beta=1.5, n=2: n * beta * (1 - jnp.tanh(beta * x) ** 2), verify=False)(
+        my_np_scaled
+    )
+    try:
+        e = jaxact.get("my_np_scaled")
+        assert e.learnable_params == ("beta", "n") and e.checked_params == ("beta", "n")
+        with pytest.raises(ValueError, match="parameter 'beta' must be finite"):
+            e.fn(jnp.ones(2), beta=np.nan)
+    finally:
+        jaxact.unregister("my_np_scaled")
+
+
+def test_a_constraint_on_a_static_parameter_is_refused_in_one_line():
+    """It was accepted and never applied (powabs(x, n=-1) ran): the binder checks numeric values only."""
+    with pytest.raises(ValueError, match=r"constraints name static parameter.* 'n' of my_powabs: .*validate=") as e:
+
+        @jaxact.register(
+            derivative=lambda x, n=2: n * jnp.abs(x) ** (n - 1) * jnp.sign(x),
+            static=("n",),
+            constraints={"n": ("positive",)},
+        )
+        def my_powabs(x, n=2):
+            return jnp.abs(x) ** n
+
+    assert "\n" not in str(e.value) and "my_powabs" not in jaxact.names()
+
+
+def test_a_validate_hook_that_reads_a_traced_value_is_told_how_to_read_values():
+    """register's own checks trace the function, so a hook that reads x's values met a tracer and the
+    registration failed with JAX's error alone (the docs promised concrete arguments); the error now
+    says how to write the hook, as the docstring does, and a hook written so registers."""
+
+    def hook(x, a=1.0):
+        if np.any(np.isnan(np.asarray(x))):
+            raise ValueError("x has a NaN")
+
+    def my_hooked(x, a=1.0):
+        """a·x."""
+        return a * x
+
+    def derivative(x, a=1.0):
+        return a + 0 * x
+
+    with pytest.raises(ValueError, match=r"validate hook read a traced value .*isinstance\(x, jax.core.Tracer") as info:
+        jaxact.register(derivative=derivative, validate=hook)(my_hooked)
+    assert "\n" not in str(info.value) and "my_hooked" not in jaxact.names()
+    doc = registry.register.__doc__
+    assert "caller's concrete arguments" not in doc and "isinstance(x, jax.core.Tracer)" in doc
+
+    def skipping(x, a=1.0):
+        if not isinstance(x, jax.core.Tracer):
+            hook(x, a)
+
+    f = jaxact.register(derivative=derivative, validate=skipping)(my_hooked)
+    try:
+        with pytest.raises(ValueError, match="x has a NaN"):
+            f(jnp.array([1.0, jnp.nan]))
+    finally:
+        jaxact.unregister("my_hooked")
+
+
+@pytest.mark.parametrize(
+    "aliases,exc,match",
+    [
+        ("dbl", TypeError, r"aliases= takes a tuple of names, e.g. aliases=\('dbl',\)"),  # was 'd', 'b', 'l'
+        (("Twice-X",), ValueError, "alias 'Twice-X' of my_twice must be a lowercase identifier"),  # never found
+        (("my-dbl",), ValueError, "alias 'my-dbl' of my_twice must be a lowercase identifier"),
+        (("one_hot",), ValueError, "alias 'one_hot' clashes with jaxact.one_hot"),
+    ],
+)
+def test_aliases_are_held_to_the_rules_names_are(aliases, exc, match):
+    def my_twice(x):
+        """2x."""
+        return 2 * x
+
+    with pytest.raises(exc, match=match) as info:
+        jaxact.register(derivative=lambda x: 2 + 0 * x, aliases=aliases)(my_twice)
+    assert "\n" not in str(info.value) and "my_twice" not in jaxact.names(include_aliases=True)
+    assert not {"d", "b", "l", "twice_x", "Twice-X"} & set(jaxact.names(include_aliases=True))
+    # A tuple of lowercase names is taken, and unregistering an alias removes the whole activation.
+    jaxact.register(derivative=lambda x: 2 + 0 * x, aliases=("my_dbl",))(my_twice)
+    assert jaxact.get("my_dbl").name == "my_twice"
+    jaxact.unregister("my_dbl")
+    assert not {"my_twice", "my_dbl"} & set(jaxact.names(include_aliases=True))
+
+
+@pytest.mark.parametrize(
+    "option,match",
+    [
+        ({"kinks": "0"}, r"kinks= takes a tuple of numbers .*got '0'"),  # was: iteration over a 0-d array
+        ({"kinks": 0.0}, "kinks= takes a tuple of numbers"),
+        ({"examples": {"a": 2.0}}, r"examples= takes a tuple of parameter dicts"),  # was: 'str' is not a mapping
+        ({"monotone": "no"}, "monotone= must be True or False, got 'no'"),  # was accepted (a truthy str)
+        ({"smooth": 1}, "smooth= must be True or False, got 1"),
+    ],
+    ids=repr,
+)
+def test_options_of_the_wrong_kind_are_refused_in_one_line_naming_the_option(option, match):
+    def my_opt(x, a=1.0):
+        """a x."""
+        return a * x
+
+    with pytest.raises(TypeError, match=match) as info:
+        jaxact.register(derivative=lambda x, a=1.0: a + 0 * x, **option)(my_opt)
+    assert "\n" not in str(info.value) and "my_opt" not in jaxact.names()
+
+
+@pytest.mark.parametrize("why", [None, "measured"])
+def test_path_none_is_the_default_path_as_the_bad_path_error_offers(why):
+    """path=None ended in an AttributeError traceback (with why=: a KeyError from the check)."""
+
+    def my_pathless(x):
+        """2x."""
+        return 2 * x
+
+    f = jaxact.register(derivative=lambda x: 2 + 0 * x, path=None, why=why)(my_pathless)
+    try:
+        assert f.activation.default_path == "closed_form"
+        assert f.activation.path_reason == (why or "user-defined: closed form (not measured)")
+        np.testing.assert_array_equal(jax.grad(lambda v: f(v).sum())(jnp.ones(2)), [2.0, 2.0])
+    finally:
+        jaxact.unregister("my_pathless")
+
+
+@pytest.mark.parametrize("name", ["one_hot", "verify", "configure", "derivative", "closed_form", "signal", "tools"])
+def test_a_name_jaxact_already_uses_is_refused_in_one_line(name):
+    """get() found such an activation, but jaxact.<name> stayed jax.nn's function, jaxact's own or a
+    submodule (tools: importable, an attribute once imported)."""
+    before = getattr(jaxact, name, None) if name != "tools" else None
+
+    def act(x):
+        """2x."""
+        return 2 * x
+
+    act.__name__ = act.__qualname__ = name
+    with pytest.raises(ValueError, match=f"name '{name}' clashes with jaxact.{name}, which is not an activation") as i:
+        jaxact.register(derivative=lambda x: 2 + 0 * x)(act)
+    assert "\n" not in str(i.value) and name not in jaxact.names()
+    if before is not None:
+        assert getattr(jaxact, name) is before
+
+
+def test_a_name_only_the_path_namespaces_hold_is_refused():
+    """jaxact.closed_form and jaxact.autodiff hold 'registry' and 'annotations' besides the activations."""
+
+    def act(x):
+        """2x."""
+        return 2 * x
+
+    act.__name__ = act.__qualname__ = "registry"
+    with pytest.raises(ValueError, match=r"'registry' clashes with jaxact\.(closed_form\.)?registry"):
+        jaxact.register(derivative=lambda x: 2 + 0 * x)(act)
+    assert "registry" not in jaxact.names()
