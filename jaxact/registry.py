@@ -276,6 +276,11 @@ def _from_path(spec: str) -> Activation:
         raise UnknownActivationError(f"{spec!r}: module {module!r} has no attribute {attr!r}.")
     entry = getattr(fn, "activation", None)
     if not isinstance(entry, Activation):
+        # Registered by the call form jaxact.register(derivative=d)(f), the module's f is not
+        # rebound to the public function: its entry is the one made from it (raw, or what the
+        # mutation self-test wrapped).
+        entry = next((e for e in _REGISTRY.values() if fn is e.raw or fn is getattr(e.raw, "__wrapped__", None)), None)
+    if entry is None:
         raise UnknownActivationError(
             f"{spec!r} is not a registered activation: decorate it with @jaxact.register(derivative=...)."
         )

@@ -6,7 +6,7 @@ disagree. :func:`jaxact.register` runs it on a user's activation before acceptin
 
 The inputs, parameter sets and tolerances are generated from the registry here and shared with
 the test suite, so that both exercise the same cases: fresh random draws plus points at and
-around every declared kink.
+around every declared kink; the check adds fixed points in the tails (:data:`TAIL_POINTS`).
 """
 
 from __future__ import annotations
@@ -91,6 +91,81 @@ def random_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed
     return jnp.asarray(x.reshape(shape), dtype=dtype)
 
 
+# Fixed points beyond the normal draws' reach (|x| ≲ 10), where stable formulas switch branch
+# (softplus past 20, a clip, eˣ's float32 overflow past 88) and a wrong branch would go unseen.
+# Not round numbers: a user's threshold often is one (clip at 10, softplus at 20), and autodiff
+# gives ½ exactly there (jnp.minimum's tie) where a correct derivative gives 0 or 1.
+TAIL_POINTS = (12.5, 37.5, 137.5, 1.25e4)
+
+
+def tail_points(dtype: Any) -> np.ndarray:
+    """±:data:`TAIL_POINTS` that ``dtype`` holds with room to spare (half its largest value)."""
+    big = float(jnp.finfo(dtype).max) / 2
+    return np.asarray([s * t for t in TAIL_POINTS if t <= big for s in (1.0, -1.0)], dtype=np.float64)
+
+
+# Each input with its tail points' scale floor (NaN for the draws and kinks), see :func:`_worst`.
+Inputs = list[tuple[jax.Array, np.ndarray]]
+
+
+def check_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed: int, n: int = 64) -> Inputs:
+    """:func:`random_inputs` and the :func:`tail_points`, each input with the scale floor of its
+    tail points: |x| for an elementwise function's, the largest |x| of the slice for an axis-mixing
+    one's (its outputs mix the slice), NaN elsewhere. Elementwise: one input, the tails after the
+    draws; axis-mixing: the draws, then two slices along the first axis that hold every tail point
+    in alternate places, once in each half of the last axis (a gated function's value and gate
+    halves), apart: along another axis they would swamp the draws' slices.
+
+    The tails are left out where the function refuses them (a user's validate hook that reads x's
+    values may bound its domain); the check's later calls see the same input, compiled once."""
+    body = np.asarray(random_inputs(entry, params, dtype, seed, n), np.float64)
+    tails = tail_points(dtype)
+    if entry.elementwise:
+        x = np.concatenate([body.reshape(-1), tails])
+        with_tails = [(jnp.asarray(x, dtype), np.concatenate([np.full(body.size, np.nan), np.abs(tails)]))]
+        if _accepts(entry, params, with_tails[0][0]):
+            return with_tails
+        return [(jnp.asarray(body, dtype), np.full(body.shape, np.nan))]
+    width = body.shape[-1]
+    row = np.asarray(np.random.default_rng(seed + 2).normal(scale=3.0, size=width))
+    k = min(tails.size, width // 2)
+    row[0 : 2 * k : 2] = tails[:k]
+    rows = np.broadcast_to(np.stack([row, np.roll(row, width // 2)]), (2, *body.shape[1:-1], width))
+    inputs = [(jnp.asarray(body, dtype), np.full(body.shape, np.nan))]
+    if _accepts(entry, params, jnp.asarray(rows, dtype)):
+        inputs.append((jnp.asarray(rows, dtype), np.full(rows.shape, np.max(np.abs(rows)))))
+    return inputs
+
+
+def _accepts(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> bool:
+    """Whether the public function takes ``x`` (its checks and validate hook raise nothing)."""
+    try:
+        entry.autodiff(x, **params)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+Pairs = list[tuple[jax.Array | np.ndarray, jax.Array | np.ndarray]]
+
+
+def _joined(
+    entry: Activation, params: Mapping[str, Any], inputs: Inputs, pairs_at: Callable[[jax.Array], Pairs]
+) -> tuple[np.ndarray, Pairs, np.ndarray, np.ndarray]:
+    """``pairs_at`` each input, flattened and joined: x, the pairs, where f is NaN, and the tail
+    floors of the outputs (a gated output is half its input, whose floor is then one value)."""
+    per = [pairs_at(x) for x, _ in inputs]
+    joined = lambda j, s: np.concatenate([np.asarray(p[j][s], np.float64).reshape(-1) for p in per])  # noqa: E731
+    pairs: Pairs = [(joined(j, 0), joined(j, 1)) for j in range(len(per[0]))]
+    floors = [
+        fl.reshape(-1) if fl.shape == np.shape(p[0][1]) else np.full(np.size(p[0][1]), fl.reshape(-1)[0])
+        for (_, fl), p in zip(inputs, per, strict=True)
+    ]
+    x = np.concatenate([np.asarray(x, np.float64).reshape(-1) for x, _ in inputs])
+    value_nan = np.concatenate([_value_nan(entry, params, x) for x, _ in inputs])
+    return x, pairs, value_nan, np.concatenate(floors)
+
+
 def away_from_kinks(entry: Activation, params: Mapping[str, Any], x: np.ndarray, margin: float) -> np.ndarray:
     """Mask of points at least ``margin`` from every kink."""
     ok = np.ones(np.shape(x), dtype=bool)
@@ -128,11 +203,12 @@ def closed_derivative(entry: Activation, params: Mapping[str, Any], x: jax.Array
     return entry.derivative(x, **params)
 
 
-def _abs_diff(a: jax.Array, b: jax.Array) -> np.ndarray:
-    """|a − b| in float64, flattened; 0 where both are NaN (NaN where only one is)."""
+def _abs_diff(a: jax.Array | np.ndarray, b: jax.Array | np.ndarray) -> np.ndarray:
+    """|a − b| in float64, flattened; 0 where both are NaN or the same infinity (NaN where only one is NaN)."""
     a64 = np.asarray(a, dtype=np.float64).reshape(-1)
     b64 = np.asarray(b, dtype=np.float64).reshape(-1)
-    return np.where(np.isnan(a64) & np.isnan(b64), 0.0, np.abs(a64 - b64))
+    with np.errstate(invalid="ignore"):  # inf − inf: equal infinities agree (eˣ's slope past overflow)
+        return np.where((a64 == b64) | (np.isnan(a64) & np.isnan(b64)), 0.0, np.abs(a64 - b64))
 
 
 def max_abs_diff(a: jax.Array, b: jax.Array) -> float:
@@ -140,7 +216,7 @@ def max_abs_diff(a: jax.Array, b: jax.Array) -> float:
     return float(np.max(d)) if d.size else 0.0
 
 
-def scale_tolerance(ref: jax.Array, dtype: Any, entry: Activation | None = None) -> float:
+def scale_tolerance(ref: jax.Array | np.ndarray, dtype: Any, entry: Activation | None = None) -> float:
     """Tolerance for derivatives: GRAD_ULPS ulps of max(1, |reference|)."""
     r = np.asarray(ref, dtype=np.float64)
     finite = r[np.isfinite(r)]
@@ -186,19 +262,45 @@ class CheckRow:
 
 
 def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int = 0) -> CheckRow:
-    """max |autodiff − closed form| on random inputs plus kinks (tangent products for axis-mixing ones)."""
-    x = random_inputs(entry, params, dtype, seed)
-    if entry.elementwise:
-        auto = grad_autodiff(entry, params, x)
-        closed = closed_derivative(entry, params, x)
-        via_path = grad_autodiff(entry, params, x, closed=True)
-        pairs = [(auto, closed), (via_path, closed)]
-    else:
+    """max |autodiff − closed form| on random inputs, kinks and tail points (tangent products for
+    axis-mixing ones); an entry registered as elementwise must first be one (:func:`check_elementwise`)."""
+
+    def pairs_at(x: jax.Array) -> Pairs:
+        if entry.elementwise:
+            check_elementwise(entry, params, x)
+            closed = closed_derivative(entry, params, x)
+            auto, via_path = grad_autodiff(entry, params, x), grad_autodiff(entry, params, x, closed=True)
+            return [(auto, closed), (via_path, closed)]
         t = jnp.asarray(np.random.default_rng(seed + 1).normal(size=x.shape), dtype)
-        auto = jvp_autodiff(entry, params, x, t)
-        closed = jvp_autodiff(entry, params, x, t, closed=True)
-        pairs = [(auto, closed)]
-    return _worst(entry, param_id(params, entry), dtype, x, pairs, _value_nan(entry, params, x))
+        return [(jvp_autodiff(entry, params, x, t), jvp_autodiff(entry, params, x, t, closed=True))]
+
+    x, pairs, value_nan, floor = _joined(entry, params, check_inputs(entry, params, dtype, seed), pairs_at)
+    return _worst(entry, param_id(params, entry), dtype, x, pairs, value_nan, floor)
+
+
+def check_elementwise(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> None:
+    """Raises a one-line ValueError unless f of the whole 1-D ``x`` is f of each element alone.
+
+    The derivative check differentiates one scalar at a time, where a function that mixes elements
+    (x / rms(x)) looks elementwise: registered with ``derivative=``, its array gradients on the
+    closed path would be silently wrong. Skipped with a key (a draw depends on x's shape) and for
+    array-valued parameters (one per element: the scalar defaults are checked)."""
+    if params.get("key") is not None or any(np.ndim(params[k]) for k in entry.numeric_params if k in params):
+        return
+    f = lambda v: entry.autodiff(v, **params)  # noqa: E731
+    whole = np.asarray(jax.jit(f)(x), np.float64).reshape(-1)
+    alone = np.asarray(jax.jit(jax.vmap(f))(x.reshape(-1)), np.float64)
+    tol = grad_tolerance(x.dtype, entry.grad_ulps) * np.maximum(1.0, np.abs(alone))
+    with np.errstate(invalid="ignore"):
+        bad = ~((whole == alone) | (np.isnan(whole) & np.isnan(alone)) | (np.abs(whole - alone) <= tol))
+    if bad.any():
+        i = int(np.argmax(bad))
+        xi = float(np.asarray(x, np.float64).reshape(-1)[i])
+        raise ValueError(
+            f"{entry.name} is not elementwise: at x = {xi:.6g} it gives {whole[i]:.6g} within a {x.size}-element "
+            f"array and {alone[i]:.6g} alone; a function that mixes elements (a mean, a norm, a softmax) is "
+            "registered with jvp=(x, y, t, **params), not derivative="
+        )
 
 
 def _value_nan(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> np.ndarray:
@@ -209,28 +311,50 @@ def _worst(
     entry: Activation,
     label: str,
     dtype: Any,
-    x: jax.Array,
-    pairs: list[tuple[jax.Array, jax.Array]],
+    x: jax.Array | np.ndarray,
+    pairs: Pairs,
     value_nan: np.ndarray,
+    tail_floor: np.ndarray | None = None,
 ) -> CheckRow:
-    """The row of the largest |a − b| over the (autodiff, closed form) ``pairs``, tolerance from the
-    closed form (the second of each pair). Every input here is finite, so a NaN derivative on
-    either side (both included: a function that is NaN everywhere agrees with itself) is the worst
-    disagreement: it ranks first and the row fails; so does a NaN value."""
-    diffs = []
+    """The row of the largest |a − b| relative to its tolerance over the (autodiff, closed form)
+    ``pairs``: the disagreement and tolerance where the row comes closest to failing.
+
+    The tolerance is entry.grad_ulps ulps of a scale from the closed form (the second of each
+    pair): for the draws and kinks (``tail_floor`` NaN) one scale, max(1, |closed form|) over
+    them; for each tail point its own, max(floor, |closed form| there). A slope of 10⁴ at x = 10⁴
+    then neither loosens the check at x = 1 nor is held to ulps of 1. The floor (max(1, |x|), see
+    :func:`check_inputs`) is autodiff's own error there: it cancels terms of x's size or more
+    (acon_c's ∂f/∂p2 = x − x·σ(u) − …; swish's ∂f/∂β = x²·σ·(1 − σ) from a rounded σ, 0.8 % off
+    at x = 12.5 in float32) where the closed forms agree with mpmath.
+
+    Every input here is finite, so a NaN derivative on either side (both included: a function that
+    is NaN everywhere agrees with itself) is the worst disagreement: it ranks first and the row
+    fails; so does a NaN value."""
+    ref = np.asarray(pairs[0][1], np.float64).reshape(-1)
+    floor = np.full(ref.shape, np.nan) if tail_floor is None else tail_floor
+    tail = ~np.isnan(floor)
+    tol = np.full(ref.shape, scale_tolerance(ref[~tail], dtype, entry))
+    if tail.any():
+        finite = np.where(np.isfinite(ref[tail]), np.abs(ref[tail]), 0.0)
+        tol[tail] = grad_tolerance(dtype, entry.grad_ulps) * np.maximum.reduce(
+            [np.ones_like(finite), floor[tail], finite]
+        )
+    ratios, diffs = [], []
     for a, b in pairs:
         nan = np.isnan(np.asarray(a, np.float64)).reshape(-1) | np.isnan(np.asarray(b, np.float64)).reshape(-1)
-        diffs.append(np.where(nan | value_nan, np.inf, _abs_diff(a, b)))
-    k = int(np.argmax([d.max(initial=0.0) for d in diffs]))
-    i = int(np.argmax(diffs[k])) if diffs[k].size else 0
+        d = np.where(nan | value_nan, np.inf, _abs_diff(a, b))
+        diffs.append(d)
+        ratios.append(d / tol)
+    k = int(np.argmax([r.max(initial=0.0) for r in ratios]))
+    i = int(np.argmax(ratios[k])) if ratios[k].size else 0
     a, b = pairs[k]
     flat = lambda v: float(np.asarray(v, np.float64).reshape(-1)[i])  # noqa: E731
     return CheckRow(
         entry.name,
         label,
         jnp.dtype(dtype).name,
-        float(diffs[k].max(initial=0.0)),
-        scale_tolerance(pairs[0][1], dtype, entry),
+        float(diffs[k][i]) if diffs[k].size else 0.0,
+        float(tol[i]) if tol.size else scale_tolerance(ref, dtype, entry),
         flat(x),
         flat(a),
         flat(b),
@@ -238,32 +362,60 @@ def _worst(
     )
 
 
+def _number(v: Any) -> float | None:
+    """A parameter value as a float where it is one real number (a NumPy scalar or a 0-d array
+    included), else None (an array of starts, a bool, a mask)."""
+    if isinstance(v, (bool, np.bool_)):
+        return None
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return float(v)
+    if isinstance(v, (np.ndarray, jax.Array)) and v.ndim == 0 and jnp.issubdtype(v.dtype, jnp.floating):
+        return float(v)
+    return None
+
+
+# Where a parameter's value is 0, ∂f/∂p is checked at these instead, those its constraints and
+# validate hook accept: 0 may sit at a kink of f in p, where the two sides differ by design.
+NEAR_ZERO = (0.5, -0.5)
+
+
+def param_points(entry: Activation, params: Mapping[str, Any], k: str, dtype: Any) -> list[dict[str, Any]]:
+    """The parameter sets at which the hand-written ∂f/∂``k`` is checked: ``params`` itself where
+    ``k`` is a non-zero number, each of :data:`NEAR_ZERO` the entry accepts where it is 0, none
+    where it is not one number (an array of starts is checked through its scalar default)."""
+    v = _number(params[k])
+    if v is None:
+        return []
+    if v != 0:
+        return [dict(params)]
+    # The public function checks the constraints and runs the validate hook, on concrete values.
+    probe = jnp.zeros(input_shape(entry, 16), dtype)
+    return [{**params, k: q} for q in NEAR_ZERO if _accepts(entry, {**params, k: q}, probe)]
+
+
 def check_param_derivatives(entry: Activation, params: dict[str, Any], dtype: Any, seed: int = 0) -> list[CheckRow]:
     """Each hand-written ∂f/∂p (``param_derivatives``) against autodiff of the function in p with x
     fixed: max |autodiff − closed form| of the per-element ∂f/∂p (a JVP along p with tangent 1) on
-    the inputs of :func:`check_entry`; a row per parameter, its ``params`` marked ``∂/∂p``."""
-    # An array-valued start (one per channel) is checked through its scalar default; a parameter
-    # at 0 may sit at a kink of f in p, where the sides differ by design (pade's |b_k|: 0 while
-    # b_k = 0, as the reference implementation's, autodiff's sign(0) = 1).
-    names = [
-        k
-        for k in entry.closed_params
-        if isinstance(params[k], (float, int)) and not isinstance(params[k], bool) and params[k] != 0
-    ]
-    if not names:
-        return []
-    x = random_inputs(entry, params, dtype, seed)
-    value_nan = _value_nan(entry, params, x)
+    the inputs of :func:`check_entry`; a row per parameter and point of :func:`param_points`, its
+    ``params`` marked ``∂/∂p``.
 
-    def along(path: Callable[..., jax.Array], k: str) -> jax.Array:
+    A parameter at 0 is checked beside it, not at it: 0 may sit at a kink of f in p (pade's |b_k|:
+    its ∂f/∂b_k is 0 while b_k = 0, as the reference implementation's; autodiff's sign(0) = 1)."""
+    return [
+        _param_row(entry, p, k, dtype, seed) for k in entry.closed_params for p in param_points(entry, params, k, dtype)
+    ]
+
+
+def _param_row(entry: Activation, params: dict[str, Any], k: str, dtype: Any, seed: int) -> CheckRow:
+    def along(path: Callable[..., jax.Array], x: jax.Array) -> jax.Array:
         g = lambda q: path(x, **{**params, k: q})  # noqa: E731
         return jax.jit(lambda q: jax.jvp(g, (q,), (jnp.ones_like(q),))[1])(jnp.asarray(float(params[k]), dtype))
 
-    label = param_id(params, entry)
-    return [
-        _worst(entry, f"{label} ∂/∂{k}", dtype, x, [(along(entry.autodiff, k), along(entry.closed_form, k))], value_nan)
-        for k in names
-    ]
+    def pairs_at(x: jax.Array) -> Pairs:
+        return [(along(entry.autodiff, x), along(entry.closed_form, x))]
+
+    x, pairs, value_nan, floor = _joined(entry, params, check_inputs(entry, params, dtype, seed), pairs_at)
+    return _worst(entry, f"{param_id(params, entry)} ∂/∂{k}", dtype, x, pairs, value_nan, floor)
 
 
 def check_case(entry: Activation, params: dict[str, Any], dtype: Any, seed: int = 0) -> list[CheckRow]:
@@ -299,6 +451,11 @@ def _entry(activation: Any) -> Activation:
     entry = getattr(activation, "activation", None)
     if isinstance(entry, Activation):
         return entry
+    # Registered by the call form jaxact.register(derivative=d)(f), f itself is not rebound to the
+    # public function: its entry is the one made from it.
+    for e in entries():
+        if activation is e.raw or activation is getattr(e.raw, "__wrapped__", None):
+            return e
     raise TypeError(
         f"jaxact.verify.check: give a registered name, a 'module:function' path, a registered function or an "
         f"entry, got {type(activation).__name__}; register a function first with @jaxact.register(...)."
@@ -310,12 +467,24 @@ def default_dtypes() -> tuple[Any, ...]:
     return (jnp.float32, jnp.float64) if jax.config.jax_enable_x64 else (jnp.float32,)
 
 
+def _require_x64(dtypes: tuple[Any, ...], caller: str) -> None:
+    """A float64 check needs x64: without it JAX truncates the inputs to float32 while the tolerance
+    stays float64's, and a correct derivative fails. Enabling x64 here would change the caller's
+    whole session (every later array), so it is for the caller to do (`jaxact check` does)."""
+    if any(jnp.dtype(d) == jnp.float64 for d in dtypes) and _validate.default_float() != jnp.float64:
+        raise ValueError(
+            f"{caller}: float64 needs JAX's x64 mode, which is off: enable it first with "
+            'jax.config.update("jax_enable_x64", True) or JAX_ENABLE_X64=1, or check in float32.'
+        )
+
+
 def check(activation: Any, *, dtypes: tuple[Any, ...] | None = None, seed: int = 0) -> Report:
     """Checks an activation's closed-form derivative (or JVP) against autodiff of its function.
 
     Args:
       activation: a registered name, ``"module:function"``, a registered function or an entry.
-      dtypes: the dtypes to check in (default: float32, and float64 where x64 is enabled).
+      dtypes: the dtypes to check in (default: float32, and float64 where x64 is enabled); float64
+        with x64 off is a ValueError.
       seed: seed of the random inputs (the kinks and points beside them are always included).
 
     Returns:
@@ -327,8 +496,9 @@ def check(activation: Any, *, dtypes: tuple[Any, ...] | None = None, seed: int =
       >>> jaxact.verify.check("tanh").ok
       True
     """
-    entry = _entry(activation)
     dts = default_dtypes() if dtypes is None else tuple(dtypes)
+    _require_x64(dts, "jaxact.verify.check")
+    entry = _entry(activation)
     return Report([row for p in check_sets(entry, seed) for d in dts for row in check_case(entry, p, d, seed)])
 
 
@@ -336,6 +506,7 @@ def run_check(
     dtypes: tuple[Any, ...] = (jnp.float32, jnp.float64), seed: int = 0, names: list[str] | None = None
 ) -> list[CheckRow]:
     """Every case of every activation (or of the named ones)."""
+    _require_x64(tuple(dtypes), "jaxact.verify.run_check")
     chosen = None if names is None else {get(n).name for n in names}
     keyed = ((e, p, d) for e in entries() for p in keyed_sets(e, seed) for d in dtypes)
     return [

@@ -424,3 +424,111 @@ def test_registration_checks_shapes_and_dtypes(body, match):
     with pytest.raises(ValueError, match=match):
         jaxact.register(derivative=lambda x: jnp.ones_like(x), path="autodiff")(shaped_user)
     assert "shaped_user" not in jaxact.names()
+
+
+def test_a_function_that_mixes_elements_is_refused_with_derivative():
+    """Checked one scalar at a time, x / sqrt(mean(x²) + 1) looked elementwise: registered with
+    derivative=, its array gradients on the closed path were wrong. A function that mixes elements
+    is registered with jvp=, and then passes."""
+
+    def rms_squash(x):
+        """x / sqrt(mean(x²) + 1)."""
+        return x * jax.lax.rsqrt(jnp.mean(x * x) + 1)
+
+    with pytest.raises(ValueError, match=r"rms_squash is not elementwise.*registered with jvp=") as info:
+        jaxact.register(derivative=lambda x: (1 + x * x) ** -1.5)(rms_squash)
+    assert "\n" not in str(info.value) and "rms_squash" not in jaxact.names()
+
+    unchecked = jaxact.register(derivative=lambda x: (1 + x * x) ** -1.5, verify=False)(rms_squash)
+    with pytest.raises(ValueError, match="not elementwise"):  # verify.check says so too
+        jaxact.verify.check(unchecked)
+    jaxact.unregister("rms_squash")
+
+    def rms_jvp(x, y, t):
+        r = jax.lax.rsqrt(jnp.mean(x * x) + 1)
+        return t * r - y * r * r * jnp.mean(x * t)
+
+    f = jaxact.register(jvp=rms_jvp)(rms_squash)
+    assert jaxact.verify.check(f).ok
+
+
+NP_BETA = np.float32(1.5)  # a NumPy scalar as a parameter's default
+
+
+def test_a_parameter_derivative_is_checked_at_0_and_for_a_numpy_default():
+    """A wrong ∂f/∂b was accepted where b defaults to 0 (checked beside 0 now, within its constraints)
+    or to a NumPy scalar."""
+
+    def shifted_tanh(x, b=0.0):
+        return jnp.tanh(x + b)
+
+    def d(x, b=0.0):
+        return 1 - jnp.tanh(x + b) ** 2
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"shifted_tanh \[b=0.5 ∂/∂b"):
+        jaxact.register(derivative=d, param_derivatives={"b": lambda x, b=0.0: 0 * x})(shifted_tanh)
+    assert "shifted_tanh" not in jaxact.names()
+    good = jaxact.register(derivative=d, param_derivatives={"b": d}, constraints={"b": ("nonnegative",)})
+    rows = jaxact.verify.check(good(shifted_tanh), dtypes=(jnp.float32,)).rows
+    assert [r.params for r in rows] == ["defaults", "b=0.5 ∂/∂b"]  # not at −0.5: b must be >= 0
+    jaxact.unregister("shifted_tanh")
+
+    def np_scaled_tanh(x, beta=NP_BETA):
+        return jnp.tanh(beta * x)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"np_scaled_tanh \[defaults ∂/∂beta"):
+        jaxact.register(
+            derivative=lambda x, beta=1.5: beta * (1 - jnp.tanh(beta * x) ** 2),
+            param_derivatives={"beta": lambda x, beta=1.5: 0 * x},
+        )(np_scaled_tanh)
+
+
+def test_a_derivative_wrong_only_in_the_tails_is_refused():
+    """The inputs were N(0, 3²) draws: a wrong x > 20 branch of a stable softplus, or a clip at ±10
+    the derivative forgot, passed. A correct stable softplus (its branch at 20, where autodiff
+    gives ½ at the tie) still registers."""
+
+    def tail_softplus(x):
+        return jnp.where(x > 20, x, jnp.log1p(jnp.exp(jnp.minimum(x, 20))))
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"at x = 37.5 autodiff gives 1 and the closed form 0"):
+        jaxact.register(derivative=lambda x: jnp.where(x > 20, 0.0, jax.nn.sigmoid(x)))(tail_softplus)
+
+    def clip_ten(x):
+        return jnp.clip(x, -10, 10)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match="clip_ten"):
+        jaxact.register(derivative=lambda x: jnp.ones_like(x))(clip_ten)
+    assert "tail_softplus" not in jaxact.names() and "clip_ten" not in jaxact.names()
+
+    f = jaxact.register(derivative=lambda x: jnp.where(x > 20, 1.0, jax.nn.sigmoid(x)))(tail_softplus)
+    assert jaxact.verify.check(f).ok
+
+
+def test_check_in_float64_without_x64_is_refused_in_one_line():
+    """JAX truncated the inputs to float32 while the tolerance was float64's: tanh failed."""
+    with jax.enable_x64(False):
+        with pytest.raises(ValueError, match=r"float64 needs JAX's x64 mode.*jax_enable_x64") as info:
+            jaxact.verify.check("tanh", dtypes=(jnp.float64,))
+        assert "\n" not in str(info.value)
+        assert jaxact.verify.check("tanh", dtypes=(jnp.float32,)).ok
+    assert jaxact.verify.check("tanh", dtypes=(jnp.float64,)).ok  # x64 on (conftest)
+
+
+def test_a_function_registered_by_the_call_form_is_found_by_module_path(tmp_path, monkeypatch, capsys):
+    """register(derivative=d)(f) without rebinding f leaves the module's f the plain function: its
+    module:function path and verify.check(f) find the entry made from it."""
+    src = (
+        "import jaxact\n\n\ndef cube_user(x):\n    return x * x * x / 3\n\n\n"
+        "jaxact.register(derivative=lambda x: x * x)(cube_user)\n"
+    )
+    (tmp_path / "plain_call_form.py").write_text(src)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert main(["check", "--names", "plain_call_form:cube_user"]) == 0, capsys.readouterr().err
+        assert "cube_user" in capsys.readouterr().out
+        module = sys.modules["plain_call_form"]
+        assert jaxact.get("plain_call_form:cube_user") is jaxact.get("cube_user")
+        assert jaxact.verify.check(module.cube_user).ok
+    finally:
+        sys.modules.pop("plain_call_form", None)
