@@ -817,6 +817,14 @@ def telu(x: ArrayLike) -> jax.Array:
     return _gated(x, lambda xs: xs * jnp.tanh(jnp.exp(_stable.minimum(xs, _TELU_CLIP))), x, jnp.zeros_like(x))
 
 
+def _acon_c_range(p1: float, p2: float, beta: float) -> tuple[float, float]:
+    """With p2 = 0, f = swish(u)/β in u = βp1·x, which spans ℝ (p1, β ≠ 0): swish's range over β, and
+    the mirror image for β < 0. Otherwise ℝ (with p2 ≠ 0 a superset: the ends may both go one way)."""
+    if p2 != 0 or p1 == 0 or beta == 0:
+        return (0.0, 0.0) if p1 == 0 == p2 else (-inf, inf)
+    return (_SWISH_MIN / beta, inf) if beta > 0 else (-inf, _SWISH_MIN / beta)
+
+
 def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
     # Where σ has saturated (x = ±inf included), f′ is the limit p1 or p2 taken by a select, and swish's
     # f′ sees x = 0: its parameter tangents at βy = ±inf (ys, y·βσ′) were 0·inf, so ∂p(∂f/∂x) was NaN
@@ -868,7 +876,7 @@ def _d_acon_c_dbeta(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0)
     ),
     derivative=_d_acon_c,
     param_derivatives={"p1": _d_acon_c_dp1, "p2": _d_acon_c_dp2, "beta": _d_acon_c_dbeta},
-    range=(-inf, inf),
+    range=lambda p1, p2, beta: _acon_c_range(float(p1), float(p2), float(beta)),
     formula="(p1-p2)x*sigmoid(b(p1-p2)x) + p2*x",
     smooth=True,
     examples=({"p1": 1.0, "p2": 0.25, "beta": 2.0},),
@@ -881,7 +889,8 @@ def _d_acon_c_dbeta(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0)
     citation="Ma, Zhang, Liu & Sun, 'Activate or Not: Learning Customized Activation' (ACON), CVPR 2021",
 )
 def acon_c(x: ArrayLike, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
-    """ACON-C: f(x) = (p1 − p2)x·σ(β(p1 − p2)x) + p2·x. Range ℝ in general.
+    """ACON-C: f(x) = (p1 − p2)x·σ(β(p1 − p2)x) + p2·x. Range ℝ in general; with p2 = 0 (the
+    defaults) swish's, [−0.2785/β, ∞) for β > 0.
 
     A learnable switch between linear (β → 0) and max(p1·x, p2·x) (β → ∞); the defaults
     p1 = 1, p2 = 0, β = 1 are swish. f'(x) = (p1 − p2)·[σ(u) + u·σ′(u)] + p2, u = β(p1 − p2)x.

@@ -513,7 +513,7 @@ def geglu(x: ArrayLike, axis: int = -1) -> jax.Array:
     path="closed_form",
     why=(
         "fwd+bwd 0.97–1.15x autodiff's time (one exp each), 0.43x its residual bytes, and silu′'s accurate "
-        "form: max f′ error 4.8 ulp float32, 4 float64 (autodiff 13 and 16)"
+        "form: max f′ error 2.6 ulp float32, 3 float64 (autodiff 7.4 and 8)"
     ),
     jvp=_gated_jvp_of_pair(_gates.silu_and_prime),
     range=(-inf, inf),

@@ -332,7 +332,7 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
     path="autodiff",
     why=LEAN_PIECEWISE,
     derivative=_d_threshold,
-    range=(-inf, inf),
+    range=lambda threshold, value: (min(float(threshold), float(value)), inf),  # (t, ∞) and the value
     formula="x if x > t else v",
     torch="threshold",
     kinks=lambda threshold: (threshold,),
@@ -344,7 +344,7 @@ def _d_threshold(x: jax.Array, threshold: Any = 0.0, value: Any = 0.0) -> jax.Ar
 def threshold(x: ArrayLike, threshold: Any = 0.0, value: Any = 0.0) -> jax.Array:
     """Threshold (torch.nn.functional.threshold): f(x) = x if x > threshold else value.
 
-    Range ℝ. f'(x) = 1 for x > threshold, else 0. With the defaults it is relu.
+    Range (threshold, ∞) and value. f'(x) = 1 for x > threshold, else 0. With the defaults it is relu.
 
     Example:
       >>> import jax.numpy as jnp, jaxact

@@ -93,6 +93,8 @@ def test_accelerator_timing_runs_on_cpu(monkeypatch, tmp_path):
     from jaxact.tools import cli
 
     assert cli.VS_JAX_NN_MODES == vs_jaxnn.MODES
+    sizes = (bench.FULL_SIZES, vs_jaxnn.SIZES, bench.QUICK_SIZES, vs_jaxnn.QUICK_SIZES)
+    assert cli.BENCH_LOG2_SIZES == tuple(tuple(n.bit_length() - 1 for n in s) for s in sizes)
 
 
 def test_same_program_ignores_names_and_sources_only():

@@ -1,5 +1,6 @@
 """The command line: list, check, accuracy, plot, docs (compare and bench have their own tests)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_check_fails_loudly_on_a_wrong_derivative(monkeypatch, capsys):
     from jaxact import verify
 
     entry = jaxact.get("tanh")
-    broken = type(entry)(**{**entry.__dict__, "derivative": lambda x: 1 - x * x})
+    broken = dataclasses.replace(entry, derivative=lambda x: 1 - x * x)
     monkeypatch.setattr(verify, "cases", lambda dtypes=None: iter([(broken, {}, verify.FLOAT_DTYPES[2])]))
     assert main(["check"]) == 1
     assert "FAIL" in capsys.readouterr().out

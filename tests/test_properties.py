@@ -157,3 +157,23 @@ def test_grad_flows_through_vmap_of_registry(  # a whole-catalogue smoke of grad
         x = verify.random_inputs(e, e.params, jnp.float64, 0, n=16)
         g = jax.grad(lambda v, e=e: jnp.sum(jax.vmap(e.closed_form)(v)))(x)
         assert g.shape == x.shape
+
+
+_RANGE_GRID = np.concatenate(
+    [np.linspace(-50, 50, 200_001), np.geomspace(50, 1e30, 2000), -np.geomspace(50, 1e30, 2000)]
+).astype(np.float32)
+
+
+@pytest.mark.parametrize("entry", ELEMENTWISE)
+def test_declared_range_is_the_range_at_the_defaults(entry):
+    """The catalogue's range column is tight: a finite end is reached on a grid to 1e-3, an infinite
+    one passed beyond 1e6 (acon_c read (−∞, ∞) at its defaults, where it is swish, [−0.2785, ∞);
+    threshold (−∞, ∞) where it is relu)."""
+    lo, hi = entry.output_range()
+    y = np.asarray(entry.fn(jnp.asarray(_RANGE_GRID)), np.float64)
+    y = y[np.isfinite(y)]
+    for end, seen, sign in ((lo, y.min(), -1), (hi, y.max(), 1)):
+        if math.isfinite(end):
+            assert abs(seen - end) <= 1e-3 * max(1.0, abs(end)), (end, seen)
+        else:
+            assert sign * seen > 1e6, (end, seen)

@@ -512,6 +512,9 @@ _dtypes = _comma_choices(FLOAT_DTYPES, "dtype")
 # parser imports no benchmark code; a test checks the two agree).
 VS_JAX_NN_MODES = ("fwd", "fwd_donated", "fwdbwd", "eager", "block", "residual_bytes")
 _modes = _comma_choices(VS_JAX_NN_MODES, "mode")
+# bench's default log2 sizes, spelt out likewise (bench.FULL_SIZES / QUICK_SIZES, vs_jaxnn.SIZES /
+# QUICK_SIZES): the sweep, the sweep with --vs-jax-nn, --quick, --quick with --vs-jax-nn.
+BENCH_LOG2_SIZES = ((10, 14, 18, 20, 22, 24, 26), (16, 20, 24), (16,), (12,))
 
 
 def _out_dir(path: str, what: str) -> Path:
@@ -604,7 +607,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("check", "autodiff vs closed-form derivative for every activation")
     s.add_argument("--names", help="comma-separated activations, registered names or module:function (default: all)")
     s.add_argument("--seed", type=_int_at_least(0, 2**32 - 1), default=0, help="seed of the random inputs")
-    s.add_argument("--json", metavar="PATH", type=_file, help="also write the table as JSON to this file")
+    s.add_argument(
+        "--json",
+        metavar="PATH",
+        type=_file,
+        help="also write the table as JSON to this file (default: none, print only)",
+    )
     s.set_defaults(func=cmd_check)
 
     s = command("accuracy", "max ulp error of values and derivatives against an mpmath reference, next to jax.nn")
@@ -626,7 +634,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         type=_file,
         help="store of mpmath reference values: read if it exists, written after the run (they depend on the "
-        "definitions alone: compute them once on a CPU, reuse them on an accelerator)",
+        "definitions alone: compute them once on a CPU, reuse them on an accelerator) (default: none, computed in "
+        "the run)",
     )
     s.set_defaults(func=cmd_accuracy)
 
@@ -764,7 +773,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="one small size, few repeats: a smoke test (< 1 min); --sizes, --seconds and --block given with it "
         "replace its own",
     )
-    s.add_argument("--sizes", type=_sizes, help="comma-separated log2 sizes, e.g. 16,20,24")
+    s.add_argument(
+        "--sizes",
+        type=_sizes,
+        help="comma-separated log2 sizes, e.g. 16,20,24 (default {}; {} with --vs-jax-nn; --quick: {}, with "
+        "--vs-jax-nn {})".format(*(",".join(map(str, s)) for s in BENCH_LOG2_SIZES)),
+    )
     s.add_argument(
         "--dtypes",
         type=_dtypes,
