@@ -92,7 +92,7 @@ class Activation:
     path_reason: str
     monotone: bool = False
     smooth: bool = False
-    zero_centred: bool = False  # E f(z) ≈ 0 for z ~ N(0, 1)
+    zero_centred: bool = False  # |E f(z)| ≤ 0.1·std f(z) for z ~ N(0, 1) (tests/test_properties.py)
     odd: bool = False
     jax_nn: str | None = None
     # torch.nn.functional's twin, and how this entry's parameters map to its arguments:
