@@ -232,6 +232,13 @@ class Activation:
 _REGISTRY: dict[str, Activation] = {}
 _ALIASES: dict[str, str] = {}
 _REGISTRATIONS = itertools.count(1)  # Activation.registration
+# Activation's fields that register sets from the function and its own arguments (its keyword
+# options, such as range= or path=, arrive under those names and never in **meta).
+_SET_BY_REGISTER = frozenset(
+    {"name", "fn", "autodiff", "closed_form", "derivative", "jvp", "raw", "raw_derivative", "raw_jvp", "params"}
+    | {"static", "range_", "family", "default_path", "path_reason", "builtin", "constraints", "closed_params"}
+    | {"registration"}
+)
 
 
 def names(*, include_aliases: bool = False) -> list[str]:
@@ -867,6 +874,19 @@ def _check_declaration(
                 f"jaxact.register: constraints[{k!r}] must be a tuple of checks among "
                 f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
             )
+    # Fields register fills in itself (from the function, its arguments or its checks): given again in
+    # **meta they met Activation's "got multiple values for keyword argument" (register(name=...)).
+    own = [k for k in meta if k in _SET_BY_REGISTER]
+    if own:
+        raise TypeError(
+            f"jaxact.register: {', '.join(map(repr, own))} is set by register itself, not an option"
+            + (
+                " (the name is the function's __name__: rename the function to register it as another)"
+                if "name" in own
+                else ""
+            )
+            + "."
+        )
     options = tuple(f.name for f in fields(Activation))
     unknown_meta = [k for k in meta if k not in options]
     if unknown_meta:

@@ -431,6 +431,9 @@ def test_aliases_are_held_to_the_rules_names_are(aliases, exc, match):
         ({"examples": {"a": 2.0}}, r"examples= takes a tuple of parameter dicts"),  # was: 'str' is not a mapping
         ({"monotone": "no"}, "monotone= must be True or False, got 'no'"),  # was accepted (a truthy str)
         ({"smooth": 1}, "smooth= must be True or False, got 1"),
+        # Fields register fills in itself: "got multiple values for keyword argument 'name'" before.
+        ({"name": "other"}, "'name' is set by register itself.*rename the function"),
+        ({"range_": (0.0, 1.0)}, "'range_' is set by register itself"),
     ],
     ids=repr,
 )
