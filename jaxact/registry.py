@@ -457,8 +457,8 @@ def _value_checked(
 ) -> tuple[str, ...]:
     """The parameters whose concrete values are checked: numeric (not static) ones with a
     constraint or a number as default (``where=None`` is a mask, not a number), NumPy scalars included."""
-    number = (int, float, np.integer, np.floating)  # a bool is an int: checked as the number it is
-    return tuple(k for k, v in defaults.items() if k not in static and (k in constraints or isinstance(v, number)))
+    # A bool is an int: checked as the number it is.
+    return tuple(k for k, v in defaults.items() if k not in static and (k in constraints or isinstance(v, _REAL)))
 
 
 def _is_number(v: Any) -> bool:
@@ -826,7 +826,7 @@ def _check_declaration(
     :func:`get` would not find again, or that ``jaxact.<name>`` would not give, a signature without a
     default per parameter, names of parameters that the function does not have, options of the
     wrong kind."""
-    if not name.isidentifier() or name != name.lower() or name.startswith("__"):
+    if not _is_name(name):
         raise ValueError(
             f"jaxact.register: the activation's name is its function's, {name!r}: give it a lowercase "
             "identifier (def my_act(x): ...; a lambda has none), as jaxact.get looks names up in lowercase."
@@ -901,10 +901,10 @@ def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin
     which would otherwise surface as a cryptic error from the derivative check, or not at all (a
     str flag is truthy)."""
     aliases = meta.get("aliases", ())
-    if not isinstance(aliases, (tuple, list)):  # a str would be a sequence of one-letter names
+    if not isinstance(aliases, (tuple, list, set, frozenset)):  # a str would be a sequence of one-letter names
         raise TypeError(f"jaxact.register: aliases= takes a tuple of names, e.g. aliases=({aliases!r},).")
     for a in aliases:
-        if not isinstance(a, str) or not a.isidentifier() or a != a.lower() or a.startswith("__"):
+        if not _is_name(a):
             raise ValueError(
                 f"jaxact.register: alias {a!r} of {name} must be a lowercase identifier, as names are "
                 "(jaxact.get looks names up in lowercase)."
@@ -912,10 +912,8 @@ def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin
         if not builtin:
             _check_not_shadowing(a, "alias")
     kinks = meta.get("kinks", ())
-    sequence = isinstance(kinks, (tuple, list)) or (isinstance(kinks, np.ndarray) and kinks.ndim == 1)
-    if not callable(kinks) and (
-        not sequence or not all(isinstance(k, _REAL) and not isinstance(k, bool) for k in kinks)
-    ):
+    sequence = isinstance(kinks, (tuple, list)) or (isinstance(kinks, (np.ndarray, jax.Array)) and kinks.ndim == 1)
+    if not callable(kinks) and (not sequence or not all(_is_real(k) for k in kinks)):
         raise TypeError(
             f"jaxact.register: kinks= takes a tuple of numbers (where {name}'s derivative jumps), or a function of "
             f"the parameters returning one, got {kinks!r}."
@@ -938,6 +936,23 @@ def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin
 
 
 _REAL = (int, float, np.integer, np.floating)
+
+
+def _is_real(v: Any) -> bool:
+    """One real number: a Python or NumPy int or float, or a 0-d JAX or NumPy array of one; not a bool."""
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (np.ndarray, jax.Array)):
+        return v.ndim == 0 and bool(jnp.issubdtype(v.dtype, jnp.integer) or jnp.issubdtype(v.dtype, jnp.floating))
+    return isinstance(v, _REAL)
+
+
+def _is_name(s: Any) -> bool:
+    """The rule for names and aliases: a lowercase identifier (jaxact.get looks names up in lowercase),
+    not a dunder."""
+    return isinstance(s, str) and s.isidentifier() and s == s.lower() and not s.startswith("__")
+
+
 # The Activation fields register takes as yes/no options (monotone, smooth, ...).
 _FLAGS = tuple(f.name for f in fields(Activation) if f.type == "bool" and f.name != "builtin")
 
@@ -1230,7 +1245,8 @@ def register(
             return jvp_impl(xa, ta, **given)
 
         jvp_fn.__doc__ = f"Closed-form Jacobian-vector product of :func:`jaxact.{name}` at x along t."
-        aliases = tuple(meta.pop("aliases", ()))
+        given = meta.pop("aliases", ())
+        aliases = tuple(sorted(given) if isinstance(given, (set, frozenset)) else given)
         entry = Activation(
             name=name,
             fn=fn,

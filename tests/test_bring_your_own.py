@@ -547,3 +547,66 @@ def test_a_naive_forward_whose_autodiff_overflows_in_the_tail_still_registers():
         assert jaxact.verify.check(jaxact.get("naive_sigmoid_tail")).ok
     finally:
         jaxact.unregister("naive_sigmoid_tail")
+
+
+@pytest.mark.parametrize("which", ["exp_over_square", "naive_softplus"])
+def test_a_tail_point_autodiff_cannot_judge_is_left_out(which):
+    """b3fd3f3 left such a point out only where the closed form was finite: exp(x)/(1 + x²), whose
+    true derivative overflows at 137.5 (closed form inf, autodiff NaN), and a naive log(1 + eˣ) (both
+    NaN there) registered before tail points were checked, and were refused."""
+    if which == "exp_over_square":
+
+        def my_exp_over_square(x):
+            """eˣ/(1 + x²). Range (0, ∞). f' = eˣ(1 − x)²/(1 + x²)²."""
+            return jnp.exp(x) / (1 + x * x)
+
+        fn, d = my_exp_over_square, lambda x: jnp.exp(x) * (1 - x) ** 2 / (1 + x * x) ** 2
+    else:
+
+        def my_naive_softplus(x):
+            """log(1 + eˣ). Range (0, ∞). f' = eˣ/(1 + eˣ)."""
+            return jnp.log(1 + jnp.exp(x))
+
+        fn, d = my_naive_softplus, lambda x: jnp.exp(x) / (1 + jnp.exp(x))
+    try:
+        jaxact.register(derivative=d)(fn)
+        assert jaxact.verify.check(jaxact.get(fn.__name__)).ok
+    finally:
+        if fn.__name__ in jaxact.names():
+            jaxact.unregister(fn.__name__)
+
+
+def test_a_validate_hook_that_asserts_on_the_tails_still_registers():
+    """_accepts caught only ValueError and TypeError: a hook refusing |x| > 100 with an assert failed
+    registration on the tail points (it registered before they were checked)."""
+
+    def my_asserting(x, a=1.0):
+        """a·x. Range ℝ. f' = a."""
+        return a * x
+
+    def hook(x, a=1.0):
+        if not isinstance(x, jax.core.Tracer):
+            assert np.all(np.abs(np.asarray(x)) < 100), "x too large"
+
+    try:
+        jaxact.register(derivative=lambda x, a=1.0: a + 0 * x, validate=hook)(my_asserting)
+        assert jaxact.verify.check(jaxact.get("my_asserting")).ok
+    finally:
+        if "my_asserting" in jaxact.names():
+            jaxact.unregister("my_asserting")
+
+
+def test_a_function_that_mixes_along_all_but_the_first_axis_is_refused():
+    """x / √(mean over the last axis of x² + 1) is elementwise on a 1-D input: the check compared f of
+    the whole 1-D input with f of each element, and it registered (closed-path gradients wrong on
+    any batch)."""
+
+    def my_row_norm(x):
+        """x / √(mean(x², last axis) + 1). Range ℝ. f' = ... (not elementwise)."""
+        if x.ndim < 2:
+            return x * jax.lax.rsqrt(x * x + 1)
+        return x * jax.lax.rsqrt(jnp.mean(x * x, axis=-1, keepdims=True) + 1)
+
+    with pytest.raises(ValueError, match=r"is not elementwise.*within a 9x8 array") as info:
+        jaxact.register(derivative=lambda x: (1 + x * x) ** -1.5)(my_row_norm)
+    assert "\n" not in str(info.value).strip() and "my_row_norm" not in jaxact.names()

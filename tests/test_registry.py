@@ -431,6 +431,7 @@ def test_aliases_are_held_to_the_rules_names_are(aliases, exc, match):
         ({"examples": {"a": 2.0}}, r"examples= takes a tuple of parameter dicts"),  # was: 'str' is not a mapping
         ({"monotone": "no"}, "monotone= must be True or False, got 'no'"),  # was accepted (a truthy str)
         ({"smooth": 1}, "smooth= must be True or False, got 1"),
+        ({"kinks": (True,)}, "kinks= takes a tuple of numbers"),
         # Fields register fills in itself: "got multiple values for keyword argument 'name'" before.
         ({"name": "other"}, "'name' is set by register itself.*rename the function"),
         ({"range_": (0.0, 1.0)}, "'range_' is set by register itself"),
@@ -482,14 +483,34 @@ def test_a_name_jaxact_already_uses_is_refused_in_one_line(name):
         assert getattr(jaxact, name) is before
 
 
-def test_a_name_only_the_path_namespaces_hold_is_refused():
-    """jaxact.closed_form and jaxact.autodiff hold 'registry' and 'annotations' besides the activations."""
+@pytest.mark.parametrize("namespace", ["closed_form", "autodiff"])
+def test_a_name_only_a_path_namespace_holds_is_refused(namespace, monkeypatch):
+    """jaxact.closed_form.<name> / jaxact.autodiff.<name> would give the namespace's own attribute (today
+    each name they hold, jaxact holds too: one held by the namespace alone is set up here)."""
 
     def act(x):
         """2x."""
         return 2 * x
 
-    act.__name__ = act.__qualname__ = "registry"
-    with pytest.raises(ValueError, match=r"'registry' clashes with jaxact\.(closed_form\.)?registry"):
+    act.__name__ = act.__qualname__ = "my_held_only_there"
+    monkeypatch.setattr(getattr(jaxact, namespace), "my_held_only_there", object(), raising=False)
+    with pytest.raises(ValueError, match=rf"'my_held_only_there' clashes with jaxact\.{namespace}\.my_held_only_there"):
         jaxact.register(derivative=lambda x: 2 + 0 * x)(act)
-    assert "registry" not in jaxact.names()
+    assert "my_held_only_there" not in jaxact.names()
+
+
+def test_kinks_as_a_jax_array_and_aliases_as_a_set_are_taken():
+    """a403f2f refused kinks=jnp.array([...]) (a NumPy array was taken) and aliases={...}."""
+
+    def my_kinked(x):
+        """relu(x) + relu(x − 1). Range [0, ∞). f' = 0, 1, 2."""
+        return jnp.where(x > 0, x, 0.0) + jnp.where(x > 1, x - 1, 0.0)
+
+    d = lambda x: (x > 0).astype(x.dtype) + (x > 1).astype(x.dtype)  # noqa: E731
+    try:
+        jaxact.register(derivative=d, kinks=jnp.array([0.0, 1.0]), aliases={"my_kinked_b", "my_kinked_a"})(my_kinked)
+        e = jaxact.get("my_kinked")
+        assert e.aliases == ("my_kinked_a", "my_kinked_b") and jaxact.get("my_kinked_b") is e
+    finally:
+        if "my_kinked" in jaxact.names():
+            jaxact.unregister("my_kinked")
