@@ -27,7 +27,8 @@ class Configured:
     activation: ``configure("elu", alpha=0.5)(x) == jaxact.elu(x, alpha=0.5)``. Two are equal
     (and hash equal) when they compute the same function: ``configure("elu", alpha=1.0) ==
     configure("elu")``, α's default given or not; each keeps the parameters as given for its repr.
-    A value made before its entry was replaced (a notebook cell re-run) differs from one made after.
+    A value made before its entry was replaced (a notebook cell re-run) differs from one made after,
+    and keeps computing the function it was made with, eagerly as under jit (whose trace of it stays).
     """
 
     name: str
@@ -39,13 +40,18 @@ class Configured:
     # cache entry, one row of a comparison), read once here rather than on every hash (jit hashes
     # static arguments per call).
     _key: tuple[Any, ...] = field(init=False, repr=False, default=())
+    # The entry this value was made with: after a replacement its calls stay the old function's, as a
+    # jit trace keyed by this value does (a new lookup made the eager call the new function's while
+    # jit kept the old trace). Never pickled: an unpickled value takes today's entry.
+    _entry: registry.Activation | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         try:
             entry = registry.get(self.name)
             defaults, registration = entry.params, entry.registration
         except Exception:  # not a registered name (built without configure): nothing to compare against
-            defaults, registration = {}, None
+            entry, defaults, registration = None, {}, None
+        object.__setattr__(self, "_entry", entry)
         params = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
         object.__setattr__(self, "_key", (registration, params))
 
@@ -63,7 +69,7 @@ class Configured:
 
     @property
     def entry(self) -> registry.Activation:
-        return registry.get(self.name)
+        return self._entry if self._entry is not None else registry.get(self.name)
 
     def __call__(self, x: Any) -> jax.Array:
         e = self.entry

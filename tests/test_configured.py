@@ -165,3 +165,28 @@ def my_cell_scale(x):
     finally:
         jaxact.unregister("my_cell_scale")
     assert jaxact.configure("elu", alpha=0.5) == jaxact.configure("elu", alpha=0.5)  # built-ins: one registration
+
+
+def test_a_value_made_before_a_replacement_keeps_computing_its_function_eagerly_as_under_jit():
+    """After a re-run cell, an old value called eagerly gave the new function (a lookup by name) while a
+    jit keyed by it kept the old trace: one value, two functions."""
+    cell = """
+@jaxact.register(derivative=lambda x: {k} + 0 * x)
+def my_kept_scale(x):
+    \"\"\"{k} x.\"\"\"
+    return {k} * x
+"""
+    ns = {"jaxact": jaxact, "__name__": "notebook_cell"}
+    step = jax.jit(lambda x, act: act(x), static_argnums=1)
+    x = jnp.ones(2)
+    try:
+        exec(cell.format(k=2.0), ns)
+        old = jaxact.configure("my_kept_scale")
+        np.testing.assert_array_equal(step(x, old), [2.0, 2.0])
+        exec(cell.format(k=3.0), ns)
+        np.testing.assert_array_equal(old(x), [2.0, 2.0])  # was [3, 3]
+        np.testing.assert_array_equal(step(x, old), [2.0, 2.0])
+        np.testing.assert_array_equal(jaxact.configure("my_kept_scale")(x), [3.0, 3.0])
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(old))(x), [3.0, 3.0])  # unpickled: today's entry
+    finally:
+        jaxact.unregister("my_kept_scale")
