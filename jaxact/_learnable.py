@@ -19,12 +19,16 @@ from jaxact.configured import Configured, configure
 
 @dataclass(frozen=True)
 class Plan:
-    """The function to call, its fixed parameters and the learned ones with their initial values."""
+    """The function to call, its fixed parameters and the learned ones with their initial values.
+
+    Hashable: (name, value) pairs, not dicts, since an nnx module keeps its plan as a static
+    attribute, part of its GraphDef, which ``jax.jit``'s static arguments and caches hash.
+    """
 
     fn: Any
-    fixed: dict[str, Any]
-    learned: dict[str, float]
-    constraints: dict[str, tuple[str, ...]]
+    fixed: tuple[tuple[str, Any], ...]
+    learned: tuple[tuple[str, float], ...]
+    constraints: tuple[tuple[str, tuple[str, ...]], ...]
     keyed: bool = False  # takes a PRNG key for its random (training) form (rrelu)
 
 
@@ -54,9 +58,10 @@ def plan(
         )
     paths._checked(path, owner)
     fixed = dict(conf.params)
-    learned = {k: float(fixed.pop(k, entry.params[k])) for k in names}
+    learned = tuple((k, float(fixed.pop(k, entry.params[k]))) for k in names)
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
-    return Plan(fn, fixed, learned, {k: tuple(entry.constraints.get(k, ())) for k in names}, entry.keyed)
+    constraints = tuple((k, tuple(entry.constraints.get(k, ()))) for k in names)
+    return Plan(fn, tuple(fixed.items()), learned, constraints, entry.keyed)
 
 
 def check_dtypes(param_dtype: Any, dtype: Any, owner: str) -> None:
@@ -156,6 +161,25 @@ def check_features(x: Any, axis: int, num_features: int, owner: str) -> None:
         )
 
 
+def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, owner: str) -> None:
+    """A configured ``axis`` (prelu's) and the module's ``axis``, along which the per-feature parameter
+    is laid, name the same axis of the input: two different ones are refused, as ``jaxact.prelu``
+    refuses slopes along another axis (the slope went along the module's, broadcast, and the configured
+    axis had no effect). One value shared (``count`` 1) fits any axis."""
+    configured = dict(p.fixed).get("axis")
+    n = len(shape)
+    if count == 1 or not isinstance(configured, int) or isinstance(configured, bool):
+        return
+    if not (-n <= configured < n and -n <= axis < n):  # out of range: named by the function or the module
+        return
+    if configured % n != axis % n:
+        raise ValueError(
+            f"{owner}: the configured axis={configured} and the module's axis={axis} are different axes of an "
+            f"input of shape {tuple(shape)}; give the module axis={configured} (it lays out the per-feature "
+            "parameter)."
+        )
+
+
 def apply(
     p: Plan, x: Any, values: dict[str, jax.Array], axis: int, dtype: Any, key: jax.Array | None = None
 ) -> jax.Array:
@@ -174,11 +198,12 @@ def apply(
     if dt is not None:
         x = x.astype(dt)
     kw = {}
+    constraints = dict(p.constraints)
     for k, v in values.items():
         v = v.astype(dt) if dt is not None else v
-        if "positive" in p.constraints[k]:
+        if "positive" in constraints[k]:
             v = v + jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps) - v)
-        elif "nonnegative" in p.constraints[k]:
+        elif "nonnegative" in constraints[k]:
             v = v + jax.lax.stop_gradient(jnp.maximum(v, 0) - v)
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim
@@ -187,4 +212,4 @@ def apply(
         kw[k] = v
     if key is not None:  # a keyed activation's training draw (rrelu)
         kw["key"] = key
-    return p.fn(x, **p.fixed, **kw)
+    return p.fn(x, **dict(p.fixed), **kw)

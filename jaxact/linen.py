@@ -32,7 +32,7 @@ class Learnable(nn.Module):
         (``jaxact.configure("elu", alpha=0.5)`` learns α from 0.5).
       learn: the parameters to learn (default: every numeric one of the entry).
       per_channel: one value per feature along ``axis`` (else one scalar).
-      axis: the feature axis.
+      axis: the feature axis; a configured ``axis`` (prelu's) with ``per_channel`` must name the same one.
       path: force ``"closed_form"`` or ``"autodiff"`` (default: the entry's, and the global switch).
       param_dtype: the stored parameters' dtype (float32).
       dtype: the computation dtype; ``None`` computes in the input's dtype (parameters are cast to
@@ -79,8 +79,10 @@ class Learnable(nn.Module):
         given = _learnable.check_deterministic(deterministic, owner)
         det = given if given is not None else _learnable.check_deterministic(self.deterministic, owner)
         shape = _learnable.param_shape(jnp.asarray(x), axis, per_channel, owner)
+        if shape:
+            _learnable.check_feature_axis(plan, jnp.shape(x), axis, shape[0], owner)
         values = {}
-        for k, v0 in plan.learned.items():
+        for k, v0 in plan.learned:
             init = nn.initializers.constant(v0)
             if self.sharding is not None:
                 init = nn.with_partitioning(init, self.sharding if shape else ())

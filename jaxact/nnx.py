@@ -11,6 +11,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxact import _learnable, paths
 from jaxact.configured import Configured
@@ -34,7 +35,7 @@ class Learnable(nnx.Module):
       num_features: one value per feature along ``axis`` (an int, NumPy's too); ``None`` learns a
         scalar. An input whose ``axis`` has another size is refused.
       learn: the parameters to learn (default: every numeric one of the entry).
-      axis: the feature axis.
+      axis: the feature axis; a configured ``axis`` (prelu's) with ``num_features`` must name the same one.
       path: force ``"closed_form"`` or ``"autodiff"``.
       param_dtype: the stored parameters' dtype (float32).
       dtype: the computation dtype; ``None`` computes in the input's dtype.
@@ -85,8 +86,8 @@ class Learnable(nnx.Module):
         self._owner = owner
         if plan.keyed and not self.deterministic and rngs is None:
             raise ValueError(_NEEDS_RNGS.format(owner=owner))
-        self._learned = tuple(plan.learned)
-        for k, v0 in plan.learned.items():
+        self._learned = tuple(k for k, _ in plan.learned)
+        for k, v0 in plan.learned:
             init = nnx.initializers.constant(v0)
             if sharding is not None:
                 init = nnx.with_partitioning(init, sharding if shape else ())
@@ -94,6 +95,8 @@ class Learnable(nnx.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         if self._num_features is not None:  # made before x was seen: its feature axis must fit them
+            # A configured axis (prelu's) other than the module's is named first: it is why the sizes differ.
+            _learnable.check_feature_axis(self._plan, np.shape(x), self._axis, self._num_features, self._owner)
             _learnable.check_features(x, self._axis, self._num_features, self._owner)
         values = {k: getattr(self, k)[...] for k in self._learned}
         key = None

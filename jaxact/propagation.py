@@ -21,12 +21,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import registry
+from jaxact.configured import Configured, configure
 
 # The midpoint rule on [−Z, Z] in N cells: the Gaussian tail beyond 12 weighs 1e-33, and cell
 # edges fall on every multiple of 2e-4 (0, ±1, ±3 …), so a jump there (relu′ at 0) costs O(h²).
 _Z, _N = 12.0, 120_000
 # |x| up to here, log-spaced, decides whether sup |f′| is finite.
 _FAR = 1e6
+# Samples per window of an oscillating f′ (sine, snake), drawn at random (fixed seed): an evenly spaced
+# grid aliases with a period that divides its step (ω = 2π on a step of 1), random phases do not.
+_WINDOW = 100_000
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,19 @@ def _lipschitz(entry: registry.Activation, params: dict[str, Any]) -> float:
     x = np.concatenate([dense, far, -far, kinks, kinks + 1e-9, kinks - 1e-9])
     _, d = _value_and_slope(entry, params, x)
     d = np.abs(d[np.isfinite(d)])
-    _, d_far = _value_and_slope(entry, params, np.array([-_FAR, -_FAR / 10, _FAR / 10, _FAR]))
+    if 1 in entry.oscillates:
+        # f′ oscillates without a limit (sin ωx's ω·cos ωx): one point far out may sit near a zero of
+        # it (sine's at ω = 2.5, x = 1e5), so growth is judged on the largest |f′| over wide windows
+        # (each holding many periods) around ±_FAR/10 and ±_FAR, whose samples count towards the sup.
+        u = np.random.default_rng(0).uniform(-0.5, 0.5, _WINDOW)
+        centres = (-_FAR, -_FAR / 10, _FAR / 10, _FAR)
+        _, dw = _value_and_slope(entry, params, np.concatenate([c + abs(c) * u for c in centres]))
+        if not np.all(np.isfinite(dw)):
+            return math.inf
+        d_far = np.abs(dw).reshape(len(centres), _WINDOW).max(axis=1)
+        d = np.concatenate([d, d_far])
+    else:
+        _, d_far = _value_and_slope(entry, params, np.array([-_FAR, -_FAR / 10, _FAR / 10, _FAR]))
     growing = np.abs(d_far[[0, 3]]) > 1.5 * np.abs(d_far[[1, 2]]) + 1  # f′ still growing far out
     if growing.any() or not np.all(np.isfinite(d_far)):
         return math.inf
@@ -107,8 +123,54 @@ def _signal(name: str, params: tuple[tuple[str, Any], ...]) -> Signal:
     )
 
 
-def signal(activation: str | registry.Activation, **params: Any) -> Signal:
-    """The signal-propagation figures of an activation (a name, ``"module:function"`` or an entry).
+def _checked(
+    activation: str | registry.Activation | Configured, params: dict[str, Any], owner: str
+) -> tuple[registry.Activation, tuple[tuple[str, Any], ...]]:
+    """The entry and its parameters, checked as ``jaxact.configure`` and the public function check
+    them (the same one-line errors): figures at a parameter the function refuses (celu's α = 0)
+    were NaN, or plausible numbers for a function that does not exist (elu's α = −1)."""
+    if isinstance(activation, Configured):  # its parameters, the keyword ones given here on top
+        params = {**dict(activation.params), **params}
+        activation = activation.name
+    entry = activation if isinstance(activation, registry.Activation) else registry.get(activation)
+    given = {}
+    for k, v in params.items():
+        if isinstance(v, (np.ndarray, jax.Array)):
+            real = any(jnp.issubdtype(v.dtype, t) for t in (jnp.floating, jnp.integer, jnp.bool_))  # not a key's
+            if v.ndim == 0 and real and not isinstance(v, jax.core.Tracer):
+                v = v.item()  # one concrete number (NumPy's, JAX's, bfloat16's; read once, on any device)
+            else:
+                shown = "a traced value" if isinstance(v, jax.core.Tracer) else f"an array of shape {v.shape}"
+                raise TypeError(
+                    f"jaxact.{owner}: parameter {k!r} of {entry.name} is {shown} ({v.dtype}); the figures are "
+                    "computed for one concrete scalar value of each parameter: ask once per value."
+                )
+        given[k] = v
+    try:
+        conf = configure(entry.name, **given)
+    except TypeError as e:  # configure's own messages name it; the caller here is signal or initializer
+        text = str(e)
+        if not text.startswith("jaxact.configure: "):
+            raise
+        raise TypeError(f"jaxact.{owner}: {text.removeprefix('jaxact.configure: ')}") from None
+    # What configure leaves to the function's validate hook (rrelu's lower <= upper, srelu's
+    # t_left <= t_right): the public function traced (not compiled) on a small input runs the hook.
+    try:
+        jax.eval_shape(
+            functools.partial(entry.fn, **dict(conf.params)), jax.ShapeDtypeStruct((2, 2, 2, 2), jnp.float32)
+        )
+    except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+        pass  # a user's hook that reads x's values: the integration's x is no input it could read
+    return entry, tuple(sorted(conf.params))
+
+
+def signal(activation: str | registry.Activation | Configured, **params: Any) -> Signal:
+    """The signal-propagation figures of an activation (a name, ``"module:function"``, an entry or
+    a :func:`jaxact.configure` value, whose parameters ``params`` add to or override).
+
+    Parameters are checked as the activation checks them (``signal("celu", alpha=0)`` raises its
+    ``ValueError``); each is one concrete scalar (a 0-d array counts), the figures being those of
+    one function.
 
     Example:
       >>> import jaxact
@@ -116,15 +178,19 @@ def signal(activation: str | registry.Activation, **params: Any) -> Signal:
       >>> round(s.gain, 4), round(s.mean, 4), s.lipschitz
       (1.4142, 0.3989, 1.0)
     """
-    entry = activation if isinstance(activation, registry.Activation) else registry.get(activation)
+    return _figures(activation, params, "signal")
+
+
+def _figures(activation: str | registry.Activation | Configured, params: dict[str, Any], owner: str) -> Signal:
     # Evaluated now, also when asked inside a trace (an initializer called under jax.eval_shape or
     # jit, as a model's init is): the figures are NumPy numbers of the definition, not of the trace.
     with jax.ensure_compile_time_eval():
-        return _signal(entry.name, tuple(sorted(params.items())))
+        entry, checked = _checked(activation, params, owner)
+        return _signal(entry.name, checked)
 
 
 def initializer(
-    activation: str | registry.Activation,
+    activation: str | registry.Activation | Configured,
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     **params: Any,
@@ -132,7 +198,9 @@ def initializer(
     """A ``jax.nn.initializers.variance_scaling`` initializer with the activation's gain:
     weights of variance gain²/fan_in, so that E (pre-activation)² stays 1 from layer to layer.
 
-    For ReLU this is ``jax.nn.initializers.he_normal()``; for SELU, ``lecun_normal()``.
+    For ReLU this is ``jax.nn.initializers.he_normal()``; for SELU, ``lecun_normal()``. The
+    activation and its parameters are taken and checked as by :func:`signal`; where no finite gain
+    exists (E f(z)² = 0: ``threshold`` with its step far out) it raises a ``ValueError``.
 
     Example:
       >>> import jax, jaxact
@@ -140,5 +208,11 @@ def initializer(
       >>> w.shape
       (256, 256)
     """
-    s = signal(activation, **params)
+    s = _figures(activation, params, "initializer")
+    if not (math.isfinite(s.gain) and s.gain > 0):  # variance_scaling(inf) drew ±inf weights, silently
+        at = ", ".join(f"{k}={v!r}" for k, v in s.params) or "its defaults"
+        raise ValueError(
+            f"jaxact.initializer: {s.name}'s second moment E f(z)² under z ~ N(0, 1) is {s.second_moment:g} at "
+            f"{at}, so no finite variance-preserving gain exists."
+        )
     return jax.nn.initializers.variance_scaling(s.gain**2, mode, distribution)

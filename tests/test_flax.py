@@ -266,3 +266,37 @@ def test_nnx_one_feature_is_one_value_shared_across_the_axis():
     m = N.Learnable("elu", num_features=1)
     x = -jnp.ones((2, 5))
     np.testing.assert_allclose(m(x), jaxact.elu(x))
+
+
+def test_an_nnx_graphdef_hashes_so_jit_takes_it_as_a_static_argument():
+    """The functional NNX pattern (graphdef static, state traced), as for nnx.Linear: the stored plan
+    held dicts, so hashing the GraphDef raised and jax.jit refused it as a static argument."""
+    x = jnp.linspace(-2, 2, 6).reshape(2, 3)
+    for act in (N.Learnable("elu", num_features=3), N.Learnable(jaxact.configure("prelu", negative_slope=0.1))):
+        graphdef, state = nnx.split(act)
+        assert hash(graphdef) == hash(nnx.split(act)[0])
+        run = jax.jit(lambda g, s, x: nnx.merge(g, s)(x), static_argnums=0)
+        np.testing.assert_array_equal(run(graphdef, state, x), act(x))
+
+
+def test_a_configured_axis_that_is_not_the_modules_is_refused():
+    """Learnable(configure("prelu", axis=1), per_channel=True) laid its slopes along the module's
+    axis (−1), the configured one doing nothing; jaxact.prelu refuses slopes along another axis too."""
+    x = -jnp.ones((2, 3, 4, 5))
+    conf = jaxact.configure("prelu", axis=1)
+    with pytest.raises(ValueError, match=r"configured axis=1 and the module's axis=-1 are different axes"):
+        L.Learnable(conf, per_channel=True).init(KEY, x)
+    with pytest.raises(ValueError, match=r"configured axis=1 and the module's axis=-1 are different axes"):
+        N.Learnable(conf, num_features=3)(x)
+    # The same axis, as given or counted from the end, is one: the slopes lie along it.
+    slopes = jnp.arange(1.0, 4.0, dtype=jnp.float32)
+    expected = jaxact.prelu(x, slopes, axis=1)
+    for axis in (1, -3):
+        np.testing.assert_array_equal(
+            L.Learnable(conf, per_channel=True, axis=axis).apply({"params": {"negative_slope": slopes}}, x), expected
+        )
+        m = N.Learnable(conf, num_features=3, axis=axis)
+        m.negative_slope[...] = slopes
+        np.testing.assert_array_equal(m(x), expected)
+    # A scalar slope has no axis to disagree on.
+    np.testing.assert_array_equal(L.Learnable(conf).apply({"params": {"negative_slope": jnp.float32(0.5)}}, x), 0.5 * x)

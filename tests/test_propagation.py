@@ -105,3 +105,79 @@ def test_the_initializer_works_inside_a_trace():
     propagation._signal.cache_clear()
     w = jax.jit(lambda k: jaxact.initializer("selu")(k, (64, 64)))(jax.random.key(0))
     np.testing.assert_array_equal(w, jaxact.initializer("selu")(jax.random.key(0), (64, 64)))
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("celu", {"alpha": 0.0}),
+        ("squareplus", {"b": -1.0}),
+        ("elu", {"alpha": -1.0}),
+        ("elu", {"alpha": math.nan}),
+        ("elu", {"alpha": "x"}),
+        ("rrelu", {"lower": 0.5, "upper": 0.1}),
+        ("srelu", {"t_left": 1.0, "t_right": -1.0}),
+    ],
+)
+def test_signal_and_initializer_refuse_parameters_the_function_refuses(name, params):
+    """Unchecked, celu's α = 0 gave NaN figures and ±inf weights, elu's α = −1 plausible ones."""
+    with pytest.raises((TypeError, ValueError)) as refused:
+        jaxact.get(name)(jnp.ones((2, 2)), **params)
+    for ask in (jaxact.signal, jaxact.initializer):
+        with pytest.raises(refused.type) as e:
+            ask(name, **params)
+        assert str(e.value) == str(refused.value) and "\n" not in str(e.value)
+
+
+def test_signal_names_unknown_and_array_parameters_in_one_line():
+    with pytest.raises(TypeError, match=r"^jaxact.signal: elu has no parameter 'alph'; its parameters: alpha.$"):
+        jaxact.signal("elu", alph=1.0)
+    with pytest.raises(TypeError, match=r"^jaxact.initializer: elu has no parameter 'alph'"):
+        jaxact.initializer("elu", alph=1.0)
+    with pytest.raises(TypeError, match=r"'negative_slope' of prelu is an array of shape \(2,\).*one concrete scalar"):
+        jaxact.signal("prelu", negative_slope=np.array([0.1, 0.2]))
+    with pytest.raises(TypeError, match="'key' of rrelu is an array"):
+        jaxact.signal("rrelu", key=jax.random.key(0))
+    with pytest.raises(TypeError, match="'alpha' of elu is a traced value"):
+        jax.jit(lambda a: jaxact.signal("elu", alpha=a).gain)(0.5)
+    # One number as a 0-d array (NumPy's, JAX's, bfloat16) has its figures.
+    for alpha in (np.array(0.5), jnp.array(0.5), jnp.bfloat16(0.5), np.float32(0.5)):
+        assert jaxact.signal("elu", alpha=alpha) == jaxact.signal("elu", alpha=0.5)
+
+
+def test_signal_and_initializer_take_a_configured_value():
+    conf = jaxact.configure("elu", alpha=0.5)
+    assert jaxact.signal(conf) == jaxact.signal("elu", alpha=0.5) != jaxact.signal("elu")
+    assert jaxact.signal(conf, alpha=2.0) == jaxact.signal("elu", alpha=2.0)  # keywords add to or override it
+    key = jax.random.key(0)
+    np.testing.assert_array_equal(
+        jaxact.initializer(conf)(key, (8, 8)), jaxact.initializer("elu", alpha=0.5)(key, (8, 8))
+    )
+
+
+@pytest.mark.parametrize(
+    "name, params, sup",
+    [("sine", {"omega": w}, abs(w)) for w in (0.5, 1.5, 2.5, 6.5, 7.5, -2.5, 30.0)]  # f′ = ω·cos ωx
+    + [("snake", {"alpha": a}, 2.0) for a in (0.05, 0.2, 0.25, 1.15, 5.0)],  # f′ = 1 + sin 2αx
+)
+def test_lipschitz_of_an_oscillating_derivative_is_its_amplitude(name, params, sup):
+    """A point far out that fell near a zero of f′ read as 'still growing': inf at ω = 2.5, α = 0.25."""
+    assert jaxact.signal(name, **params).lipschitz == pytest.approx(sup, rel=1e-9)
+
+
+def test_lipschitz_of_an_oscillating_derivative_that_grows_is_inf():
+    @jaxact.register(derivative=lambda x: jnp.sin(x) + x * jnp.cos(x), verify=False, oscillates=(0, 1, 2))
+    def x_sin_x(x):
+        """x·sin x: f′ oscillates with an amplitude that grows as |x|."""
+        return x * jnp.sin(x)
+
+    assert jaxact.signal("x_sin_x").lipschitz == math.inf
+
+
+def test_the_initializer_refuses_an_activation_with_no_gain():
+    """threshold with its step far out is 0 almost surely: E f² = 0 and the gain inf, which
+    variance_scaling turned into ±inf weights without a word."""
+    s = jaxact.signal("threshold", threshold=100.0)
+    assert s.second_moment == 0.0 and s.gain == math.inf
+    with pytest.raises(ValueError, match=r"^jaxact.initializer: threshold's second moment .* is 0 at threshold=100.0"):
+        jaxact.initializer("threshold", threshold=100.0)
