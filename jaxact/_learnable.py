@@ -200,15 +200,19 @@ def apply(
     kw = {}
     constraints = dict(p.constraints)
     for k, v in values.items():
-        v = v.astype(dt) if dt is not None else v
-        if "positive" in constraints[k]:
-            v = v + jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps) - v)
-        elif "nonnegative" in constraints[k]:
-            v = v + jax.lax.stop_gradient(jnp.maximum(v, 0) - v)
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim
             shape[axis] = v.shape[0]
             v = v.reshape(shape)
+        if dt is not None and v.dtype != dt:
+            # Laid over x in the stored dtype first, then cast: the gradient's sum over x then runs in
+            # the stored dtype (float32), not in x's (a bfloat16 sum over 2^16 elements was 1–1.4 %
+            # off; the forward's values are the same, a broadcast of the cast).
+            v = jnp.broadcast_to(v, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
+        if "positive" in constraints[k]:
+            v = v + jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps) - v)
+        elif "nonnegative" in constraints[k]:
+            v = v + jax.lax.stop_gradient(jnp.maximum(v, 0) - v)
         kw[k] = v
     if key is not None:  # a keyed activation's training draw (rrelu)
         kw["key"] = key
