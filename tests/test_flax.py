@@ -302,11 +302,12 @@ def test_a_configured_axis_that_is_not_the_modules_is_refused():
     np.testing.assert_array_equal(L.Learnable(conf).apply({"params": {"negative_slope": jnp.float32(0.5)}}, x), 0.5 * x)
 
 
-@pytest.mark.parametrize("name", ["prelu", "celu"])
+@pytest.mark.parametrize("name", ["celu", "swish"])
 def test_a_float32_parameters_gradient_over_a_bfloat16_input_is_summed_in_float32(name):
     """The parameter was cast to bfloat16 before it met x, so its gradient's sum over x ran in bfloat16:
-    1.4 % (prelu) and 2.2 % (celu) off over 2^16 elements against float64 maths on the same inputs; with
-    the sum in float32 what is left is the bfloat16 rounding of each term (0.3 %)."""
+    2.2 % (celu) and 0.8 % (swish) off over 2^16 elements against float64 maths on the same inputs; with
+    the sum in float32 what is left is the bfloat16 rounding of each term (0.2–0.3 %). Entries with a
+    hand-written ∂f/∂p (closed_params) only: see _learnable.apply."""
     import jaxact.linen
 
     x = jnp.asarray(np.random.default_rng(0).normal(size=(256, 256)), jnp.bfloat16)
@@ -320,4 +321,4 @@ def test_a_float32_parameters_gradient_over_a_bfloat16_input_is_summed_in_float3
     g64 = jax.grad(lambda p: jnp.sum(m64.apply(p, jnp.asarray(x, jnp.float64)) * jnp.asarray(ct, jnp.float64)))(p64)
     (got,), (want,) = jax.tree.leaves(g), jax.tree.leaves(g64)
     assert got.dtype == jnp.float32
-    assert abs(float(got) - float(want)) <= 5e-3 * abs(float(want)), (float(got), float(want))
+    assert abs(float(got) - float(want)) <= 4e-3 * abs(float(want)), (float(got), float(want))
