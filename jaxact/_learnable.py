@@ -164,6 +164,10 @@ def check_features(x: Any, axis: int, num_features: int, owner: str) -> None:
         )
 
 
+# Entries whose ``axis`` names the axis their per-feature parameter lies along (jaxact.prelu's slope).
+_PARAMETER_AXIS = ("prelu",)
+
+
 def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, owner: str) -> None:
     """A configured ``axis`` (prelu's) and the module's ``axis``, along which the per-feature parameter
     is laid, name the same axis of the input: two different ones are refused, as ``jaxact.prelu``
@@ -171,7 +175,9 @@ def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, o
     axis had no effect). One value shared (``count`` 1) fits any axis."""
     configured = dict(p.fixed).get("axis")
     n = len(shape)
-    if count == 1 or not isinstance(configured, int) or isinstance(configured, bool):
+    # Only where the entry's axis is the one its parameter lies along (prelu's): another function's axis
+    # means something else (a softmax's, with a learned temperature per feature of the module's axis).
+    if p.name not in _PARAMETER_AXIS or count == 1 or not isinstance(configured, int) or isinstance(configured, bool):
         return
     if not (-n <= configured < n and -n <= axis < n):  # out of range: named by the function or the module
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -100,9 +100,29 @@ def _lipschitz(entry: registry.Activation, params: dict[str, Any]) -> float:
     return float(d.max())
 
 
+def _signal(entry: registry.Activation, params: tuple[tuple[str, Any], ...]) -> Signal:
+    return _signal_of(_Entry(entry), params)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """An entry as a cache key: by name and registration (a re-run notebook cell that replaces an entry
+    is another function, whose figures were the old one's), the entry itself uncompared (a configure
+    value made before the replacement keeps computing the old function, and so do its figures)."""
+
+    entry: registry.Activation = field(compare=False)
+    name: str = ""
+    registration: int = 0
+
+    def __init__(self, entry: registry.Activation) -> None:
+        object.__setattr__(self, "entry", entry)
+        object.__setattr__(self, "name", entry.name)
+        object.__setattr__(self, "registration", entry.registration)
+
+
 @functools.cache
-def _signal(name: str, params: tuple[tuple[str, Any], ...]) -> Signal:
-    entry = registry.get(name)
+def _signal_of(key: _Entry, params: tuple[tuple[str, Any], ...]) -> Signal:
+    entry = key.entry
     p = {**entry.params, **dict(params)}
     if not entry.elementwise and not entry.gated:
         raise ValueError(
@@ -129,9 +149,9 @@ def _checked(
     """The entry and its parameters, checked as ``jaxact.configure`` and the public function check
     them (the same one-line errors): figures at a parameter the function refuses (celu's α = 0)
     were NaN, or plausible numbers for a function that does not exist (elu's α = −1)."""
-    if isinstance(activation, Configured):  # its parameters, the keyword ones given here on top
+    if isinstance(activation, Configured):  # its entry and parameters, the keyword ones given here on top
         params = {**dict(activation.params), **params}
-        activation = activation.name
+        activation = activation.entry
     entry = activation if isinstance(activation, registry.Activation) else registry.get(activation)
     given = {}
     for k, v in params.items():
@@ -155,10 +175,12 @@ def _checked(
         raise TypeError(f"jaxact.{owner}: {text.removeprefix('jaxact.configure: ')}") from None
     # What configure leaves to the function's validate hook (rrelu's lower <= upper, srelu's
     # t_left <= t_right): the public function traced (not compiled) on a small input runs the hook.
+    # As many dimensions as an int axis names (glu's axis=5 is one of a 6-D input; the figures do not
+    # depend on it).
+    axis = dict(conf.params).get("axis")
+    ndim = max(4, axis + 1 if axis >= 0 else -axis) if isinstance(axis, int) and not isinstance(axis, bool) else 4
     try:
-        jax.eval_shape(
-            functools.partial(entry.fn, **dict(conf.params)), jax.ShapeDtypeStruct((2, 2, 2, 2), jnp.float32)
-        )
+        jax.eval_shape(functools.partial(entry.fn, **dict(conf.params)), jax.ShapeDtypeStruct((2,) * ndim, jnp.float32))
     except (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
         pass  # a user's hook that reads x's values: the integration's x is no input it could read
     return entry, tuple(sorted(conf.params))
@@ -186,7 +208,7 @@ def _figures(activation: str | registry.Activation | Configured, params: dict[st
     # jit, as a model's init is): the figures are NumPy numbers of the definition, not of the trace.
     with jax.ensure_compile_time_eval():
         entry, checked = _checked(activation, params, owner)
-        return _signal(entry.name, checked)
+        return _signal(entry, checked)
 
 
 def initializer(

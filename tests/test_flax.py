@@ -322,3 +322,27 @@ def test_a_float32_parameters_gradient_over_a_bfloat16_input_is_summed_in_float3
     (got,), (want,) = jax.tree.leaves(g), jax.tree.leaves(g64)
     assert got.dtype == jnp.float32
     assert abs(float(got) - float(want)) <= 4e-3 * abs(float(want)), (float(got), float(want))
+
+
+def test_a_configured_axis_that_is_not_the_parameters_axis_is_taken():
+    """9dec1b6 refused every configured axis other than the module's; only prelu's axis is the one its
+    parameter lies along. A softmax over axis 1 with a learned temperature per feature (last axis)
+    was refused in linen and nnx."""
+
+    def jvp(x, y, t, temp=1.0, axis=-1):
+        tt = t / temp
+        return y * (tt - jnp.sum(y * tt, axis=axis, keepdims=True))
+
+    def my_tsoftmax(x, temp=1.0, axis=-1):
+        """Softmax of x/temp. Range [0, 1]."""
+        return jax.nn.softmax(x / temp, axis=axis)
+
+    jaxact.register(jvp=jvp, static=("axis",), constraints={"temp": ("positive",)})(my_tsoftmax)
+    try:
+        x = jax.random.normal(jax.random.key(0), (2, 5, 3))
+        conf = jaxact.configure("my_tsoftmax", axis=1)
+        params = L.Learnable(conf, per_channel=True).init(jax.random.key(1), x)
+        assert jax.tree.leaves(params)[0].shape == (3,)
+        assert N.Learnable(conf, num_features=3, rngs=nnx.Rngs(0))(x).shape == (2, 5, 3)
+    finally:
+        jaxact.unregister("my_tsoftmax")

@@ -99,10 +99,10 @@ def test_the_initializer_works_inside_a_trace():
     whenever no call outside a trace had filled the cache first)."""
     from jaxact import propagation
 
-    propagation._signal.cache_clear()
+    propagation._signal_of.cache_clear()
     shape = jax.eval_shape(lambda k: jaxact.initializer("gelu")(k, (4, 4)), jax.random.key(0))
     assert shape.shape == (4, 4)
-    propagation._signal.cache_clear()
+    propagation._signal_of.cache_clear()
     w = jax.jit(lambda k: jaxact.initializer("selu")(k, (64, 64)))(jax.random.key(0))
     np.testing.assert_array_equal(w, jaxact.initializer("selu")(jax.random.key(0), (64, 64)))
 
@@ -181,3 +181,30 @@ def test_the_initializer_refuses_an_activation_with_no_gain():
     assert s.second_moment == 0.0 and s.gain == math.inf
     with pytest.raises(ValueError, match=r"^jaxact.initializer: threshold's second moment .* is 0 at threshold=100.0"):
         jaxact.initializer("threshold", threshold=100.0)
+
+
+def test_signal_follows_a_replaced_entry_and_an_old_configure_value_keeps_its_own():
+    """signal's cache was keyed by name: after a re-run cell replaced an entry (tanh → relu), the
+    figures stayed tanh's (second moment 0.635 where relu's is 2), and so did initializer's gain."""
+    ns = {"jaxact": jaxact, "jnp": jnp}
+    cell = '''
+@jaxact.register(derivative=lambda x, a=1.0: {d})
+def my_replaced_act(x, a=1.0):
+    """f. Range R."""
+    return {f}
+'''
+    try:
+        exec(cell.format(d="a * (1 - jnp.tanh(a * x) ** 2)", f="jnp.tanh(a * x)"), ns)
+        old = jaxact.configure("my_replaced_act", a=2.0)
+        tanh_m2 = jaxact.signal("my_replaced_act", a=2.0).second_moment
+        exec(cell.format(d="a * (x > 0).astype(x.dtype)", f="a * jnp.where(x > 0, x, 0.0)"), ns)
+        assert abs(jaxact.signal("my_replaced_act", a=2.0).second_moment - 2.0) < 1e-9
+        assert jaxact.signal(old).second_moment == tanh_m2 < 1.0
+    finally:
+        jaxact.unregister("my_replaced_act")
+
+
+def test_signal_takes_an_axis_beyond_four_dimensions():
+    """The parameter check traced the function on a 4-D input: glu's axis=5 (of a 6-D input) was
+    refused as out of range, though the figures do not depend on it."""
+    assert jaxact.signal("glu", axis=5).gain == jaxact.signal("glu").gain
