@@ -40,10 +40,6 @@ class Configured:
     # cache entry, one row of a comparison), read once here rather than on every hash (jit hashes
     # static arguments per call).
     _key: tuple[Any, ...] = field(init=False, repr=False, default=())
-    # The entry this value was made with: after a replacement its calls stay the old function's, as a
-    # jit trace keyed by this value does (a new lookup made the eager call the new function's while
-    # jit kept the old trace). Never pickled: an unpickled value takes today's entry.
-    _entry: registry.Activation | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         try:
@@ -51,6 +47,10 @@ class Configured:
             defaults, registration = entry.params, entry.registration
         except Exception:  # not a registered name (built without configure): nothing to compare against
             entry, defaults, registration = None, {}, None
+        # The entry this value was made with, as a plain attribute (not a field: dataclasses.asdict of a
+        # config holding this value would print the whole entry): after a replacement its calls stay the
+        # old function's, as a jit trace keyed by this value does (a new lookup made the eager call the
+        # new function's while jit kept the old trace). Never pickled: an unpickled value takes today's.
         object.__setattr__(self, "_entry", entry)
         params = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
         object.__setattr__(self, "_key", (registration, params))
@@ -69,7 +69,14 @@ class Configured:
 
     @property
     def entry(self) -> registry.Activation:
-        return self._entry if self._entry is not None else registry.get(self.name)
+        made_with = getattr(self, "_entry", None)
+        return made_with if made_with is not None else registry.get(self.name)
+
+    def __copy__(self) -> Configured:
+        return self  # an immutable value: a copy is itself, the entry it was made with included
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Configured:
+        return self
 
     def __call__(self, x: Any) -> jax.Array:
         e = self.entry

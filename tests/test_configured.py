@@ -1,5 +1,7 @@
 """Configured activations: hashable, picklable values usable as Flax attributes and static args."""
 
+import copy
+import dataclasses
 import pickle
 
 import jax
@@ -188,5 +190,10 @@ def my_kept_scale(x):
         np.testing.assert_array_equal(step(x, old), [2.0, 2.0])
         np.testing.assert_array_equal(jaxact.configure("my_kept_scale")(x), [3.0, 3.0])
         np.testing.assert_array_equal(pickle.loads(pickle.dumps(old))(x), [3.0, 3.0])  # unpickled: today's entry
+        # A copy is the value itself (copy.deepcopy went through pickling: the new function), and the
+        # entry is no dataclass field (asdict printed the whole entry).
+        np.testing.assert_array_equal(copy.deepcopy(old)(x), [2.0, 2.0])
+        np.testing.assert_array_equal(copy.copy(old)(x), [2.0, 2.0])
+        assert set(dataclasses.asdict(old)) == {"name", "params", "path", "_key"}
     finally:
         jaxact.unregister("my_kept_scale")
