@@ -209,8 +209,10 @@ def apply(
     kw = {}
     constraints = dict(p.constraints)
     closed: tuple[str, ...] = ()
-    if p.name and (p.path or registry.get(p.name).current_path(dt)) == "closed_form":
-        closed = registry.get(p.name).closed_params
+    if p.name:
+        entry = registry.get(p.name)
+        if (p.path or entry.current_path(dt)) == "closed_form":
+            closed = entry.closed_params
     for k, v in values.items():
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim

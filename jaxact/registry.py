@@ -281,17 +281,22 @@ def _from_path(spec: str) -> Activation:
     fn = getattr(mod, attr, None)
     if fn is None:
         raise UnknownActivationError(f"{spec!r}: module {module!r} has no attribute {attr!r}.")
-    entry = getattr(fn, "activation", None)
-    if not isinstance(entry, Activation):
-        # Registered by the call form jaxact.register(derivative=d)(f), the module's f is not
-        # rebound to the public function: its entry is the one made from it (raw, or what the
-        # mutation self-test wrapped).
-        entry = next((e for e in _REGISTRY.values() if fn is e.raw or fn is getattr(e.raw, "__wrapped__", None)), None)
+    entry = entry_of(fn)
     if entry is None:
         raise UnknownActivationError(
             f"{spec!r} is not a registered activation: decorate it with @jaxact.register(derivative=...)."
         )
     return entry
+
+
+def entry_of(fn: Any) -> Activation | None:
+    """The entry of a registered function object: a public function's own, or (registered by the call
+    form ``jaxact.register(derivative=d)(f)``, which leaves ``f`` itself unbound to the public function)
+    the entry made from it (its raw function, or what the mutation self-test wrapped); else None."""
+    entry = getattr(fn, "activation", None)
+    if isinstance(entry, Activation):
+        return entry
+    return next((e for e in _REGISTRY.values() if fn is e.raw or fn is getattr(e.raw, "__wrapped__", None)), None)
 
 
 def unregister(name: str) -> None:
@@ -463,8 +468,8 @@ def _value_checked(
 
 def _is_number(v: Any) -> bool:
     """A default that is a number: a Python int or float, or a NumPy integer or floating scalar
-    (``beta=np.float32(1.5)`` is a learnable parameter as ``beta=1.5`` is); not a bool."""
-    return (type(v) in (int, float)) or isinstance(v, (np.integer, np.floating))
+    (``beta=np.float32(1.5)`` is a learnable parameter as ``beta=1.5`` is); not a bool, not an array."""
+    return not isinstance(v, (np.ndarray, jax.Array)) and _is_real(v)
 
 
 class _Binder:
@@ -968,13 +973,19 @@ def _check_not_shadowing(name: str, what: str) -> None:
             continue
         held = set(vars(mod))
         if module == "jaxact":  # a submodule not imported yet becomes an attribute when it is
-            held |= {m.name for m in pkgutil.iter_modules(getattr(mod, "__path__", []))}
+            held |= _submodules(tuple(getattr(mod, "__path__", [])))
         # The activations themselves (jaxact.relu, a user's entry registered again) are the namespace's.
         if name in held and name not in _REGISTRY and name not in _ALIASES:
             raise ValueError(
                 f"jaxact.register: {what} {name!r} clashes with {module}.{name}, which is not an activation "
                 f"({module}.{name} would not give this one); pick another name."
             )
+
+
+@functools.cache
+def _submodules(path: tuple[str, ...]) -> frozenset[str]:
+    """The package's submodule names, read from its folder once (they do not change in a session)."""
+    return frozenset(m.name for m in pkgutil.iter_modules(list(path)))
 
 
 def _checked_range(name: str, r: Any, what: str = "range") -> Range:

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import _validate
-from jaxact.registry import Activation, entries, get
+from jaxact.registry import Activation, entries, entry_of, get
 
 FLOAT_DTYPES = (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)
 
@@ -350,7 +350,7 @@ def _worst(
     for a, b in pairs:
         a64, b64 = (np.asarray(v, np.float64).reshape(-1) for v in (a, b))
         nan = np.isnan(a64) | np.isnan(b64)
-        d = np.where(nan | value_nan, np.inf, _abs_diff(a, b))
+        d = np.where(nan | value_nan, np.inf, _abs_diff(a64, b64))
         # A tail point where autodiff is NaN or ±inf cannot judge the closed form (autodiff of a naive
         # 1/(1 + e^(−x)) is inf/inf at x = −137.5, where a correct σ(1 − σ) is 0; of a naive log(1 + eˣ)
         # NaN at 137.5, as the closed form of the same formula): left out, as the function's own NaNs
@@ -462,14 +462,9 @@ def _entry(activation: Any) -> Activation:
         return activation
     if isinstance(activation, str):
         return get(activation)
-    entry = getattr(activation, "activation", None)
-    if isinstance(entry, Activation):
+    entry = entry_of(activation)
+    if entry is not None:
         return entry
-    # Registered by the call form jaxact.register(derivative=d)(f), f itself is not rebound to the
-    # public function: its entry is the one made from it.
-    for e in entries():
-        if activation is e.raw or activation is getattr(e.raw, "__wrapped__", None):
-            return e
     raise TypeError(
         f"jaxact.verify.check: give a registered name, a 'module:function' path, a registered function or an "
         f"entry, got {type(activation).__name__}; register a function first with @jaxact.register(...)."
