@@ -826,9 +826,6 @@ def _acon_c_range(p1: float, p2: float, beta: float) -> tuple[float, float]:
 
 
 def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.Array:
-    # Where σ has saturated (x = ±inf included), f′ is the limit p1 or p2 taken by a select, and swish's
-    # f′ sees x = 0: its parameter tangents at βy = ±inf (ys, y·βσ′) were 0·inf, so ∂p(∂f/∂x) was NaN
-    # at x = ±inf (want 0 or ±1); the select's own derivative in p is the limit's.
     # With β(p1 − p2) = 0 the gate is ½ everywhere and f the line ((p1 − p2)/2 + p2)·x: x = ±inf is
     # taken as 0 there (swish's f′ at 0·inf or at ±inf with β = 0 was NaN). Otherwise swish's f′ has
     # its limits at ±inf. The test is a constant of the trace for Python-float parameters (XLA drops
