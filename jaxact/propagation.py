@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -104,20 +104,23 @@ def _signal(entry: registry.Activation, params: tuple[tuple[str, Any], ...]) -> 
     return _signal_of(_Entry(entry), params)
 
 
-@dataclass(frozen=True)
 class _Entry:
-    """An entry as a cache key: by name and registration (a re-run notebook cell that replaces an entry
-    is another function, whose figures were the old one's), the entry itself uncompared (a configure
-    value made before the replacement keeps computing the old function, and so do its figures)."""
-
-    entry: registry.Activation = field(compare=False)
-    name: str = ""
-    registration: int = 0
+    """An entry as a cache key: equal by name and registration (a re-run notebook cell that replaces an
+    entry is another function, whose figures were the old one's), carrying the entry itself (a
+    configure value made before the replacement keeps computing the old function, and so do its
+    figures)."""
 
     def __init__(self, entry: registry.Activation) -> None:
-        object.__setattr__(self, "entry", entry)
-        object.__setattr__(self, "name", entry.name)
-        object.__setattr__(self, "registration", entry.registration)
+        self.entry = entry
+
+    def _key(self) -> tuple[str, int]:
+        return self.entry.name, self.entry.registration
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Entry) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
 
 @functools.cache
