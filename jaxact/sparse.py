@@ -10,6 +10,7 @@ J = diag(s) − s sᵀ / Σ s, with s = 1_S (sparsemax) and s = √y (1.5-entmax
 from __future__ import annotations
 
 import functools
+from math import inf
 from typing import Any
 
 import jax
@@ -32,17 +33,30 @@ def _check_one_axis(x: jax.Array, axis: Any = -1, *, fname: str) -> dict[str, An
     return {"axis": int(one)} if one is not axis else None
 
 
-def _last(x: jax.Array, axis: int) -> tuple[jax.Array, Any]:
-    """x with ``axis`` moved last, computed in float32 for half precisions (rounded once at the
-    end: the cumulative sums of the threshold search would otherwise round at every step), and
-    shifted by its maximum and clipped below (entries more than 1 (sparsemax) or 2 (entmax)
-    under the maximum are never in the support; the clip keeps −inf and ±max finite)."""
+def _last(x: jax.Array, axis: int) -> tuple[jax.Array, jax.Array, Any]:
+    """(x with ``axis`` moved last, its rows' maxima, x's dtype). Computed in float32 for half
+    precisions (rounded once at the end: the cumulative sums of the threshold search would
+    otherwise round at every step), shifted by the row's maximum and clipped below (entries more
+    than 1 (sparsemax) or 2 (entmax) under the maximum are never in the support; the clip keeps
+    −inf and ±max finite). A row without a finite maximum is shifted by nothing: ``_rows_threshold``
+    sets it."""
     dtype = x.dtype
     z = jnp.moveaxis(x, axis, -1)
     if jnp.dtype(dtype).itemsize < 4:
         z = z.astype(jnp.float32)
-    z = z - jax.lax.stop_gradient(jnp.max(z, -1, keepdims=True))
-    return jnp.maximum(z, -4.0), dtype
+    m = jax.lax.stop_gradient(jnp.max(z, -1, keepdims=True))
+    z = z - jnp.where(jnp.isfinite(m), m, 0)
+    return jnp.maximum(z, -4.0), m, dtype
+
+
+def _rows_threshold(tau: jax.Array, m: jax.Array) -> jax.Array:
+    """τ with the rows without a finite maximum m set as softmax's: +inf for a row of all −inf (a
+    fully masked attention row: all outputs 0, zero gradient), NaN for a row with +inf or NaN (all
+    outputs NaN). Left to the threshold search, an all −inf row was NaN (∞ − ∞ in the shift), and
+    so was its gradient even where the loss masked the row out (reaching the weights that made it);
+    a row with one +inf gave NaN there and 1/(n − 1) beside it, an answer that looked like one. Set
+    on τ, one value per row, not on the outputs: autodiff then saves no per-entry mask."""
+    return jnp.where(jnp.isfinite(m), tau, jnp.where(m < 0, inf, jnp.nan))
 
 
 def _ranks(z: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -58,8 +72,10 @@ def _at_support_size(v: jax.Array, in_support: jax.Array) -> tuple[jax.Array, ja
 
 
 def _support_jvp(s: jax.Array, t: jax.Array, axis: int) -> jax.Array:
-    """(diag(s) − s sᵀ/Σ s) t along ``axis``: s ⊙ (t − Σ s t / Σ s)."""
-    return s * (t - jnp.sum(s * t, axis, keepdims=True) / jnp.sum(s, axis, keepdims=True))
+    """(diag(s) − s sᵀ/Σ s) t along ``axis``: s ⊙ (t − Σ s t / Σ s). An empty support (a row of all
+    −inf, output all 0) has the zero Jacobian: Σ s = 0 is divided as 1 there, not 0/0."""
+    total = jnp.sum(s, axis, keepdims=True)
+    return s * (t - jnp.sum(s * t, axis, keepdims=True) / jnp.where(total == 0, 1, total))
 
 
 def _mp_sorted_threshold(m: Any, row: list[Any], tau_of: Any) -> Any:
@@ -89,7 +105,8 @@ def _mp_entmax15(m: Any, row: list[Any]) -> list[Any]:
 
 
 def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
-    return _support_jvp((y > 0).astype(t.dtype), t, axis)
+    # A NaN output (a row with +inf or NaN) keeps a NaN tangent, as the outputs beside it.
+    return _support_jvp(jnp.where(jnp.isnan(y), y, y > 0).astype(t.dtype), t, axis)
 
 
 @register(
@@ -107,6 +124,7 @@ def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> 
     examples=({"axis": 0},),
     mp=_mp_sparsemax,
     thresholded=True,
+    masked_by=-inf,
     accuracy_note=(
         "f = x − τ near the support's edge is a difference of O(1) terms: small outputs keep the terms' "
         "absolute error (a few eps·max(1, |x|)), many ulps of themselves; the JVP has no such difference"
@@ -131,11 +149,11 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> jax.Array:
     """
     if x.shape[axis] == 0:  # no entries: nothing to normalise (as softmax's empty row)
         return x
-    z, dtype = _last(x, axis)
+    z, m, dtype = _last(x, axis)
     zs, k = _ranks(z)
     cs = jnp.cumsum(zs, -1)
     top, size = _at_support_size(cs, 1 + k * zs > cs)
-    tau = (top - 1) / size
+    tau = _rows_threshold((top - 1) / size, m)
     return jnp.moveaxis(jnp.maximum(z - tau, 0), -1, axis).astype(dtype)
 
 
@@ -144,7 +162,7 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     # √ of a guarded input off the support: √′(0) = inf times y's zero tangent there would make
     # second derivatives NaN.
     on = y > 0
-    s = jnp.where(on, jnp.sqrt(jnp.where(on, y, 1)), 0)
+    s = jnp.where(on, jnp.sqrt(jnp.where(on, y, 1)), jnp.where(jnp.isnan(y), y, 0))
     return _support_jvp(s, t, axis).astype(t.dtype)
 
 
@@ -160,6 +178,7 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     examples=({"axis": 0},),
     mp=_mp_entmax15,
     thresholded=True,
+    masked_by=-inf,
     accuracy_note=(
         "as sparsemax's: near the support's edge f = (x/2 − τ)² squares a difference of O(1) terms, whose "
         "absolute error small outputs keep (146 ulp float32, 83 float64). The JVP's s = √f takes that error's "
@@ -185,7 +204,7 @@ def entmax15(x: ArrayLike, axis: int = -1) -> jax.Array:
     """
     if x.shape[axis] == 0:  # no entries: nothing to normalise (as softmax's empty row)
         return x
-    z, dtype = _last(x, axis)
+    z, m, dtype = _last(x, axis)
     z = z / 2
     zs, k = _ranks(z)
     mean = jnp.cumsum(zs, -1) / k
@@ -196,4 +215,5 @@ def entmax15(x: ArrayLike, axis: int = -1) -> jax.Array:
     pos = delta > 0
     tau = mean - jnp.where(pos, jnp.sqrt(jnp.where(pos, delta, 1)), 0)
     tau_star, _ = _at_support_size(tau, tau <= zs)
+    tau_star = _rows_threshold(tau_star, m)
     return jnp.moveaxis(jnp.square(jnp.maximum(z - tau_star, 0)), -1, axis).astype(dtype)

@@ -123,6 +123,38 @@ def test_fully_masked_rows_are_documented_and_nan_free(name, dtype, closed):
     assert not bool(jnp.any(jnp.isnan(gi)))
 
 
+@pytest.mark.parametrize("name", ["sparsemax", "entmax15"])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("closed", PATHS)
+def test_sparse_maps_rows_without_a_finite_maximum_are_softmaxs(name, dtype, closed):
+    """A row of all −inf (a fully masked attention row) is all 0 with zero derivatives, also where a
+    loss masks it out (it was NaN, its gradient too); a row with +inf or NaN is all NaN (it was NaN
+    at the +inf and 1/(n − 1) beside it)."""
+    e = jaxact.get(name)
+    f = e.closed_form if closed else e.autodiff
+    x = jnp.asarray(np.random.default_rng(SEED).normal(size=(5, 4)), dtype)
+    x = x.at[1].set(-jnp.inf).at[2, 1].set(jnp.inf).at[3, 2].set(jnp.nan).at[4, ::2].set(-jnp.inf)
+    y = np.asarray(f(x).astype(jnp.float64))
+    np.testing.assert_array_equal(y[1], 0.0)
+    assert np.all(np.isnan(y[2:4])), y
+    np.testing.assert_array_equal(y[4, ::2], 0.0)
+    np.testing.assert_allclose(y[[0, 4]].sum(-1), 1.0, rtol=4 * verify.eps(dtype))
+    keep = jnp.array([True, True, False, False, True])[:, None]
+    w = jnp.asarray(np.random.default_rng(SEED + 1).normal(size=x.shape), dtype)
+    g = jax.grad(lambda v: jnp.sum(jnp.where(keep, w * f(v), 0).astype(jnp.float32)))(x)
+    g = np.asarray(g.astype(jnp.float64))
+    assert np.all(np.isfinite(g[[0, 1, 4]])), g
+    np.testing.assert_array_equal(g[1], 0.0)
+    t = jnp.asarray(np.random.default_rng(SEED + 2).normal(size=x.shape), dtype)
+    dy = np.asarray(jax.jvp(f, (x,), (t,))[1].astype(jnp.float64))
+    np.testing.assert_array_equal(dy[1], 0.0)
+    assert np.all(np.isfinite(dy[[0, 1, 4]]))
+    if closed:  # the default path's NaN outputs keep NaN tangents (autodiff's select gives them 0)
+        assert np.all(np.isnan(dy[2:4])), dy
+    h = jax.hessian(lambda v: jnp.sum(w[1] * f(v)).astype(jnp.float32))(x[1])
+    np.testing.assert_array_equal(np.asarray(h.astype(jnp.float64)), 0.0)
+
+
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
 @pytest.mark.parametrize("closed", PATHS)
 def test_empty_rows_of_one_element_are_nan_free(name, closed):
