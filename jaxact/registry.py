@@ -347,6 +347,11 @@ def _path_now(
 _HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
 
 
+def _narrow(dtype: Any) -> bool:
+    """A float type narrower than half precision (float8_*, float4_*)."""
+    return jnp.issubdtype(dtype, jnp.floating) and jnp.dtype(dtype).itemsize < 2
+
+
 def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callable[..., jax.Array]:
     """``f(x, **params)`` (a forward or a derivative) of a bfloat16/float16 x evaluated in float32
     and rounded once.
@@ -450,7 +455,15 @@ def _jitted(
         sig = sig.replace(parameters=[x, inspect.Parameter("t", inspect.Parameter.POSITIONAL_OR_KEYWORD), *rest])
 
     def call(*args: Any, **given: Any) -> Any:
-        return f(*args, **{**defaults, **given})
+        kw = {**defaults, **given}
+        x = args[0]
+        if not tangent and _narrow(x.dtype):
+            # float8/float4 are storage formats: jnp's maths and jaxact's constants are not written
+            # for them (a 1e4 clamp is NaN in float8_e4m3fn: mish was all NaN, softmax a KeyError).
+            # Computed in float32 and rounded once, in the dtype the call would have had.
+            nums = (v for k, v in kw.items() if k not in static and v is not None and not _is_key(v))
+            return f(x.astype(jnp.float32), *args[1:], **kw).astype(jnp.result_type(x, *nums))
+        return f(*args, **kw)
 
     call.__signature__ = sig  # type: ignore[attr-defined]
     call.__name__ = call.__qualname__ = name
@@ -590,7 +603,10 @@ def _compose_doc(
     head, sep, example = text.partition("\nExample:")
     sig = inspect.signature(raw)
     (x, *params) = sig.parameters.values()
-    args = [f"  {x.name}: input array (a float dtype is kept; integer and bool inputs behave as in jax.nn)."]
+    args = [
+        f"  {x.name}: input array (a float dtype is kept; an integer or bool one where jax.nn keeps it, in "
+        "relu, hard_tanh and identity, else promoted to a float as jnp.sin promotes it)."
+    ]
     for p in params:
         if p.name in static:
             kind = "static (selects code; hashable)"

@@ -6,6 +6,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import mpmath
 import numpy as np
 import pytest
 
@@ -13,7 +14,7 @@ import jaxact
 from jaxact import verify
 from jaxact.tools import numerics
 
-from .cases import SEED, entry_params
+from .cases import SEED, entry_params, sampled_entries
 
 DTYPES = [pytest.param(d, id=jnp.dtype(d).name) for d in verify.FLOAT_DTYPES]
 PATHS = [pytest.param(False, id="autodiff"), pytest.param(True, id="closed")]
@@ -153,6 +154,32 @@ def test_sparse_maps_rows_without_a_finite_maximum_are_softmaxs(name, dtype, clo
         assert np.all(np.isnan(dy[2:4])), dy
     h = jax.hessian(lambda v: jnp.sum(w[1] * f(v)).astype(jnp.float32))(x[1])
     np.testing.assert_array_equal(np.asarray(h.astype(jnp.float64)), 0.0)
+
+
+@pytest.mark.parametrize(
+    "dtype", [jnp.float8_e4m3fn, jnp.float8_e5m2, jnp.float4_e2m1fn], ids=lambda d: jnp.dtype(d).name
+)
+def test_narrow_floats_are_computed_in_float32_and_rounded_once(dtype):
+    """float8/float4 inputs (storage formats that jax.nn takes): each entry's value is its float32
+    value of the same inputs rounded once, in the input's dtype, on both paths, and its gradient is
+    finite. mish was all NaN in float8_e4m3fn (a 1e4 clamp is NaN there), gelu partly, softmax and
+    log_softmax raised KeyError in every one of them."""
+    x32 = jnp.asarray(np.random.default_rng(SEED).normal(scale=2, size=(3, 4)), jnp.float32)
+    x = x32.astype(dtype)
+    x32 = x.astype(jnp.float32)
+    # Every entry's default path; both paths and the gradient of a third of them in one dtype (all
+    # with JAXACT_FULL_TESTS=1): the cast is one place (registry._jitted), each call a compile.
+    full = {e.name for e in sampled_entries()} if dtype == jnp.float8_e4m3fn else set()
+    for e in jaxact.entries():
+        kw = {"key": jax.random.key(SEED)} if e.keyed else {}
+        want = np.asarray(e.fn(x32, **kw).astype(dtype).astype(jnp.float32))
+        for f in (e.fn, e.autodiff, e.closed_form) if e.name in full else (e.fn,):
+            y = f(x, **kw)
+            assert y.dtype == dtype, (e.name, y.dtype)
+            np.testing.assert_array_equal(np.asarray(y.astype(jnp.float32)), want, err_msg=e.name)
+        if e.name in full:
+            g = jax.grad(lambda v, e=e, kw=kw: jnp.sum(e.fn(v, **kw).astype(jnp.float32)))(x)
+            assert g.dtype == dtype and bool(jnp.all(jnp.isfinite(g.astype(jnp.float32)))), (e.name, g)
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
@@ -437,3 +464,14 @@ def test_a_mapped_axis_name_is_an_axis(name, dtype):
         e.fn(x, axis=1.5)
     with pytest.raises(ValueError, match="axis 'k' is not the name of a mapped axis"):
         jax.vmap(functools.partial(e.fn, axis=("k", 0)), axis_name="i")(x)
+
+
+@pytest.mark.parametrize("name", ["silu", "swish"])
+def test_float32_silu_derivative_keeps_its_normal_tail(name):
+    """f′ ≈ x·eˣ is a normal float32 number down to x ≈ −87.33 (jax.nn's is accurate there): a clip
+    at −87 flushed it to 0 over (−87.33, −87)."""
+    xs = np.array([-80.0, -87.0, -87.2, -87.3], np.float32)
+    g = jax.vmap(jax.grad(getattr(jaxact, name)))(jnp.asarray(xs))
+    with mpmath.workdps(40):
+        want = [float(mpmath.diff(lambda v: v / (1 + mpmath.exp(-v)), mpmath.mpf(float(x)))) for x in xs]
+    np.testing.assert_allclose(np.asarray(g, np.float64), want, rtol=8 * verify.eps(jnp.float32))
