@@ -653,7 +653,11 @@ def _integer_twin(jax_nn: str | None) -> Callable[[Any], Callable[..., jax.Array
         dtype = getattr(x, "dtype", None)
         if dtype is None and isinstance(x, (int, np.generic)):  # bool is an int
             dtype = np.result_type(x)
-        if dtype is None or np.dtype(dtype).kind not in "biu":
+        if dtype is None:
+            return None
+        kind = np.dtype(dtype).kind
+        # int4/uint4 (ml_dtypes) are kind "V" to NumPy.
+        if kind not in "biu" and not (kind == "V" and jnp.issubdtype(dtype, jnp.integer)):
             return None
         weak = isinstance(x, int) or bool(getattr(x, "weak_type", False))
         return twin if keeps(jax.dtypes.canonicalize_dtype(dtype), weak) else None

@@ -43,6 +43,7 @@ def test_integer_and_bool_input_as_jax_nn_else_as_jnp_sin(entry, path):
         jnp.arange(-4, 4, dtype=jnp.int32).reshape(2, 4),
         jnp.ones((2, 4), bool),
         unsigned,
+        jnp.arange(-4, 4, dtype=jnp.int4).reshape(2, 4),  # kind "V" to NumPy: relu's was float32
     )
     for x in (*xs, *scalars):
         y, theirs = f(x), _keeps_integers(entry, x)
