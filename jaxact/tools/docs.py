@@ -105,7 +105,7 @@ def migrating() -> str:
         "- integer and bool inputs are promoted to a strong float as `jnp.sin` promotes them (float64 for",
         "  int64 under x64); jax.nn's result type differs between its functions (`elu` of int32 is a weakly",
         "  typed float there, float64 under x64). `relu`, `hard_tanh` and `identity` keep integer dtypes, as",
-        "  jax.nn's do (not int4);",
+        "  jax.nn's do;",
         "- float8 and float4 inputs are computed in float32 and rounded once;",
         "- static parameters (`axis`, `approximate`) take Python or NumPy values: a `jax.Array` there is",
         "  refused by jit as unhashable (jax.nn takes a 0-d one for softmax's `axis` and gelu's",
