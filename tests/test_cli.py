@@ -1,7 +1,10 @@
 """The command line: list, check, accuracy, plot, docs (compare and bench have their own tests)."""
 
+import contextlib
 import dataclasses
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -490,3 +493,107 @@ def test_bench_quick_measures_the_block_given_with_it(monkeypatch):
     assert main(["bench", "--quick", "--no-torch", "--names", "relu", "--block", "8x4x8", "--sizes", "10"]) == 130
     assert seen == {"block": True, "shape": (8, 4, 8), "sizes": (1024,)}
     assert cli.build_parser().parse_args(["bench", "--quick"]).block is None
+
+
+@contextlib.contextmanager
+def _read_only(f: Path):
+    """``f`` made read-only: by its mode, or where that does not stop this user (root) immutable
+    (chattr +i); the test is skipped where neither does. Undone on leaving."""
+    import subprocess
+
+    f.chmod(0o444)
+    immutable = False
+    try:
+        if os.access(f, os.W_OK):  # root writes through the mode bits
+            immutable = subprocess.run(["chattr", "+i", str(f)], capture_output=True, check=False).returncode == 0
+            if not immutable:
+                pytest.skip("cannot make a file read-only here (root, no chattr +i)")
+        yield f
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(f)], capture_output=True, check=False)
+        f.chmod(0o644)
+
+
+COMPARE_ONE_STEP = ["compare", "--activations", "relu", "--steps", "2", "--seeds", "1", "--lr", "1e-3", "--no-plots"]
+
+
+def test_a_result_file_that_cannot_be_written_fails_before_the_work(tmp_path, capsys, monkeypatch):
+    """compare.json or a plot already in the folder that the run would replace (or remove) and
+    cannot: one line, exit 2, before training (it was a traceback after it, the results lost)."""
+    from jaxact.tools import compare
+
+    monkeypatch.setattr(compare, "run", lambda *a, **k: pytest.fail("trained"))
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("compare.json", "lr_sensitivity.png"):
+        (out / name).write_text("old")
+        with _read_only(out / name):
+            assert main([*COMPARE_ONE_STEP, "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"{name}: the file cannot be written" in err, err
+        assert (out / name).read_text() == "old"
+        (out / name).unlink()
+
+
+def test_summarize_in_place_with_a_file_that_cannot_be_written_fails_before_the_work(tmp_path, capsys):
+    base = _saved_study(tmp_path / "base")
+    before = _contents(base)
+    with _read_only(base / "table.txt"):
+        assert main(["compare", "--summarize", str(base)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "table.txt: the file cannot be written" in err, err
+    assert _contents(base) == before
+
+
+def test_a_run_removes_the_plots_of_an_earlier_run_it_does_not_draw(tmp_path, capsys, monkeypatch):
+    """lr_sensitivity.png from a grid run, then a run with one rate and no plots: compare's own plot
+    files go, every other file stays."""
+    from jaxact.tools import compare
+
+    def one_run(cfg, **kw):
+        r = compare.RunResult(
+            "relu", "closed", [0, 2], [[0.5], [0.4]], [[0.5], [0.6]], [[[0.0]]] * 2, [[[1.0, 1.0]]] * 2, 1.0, 0.1
+        )
+        r.learning_rate = cfg.learning_rate
+        return [r]
+
+    monkeypatch.setattr(compare, "run", one_run)
+    out = tmp_path / "out"
+    out.mkdir()
+    keep = ("notes.png", "curves.png.bak", "my_table.txt")
+    for name in ("curves.png", "layers.png", "lr_sensitivity.png", *keep):
+        (out / name).write_text("old")
+    assert main([*COMPARE_ONE_STEP, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(("compare.json", "table.txt", *keep))
+    assert "removed an earlier run's" in capsys.readouterr().out
+
+
+def test_summarize_takes_a_folders_study_and_its_subfolders_studies(tmp_path, capsys):
+    """`jaxact compare` and `--preset full` write under the same default folder: both kinds of study
+    in it are summarized."""
+    mixed = _saved_study(tmp_path / "mixed")
+    _saved_study(mixed / "mlp")
+    assert main(["compare", "--summarize", str(mixed), "--out", str(tmp_path / "again")]) == 0
+    assert sorted(_contents(tmp_path / "again")) == ["compare.json", "mlp/compare.json", "mlp/table.txt", "table.txt"]
+    out = capsys.readouterr().out
+    assert f"## {mixed / 'compare.json'}" in out and f"## {mixed / 'mlp' / 'compare.json'}" in out
+
+
+def test_the_preset_help_says_what_the_preset_sets():
+    """Each model's settings in the preset, as compare.PRESETS has them (the CNN's and the
+    transformer's evaluation intervals were 'its defaults')."""
+    from jaxact.tools import compare
+    from jaxact.tools.cli import build_parser
+
+    sub = build_parser()._subparsers._group_actions[0].choices["compare"]
+    (text,) = [a.help for a in sub._actions if "--preset" in a.option_strings]
+    for model, over in compare.PRESETS["full"].items():
+        said = re.split(rf"\b{model}: ", text, maxsplit=1)[1].split(";", 1)[0]
+        for key, value in over.items():
+            if key == "learning_rates":
+                expected = f"rates {value[0]:.0e}..{value[-1]:.0e}".replace("e-0", "e-")
+            else:
+                expected = {"eval_every": "--eval-every {}", "seeds": "{} seeds", "activations": "{} activations"}[key]
+                expected = expected.format(len(value) if key == "activations" else value)
+            assert expected in said, (model, key, said)

@@ -19,6 +19,8 @@ from jaxact.tools.cli import main
 TINY = dict(depth=2, width=16, steps=40, batch_size=32, seeds=2, eval_every=10, learning_rates=())  # one rate
 SEED_CONV = 11
 TINY_RUN = dict(steps=40, batch_size=32, seeds=2, eval_every=20, learning_rates=())
+# Smaller still, for what needs a step or two: on the two moons.
+TINY_ONE = dict(depth=1, width=4, steps=2, batch_size=16, seeds=1, eval_every=2, learning_rates=(), dataset="moons")
 
 
 def test_tiny_run_end_to_end_loss_decreases():
@@ -535,3 +537,148 @@ def test_a_preset_runs_every_model_under_one_progress_bar(tmp_path, capsys, monk
     # One bar, each run weighed by its model's cost per step: the transformer's last is the most.
     shares = [int(line.split("%")[0].rsplit("]", 1)[1]) for line in bar]
     assert len(bar) == 4 and shares == sorted(shares) and shares[-1] == 100 and shares[2] < 50, bar
+
+
+REF_MODULE = """
+import jax.numpy as jnp
+import jaxact
+
+
+@jaxact.register(derivative=lambda x: 1 - jnp.tanh(x) ** 2, range=(-1, 1))
+def cmp_ref_act(x):
+    return jnp.tanh(x)
+"""
+
+
+def test_a_saved_reference_is_its_runs_label_and_resummarizes_without_its_module(tmp_path, capsys):
+    """The reference is kept as the label of the run it names (module:function, configure's value),
+    so a study whose user module is gone keeps its paired differences when summarized again; a
+    reference that names none of the runs is refused in one line, nothing written."""
+    (tmp_path / "cmp_refmod.py").write_text(REF_MODULE)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        cfg = compare.Config(
+            activations=("relu", "cmp_refmod:cmp_ref_act"), reference="cmp_refmod:cmp_ref_act", dataset="moons", **TINY
+        )
+        runs = [_run("relu", [0.9, 0.8, 0.85]), _run("cmp_ref_act", [0.95, 0.9, 0.8])]
+        compare.save(runs, cfg, tmp_path / "study")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("cmp_refmod", None)
+        jaxact.unregister("cmp_ref_act")
+    assert main(["compare", "--summarize", str(tmp_path / "study"), "--out", str(tmp_path / "again")]) == 0
+    rows = json.loads((tmp_path / "again" / "compare.json").read_text())["summary"]
+    assert rows[0]["vs_reference"] is not None
+    assert rows[0]["vs_reference"]["test_acc_diff"]["mean"] == pytest.approx(-1 / 30)
+    assert "Δ acc vs cmp_ref_act" in (tmp_path / "again" / "table.txt").read_text()
+    assert cfg.reference == "cmp_ref_act"
+    elu05 = jaxact.configure("elu", alpha=0.5)
+    assert compare.Config(activations=("relu", elu05), reference=elu05).reference == "elu(alpha=0.5)"
+    # A reference that names none of the runs: refused, nothing written.
+    study = tmp_path / "study" / "compare.json"
+    payload = json.loads(study.read_text())
+    payload["config"]["reference"] = "cmp_gone_module:cmp_ref_act"
+    study.write_text(json.dumps(payload))
+    before = {p.name: p.read_bytes() for p in study.parent.iterdir()}
+    capsys.readouterr()
+    assert main(["compare", "--summarize", str(study.parent)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "matches none of its runs' activations (relu, cmp_ref_act)" in err, err
+    assert {p.name: p.read_bytes() for p in study.parent.iterdir()} == before
+    with pytest.raises(ValueError, match="matches none of its runs"):
+        compare.resummarize(study, tmp_path / "nowhere")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_an_optimizer_with_a_key_in_its_state_trains():
+    """noisy_sgd's state holds a PRNG key: the memory estimate sizes it by its key data."""
+    cfg = compare.Config(activations=("relu",), optimizer="noisy_sgd", **TINY_ONE)
+    key_state = {"key": jax.random.key(0), "count": jnp.zeros((), jnp.int32)}
+    assert compare._nbytes(jax.eval_shape(lambda: key_state)) == 8 + 4  # threefry: two uint32
+    with pytest.warns(UserWarning, match="key"):  # optax's own, about noisy_sgd's default key
+        (result,) = compare.run(cfg, stream=io.StringIO())
+    assert np.all(np.isfinite(result.train_loss))
+
+
+def test_an_optimizer_whose_state_cannot_be_built_is_named_in_one_line():
+    """adafactor's state cannot be built under tracing: refused before training in one line naming
+    it (it was JAX's nine-line TracerBoolConversionError text)."""
+    with pytest.raises(ValueError, match=r"optax\.adafactor cannot train here") as err:
+        compare.Config(activations=("relu",), optimizer="adafactor", **TINY_ONE).validate()
+    assert len(str(err.value).splitlines()) == 1
+
+
+def test_a_learning_rate_given_alone_is_the_rate_trained():
+    """As --lr: Config(learning_rate=x) trains x (no grid); with a grid too it is refused, as --lr
+    with --lrs; with neither, the default grid; a model's rate gives way to a grid given."""
+    assert compare.Config(learning_rate=0.05).grid == (0.05,)
+    assert compare.Config(learning_rate=0.05).learning_rates == ()
+    assert compare.Config().grid == compare.DEFAULT_LEARNING_RATES and compare.Config().learning_rate is None
+    assert compare.Config(learning_rates=()).grid == (compare.DEFAULT_LEARNING_RATE,)
+    with pytest.raises(ValueError, match="not both"):
+        compare.Config(learning_rate=0.05, learning_rates=(1e-3, 1e-2))
+    assert compare.Config.for_model("transformer").grid == (3e-3,)
+    assert compare.Config.for_model("transformer", learning_rates=(1e-3, 3e-3)).grid == (1e-3, 3e-3)
+    assert compare.Config.for_preset("full", learning_rate=0.01)["mlp"].grid == (0.01,)
+
+
+def test_the_printed_train_loss_spread_is_the_jsons():
+    """The table's train loss ± std is the summary's (n − 1 degrees of freedom); one seed, no spread."""
+    cfg = compare.Config(learning_rates=())
+    three = [_run("relu", [0.9, 0.9, 0.9], loss=[0.1, 0.2, 0.4])]
+    row = compare.summary_rows(three)[0]
+    assert row["train_loss_std"] == pytest.approx(np.std([0.1, 0.2, 0.4], ddof=1))
+    line = compare.format_table(three, cfg).splitlines()[3]
+    assert f"{row['train_loss_mean']:.1e} ± {row['train_loss_std']:.1e}" in line and "1.5e-01" in line
+    line = compare.format_table([_run("relu", [0.9], loss=[0.3])], cfg).splitlines()[3]
+    assert "3.0e-01" in line and "±" not in line
+
+
+def test_a_diverged_seed_in_the_grid_scores_the_studys_classes():
+    """meta.grid's test log-ppl scores a diverged seed as uniform guessing over the study's classes
+    (moons: 2), as the summary does, not over 256."""
+    cfg = compare.Config(
+        activations=("exponential",), optimizer="sgd", **(TINY_ONE | {"learning_rates": (50.0, 100.0), "seeds": 2})
+    )
+    (r,) = compare.run(cfg, stream=io.StringIO())
+    row = compare.summary_rows([r])[0]
+    assert row["diverged"] == 2 and row["test_log_ppl"]["mean"] == pytest.approx(np.log(2))
+    for g in r.meta["grid"]:
+        assert g["diverged"] == 2 and g["test_log_ppl_mean"] == pytest.approx(np.log(2))
+
+
+def test_the_table_says_what_a_dead_unit_is_for_each_model():
+    """A unit is an entry past the example axis: for the CNN a channel at one pixel, for the
+    transformer an FFN unit at one position, and the table says so."""
+    z = jnp.stack([jnp.array([[1.0, -1.0], [-1.0, -1.0]])] * 3)  # [example, position, unit]
+    np.testing.assert_allclose(compare.dead_fraction([z], jaxact.derivative("relu")), [0.75])
+    runs = [_run("relu", [0.9, 0.9])]
+    assert "hidden units with zero activation derivative" in compare.format_table(runs, compare.Config())
+    assert "(pixel, channel) pairs" in compare.format_table(runs, compare.Config.for_model("cnn"))
+    lm = compare.format_table(runs, compare.Config.for_model("transformer"))
+    assert "(position, hidden unit) pairs" in lm and "first 256 training windows" in lm
+
+
+def test_a_str_is_one_activation():
+    cfg = compare.Config(activations="relu", paths="closed")
+    assert cfg.activations == ("relu",) and cfg.paths == ("closed",)
+
+
+def test_a_reference_equal_to_a_compared_activation_names_its_run():
+    """elu(alpha=1.0) beside elu is elu, defaults filled in (--activations elu,elu(alpha=1.0) is
+    refused as one activation trained twice)."""
+    cfg = compare.Config(activations=("relu", "elu"), reference="elu(alpha=1.0)", **TINY_ONE)
+    cfg.validate()
+    assert cfg.reference == "elu"
+
+
+def test_configures_repr_is_accepted_on_the_command_line(monkeypatch):
+    """models.activation takes configure's repr, and so does --activations."""
+    seen = []
+    argv = ["compare", "--activations", "relu,jaxact.configure('elu', alpha=0.5)", "--reference", "elu(alpha=0.5)"]
+    argv += ["--steps", "2", "--seeds", "1", "--lr", "1e-2", "--dataset", "moons", "--no-plots", "--depth", "1"]
+    from jaxact.tools import cli
+
+    monkeypatch.setattr(cli, "cmd_compare", lambda args: seen.append(cli._compare_configs(args)) or 0)
+    assert main(argv) == 0
+    assert seen[0]["mlp"].reference == "elu(alpha=0.5)"

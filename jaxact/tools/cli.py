@@ -169,8 +169,11 @@ _TRAINING_OPTIONS = (
 
 
 def _saved_studies(folder: str) -> list[Path]:
+    """FOLDER/compare.json and each FOLDER/*/compare.json (a preset's), all of them: `jaxact compare`
+    and `--preset full` write into the same default folder."""
     root = Path(folder)
-    found = [root / "compare.json"] if (root / "compare.json").is_file() else sorted(root.glob("*/compare.json"))
+    found = [root / "compare.json"] if (root / "compare.json").is_file() else []
+    found += [js for js in sorted(root.glob("*/compare.json")) if js.is_file()]
     if not found:
         raise ValueError(f"--summarize {folder}: no compare.json in it or in its folders")
     return found
@@ -204,12 +207,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(compare.format_table(results, cfg))
         js = compare.save(results, cfg, out)
         msg = f"\nwrote {js}"
+        files: list[Path] = []
         if not args.no_plots:
             try:
                 files = compare.plot(results, out)
                 msg += " and " + ", ".join(str(f) for f in files)
             except ImportError as e:
                 msg += f" (no plots: {e})"
+        # An earlier run's plots that this one did not draw would contradict its compare.json.
+        gone = compare.remove_stale_plots(out, files)
+        if gone:
+            msg += f"; removed an earlier run's {', '.join(str(f) for f in gone)}"
         print(msg)
     return 0
 
@@ -345,7 +353,7 @@ def _activation_specs(text: str) -> None:
         raise ValueError(f"--activations {text!r}: an empty name; give comma-separated activations")
     acts = []
     for p in parts:
-        name = p.split("(", 1)[0].strip()
+        name = models.spec_name(p)  # elu of elu(alpha=0.5) or of jaxact.configure('elu', alpha=0.5)
         _entry(name, "--activations")  # the name first: an unknown one gets its suggestions
         try:
             acts.append(models.activation(p))
@@ -554,6 +562,15 @@ def _can_write_in(folder: Path, what: str) -> None:
         raise ValueError(f"{what}: cannot write in {folder} ({e.strerror or e})") from None
 
 
+def _writable_results(folder: Path, names: Sequence[str], option: str) -> None:
+    """Each of ``names`` already in ``folder`` (results the command will replace, or remove) is
+    checked as :func:`_out_file` checks a file, opened for appending: a read-only one fails now,
+    not after the work."""
+    for name in names:
+        if (folder / name).is_file():
+            _out_file(str(folder / name), option)
+
+
 def _out_file(path: str, option: str) -> Path:
     """A file the command writes at the end: checked now that it can be."""
     f = Path(path)
@@ -654,9 +671,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset",
         default=None,
         choices=["full"],
-        help="full: the larger study, every model in turn (mlp: 8 activations, rates 1e-4..3e-2, 10 seeds; cnn: its "
-        "defaults; transformer: 5 seeds), about 35 minutes on 2 CPU cores; results in <out>/<model>/. Options "
-        "given apply to every model (default: none, one model)",
+        help="full: the larger study, every model in turn with its defaults but these: mlp: 8 activations (the six "
+        "and gelu, mish), rates 1e-4..3e-2, 10 seeds; cnn: --eval-every 100; transformer: 5 seeds, --eval-every 300; "
+        "about 35 minutes on 2 CPU cores; results in <out>/<model>/. Options given apply to every model (default: "
+        "none, one model)",
     )
     s.add_argument(
         "--activations",
@@ -754,13 +772,18 @@ def build_parser() -> argparse.ArgumentParser:
         "the folder the recomputed compare.json and table.txt go to, laid out as FOLDER's, leaving FOLDER as it "
         "is (no plots; default: rewritten in FOLDER)",
     )
-    s.add_argument("--no-plots", action="store_true", help="write compare.json only")
+    s.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="write compare.json and table.txt only (an earlier run's plots in --out are removed: they would "
+        "not match)",
+    )
     s.add_argument(
         "--summarize",
         metavar="FOLDER",
         type=_folder,
-        help="train nothing: recompute the summary of saved results (FOLDER/compare.json, or each "
-        "FOLDER/*/compare.json of a preset) from their per-seed records with this version's statistics, "
+        help="train nothing: recompute the summary of saved results (FOLDER/compare.json and each "
+        "FOLDER/*/compare.json, a preset's) from their per-seed records with this version's statistics, "
         "rewriting their summary and table.txt, or writing them to --out if given; the options that say what "
         "to train are refused with it (default: off, train)",
     )
@@ -883,23 +906,34 @@ def _preflight(args: argparse.Namespace) -> None:
                 raise ValueError(f"{flag} has no effect with --summarize (it trains nothing); leave it out")
         for js in _saved_studies(args.summarize):
             try:
-                compare.load(js)
+                results, cfg, _ = compare.load(js)
             except Exception as e:  # rewritten only after reading them all: a bad one must fail now
                 raise ValueError(f"--summarize: {js} is not a saved study ({type(e).__name__}: {e})") from None
+            compare.check_reference(results, cfg, f"--summarize: {js}")
             into = _summarized_into(js, args)
             if into == js.parent:
                 _can_write_in(js.parent, f"--summarize {args.summarize}")
+                _writable_results(into, ("compare.json", "table.txt"), "--summarize")
             else:
                 _out_dir(str(into), "compare --summarize")
+                _writable_results(into, ("compare.json", "table.txt"), "--out")
     elif args.cmd == "compare":
+        from jaxact.tools import compare, models
+
+        if args.reference is not None:  # its module's import errors as one line naming it, as --activations'
+            _entry(models.spec_name(args.reference), "--reference")
         configs = _compare_configs(args)
         for cfg in configs.values():
             cfg.validate()
         out = args.out or COMPARE_OUT
         _out_dir(out, "compare")
+        folders = [Path(out)]
         if args.preset is not None:  # each model's results go to a folder of its own
-            for model in configs:
-                _out_dir(str(Path(out) / model), "compare")
+            folders = [Path(out) / model for model in configs]
+            for folder in folders:
+                _out_dir(str(folder), "compare")
+        for folder in folders:  # the results it replaces, the plots it replaces or removes
+            _writable_results(folder, compare.RESULT_FILES, "--out")
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         _out_dir(args.out, args.cmd)
     if args.cmd == "check" and args.json:

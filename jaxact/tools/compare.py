@@ -8,8 +8,9 @@ same batches (``init="auto"``: the same draws, scaled by each activation's
 variance-preserving gain, :func:`jaxact.initializer`). Seeds train side by side with ``jax.vmap``; steps run in jitted
 ``lax.scan`` chunks. Recorded per evaluation point: train loss, test accuracy,
 the fraction of dead hidden units per layer (units whose activation derivative
-is exactly 0 on every training example) and the gradient norm of each layer's
-weights. Compile time is measured separately from step time.
+is exactly 0 on every training example evaluated; for the CNN and the transformer a unit is one
+channel at one pixel, one FFN unit at one position of the window: :func:`dead_fraction`) and the
+gradient norm of each layer's weights. Compile time is measured separately from step time.
 """
 
 from __future__ import annotations
@@ -74,6 +75,16 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
 # Training examples the evaluation's train loss and gradient norms use (all of the digits').
 EVAL_TRAIN = {"mlp": 2048, "cnn": 2048, "transformer": 256}
 EVAL_CHUNK = 512  # held-out examples per evaluation step (the text's 2k windows do not fit at once)
+# The one rate trained where the grid is () and no rate is given, and the grid where neither is given.
+# Five rates, a factor of ~3 apart: with 3e-4..3e-3 five of the six default activations chose the top
+# (flagged in the table), so none was at its best rate; the full study's MLP grid shows every default
+# activation's best at 3e-3 or 1e-2 and 3e-2 past it.
+DEFAULT_LEARNING_RATE = 1e-3
+DEFAULT_LEARNING_RATES = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+# The plots compare writes (plot): a run removes those of an earlier run it does not write again.
+PLOT_FILES = ("curves.png", "layers.png", "lr_sensitivity.png")
+# Every file a run writes, replaces or removes in its folder.
+RESULT_FILES = ("compare.json", "table.txt", *PLOT_FILES)
 
 
 @dataclass
@@ -88,45 +99,67 @@ class Config:
     steps: int = 1000
     batch_size: int = 128
     optimizer: str = "adam"
-    learning_rate: float = 1e-3
+    # One rate for every activation (no grid, no validation split), as --lr: given alone, it is the
+    # rate trained (learning_rates becomes ()); None with a grid; DEFAULT_LEARNING_RATE where the grid
+    # is () and no rate is given. Giving it with a non-empty grid is refused, as --lr with --lrs.
+    learning_rate: float | None = None
     seeds: int = 5
     eval_every: int = 50
     init: str = "glorot"
-    # The activation every other one is compared with, seed by seed (default: the first).
+    # The activation every other one is compared with, seed by seed (default: the first); kept as the
+    # label of the run it names (elu(alpha=1.0) beside elu: elu), so that a saved study names it without
+    # the user's module.
     reference: str | None = None
     # A learning-rate grid: every rate trains side by side (vmapped with the seeds), and each
     # activation and path is reported at the rate with the best validation score, on a
     # validation split carved from the training data (fair by default: no activation is held to
-    # a rate chosen for another). Empty: learning_rate alone, no split.
-    # Five rates, a factor of ~3 apart: with 3e-4..3e-3 five of the six default activations chose
-    # the top (flagged in the table), so none was at its best rate; the full study's MLP grid shows
-    # every default activation's best at 3e-3 or 1e-2 and 3e-2 past it.
-    learning_rates: Sequence[float] = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+    # a rate chosen for another). Empty: learning_rate alone, no split. None: DEFAULT_LEARNING_RATES,
+    # or () where learning_rate is given.
+    learning_rates: Sequence[float] | None = None
     validation_fraction: float = 0.2
     # Devices the batches are sharded over (data parallel: each device takes batch_size/devices
     # examples of every step; the weights are replicated). 0: every device JAX sees.
     devices: int = 0
 
     def __post_init__(self) -> None:
+        # One name given as a str is that name (iterating it would name its letters).
+        if isinstance(self.activations, (str, models.Configured)):
+            self.activations = (self.activations,)
+        if isinstance(self.paths, str):
+            self.paths = (self.paths,)
         # jaxact.configure values name themselves as the results do: elu(alpha=0.5).
         self.activations = tuple(models.label(a) if isinstance(a, models.Configured) else a for a in self.activations)
+        if self.learning_rates is None:  # a rate given alone is the rate trained, as --lr
+            self.learning_rates = () if self.learning_rate is not None else DEFAULT_LEARNING_RATES
+        self._check_rates()
+        if self.learning_rate is None and not self.learning_rates:
+            self.learning_rate = DEFAULT_LEARNING_RATE
+        self.reference = _reference_label(self.reference, self.activations)
+
+    def _check_rates(self) -> None:
+        if self.learning_rates and self.learning_rate is not None:
+            raise ValueError(
+                f"jaxact compare: give learning_rate (one rate for every activation, {self.learning_rate}) or "
+                f"learning_rates (a grid, {list(self.learning_rates)}), not both"
+            )
 
     @classmethod
     def for_model(cls, model: str, **given: Any) -> Config:
         """The configuration of ``model`` with its defaults, overridden by ``given`` (an unknown
         model is reported by :meth:`validate`)."""
-        return cls(model=model, **(MODEL_DEFAULTS.get(model, {}) | given))
+        return cls(model=model, **_overridden(MODEL_DEFAULTS.get(model, {}), given))
 
     @classmethod
     def for_preset(cls, preset: str, **given: Any) -> dict[str, Config]:
         """Each model's configuration in ``preset``, overridden by ``given`` (the same for every model)."""
         if preset not in PRESETS:
             raise ValueError(f"unknown preset {preset!r}: choose from {', '.join(PRESETS)}")
-        return {m: cls.for_model(m, **(over | given)) for m, over in PRESETS[preset].items()}
+        return {m: cls.for_model(m, **_overridden(over, given)) for m, over in PRESETS[preset].items()}
 
     @property
     def grid(self) -> tuple[float, ...]:
-        return tuple(float(v) for v in self.learning_rates) or (float(self.learning_rate),)
+        rate = DEFAULT_LEARNING_RATE if self.learning_rate is None else self.learning_rate
+        return tuple(float(v) for v in self.learning_rates or ()) or (float(rate),)
 
     @property
     def n_devices(self) -> int:
@@ -213,8 +246,10 @@ class Config:
             raise ValueError(
                 f"jaxact compare: the validation fraction must be in (0, 0.5], got {self.validation_fraction}"
             )
-        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {self.learning_rate}")
+        self._check_rates()
+        lr = self.learning_rate
+        if lr is not None and not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {lr}")
         if self.devices < 0 or self.devices > jax.device_count():
             raise ValueError(
                 f"jaxact compare: --devices {self.devices} is not between 0 (all) and the {jax.device_count()} "
@@ -247,7 +282,13 @@ class Config:
         for name in names:
             shapes = parameter_shapes(self, ds, name)
             n_bytes = _nbytes(shapes)
-            state = _nbytes(jax.eval_shape(opt.init, shapes))
+            try:
+                state = _nbytes(jax.eval_shape(opt.init, shapes))
+            except Exception as e:  # the optimiser's own error (adafactor's, under tracing) in one line
+                raise ValueError(
+                    f"jaxact compare: optax.{self.optimizer} cannot train here: its state cannot be initialised "
+                    f"for {name}'s parameters ({_validate.error_line(e)[:200]}); try adam, sgd, adamw"
+                ) from None
             kept = max(backward_bytes(self, ds, name, path, shapes, batch) for path in self.paths)
             if 3 * n_bytes + state + kept > need:
                 need, params, saved = 3 * n_bytes + state + kept, models.n_parameters(shapes), kept
@@ -273,7 +314,13 @@ class Config:
 
 
 def _nbytes(tree: Any) -> int:
-    return sum(a.size * jnp.dtype(a.dtype).itemsize for a in jax.tree.leaves(tree))
+    """Bytes of the arrays (or shapes) of ``tree``; a PRNG key array (noisy_sgd's state) by its key data."""
+    total = 0
+    for a in jax.tree.leaves(tree):
+        if jax.dtypes.issubdtype(a.dtype, jax.dtypes.prng_key):
+            a = jax.eval_shape(jax.random.key_data, a)
+        total += a.size * jnp.dtype(a.dtype).itemsize
+    return total
 
 
 def backward_bytes(cfg: Config, ds: data_mod.Dataset, activation: str, path: str, shapes: Any, batch: int) -> int:
@@ -326,6 +373,37 @@ def _canonical(name: str) -> str:
 
 def _label(spec: str) -> str:
     return models.label(models.activation(spec))
+
+
+def _overridden(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` overridden by ``given``, where a rate given alone replaces the defaults' grid
+    and a grid given alone their rate (as --lr and --lrs do)."""
+    out = dict(defaults)
+    if "learning_rate" in given and "learning_rates" not in given:
+        out.pop("learning_rates", None)
+    if given.get("learning_rates") and "learning_rate" not in given:
+        out.pop("learning_rate", None)
+    return out | given
+
+
+def _reference_label(reference: Any, activations: Sequence[str]) -> Any:
+    """The label of the run ``reference`` names: that of the activation compared which it equals,
+    defaults filled in (``elu(alpha=1.0)`` beside ``elu``: ``elu``), else its own label; as given
+    where it names no activation here (validation reports it; a saved study's label of a user's
+    activation whose module is not imported matches its run as it is)."""
+    if reference is None:
+        return None
+    try:
+        ref = models.activation(reference)
+    except Exception:  # unknown here, an import that fails, not a name at all
+        return reference
+    for a in activations:
+        try:
+            if models.activation(a) == ref:
+                return _label(a)
+        except Exception:  # validation reports it
+            continue
+    return models.label(ref)
 
 
 def _probe_optimizer(name: str) -> None:
@@ -403,7 +481,10 @@ def cross_entropy(logits: jax.Array, y: jax.Array) -> jax.Array:
 
 
 def dead_fraction(pre: Sequence[jax.Array], derivative: Callable[[jax.Array], jax.Array]) -> jax.Array:
-    """Per layer: the fraction of units whose activation derivative is 0 for every example."""
+    """Per layer: the fraction of units whose activation derivative is 0 for every example. A unit
+    is an entry of a pre-activation past its example axis: the MLP's hidden unit, but the CNN's
+    channel at one pixel ([N, 8, 8, C]: 64·C units) and the transformer FFN's unit at one position
+    ([N, T, h]: T·h), so a channel silent at some pixels only counts in part."""
     return jnp.stack([jnp.mean(jnp.all(derivative(z) == 0, axis=0)) for z in pre])
 
 
@@ -759,6 +840,8 @@ def run(cfg: Config, stream: Any = None, progress: Progress | None = None) -> li
     for name in cfg.activations:
         for path in cfg.paths:
             runs = train_grid(cfg, ds, name, path, idx, progress, validation)
+            for x in runs:  # before the choice: the grid's test log-ppl scores a diverged seed with it
+                x.meta["n_classes"] = int(ds.n_classes)
             r = choose(runs, cfg.language_model) if validation is not None else runs[0]
             r.meta |= {
                 "dataset": ds.name,
@@ -773,9 +856,11 @@ def run(cfg: Config, stream: Any = None, progress: Progress | None = None) -> li
     return results
 
 
-def _ms(a: np.ndarray, fmt: str = ".3f") -> str:
-    a = np.asarray(a)[np.isfinite(a)]
-    return f"{np.mean(a):{fmt}} ± {np.std(a):{fmt}}" if a.size else "diverged"
+def _ms(mean: float, std: float, fmt: str = ".3f") -> str:
+    """A summary row's mean ± std (n − 1 degrees of freedom, as the JSON's); one seed: the mean alone."""
+    if not math.isfinite(mean):
+        return "diverged"
+    return f"{mean:{fmt}}" + (f" ± {std:{fmt}}" if math.isfinite(std) else "")
 
 
 def diverged(r: RunResult) -> np.ndarray:
@@ -851,7 +936,27 @@ def _interval_dict(iv: stats.Interval) -> dict[str, Any]:
 
 
 def reference_name(results: list[RunResult], reference: str | None = None) -> str | None:
-    return _canonical(reference) if reference else (results[0].activation if results else None)
+    """The activation the runs are compared with: ``reference`` where a run has it as its label (as
+    a saved study records it: no module to import), else its label resolved here; default the first run's."""
+    if not reference:
+        return results[0].activation if results else None
+    if any(r.activation == reference for r in results):
+        return reference
+    return _canonical(reference)
+
+
+def check_reference(results: list[RunResult], cfg: Config, where: str) -> None:
+    """A saved study's reference must name one of its runs: one that names none (a user's
+    activation whose module cannot be imported here, a value of another form) would drop every
+    paired difference. Raises ValueError, one line."""
+    if cfg.reference is None or not results:
+        return
+    labels = list(dict.fromkeys(r.activation for r in results))
+    if reference_name(results, cfg.reference) not in labels:
+        raise ValueError(
+            f"{where}: its reference {cfg.reference!r} matches none of its runs' activations ({', '.join(labels)}) "
+            "and does not resolve to one here (a module:function needs its module importable); nothing written"
+        )
 
 
 def comparisons(results: list[RunResult], reference: str | None = None) -> int:
@@ -990,7 +1095,8 @@ def format_table(
         lines.append(
             f"{row['activation']:<{aw}} {row['path']:<9} {f'{r.learning_rate:g}{mark}' if grid else '':>8} "
             f"{_iv_text(row[key], fmt):>23} {d:>30} {row['diverged']:>3} "
-            f"{_ms(r.final('train_loss'), '.1e'):>17} {_num(row['early_loss'], '.4g' if lm else '.2g'):>10} "
+            f"{_ms(row['train_loss_mean'], row['train_loss_std'], '.1e'):>17} "
+            f"{_num(row['early_loss'], '.4g' if lm else '.2g'):>10} "
             f"{row['steps_per_s']:>8.0f} "
             f"{row['compile_s']:>9.2f} {_num(row['dead_pct_mean'], '.1f'):>7} "
             f"{row['initial_grad_ratio_first_last']:>18.3g}"
@@ -999,7 +1105,7 @@ def format_table(
         lines.append(
             f"test log-ppl: held-out cross-entropy in nats per character ({results[0].meta.get('n_test', '?')} "
             f"windows of the held-out files; lower is better), {results[0].meta.get('parameters', '?')} parameters "
-            "per run for every activation. dead %: the FFN's hidden units (- for gated forms)."
+            "per run for every activation."
         )
     if edges:
         lines.append(
@@ -1015,12 +1121,33 @@ def format_table(
         "* where it excludes 0 (resolved), else within noise; div: seeds whose loss diverged (not finite), "
         f"scored as failed ({failed}) in both, as in the rate's choice; train loss: mean ± std, dead % and "
         f"{early} (mean train loss at that step) over the seeds that did not diverge. "
-        "steps/s: one vmapped step trains all seeds; dead %: hidden units with zero activation derivative "
-        "on every training example at the end (mean over layers and seeds); grad 1st/last@init: weight-gradient "
-        "norm of the first hidden layer over the last hidden layer at initialisation (geometric mean over "
-        "seeds; << 1 means vanishing gradients)."
+        f"steps/s: one vmapped step trains all seeds; dead %: {_dead_units_text(cfg)}; grad 1st/last@init: "
+        "weight-gradient norm of the first hidden layer over the last hidden layer at initialisation "
+        "(geometric mean over seeds; << 1 means vanishing gradients)."
     )
     return "\n".join(lines)
+
+
+def _dead_units_text(cfg: Config) -> str:
+    """What the table's dead % counts (:func:`dead_fraction`: a unit is an entry past the example axis)."""
+    n = EVAL_TRAIN.get(cfg.model, 0)
+    end = "at the end (mean over layers and seeds"
+    if cfg.model == "cnn":
+        return (
+            "(pixel, channel) pairs, a channel at one of the 64 pixels, with zero activation derivative on every "
+            f"training example (the first {n} where there are more) {end}; a channel silent at some pixels only "
+            "counts in part)"
+        )
+    if cfg.language_model:
+        return (
+            f"the FFN's (position, hidden unit) pairs, a unit at one of the {data_mod.TEXT_CONTEXT} positions of a "
+            f"window, with zero activation derivative on each of the first {n} training windows {end}; - for "
+            "gated forms)"
+        )
+    return (
+        f"hidden units with zero activation derivative on every training example (the first {n} where there "
+        f"are more) {end})"
+    )
 
 
 def _num(v: float, fmt: str) -> str:
@@ -1118,6 +1245,12 @@ def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
     payload = json.loads(Path(path).read_text())
     given = dict(payload["config"])
     given.setdefault("learning_rates", ())  # written before the grid existed: one rate
+    if given["learning_rates"]:  # written beside a grid that did not train it (before learning_rate was None)
+        given["learning_rate"] = None
+    ref = given.get("reference")
+    if isinstance(ref, dict) and isinstance(ref.get("name"), str):  # a configure value, written as a dict
+        params = ref.get("params") or ()
+        given["reference"] = ref["name"] + (f"({', '.join(f'{k}={v!r}' for k, v in params)})" if params else "")
     cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
     # Every list of a run is a series of numbers (meta, a dict, keeps its own nulls).
     runs = [RunResult(**{k: nan(v) if isinstance(v, list) else v for k, v in r.items()}) for r in payload["runs"]]
@@ -1131,14 +1264,39 @@ def resummarize(path: Path, out: Path | None = None) -> str:
     and its table.txt are written to that folder instead, and ``path`` is left as it is."""
     path = Path(path)
     results, cfg, payload = load(path)
+    check_reference(results, cfg, f"jaxact compare: {path}")
     payload["summary"] = summary_rows(results, cfg.reference)
     payload["summary_versions"] = versions()
     table = format_table(results, cfg, payload.get("device", {}).get("backend"), payload["summary"])
     folder = path.parent if out is None else Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "compare.json" if out is not None else path).write_text(strict_json.dumps(payload, indent=1))
-    (folder / "table.txt").write_text(table + "\n")
+    js, txt = folder / "compare.json" if out is not None else path, folder / "table.txt"
+    for f in (js, txt):  # both or neither: an existing file that cannot be replaced fails before either
+        if f.is_file():
+            try:
+                with f.open("ab"):
+                    pass
+            except OSError as e:
+                raise ValueError(
+                    f"jaxact compare: {f} cannot be written ({e.strerror or e}); nothing written"
+                ) from None
+    js.write_text(strict_json.dumps(payload, indent=1))
+    txt.write_text(table + "\n")
     return table
+
+
+def remove_stale_plots(out: Path, written: Sequence[Path]) -> list[Path]:
+    """Removes the plots of :data:`PLOT_FILES` in ``out`` that this run did not write (``written``):
+    an earlier run's, which would contradict the new compare.json (lr_sensitivity.png after a run
+    with one rate, every plot after --no-plots). Nothing else in the folder is touched."""
+    names = {Path(f).name for f in written}
+    gone = []
+    for name in PLOT_FILES:
+        f = Path(out) / name
+        if name not in names and (f.is_file() or f.is_symlink()):
+            f.unlink()
+            gone.append(f)
+    return gone
 
 
 def _legend_outside(ax: Any) -> None:

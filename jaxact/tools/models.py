@@ -34,11 +34,28 @@ INITS = {
 Act = Callable[..., jax.Array]
 
 
+_CONFIGURE_REPR = re.compile(r"\s*(?:jaxact\.)?configure\(\s*(['\"])([^'\"]+)\1\s*(?:,(.*))?\)\s*", re.S)
+
+
+def _unpasted(spec: str) -> str:
+    """configure's own repr, pasted (``jaxact.configure('elu', alpha=0.5)``), as ``elu(alpha=0.5)``;
+    any other spec as it is."""
+    m = _CONFIGURE_REPR.fullmatch(spec)
+    return spec if m is None else f"{m.group(2)}({m.group(3) or ''})"
+
+
+def spec_name(spec: str) -> str:
+    """The activation's name in a spec :func:`activation` takes: ``elu`` of ``elu(alpha=0.5)`` and of
+    ``jaxact.configure('elu', alpha=0.5)``, ``mod:f`` of ``mod:f``."""
+    return _unpasted(spec).split("(", 1)[0].strip()
+
+
 def activation(spec: str | Configured) -> Configured:
     """An activation as the comparison names it: a registered name or module:function, or one called
-    with fixed parameters as ``jaxact.configure`` takes them, ``elu(alpha=0.5)`` (or configure's
-    value, or its repr ``jaxact.configure('elu', alpha=0.5)``); checked, with the errors
-    ``configure`` gives.
+    with fixed parameters as ``jaxact.configure`` takes them, ``elu(alpha=0.5)``, or configure's
+    repr, ``jaxact.configure('elu', alpha=0.5)`` (each of these on the command line too, in
+    ``compare --activations`` and ``--reference``), or configure's value (from Python); checked,
+    with the errors ``configure`` gives.
 
     Example:
       >>> from jaxact.tools.models import activation, label
@@ -47,9 +64,7 @@ def activation(spec: str | Configured) -> Configured:
     """
     if isinstance(spec, Configured):
         return spec
-    m = re.fullmatch(r"\s*(?:jaxact\.)?configure\(\s*(['\"])([^'\"]+)\1\s*(?:,(.*))?\)\s*", spec, re.S)
-    if m is not None:  # configure's own repr, pasted: jaxact.configure('elu', alpha=0.5)
-        spec = f"{m.group(2)}({m.group(3) or ''})"
+    spec = _unpasted(spec)
     m = re.fullmatch(r"\s*([^()\s]+)\s*(?:\((.*)\))?\s*", spec, re.S)
     if m is None:
         raise ValueError(f"activation {spec!r}: write a name, or a name with parameters such as elu(alpha=0.5)")
