@@ -16,7 +16,8 @@ one path for every activation, e.g. ``"autodiff"`` for Taylor mode
 
 Precedence: the innermost ``with jaxact.gradient_path(...)``, then
 ``jaxact.set_gradient_path(...)``, then the environment variable
-``JAXACT_GRADIENT_PATH`` (read at import), then each entry's default (for a float64 input, the
+``JAXACT_GRADIENT_PATH`` (read at import; a value that is no path is an error at the first
+call), then each entry's default (for a float64 input, the
 entry's ``float64_path`` where it has one: softmax and log_softmax take the closed form there).
 
 The switch is part of JAX's jit cache key (a ``jax.make_user_context``): a
@@ -44,9 +45,30 @@ def _checked(path: str | None, where: str) -> GradientPath | None:
     raise ValueError(f"{where}: unknown gradient path {path!r}; use one of {', '.join(map(repr, PATHS))} or None.")
 
 
+def _from_environment() -> tuple[GradientPath | None, str | None]:
+    """The path the environment variable forces, and the error of a value it cannot take: kept,
+    not raised at import, so that the command line can say it in one line (and --help works);
+    the first call that reads the switch raises it (:func:`forced_gradient_path`)."""
+    value = os.environ.get(_ENV) or None
+    if value is None or value in PATHS:
+        return value, None  # type: ignore[return-value]
+    return None, (
+        f"environment variable {_ENV}={value!r}: unknown gradient path; set it to one of "
+        f"{', '.join(PATHS)}, or unset it for each entry's default"
+    )
+
+
+_env_path, _ENV_ERROR = _from_environment()
+
+
+def environment_error() -> str | None:
+    """Why the environment variable's value was refused (None: unset or a valid path)."""
+    return _ENV_ERROR
+
+
 # In the jit cache key, so that a trace made under one path is never reused under another; read
 # at trace time only, which keeps the eager call of a public function a plain jit dispatch.
-_forced = jax.make_user_context(default_value=_checked(os.environ.get(_ENV) or None, f"environment variable {_ENV}"))
+_forced = jax.make_user_context(default_value=_env_path)
 
 
 def set_gradient_path(path: GradientPath | None) -> None:
@@ -87,5 +109,9 @@ def gradient_path(path: GradientPath | None) -> Iterator[None]:
 
 
 def forced_gradient_path() -> GradientPath | None:
-    """The path forced by the switch right now, or ``None`` when each entry uses its default."""
+    """The path forced by the switch right now, or ``None`` when each entry uses its default.
+
+    Raises ``ValueError`` while the environment variable holds a value that is no gradient path."""
+    if _ENV_ERROR is not None:
+        raise ValueError(_ENV_ERROR)
     return _forced.value

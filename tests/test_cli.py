@@ -597,3 +597,245 @@ def test_the_preset_help_says_what_the_preset_sets():
                 expected = {"eval_every": "--eval-every {}", "seeds": "{} seeds", "activations": "{} activations"}[key]
                 expected = expected.format(len(value) if key == "activations" else value)
             assert expected in said, (model, key, said)
+
+
+# --- result files of bench, accuracy, plot and docs -------------------------------------------------
+
+
+def _device() -> str:
+    from jaxact.tools import bench
+
+    return bench.device_name()
+
+
+def _vs_result() -> dict:
+    return {"device": _device(), "device_kind": "cpu", "jax": "0", "cpu_count": 1, "rows": [], "summary": {}}
+
+
+@pytest.mark.parametrize("suffix", [".json", ".md", ".partial.json"])
+def test_bench_vs_jax_nn_refuses_a_result_file_it_cannot_replace_before_the_work(suffix, tmp_path, capsys, monkeypatch):
+    from jaxact.tools import vs_jaxnn
+
+    monkeypatch.setattr(vs_jaxnn, "run", lambda *a, **k: pytest.fail("measured"))
+    f = tmp_path / f"{_device()}-vs-jaxnn{suffix}"
+    f.write_text("old")
+    with _read_only(f):
+        rc = main(["bench", "--vs-jax-nn", "--quick", "--names", "relu", "--modes", "fwd", "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and f"{f.name}: the file cannot be written" in err, err
+
+
+def test_bench_vs_jax_nn_keeps_its_checkpoint_until_the_results_are_saved(tmp_path, monkeypatch):
+    from jaxact.tools import vs_jaxnn
+
+    def run(cfg, log=print):
+        cfg.checkpoint({"partial": True, "rows": []})
+        return _vs_result()
+
+    def save(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(vs_jaxnn, "run", run)
+    monkeypatch.setattr(vs_jaxnn, "save", save)
+    with pytest.raises(OSError):
+        main(["bench", "--vs-jax-nn", "--quick", "--names", "relu", "--modes", "fwd", "--out", str(tmp_path)])
+    assert json.loads((tmp_path / f"{_device()}-vs-jaxnn.partial.json").read_text())["partial"] is True
+
+
+@pytest.mark.parametrize(
+    "argv,name",
+    [
+        (["bench", "--quick", "--names", "relu", "--no-torch"], "{dev}.json"),
+        (["bench", "--quick", "--names", "relu", "--no-torch"], "{dev}_bandwidth.png"),
+        (["bench", "--quick", "--names", "relu", "--no-torch", "--tag=-x"], "{dev}-x.partial.json"),
+        (["accuracy", "--names", "relu", "--dtypes", "float32"], "accuracy.json"),
+        (["accuracy", "--names", "relu", "--dtypes", "float32"], "accuracy.md"),
+        (["plot", "--names", "relu,tanh"], "tanh.png"),
+        (["plot", "--names", "relu"], "overview.png"),
+        (["docs"], "paths.md"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else v[0],
+)
+def test_a_result_file_of_bench_accuracy_plot_or_docs_that_cannot_be_replaced_fails_before_the_work(
+    argv, name, tmp_path, capsys, monkeypatch
+):
+    from jaxact.tools import cli
+
+    if argv[0] == "accuracy":  # a table for --update below
+        assert main(["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path / "t")]) == 0
+    monkeypatch.setattr(cli, f"cmd_{argv[0]}", lambda args: pytest.fail("the command started its work"))
+    f = tmp_path / name.format(dev=_device())
+    f.write_text("old")
+    with _read_only(f):
+        assert main([*argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{f.name}: the file cannot be written" in err, err
+    if argv[0] == "accuracy":  # --update too: its preflight only read the table
+        table = tmp_path / "accuracy.json"
+        table.write_text((tmp_path / "t" / "accuracy.json").read_text())
+        capsys.readouterr()
+        with _read_only(table):
+            assert main([*argv, "--update", "--out", str(tmp_path)]) == 2
+        assert "accuracy.json: the file cannot be written" in capsys.readouterr().err
+
+
+def test_an_interrupted_bench_keeps_the_earlier_complete_results(tmp_path, capsys, monkeypatch):
+    """The checkpoint goes to <device>.partial.json, marked partial; <device>.json is the last
+    complete run's until this one completes."""
+    from jaxact.tools import bench
+
+    done = tmp_path / f"{_device()}.json"
+    done.write_text('{"rows": "complete"}')
+
+    def cut_short(cfg, log=print):
+        cfg.checkpoint({"device": _device(), "rows": [], "reference": [], "blocks": []})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bench, "run", cut_short)
+    assert main(["bench", "--quick", "--names", "relu", "--no-torch", "--out", str(tmp_path)]) == 130
+    assert done.read_text() == '{"rows": "complete"}'
+    assert json.loads((tmp_path / f"{_device()}.partial.json").read_text())["partial"] is True
+
+
+def test_bench_no_plots_removes_an_earlier_runs_plot_and_the_checkpoint(tmp_path, capsys, monkeypatch):
+    from jaxact.tools import bench
+
+    def run(cfg, log=print):
+        r = {"device": _device(), "rows": [], "reference": [], "blocks": []}
+        cfg.checkpoint(r)
+        return r
+
+    monkeypatch.setattr(bench, "run", run)
+    keep = tmp_path / "notes.png"
+    for f in (tmp_path / f"{_device()}_bandwidth.png", keep):
+        f.write_text("old")
+    assert main(["bench", "--quick", "--names", "relu", "--no-torch", "--no-plots", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{_device()}.json", "notes.png"])
+    assert "removed an earlier run's" in capsys.readouterr().out
+
+
+def test_bench_plot_draws_each_dtype_as_its_own_line_and_identity_where_it_is_not_a_no_op(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from jaxact.tools import bench
+
+    kept = []
+    monkeypatch.setattr(plt, "close", kept.append)
+
+    def row(name, size, dtype):
+        return {"name": name, "size": size, "dtype": dtype, "gbps": {"fwd": 1.0, "fwd_donated": 2.0}}
+
+    def ref(size, dtype):
+        return {"size": size, "dtype": dtype, "gbps": {"jax_copy": 1.0, "jax_negate_donated": 2.0}}
+
+    rows = [row(n, s, d) for n in ("relu", "identity") for s in (1024, 4096) for d in ("float16", "float32")]
+    result = {"device": "cpu", "device_kind": "cpu", "jax": "0", "rows": rows}
+    result["reference"] = [ref(s, d) for s in (1024, 4096) for d in ("float16", "float32")]
+    bench.plot(result, tmp_path)
+    fresh, donated = kept[0].axes
+    labels = [ln.get_label() for ln in fresh.lines]
+    assert "relu, float16" in labels and "relu, float32" in labels
+    assert all(len(ln.get_xdata()) == 2 for ln in fresh.lines)  # one point per size: no zig-zag
+    assert len(fresh.lines) == len(donated.lines) + 2  # identity: in the fresh panel only
+    plt.close("all")
+
+
+# --- accuracy --update ------------------------------------------------------------------------------
+
+
+def _table_with(tmp_path, capsys, **edit):
+    assert main(["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    path = tmp_path / "accuracy.json"
+    table = json.loads(path.read_text())
+    return path, table
+
+
+def test_accuracy_update_explains_a_stored_row_of_an_activation_not_registered_now(tmp_path, capsys):
+    """A row an earlier run added for a module:function activation that misses its target: the
+    update neither fails after the work nor leaves accuracy.md behind accuracy.json."""
+    path, table = _table_with(tmp_path, capsys)
+    gone = dict(
+        table["rows"][0], name="my_isru_gone", value={"jaxact": {"ulp": 99.0, "tail_ulp": 99.0, "nonfinite": 0}}
+    )
+    gone["note"] = "its own reason"
+    table["meta"]["code"] = "commit abc123"
+    path.write_text(json.dumps({"meta": table["meta"], "rows": [table["rows"][0], gone]}))
+    argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--update", "--out", str(tmp_path)]
+    assert main(argv) == 0, capsys.readouterr().err
+    md = (tmp_path / "accuracy.md").read_text()
+    assert "| my_isru_gone | float32 | its own reason |" in md
+    meta = json.loads(path.read_text())["meta"]
+    assert meta["code"] == "commit abc123"  # the rows not measured again still come from that code
+
+
+def test_accuracy_writes_neither_file_until_both_are_built(tmp_path, monkeypatch):
+    from jaxact.tools import numerics
+
+    cell = numerics.Cell(0.0, 0.0, 0)
+    rows = [numerics.AccuracyRow("relu", "float32", "autodiff", {"jaxact": cell}, {"default": cell})]
+
+    def broken(rows):
+        raise RuntimeError("building the page failed")
+
+    monkeypatch.setattr(numerics, "format_reasons", broken)
+    with pytest.raises(RuntimeError):
+        numerics.write(rows, tmp_path)
+    assert not (tmp_path / "accuracy.json").exists()
+
+
+def test_accuracy_update_checks_each_stored_rows_dtype_before_the_work(tmp_path, capsys, monkeypatch):
+    from jaxact.tools import numerics
+
+    path, table = _table_with(tmp_path, capsys)
+    path.write_text(json.dumps({"meta": table["meta"], "rows": [dict(table["rows"][0], dtype="int8")]}))
+    monkeypatch.setattr(numerics, "accuracy_table", lambda *a, **k: pytest.fail("measured"))
+    assert main(["accuracy", "--names", "relu", "--dtypes", "float32", "--update", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "relu int8" in err, err
+
+
+def test_accuracy_under_a_forced_path_says_so_and_update_keeps_tables_apart(tmp_path, capsys):
+    assert main(["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path)]
+    with jaxact.gradient_path("closed_form"):
+        assert main([*argv, "--update"]) == 2  # a default-path table: its rows are not of this kind
+        assert "gradient_path None" in capsys.readouterr().err
+        assert main(argv) == 0
+    assert json.loads((tmp_path / "accuracy.json").read_text())["meta"]["gradient_path"] == "closed_form"
+    md = (tmp_path / "accuracy.md").read_text()
+    assert "| forced closed_form |" in md and "| relu | float32 | closed_form |" in md
+
+
+def test_accuracy_references_are_keyed_by_the_definition(tmp_path):
+    """A changed mp definition must not reuse the values stored for the old one."""
+    from jaxact.tools import numerics
+
+    entry = jaxact.get("relu")
+    changed = dataclasses.replace(entry, mp=lambda m, x: 2 * x)
+    assert numerics._store_key(entry, {}) != numerics._store_key(changed, {})
+    assert numerics._store_key(entry, {}) == numerics._store_key(jaxact.get("relu"), {})
+
+
+# --- the gradient-path switch -----------------------------------------------------------------------
+
+
+def test_a_bad_gradient_path_in_the_environment_is_one_line_and_help_still_works():
+    code = "import sys; from jaxact.tools.cli import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "JAXACT_GRADIENT_PATH": "closed", "JAX_PLATFORMS": "cpu"}
+    bad = subprocess.run([sys.executable, "-c", code, "list"], env=env, capture_output=True, text=True)
+    err = bad.stderr.strip()
+    assert bad.returncode == 2 and len(err.splitlines()) == 1, err
+    assert "JAXACT_GRADIENT_PATH" in err and "closed_form" in err and "autodiff" in err
+    ok = subprocess.run([sys.executable, "-c", code, "--help"], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0 and "Traceback" not in ok.stderr
+
+
+def test_bench_vs_jax_nn_under_a_forced_path_is_refused_before_the_work(tmp_path, capsys):
+    out = tmp_path / "out"
+    with jaxact.gradient_path("autodiff"):
+        rc = main(["bench", "--vs-jax-nn", "--quick", "--names", "relu", "--modes", "fwd", "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and "JAXACT_GRADIENT_PATH" in err, err
+    assert not out.exists()

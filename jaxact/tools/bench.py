@@ -37,7 +37,7 @@ import jax.ad_checkpoint
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import registry
+from jaxact import paths, registry
 from jaxact.tools import strict_json
 
 FULL_SIZES = tuple(2**k for k in (10, 14, 18, 20, 22, 24, 26))
@@ -401,6 +401,8 @@ def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
         "torch": getattr(torch, "__version__", None),
         "cpu_count": __import__("os").cpu_count(),
         "machine": platform.machine(),
+        # The path JAXACT_GRADIENT_PATH forced for the "default" kernels (None: each entry's own).
+        "gradient_path": paths.forced_gradient_path(),
         "rows": [],
         "reference": [],
         "blocks": [],
@@ -514,6 +516,7 @@ def save(result: dict, out_dir: Path, tag: str = "") -> Path:
 
 
 HIGHLIGHT = {"relu": "C0", "tanh": "C1", "gelu": "C2", "softmax": "C3"}  # drawn in colour, in every panel
+_MARKERS, _LINES = ("o", "^", "s", "D"), ("-", "--", ":", "-.")  # one of each per dtype
 
 
 def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
@@ -525,28 +528,68 @@ def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
         (axes[0], "fwd", "jax_copy", "forward, fresh output"),
         (axes[1], "fwd_donated", "jax_negate_donated", "forward, donated (in place)"),
     ):
-        by_name: dict[str, list[tuple[int, float]]] = {}
+        # One line per (activation, dtype): each dtype its own marker and line style, named in the
+        # legend when there are several. identity is left out of the donated panel only (a no-op there).
+        by_name: dict[tuple[str, str], list[tuple[int, float]]] = {}
         for r in result["rows"]:
-            if kernel in r["gbps"] and r["name"] != "identity":  # a no-op when donated
-                by_name.setdefault(r["name"], []).append((r["size"], r["gbps"][kernel]))
-        # Every activation as a thin grey line (one legend entry for all of them), a few named
-        # ones in the same colour in both panels; markers, so a one-size run still shows points.
-        others = [sorted(pts) for name, pts in sorted(by_name.items()) if name not in HIGHLIGHT]
-        for i, pts in enumerate(others):
-            label = f"the other {len(others)} activations" if i == 0 else None
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=2.5, lw=0.7, color="0.65", label=label)
+            if kernel in r["gbps"] and not (kernel == "fwd_donated" and r["name"] == "identity"):
+                by_name.setdefault((r["name"], r["dtype"]), []).append((r["size"], r["gbps"][kernel]))
+        dtypes = sorted({r["dtype"] for r in result["rows"]} | {r["dtype"] for r in result["reference"]})
+        style = {d: (_MARKERS[i % len(_MARKERS)], _LINES[i % len(_LINES)]) for i, d in enumerate(dtypes)}
+
+        def suffix(dtype: str, several: bool = len(dtypes) > 1) -> str:
+            return f", {dtype}" if several else ""
+
+        # Every activation as a thin grey line (one legend entry per dtype for all of them), a few
+        # named ones in the same colour in both panels; markers, so a one-size run still shows points.
+        others = sorted(k for k in by_name if k[0] not in HIGHLIGHT)
+        n_others = len({k[0] for k in others})
+        labelled: set[str] = set()
+        for name, dtype in others:
+            pts = sorted(by_name[(name, dtype)])
+            m, ls = style[dtype]
+            label = (
+                None if dtype in labelled else f"the other {n_others} activation{'s' * (n_others != 1)}{suffix(dtype)}"
+            )
+            labelled.add(dtype)
+            ax.plot(
+                [p[0] for p in pts], [p[1] for p in pts], marker=m, ls=ls, ms=2.5, lw=0.7, color="0.65", label=label
+            )
         for name, color in HIGHLIGHT.items():
-            pts = sorted(by_name.get(name, []))
-            if pts:
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", ms=4, lw=1.6, color=color, label=name)
-        ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"])
-        ax.plot([p[0] for p in ref], [p[1] for p in ref], "ks-", ms=5, lw=2.5, label=f"{ref_key} (reference)")
-        ax.set(
-            xscale="log", xlabel=f"elements ({', '.join(sorted({r['dtype'] for r in result['rows']}))})", title=title
-        )
+            for dtype in dtypes:
+                pts = sorted(by_name.get((name, dtype), []))
+                if pts:
+                    m, ls = style[dtype]
+                    ax.plot(
+                        [p[0] for p in pts],
+                        [p[1] for p in pts],
+                        marker=m,
+                        ls=ls,
+                        ms=4,
+                        lw=1.6,
+                        color=color,
+                        label=name + suffix(dtype),
+                    )
+        for dtype in dtypes:
+            ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"] if r["dtype"] == dtype)
+            if ref:
+                m, ls = style[dtype]
+                ax.plot(
+                    [p[0] for p in ref],
+                    [p[1] for p in ref],
+                    marker=m,
+                    ls=ls,
+                    color="k",
+                    ms=5,
+                    lw=2.5,
+                    label=f"{ref_key} (reference{suffix(dtype)})",
+                )
+        ax.set(xscale="log", xlabel=f"elements ({', '.join(dtypes)})", title=title)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("GB/s (bytes that must move / time)")
-    fig.suptitle(f"jaxact activations, one line each — {result['device_kind']} (jax {result['jax']})")
+    fig.suptitle(
+        f"jaxact activations, one line per activation and dtype — {result['device_kind']} (jax {result['jax']})"
+    )
     fig.tight_layout()
     path = out_dir / f"{result['device']}{tag}_bandwidth.png"
     fig.savefig(path, dpi=110)

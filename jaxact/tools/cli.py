@@ -98,10 +98,14 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     rows = numerics.accuracy_table(_names(args.names), dtypes)
     if args.references:
         numerics.save_references(Path(args.references))
+    meta = numerics.meta_now()
     if args.update:
         rows = numerics.merged(numerics.load(Path(args.out)), rows)
-    print(numerics.format_markdown(rows))
-    js, md = numerics.write(rows, Path(args.out))
+        old = json.loads((Path(args.out) / "accuracy.json").read_text())["meta"]
+        if old.get("code"):  # the rows not measured again still come from that code
+            meta["code"] = old["code"]
+    print(numerics.format_markdown(rows, meta["gradient_path"]))
+    js, md = numerics.write(rows, Path(args.out), meta)
     print(f"\nwrote {js} and {md}")
     return 0
 
@@ -250,14 +254,26 @@ def cmd_bench_vs_jaxnn(args: argparse.Namespace) -> int:
         cfg.checkpoint = lambda r: partial.write_text(strict_json.dumps(r, indent=1))
     result = vs_jaxnn.run(cfg)
     if args.out:
-        partial.unlink(missing_ok=True)
         js, md = vs_jaxnn.save(result, Path(args.out), args.tag)
+        partial.unlink(missing_ok=True)  # only now: a failed save keeps the measurement there
         print(f"\nwrote {js} and {md}")
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def _bench_files(args: argparse.Namespace) -> tuple[str, ...]:
+    """The names of the files bench writes (or removes) in --out: the results, the checkpoint of a
+    run in progress (<stem>.partial.json, gone when the results are written) and the plot."""
     from jaxact.tools import bench
+
+    if args.vs_jax_nn:
+        stem = f"{bench.device_name()}-vs-jaxnn{args.tag}"
+        return (f"{stem}.json", f"{stem}.md", f"{stem}.partial.json")
+    stem = f"{bench.device_name()}{args.tag}"
+    return (f"{stem}.json", f"{stem}.partial.json", f"{stem}_bandwidth.png")
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from jaxact.tools import bench, strict_json
 
     if args.dtypes and "float64" in args.dtypes:
         from jaxact import verify
@@ -283,18 +299,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.block:  # measured even with --quick, which otherwise leaves the block out
         cfg.block, cfg.block_shape = True, args.block
     if args.out:
-        # Saved after each size too: a run cut short keeps what it measured.
-        cfg.checkpoint = lambda r: bench.save(r, Path(args.out), args.tag)
+        # Saved after each size to a file of its own, marked partial: a run cut short keeps what it
+        # measured and leaves an earlier complete <device>.json as it was.
+        out = Path(args.out)
+        _, partial_name, plot_name = _bench_files(args)
+        partial = out / partial_name
+
+        def checkpoint(r: dict) -> None:
+            partial.write_text(strict_json.dumps({"partial": True, **r, "summary": bench.summary(r)}, indent=1))
+
+        cfg.checkpoint = checkpoint
     result = bench.run(cfg)
     if args.out:
-        out = Path(args.out)
         path = bench.save(result, out, args.tag)
+        partial.unlink(missing_ok=True)  # only now: a failed save keeps the measurement there
         msg = f"\nwrote {path}"
+        drawn = None
         if not args.no_plots:
             try:
-                msg += f" and {bench.plot(result, out, args.tag)}"
+                drawn = bench.plot(result, out, args.tag)
+                msg += f" and {drawn}"
             except ImportError as e:
                 msg += f" (no plot: {e})"
+        stale = out / plot_name  # an earlier run's plot would contradict the new JSON
+        if drawn is None and (stale.is_file() or stale.is_symlink()):
+            stale.unlink()
+            msg += f"; removed an earlier run's {stale}"
         print(msg)
     return 0
 
@@ -883,10 +913,16 @@ def _preflight(args: argparse.Namespace) -> None:
         if not table.is_file():
             raise ValueError(f"--update: no accuracy.json in {args.out} to update")
         try:
-            numerics.load(Path(args.out))
+            stored = numerics.load(Path(args.out))
             old = json.loads(table.read_text())["meta"]
         except Exception as e:  # updated only after the measurement: a bad table must fail now
             raise ValueError(f"--update: {table} is not an accuracy table ({type(e).__name__}: {e})") from None
+        bad = sorted({f"{r.name} {r.dtype}" for r in stored if r.dtype not in numerics.TARGET_ULPS})
+        if bad:  # merged in dtype order, after the measurement: found now
+            raise ValueError(
+                f"--update: {table} has rows of a dtype it cannot hold ({', '.join(bad)}); "
+                f"the dtypes are {', '.join(numerics.TARGET_ULPS)}"
+            )
         now = numerics.meta_now()
         differ = [k for k in numerics.WHERE if old.get(k) != now[k]]
         if differ:  # the merged table is labelled with this run's: every row must come from here
@@ -935,9 +971,25 @@ def _preflight(args: argparse.Namespace) -> None:
         for folder in folders:  # the results it replaces, the plots it replaces or removes
             _writable_results(folder, compare.RESULT_FILES, "--out")
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
-        _out_dir(args.out, args.cmd)
+        out = _out_dir(args.out, args.cmd)
+        _writable_results(out, _result_files(args), "--out")  # what it replaces: found now, not after the work
     if args.cmd == "check" and args.json:
         _out_file(args.json, "--json")
+
+
+def _result_files(args: argparse.Namespace) -> tuple[str, ...]:
+    """The names of the files accuracy, plot, docs and bench write (replace, remove) in --out."""
+    if args.cmd == "accuracy":
+        return ("accuracy.json", "accuracy.md")
+    if args.cmd == "plot":
+        from jaxact import registry
+
+        return (*(f"{n}.png" for n in _names(args.names) or registry.names()), "overview.png")
+    if args.cmd == "docs":
+        from jaxact.tools import docs
+
+        return tuple(docs.PAGES)
+    return _bench_files(args)
 
 
 def _smoke(name: str) -> None:
@@ -975,6 +1027,15 @@ def _bench_preflight(args: argparse.Namespace) -> None:
                 raise ValueError(
                     f"{flag} has no effect with --vs-jax-nn (it times jaxact against jax.nn only, no plots)"
                 )
+    if args.vs_jax_nn:
+        from jaxact import paths
+
+        forced = paths.forced_gradient_path()
+        if forced is not None:
+            raise ValueError(
+                f"--vs-jax-nn measures each entry's default path, but JAXACT_GRADIENT_PATH forces {forced}; "
+                "unset it (plain `jaxact bench` times both paths)"
+            )
     if args.vs_jax_nn and args.names is not None:
         from jaxact import registry
 
@@ -990,6 +1051,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command. Bad input: one line on stderr, exit 2, before any work; never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from jaxact import paths
     from jaxact.registry import UnknownActivationError
 
     prefix = f"jaxact {args.cmd}: "
@@ -1001,6 +1063,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prefix}error: {msg}", file=sys.stderr)
         return code
 
+    if paths.environment_error() is not None:  # every command reads the switch: refused before any
+        return fail(paths.environment_error(), 2)
     try:
         _preflight(args)
     except (UnknownActivationError, ValueError, TypeError, ImportError) as e:  # ImportError: a missing extra

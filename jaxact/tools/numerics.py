@@ -25,7 +25,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact.registry import Activation, entries, get
+from jaxact import paths
+from jaxact.registry import Activation, UnknownActivationError, entries, get
 from jaxact.tools import strict_json
 
 LOW_PRECISION = (jnp.bfloat16, jnp.float16, jnp.float32)
@@ -141,8 +142,9 @@ def _hp_derivative(m: Any, g: Callable[[Any], Any], n: int, step: Any) -> Any:
     return last
 
 
-# Reference values by entry (and parameters): they depend on the definition alone, not on the
-# device, so a run on an accelerator can reuse what a CPU computed (``--references FILE``).
+# Reference values by entry, its ``mp`` definition (a fingerprint of its source) and parameters:
+# they depend on the definition alone, not on the device, so a run on an accelerator can reuse what
+# a CPU computed (``--references FILE``); a changed definition is computed anew.
 _STORE: dict[str, dict[Any, Any]] = {}
 
 
@@ -165,8 +167,22 @@ def save_references(path: Path) -> None:
     path.write_text(json.dumps({"points": points, "rows": rows}))
 
 
+def _definition(entry: Activation) -> str:
+    """A fingerprint of ``entry.mp``: its source text, else (no source file) its code object's
+    bytecode, constants and names; a definition changed in place changes it."""
+    import inspect
+
+    f = entry.mp
+    try:
+        text = inspect.getsource(f)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        code = getattr(f, "__code__", None)
+        text = repr(f) if code is None else repr((code.co_code, code.co_consts, code.co_names))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _store_key(entry: Activation, params: dict[str, Any]) -> str:
-    return entry.name + repr(sorted(params.items()))
+    return f"{entry.name}@{_definition(entry)}" + repr(sorted(params.items()))
 
 
 class _Reference:
@@ -209,7 +225,7 @@ def _vector_reference(entry: Activation, rows: np.ndarray, tangents: np.ndarray)
     # hashlib, not hash(): Python salts bytes hashes per process, and the store outlives it.
     digest = hashlib.sha256(np.ascontiguousarray(rows, np.float64).tobytes())
     digest.update(np.ascontiguousarray(tangents, np.float64).tobytes())
-    key = f"{entry.name}:{rows.shape}:{digest.hexdigest()[:24]}"
+    key = f"{entry.name}@{_definition(entry)}:{rows.shape}:{digest.hexdigest()[:24]}"
     stored = _STORE.setdefault("rows", {}).get(key)
     if stored is not None:
         return stored
@@ -258,6 +274,9 @@ class AccuracyRow:
     value: dict[str, Cell]
     d1: dict[str, Cell]
     d2: dict[str, Cell] = field(default_factory=dict)
+    # The registry's accuracy_note when the row misses a target, kept with the row: a stored row of
+    # a module:function activation is explained without importing its module again.
+    note: str | None = None
 
     def misses(self) -> list[str]:
         """The jaxact cells above the target (values, default-path derivatives), as text."""
@@ -422,7 +441,10 @@ def accuracy_table(names: list[str] | None = None, dtypes: tuple[Any, ...] = ALL
             continue
         ref = _Reference(e, dict(e.params)) if e.elementwise else None
         for d in dtypes:
-            rows.append(accuracy_row(e, d, ref) if e.elementwise else vector_accuracy_row(e, d))
+            row = accuracy_row(e, d, ref) if e.elementwise else vector_accuracy_row(e, d)
+            if row.misses():
+                row.note = e.accuracy_note
+            rows.append(row)
     return rows
 
 
@@ -441,10 +463,17 @@ def _c(cells: dict[str, Cell], key: str) -> str:
     return _f(c.ulp) + (f" ({c.nonfinite} NaN/inf)" if c.nonfinite else "")
 
 
-def format_markdown(rows: list[AccuracyRow]) -> str:
-    lines = [
+def format_markdown(rows: list[AccuracyRow], gradient_path: str | None = None) -> str:
+    """The table; ``gradient_path``, the path the switch forced for every row, labels the columns
+    that would otherwise say "default"."""
+    head = (
         "| activation | dtype | default | value | value: jax.nn | f′ default | f′ autodiff | f′ closed form "
-        "| f′ jax.nn | f″ default | f″ jax.nn | tails: value / f′ | target |",
+        "| f′ jax.nn | f″ default | f″ jax.nn | tails: value / f′ | target |"
+    )
+    if gradient_path is not None:
+        head = head.replace("default", f"forced {gradient_path}")
+    lines = [
+        head,
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
@@ -458,8 +487,9 @@ def format_markdown(rows: list[AccuracyRow]) -> str:
     return "\n".join(lines)
 
 
-# What says where a table was measured: a table's rows come from one of each.
-WHERE = ("jax", "backend", "device_kind")
+# What says where (and under which forced gradient path) a table was measured: a table's rows come
+# from one of each. A table written before gradient_path was recorded reads as None, the default.
+WHERE = ("jax", "backend", "device_kind", "gradient_path")
 
 
 def meta_now() -> dict[str, Any]:
@@ -469,6 +499,8 @@ def meta_now() -> dict[str, Any]:
         "mpmath": _mpmath().__version__,
         "backend": jax.default_backend(),
         "device_kind": jax.devices()[0].device_kind,
+        # The path JAXACT_GRADIENT_PATH (or set_gradient_path) forced for every row; None: defaults.
+        "gradient_path": paths.forced_gradient_path(),
         "reference": "entry.mp in arbitrary precision (mpmath); derivatives by central differences",
         "targets_ulp": TARGET_ULPS,
     }
@@ -476,18 +508,32 @@ def meta_now() -> dict[str, Any]:
 
 def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = None) -> tuple[Path, Path]:
     """accuracy.json and accuracy.md in ``out_dir``; ``meta`` (default: this process's jax, backend
-    and device) says where the rows were measured."""
+    and device) says where the rows were measured. Both texts are built before either is written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     js, md = out_dir / "accuracy.json", out_dir / "accuracy.md"
     if meta is None:
         meta = meta_now()
-    js.write_text(strict_json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1))
+    js_text = strict_json.dumps({"meta": meta, "rows": [asdict(r) for r in rows]}, indent=1)
+    md_text = _markdown_page(rows, meta)
+    js.write_text(js_text)
+    md.write_text(md_text)
+    return js, md
+
+
+def _markdown_page(rows: list[AccuracyRow], meta: dict[str, Any]) -> str:
+    forced = meta.get("gradient_path")
     n_miss = sum(1 for r in rows if r.misses())
     device = f", {meta['device_kind']}" if meta.get("device_kind") and meta["backend"] != "cpu" else ""
-    md.write_text(
+    return (
         "# Accuracy against an arbitrary-precision reference\n\n"
         f"Measured by `jaxact accuracy` (jax {meta['jax']}, {meta['backend']}{device}, mpmath {meta['mpmath']}). "
         + (f"Code: {meta['code']}. " if meta.get("code") else "")
+        + (
+            f"Every row measured with the gradient path forced to {forced} (JAXACT_GRADIENT_PATH), "
+            "not each entry's default. "
+            if forced
+            else ""
+        )
         + "Reference: each entry's textbook definition evaluated with mpmath, derivatives by central "
         "differences at a step far below float64's resolution, precision raised until two runs agree to "
         f"{_AGREE_BITS} bits. Inputs at the default parameters: a dense grid in [-20, 20], log-spaced "
@@ -508,11 +554,10 @@ def write(rows: list[AccuracyRow], out_dir: Path, meta: dict[str, Any] | None = 
         "Targets (jaxact's value and default-path derivatives): "
         "float64 and float32 ≤ 4 ulp, bfloat16 and float16 ≤ 2 ulp, no NaN/inf. "
         f"Rows above a target: {n_miss} of {len(rows)}; their reasons are in docs/paths.md.\n\n"
-        + format_markdown(rows)
+        + format_markdown(rows, forced)
         + "\n\n"
         + format_reasons(rows)
     )
-    return js, md
 
 
 def load(out_dir: Path) -> list[AccuracyRow]:
@@ -520,7 +565,7 @@ def load(out_dir: Path) -> list[AccuracyRow]:
     rows = []
     for r in json.loads((out_dir / "accuracy.json").read_text())["rows"]:
         cells = {k: {i: Cell(**c) for i, c in r[k].items()} for k in ("value", "d1", "d2")}
-        rows.append(AccuracyRow(r["name"], r["dtype"], r["default_path"], **cells))
+        rows.append(AccuracyRow(r["name"], r["dtype"], r["default_path"], **cells, note=r.get("note")))
     return rows
 
 
@@ -543,11 +588,14 @@ def merged(old: list[AccuracyRow], new: list[AccuracyRow]) -> list[AccuracyRow]:
 
 
 def format_reasons(rows: list[AccuracyRow]) -> str:
-    """Each entry with a cell above target, and the reason its registry entry records."""
+    """Each entry with a cell above target, and the reason its registry entry records: kept with the
+    row when it was measured (a stored row's activation may not be registered in this process)."""
     missed: dict[str, list[str]] = {}
+    notes: dict[str, str | None] = {}
     for r in rows:
         if r.misses():
             missed.setdefault(r.name, []).append(r.dtype)
+            notes[r.name] = notes.get(r.name) or r.note
     lines = [
         "## Cells above target, and why",
         "",
@@ -555,6 +603,12 @@ def format_reasons(rows: list[AccuracyRow]) -> str:
         "|---|---|---|",
     ]
     for name, dts in missed.items():
-        note = get(name).accuracy_note or "not yet explained"
+        note = notes[name]
+        if note is None:  # a row stored before notes were kept: its entry's, where it is registered
+            try:
+                note = get(name).accuracy_note
+            except UnknownActivationError:
+                note = None
+        note = note or "not yet explained"
         lines.append(f"| {name} | {', '.join(dts)} | {note} |")
     return "\n".join(lines) + "\n"
