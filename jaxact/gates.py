@@ -109,7 +109,7 @@ def _d_swish(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> jax.Array:
     return _swish_sigmoid_and_prime(x, beta, beta_lo)[1]
 
 
-_EXP_SAFE_F32 = 87.33  # e^87.33 is finite in float32 and σ(−87.33) = 1.18e−38 still a normal number
+_EXP_SAFE_F32 = 87.336  # e^87.336 is finite in float32 and σ(−87.336) = 1.1762e−38 still a normal number
 
 
 def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0) -> tuple[jax.Array, jax.Array]:
@@ -142,9 +142,10 @@ def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Ar
     # form above costs 1.2–1.35x jax.nn's fwd+bwd time on CPU. e·s is σ(−βx) without 1 − σ's
     # cancellation, so the tails stay exact (σ′(30) is e^(−30), not 0). Near f′'s zero at
     # βx ≈ −1.2785, 1 + βx is exact (Sterbenz) and s + (e·s)(1 + βx) cancels only two roundings
-    # of 0.22. βx is clipped to ±87.33, where e^87.33 is finite and σ still a normal number (jax.nn's
-    # σ is flushed to 0 from −87.34); below, where σ and f′ ≈ βx·e^(βx) are at most 1.1e−36, both are
-    # 0, as their limits at −inf are (87 flushed f′ of −1e−36 to 0 over (−87.33, −87), a normal number).
+    # of 0.22. βx is clipped to ±87.336, where e^87.336 is finite and σ still a normal number (below
+    # −87.3365 σ is subnormal, flushed to 0 as jax.nn's is); below, where σ and f′ ≈ βx·e^(βx) are at
+    # most 1.03e−36, both are 0, as their limits at −inf are (87 flushed f′ of −1e−36 to 0 over
+    # (−87.336, −87), a normal number).
     bx = beta * x
     xc = _stable.clip(bx, -_EXP_SAFE_F32, _EXP_SAFE_F32)
     s, q = _stable.sigmoid_pair(xc)

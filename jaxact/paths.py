@@ -111,7 +111,9 @@ def gradient_path(path: GradientPath | None) -> Iterator[None]:
 def forced_gradient_path() -> GradientPath | None:
     """The path forced by the switch right now, or ``None`` when each entry uses its default.
 
-    Raises ``ValueError`` while the environment variable holds a value that is no gradient path."""
-    if _ENV_ERROR is not None:
+    Raises ``ValueError`` while the environment variable holds a value that is no gradient path and
+    no ``set_gradient_path``/``gradient_path`` forces one (they come first, as with a valid value)."""
+    forced = _forced.value
+    if forced is None and _ENV_ERROR is not None:
         raise ValueError(_ENV_ERROR)
-    return _forced.value
+    return forced

@@ -457,12 +457,15 @@ def _jitted(
     def call(*args: Any, **given: Any) -> Any:
         kw = {**defaults, **given}
         x = args[0]
-        if not tangent and _narrow(x.dtype):
+        if _narrow(x.dtype):
             # float8/float4 are storage formats: jnp's maths and jaxact's constants are not written
             # for them (a 1e4 clamp is NaN in float8_e4m3fn: mish was all NaN, softmax a KeyError).
-            # Computed in float32 and rounded once, in the dtype the call would have had.
+            # Computed in float32 (x, and the tangent of a JVP) and rounded once, in the dtype the
+            # call would have had.
             nums = (v for k, v in kw.items() if k not in static and v is not None and not _is_key(v))
-            return f(x.astype(jnp.float32), *args[1:], **kw).astype(jnp.result_type(x, *nums))
+            out = jnp.result_type(x, *nums)
+            wide = (a.astype(jnp.float32) if i < 1 + tangent else a for i, a in enumerate(args))
+            return f(*wide, **kw).astype(out)
         return f(*args, **kw)
 
     call.__signature__ = sig  # type: ignore[attr-defined]

@@ -818,6 +818,24 @@ def test_accuracy_references_are_keyed_by_the_definition(tmp_path):
     assert numerics._store_key(entry, {}) == numerics._store_key(jaxact.get("relu"), {})
 
 
+def test_accuracy_references_see_a_changed_helper_of_the_definition(tmp_path):
+    """sparsemax's and entmax15's mp share a helper beside them: changing the helper alone must key
+    the references anew (the mp function's own source is the same)."""
+    import importlib.util
+
+    from jaxact.tools import numerics
+
+    def key(helper_body: str) -> str:
+        src = tmp_path / "defs_mod.py"
+        src.write_text(f"def helper(x):\n    return {helper_body}\n\n\ndef mp(m, x):\n    return helper(x)\n")
+        spec = importlib.util.spec_from_file_location("defs_mod", src)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return numerics._store_key(dataclasses.replace(jaxact.get("relu"), mp=mod.mp), {})
+
+    assert key("x") != key("2 * x")
+
+
 # --- the gradient-path switch -----------------------------------------------------------------------
 
 

@@ -682,3 +682,15 @@ def test_configures_repr_is_accepted_on_the_command_line(monkeypatch):
     monkeypatch.setattr(cli, "cmd_compare", lambda args: seen.append(cli._compare_configs(args)) or 0)
     assert main(argv) == 0
     assert seen[0]["mlp"].reference == "elu(alpha=0.5)"
+
+
+def test_a_numpy_learning_rate_is_a_number():
+    """np.float32 rates (a sweep's np.logspace) are numbers, as they were before learning_rate's None
+    default; a bool or a str is not."""
+    cfg = compare.Config(learning_rate=np.float32(1e-2), steps=2, seeds=1, eval_every=1, depth=1, width=4)
+    cfg.validate()
+    assert cfg.grid == (float(np.float32(1e-2)),)
+    compare.Config(learning_rates=(np.float32(1e-3), 1e-2), steps=2, seeds=1, eval_every=1, depth=1, width=4).validate()
+    for bad in (True, "0.1"):
+        with pytest.raises(ValueError, match="finite number > 0"):
+            compare.Config(learning_rate=bad).validate()

@@ -180,6 +180,13 @@ def test_narrow_floats_are_computed_in_float32_and_rounded_once(dtype):
         if e.name in full:
             g = jax.grad(lambda v, e=e, kw=kw: jnp.sum(e.fn(v, **kw).astype(jnp.float32)))(x)
             assert g.dtype == dtype and bool(jnp.all(jnp.isfinite(g.astype(jnp.float32)))), (e.name, g)
+            t = jnp.ones_like(x)
+            dy = e.jvp(x, t, **kw)  # the tangent too is computed in float32
+            want_dy = e.jvp(x32, t.astype(jnp.float32), **kw).astype(dtype)
+            assert dy.dtype == dtype, (e.name, dy.dtype)
+            np.testing.assert_array_equal(
+                np.asarray(dy.astype(jnp.float32)), np.asarray(want_dy.astype(jnp.float32)), err_msg=e.name
+            )
 
 
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
@@ -468,9 +475,9 @@ def test_a_mapped_axis_name_is_an_axis(name, dtype):
 
 @pytest.mark.parametrize("name", ["silu", "swish"])
 def test_float32_silu_derivative_keeps_its_normal_tail(name):
-    """f′ ≈ x·eˣ is a normal float32 number down to x ≈ −87.33 (jax.nn's is accurate there): a clip
-    at −87 flushed it to 0 over (−87.33, −87)."""
-    xs = np.array([-80.0, -87.0, -87.2, -87.3], np.float32)
+    """f′ ≈ x·eˣ is a normal float32 number down to x ≈ −87.3365 (jax.nn's is accurate there): a clip
+    at −87 flushed it to 0 over (−87.336, −87)."""
+    xs = np.array([-80.0, -87.0, -87.2, -87.3, -87.335], np.float32)
     g = jax.vmap(jax.grad(getattr(jaxact, name)))(jnp.asarray(xs))
     with mpmath.workdps(40):
         want = [float(mpmath.diff(lambda v: v / (1 + mpmath.exp(-v)), mpmath.mpf(float(x)))) for x in xs]

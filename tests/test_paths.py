@@ -107,6 +107,14 @@ def test_switch_from_environment():
     env["JAXACT_GRADIENT_PATH"] = "fast"
     bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert bad.returncode != 0 and "JAXACT_GRADIENT_PATH" in bad.stderr
+    # An explicit switch comes before the environment, a bad value of it too.
+    code = (
+        "import jaxact; jaxact.set_gradient_path('autodiff'); a = jaxact.forced_gradient_path()\n"
+        "with jaxact.gradient_path('closed_form'): b = jaxact.forced_gradient_path(); jaxact.tanh(1.0)\n"
+        "print(a, b)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.split() == ["autodiff", "closed_form"], out.stderr
 
 
 def test_jet_needs_the_autodiff_switch():

@@ -140,7 +140,8 @@ class Config:
         if self.learning_rates and self.learning_rate is not None:
             raise ValueError(
                 f"jaxact compare: give learning_rate (one rate for every activation, {self.learning_rate}) or "
-                f"learning_rates (a grid, {list(self.learning_rates)}), not both"
+                f"learning_rates (a grid, {list(self.learning_rates)}), not both (to replace a grid by one rate: "
+                "learning_rates=() beside it)"
             )
 
     @classmethod
@@ -236,20 +237,20 @@ class Config:
             if getattr(self, k) < 1:
                 raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
         for lr in self.learning_rates:
-            if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+            if not (_is_scalar(lr) and math.isfinite(lr) and lr > 0):
                 raise ValueError(
                     f"jaxact compare: every learning rate in the grid must be a finite number > 0, got {lr}"
                 )
+        self._check_rates()
+        lr = self.learning_rate
+        if lr is not None and not (_is_scalar(lr) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {lr}")
         if len(set(self.grid)) != len(self.grid):
             raise ValueError(f"jaxact compare: the learning-rate grid repeats a value: {list(self.grid)}")
         if not 0 < self.validation_fraction <= 0.5:
             raise ValueError(
                 f"jaxact compare: the validation fraction must be in (0, 0.5], got {self.validation_fraction}"
             )
-        self._check_rates()
-        lr = self.learning_rate
-        if lr is not None and not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {lr}")
         if self.devices < 0 or self.devices > jax.device_count():
             raise ValueError(
                 f"jaxact compare: --devices {self.devices} is not between 0 (all) and the {jax.device_count()} "
@@ -311,6 +312,11 @@ class Config:
                 f"{have / 2**30:,.1f} GiB of {jax.local_devices()[0].platform} memory here; lower --width, --depth, "
                 "--batch-size or --seeds"
             )
+
+
+def _is_scalar(v: Any) -> bool:
+    """A real number: Python's, NumPy's (np.float32) or a 0-d array; not a bool or a str."""
+    return not isinstance(v, (bool, np.bool_, str, bytes)) and np.ndim(v) == 0 and np.isrealobj(v)
 
 
 def _nbytes(tree: Any) -> int:

@@ -168,13 +168,15 @@ def save_references(path: Path) -> None:
 
 
 def _definition(entry: Activation) -> str:
-    """A fingerprint of ``entry.mp``: its source text, else (no source file) its code object's
-    bytecode, constants and names; a definition changed in place changes it."""
+    """A fingerprint of ``entry.mp``: the source file that defines it (the helpers it calls live there
+    too: sparsemax's and entmax15's shared threshold search), else (no source file) its
+    code object's bytecode, constants and names; a definition changed in place changes it."""
     import inspect
 
     f = entry.mp
     try:
-        text = inspect.getsource(f)  # type: ignore[arg-type]
+        file = inspect.getsourcefile(f)  # type: ignore[arg-type]
+        text = Path(file).read_text() if file and Path(file).is_file() else inspect.getsource(f)  # type: ignore[arg-type]
     except (OSError, TypeError):
         code = getattr(f, "__code__", None)
         text = repr(f) if code is None else repr((code.co_code, code.co_consts, code.co_names))
