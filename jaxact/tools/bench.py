@@ -540,50 +540,30 @@ def plot(result: dict, out_dir: Path, tag: str = "") -> Path:
         def suffix(dtype: str, several: bool = len(dtypes) > 1) -> str:
             return f", {dtype}" if several else ""
 
+        def line(pts: list[tuple[int, float]], dtype: str, ax: Any = ax, style: Any = style, **kw: Any) -> None:
+            m, ls = style[dtype]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=m, ls=ls, **kw)
+
         # Every activation as a thin grey line (one legend entry per dtype for all of them), a few
         # named ones in the same colour in both panels; markers, so a one-size run still shows points.
         others = sorted(k for k in by_name if k[0] not in HIGHLIGHT)
         n_others = len({k[0] for k in others})
         labelled: set[str] = set()
         for name, dtype in others:
-            pts = sorted(by_name[(name, dtype)])
-            m, ls = style[dtype]
             label = (
                 None if dtype in labelled else f"the other {n_others} activation{'s' * (n_others != 1)}{suffix(dtype)}"
             )
             labelled.add(dtype)
-            ax.plot(
-                [p[0] for p in pts], [p[1] for p in pts], marker=m, ls=ls, ms=2.5, lw=0.7, color="0.65", label=label
-            )
+            line(sorted(by_name[(name, dtype)]), dtype, ms=2.5, lw=0.7, color="0.65", label=label)
         for name, color in HIGHLIGHT.items():
             for dtype in dtypes:
                 pts = sorted(by_name.get((name, dtype), []))
                 if pts:
-                    m, ls = style[dtype]
-                    ax.plot(
-                        [p[0] for p in pts],
-                        [p[1] for p in pts],
-                        marker=m,
-                        ls=ls,
-                        ms=4,
-                        lw=1.6,
-                        color=color,
-                        label=name + suffix(dtype),
-                    )
+                    line(pts, dtype, ms=4, lw=1.6, color=color, label=name + suffix(dtype))
         for dtype in dtypes:
             ref = sorted((r["size"], r["gbps"][ref_key]) for r in result["reference"] if r["dtype"] == dtype)
             if ref:
-                m, ls = style[dtype]
-                ax.plot(
-                    [p[0] for p in ref],
-                    [p[1] for p in ref],
-                    marker=m,
-                    ls=ls,
-                    color="k",
-                    ms=5,
-                    lw=2.5,
-                    label=f"{ref_key} (reference{suffix(dtype)})",
-                )
+                line(ref, dtype, color="k", ms=5, lw=2.5, label=f"{ref_key} (reference{suffix(dtype)})")
         ax.set(xscale="log", xlabel=f"elements ({', '.join(dtypes)})", title=title)
         ax.legend(fontsize=8)
     axes[0].set_ylabel("GB/s (bytes that must move / time)")
