@@ -170,3 +170,15 @@ def test_a_tag_with_a_dot_names_its_own_files(tmp_path):
         js, md = vs_jaxnn.save(dict(result), tmp_path, tag)
         assert js.name == f"cpu-vs-jaxnn{tag}.json" and md.name == f"cpu-vs-jaxnn{tag}.md"
     assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_gb_per_s_counts_the_bytes_that_move():
+    """GB/s × time = x in and f(x) out (fwd), plus the cotangent in and dx out (fwd+bwd): glu's output
+    and cotangent are half of x (counted as x's size, its GB/s read 1.2–1.33x too high)."""
+    cfg = bench.BenchConfig(sizes=(1024,), names=("glu",), min_repeats=2, max_repeats=3, target_seconds=0.01)
+    cfg.torch = False
+    for name, out in (("relu", 1024), ("glu", 512)):
+        r = bench.bench_activation(jaxact.get(name), 1024, "float32", cfg)
+        moved = {k: r.gbps[k] * r.median_s[k] * 1e9 for k in ("fwd", "fwdbwd_closed")}
+        assert moved["fwd"] == pytest.approx((1024 + out) * 4)
+        assert moved["fwdbwd_closed"] == pytest.approx((2 * 1024 + out) * 4)

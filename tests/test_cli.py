@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import jaxact
@@ -77,6 +78,17 @@ def test_accuracy_update_replaces_only_the_measured_rows(tmp_path, capsys):
     )
     assert main(args) == 2
     assert "was measured with backend gpu, device_kind NVIDIA H200" in capsys.readouterr().err
+
+
+def test_plot_draws_a_gated_activation_as_x_times_its_gate():
+    """swiglu's curve is x·silu(x), its value and gate halves both x (with the gate held at 0 it, and
+    bilinear, geglu and reglu, were flat zeros)."""
+    from jaxact.tools import plot
+
+    c, x = plot.curves(jaxact.get("swiglu")), plot.X
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(c["f"], x * x * s, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c["closed_form"], 2 * x * s + x * x * s * (1 - s), rtol=1e-4, atol=1e-5)
 
 
 def test_plot_writes_one_png_per_activation_and_an_overview(tmp_path, capsys):

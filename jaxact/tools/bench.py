@@ -321,7 +321,11 @@ def bench_activation(entry: registry.Activation, n: int, dtype: str, cfg: BenchC
     times = paired(kernels, cfg)
     med = {k: statistics.median(v) for k, v in times.items()}
     item = jnp.dtype(dtype).itemsize
-    gbps = {k: (3 if "bwd" in k else 2) * n * item / v / 1e9 for k, v in med.items()}
+    # Bytes that must move: x in and f(x) out, and for fwd+bwd the cotangent in and dx out as well;
+    # a gated entry's f(x) and cotangent are half of x (counted as x's size they overstated its GB/s
+    # by 1.2–1.33x).
+    m = ct.size
+    gbps = {k: ((2 * n + m) if "bwd" in k else (n + m)) * item / v / 1e9 for k, v in med.items()}
     ratios = {
         "speed_vs_jaxnn_fwd": _ratio(times, "jaxnn_fwd", "fwd"),
         "speed_vs_jaxnn_fwd_donated": _ratio(times, "jaxnn_fwd_donated", "fwd_donated"),

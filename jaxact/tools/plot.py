@@ -2,7 +2,8 @@
 
 One PNG per activation and an overview grid, generated from the registry.
 Axis-mixing activations (softmax, ...) are drawn along a 1-D slice: the first
-output as the first input varies with the others held at 0.
+output as the first input varies with the others held at 0; gated ones (glu, swiglu, ...) with
+their value and gate both x, x·g(x).
 """
 
 from __future__ import annotations
@@ -32,8 +33,13 @@ def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
             "autodiff": np.asarray(jax.vmap(jax.grad(entry.autodiff))(x)),
         }
 
+    # A gated entry's first output is its value half's first entry times the gate of the gate half's
+    # first (of four: [a, 0 | b, 0]): both are x, so that it is drawn as x·g(x), as its name says
+    # (swiglu: x·silu(x)); with the gate held at 0 four of them were flat zeros.
+    at = jnp.array([0, 2] if entry.gated else [0])
+
     def first(v: jax.Array, f: object) -> jax.Array:
-        row = jnp.zeros((4,), v.dtype).at[0].set(v)
+        row = jnp.zeros((4,), v.dtype).at[at].set(v)
         return f(row)[0]  # type: ignore[operator]
 
     f = jax.vmap(lambda v: first(v, entry.fn))(x)
@@ -52,7 +58,7 @@ def _draw(ax: object, entry: registry.Activation, c: dict[str, np.ndarray], smal
     ax.plot(X, c["f"], color="C0", lw=2, label="f(x)")  # type: ignore[attr-defined]
     ax.plot(X, c["closed_form"], color="C3", lw=2, alpha=0.6, label="f'(x) closed form")  # type: ignore[attr-defined]
     ax.plot(X, c["autodiff"], "k:", lw=1.5, label="f'(x) autodiff")  # type: ignore[attr-defined]
-    kind = "" if entry.elementwise else "  (first output, others 0)"
+    kind = "" if entry.elementwise else "  (value = gate = x)" if entry.gated else "  (first output, others 0)"
     ax.set_title(entry.name + kind, fontsize=9 if small else 12)  # type: ignore[attr-defined]
     if not small:
         ax.set_xlabel("x")  # type: ignore[attr-defined]
