@@ -365,13 +365,17 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
     def g(x: jax.Array, **kw: Any) -> jax.Array:
         if x.dtype not in _HALF:
             return f(x, **kw)
-        # Numeric parameters promote; a PRNG key or an absent optional one (key=None) does not.
-        nums = (v for k, v in kw.items() if k not in static and v is not None and not _is_key(v))
-        out = jnp.result_type(x, *nums)
-        return f(x.astype(jnp.float32), **kw).astype(out)
+        return f(x.astype(jnp.float32), **kw).astype(_call_dtype(x, kw, static))
 
     functools.update_wrapper(g, f)
     return g
+
+
+def _call_dtype(x: jax.Array, kw: dict[str, Any], static: tuple[str, ...]) -> Any:
+    """The dtype a call computed in x's own dtype would have: numeric parameters promote; a static
+    one, a PRNG key or an absent optional one (key=None) does not."""
+    nums = (v for k, v in kw.items() if k not in static and v is not None and not _is_key(v))
+    return jnp.result_type(x, *nums)
 
 
 def _is_key(v: Any) -> bool:
@@ -462,10 +466,8 @@ def _jitted(
             # for them (a 1e4 clamp is NaN in float8_e4m3fn: mish was all NaN, softmax a KeyError).
             # Computed in float32 (x, and the tangent of a JVP) and rounded once, in the dtype the
             # call would have had.
-            nums = (v for k, v in kw.items() if k not in static and v is not None and not _is_key(v))
-            out = jnp.result_type(x, *nums)
             wide = (a.astype(jnp.float32) if i < 1 + tangent else a for i, a in enumerate(args))
-            return f(*wide, **kw).astype(out)
+            return f(*wide, **kw).astype(_call_dtype(x, kw, static))
         return f(*args, **kw)
 
     call.__signature__ = sig  # type: ignore[attr-defined]

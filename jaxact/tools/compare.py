@@ -237,13 +237,13 @@ class Config:
             if getattr(self, k) < 1:
                 raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
         for lr in self.learning_rates:
-            if not (_is_scalar(lr) and math.isfinite(lr) and lr > 0):
+            if not (registry._is_real(lr) and math.isfinite(lr) and lr > 0):
                 raise ValueError(
                     f"jaxact compare: every learning rate in the grid must be a finite number > 0, got {lr}"
                 )
         self._check_rates()
         lr = self.learning_rate
-        if lr is not None and not (_is_scalar(lr) and math.isfinite(lr) and lr > 0):
+        if lr is not None and not (registry._is_real(lr) and math.isfinite(lr) and lr > 0):
             raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {lr}")
         if len(set(self.grid)) != len(self.grid):
             raise ValueError(f"jaxact compare: the learning-rate grid repeats a value: {list(self.grid)}")
@@ -312,11 +312,6 @@ class Config:
                 f"{have / 2**30:,.1f} GiB of {jax.local_devices()[0].platform} memory here; lower --width, --depth, "
                 "--batch-size or --seeds"
             )
-
-
-def _is_scalar(v: Any) -> bool:
-    """A real number: Python's, NumPy's (np.float32) or a 0-d array; not a bool or a str."""
-    return not isinstance(v, (bool, np.bool_, str, bytes)) and np.ndim(v) == 0 and np.isrealobj(v)
 
 
 def _nbytes(tree: Any) -> int:
