@@ -694,3 +694,37 @@ def test_a_numpy_learning_rate_is_a_number():
     for bad in (True, "0.1"):
         with pytest.raises(ValueError, match="finite number > 0"):
             compare.Config(learning_rate=bad).validate()
+
+
+def test_an_interrupted_compare_keeps_the_studies_it_trained(tmp_path, capsys, monkeypatch):
+    """Each trained activation and path is checkpointed to compare.partial.json (marked partial) as it
+    completes: a run cut short keeps them and leaves an earlier complete compare.json as it was; the
+    checkpoint reads back as a study, and a complete run removes it."""
+    from jaxact.tools import compare
+
+    argv = ["compare", "--activations", "relu,tanh", "--depth", "1", "--width", "4", "--steps", "4"]
+    argv += ["--seeds", "2", "--eval-every", "2", "--dataset", "moons", "--no-plots", "--out", str(tmp_path)]
+    done = tmp_path / "compare.json"
+    done.write_text('{"runs": "complete"}')
+    trained = compare.train_grid
+
+    def cut_short(cfg, ds, activation, *rest, **kw):
+        if activation == "tanh":
+            raise KeyboardInterrupt
+        return trained(cfg, ds, activation, *rest, **kw)
+
+    monkeypatch.setattr(compare, "train_grid", cut_short)
+    assert main(argv) == 130
+    assert done.read_text() == '{"runs": "complete"}'
+    partial = tmp_path / compare.PARTIAL_FILE
+    runs, cfg, payload = compare.load(partial)
+    assert payload["partial"] is True and [r.activation for r in runs] == ["relu"]
+    assert cfg.activations == ("relu", "tanh") and len(runs[0].steps) == 3
+    done.unlink()
+    capsys.readouterr()
+    assert main(["compare", "--summarize", str(tmp_path)]) == 2
+    assert "compare.partial.json holds a run cut short" in capsys.readouterr().err
+
+    monkeypatch.setattr(compare, "train_grid", trained)
+    assert main(argv) == 0
+    assert not partial.exists() and [r["activation"] for r in json.loads(done.read_text())["runs"]] == ["relu", "tanh"]

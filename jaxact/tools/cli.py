@@ -175,11 +175,19 @@ _TRAINING_OPTIONS = (
 def _saved_studies(folder: str) -> list[Path]:
     """FOLDER/compare.json and each FOLDER/*/compare.json (a preset's), all of them: `jaxact compare`
     and `--preset full` write into the same default folder."""
+    from jaxact.tools import compare
+
     root = Path(folder)
     found = [root / "compare.json"] if (root / "compare.json").is_file() else []
     found += [js for js in sorted(root.glob("*/compare.json")) if js.is_file()]
     if not found:
-        raise ValueError(f"--summarize {folder}: no compare.json in it or in its folders")
+        cut = [p for p in [root / compare.PARTIAL_FILE, *sorted(root.glob(f"*/{compare.PARTIAL_FILE}"))] if p.is_file()]
+        hint = (
+            f" ({cut[0]} holds a run cut short: renamed compare.json, it is summarized as the studies it trained)"
+            if cut
+            else ""
+        )
+        raise ValueError(f"--summarize {folder}: no compare.json in it or in its folders{hint}")
     return found
 
 
@@ -205,8 +213,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     progress = compare.Progress(sum(compare.work(c) for c in cfgs.values()))
     root = Path(args.out or COMPARE_OUT)
     for model, cfg in cfgs.items():
-        results = compare.run(cfg, progress=progress)
         out = root / model if args.preset else root
+        # Saved after each activation and path: a run cut short keeps what it trained.
+        results = compare.run(
+            cfg, progress=progress, checkpoint=lambda rs, cfg=cfg, out=out: compare.save(rs, cfg, out, partial=True)
+        )
         print(f"\n## {model}\n" if args.preset else "", end="")
         print(compare.format_table(results, cfg))
         js = compare.save(results, cfg, out)

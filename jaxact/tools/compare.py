@@ -83,8 +83,11 @@ DEFAULT_LEARNING_RATE = 1e-3
 DEFAULT_LEARNING_RATES = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 # The plots compare writes (plot): a run removes those of an earlier run it does not write again.
 PLOT_FILES = ("curves.png", "layers.png", "lr_sensitivity.png")
+# Where a run in progress saves the studies it has trained so far (compare.json's form, marked
+# "partial": true): a run cut short keeps them, and an earlier complete compare.json stays as it was.
+PARTIAL_FILE = "compare.partial.json"
 # Every file a run writes, replaces or removes in its folder.
-RESULT_FILES = ("compare.json", "table.txt", *PLOT_FILES)
+RESULT_FILES = ("compare.json", "table.txt", PARTIAL_FILE, *PLOT_FILES)
 
 
 @dataclass
@@ -825,9 +828,15 @@ def work(cfg: Config) -> float:
     return total_steps(cfg) * step_work(cfg)
 
 
-def run(cfg: Config, stream: Any = None, progress: Progress | None = None) -> list[RunResult]:
+def run(
+    cfg: Config,
+    stream: Any = None,
+    progress: Progress | None = None,
+    checkpoint: Callable[[list[RunResult]], Any] | None = None,
+) -> list[RunResult]:
     """Trains every activation and path of ``cfg``; ``progress``: a bar shared with other studies
-    (a preset's), else one of its own on ``stream``."""
+    (a preset's), else one of its own on ``stream``; ``checkpoint``: called with the results so far
+    after each activation and path (e.g. ``lambda rs: save(rs, cfg, out, partial=True)``)."""
     cfg.validate()
     ds = data_mod.load(cfg.dataset)
     validation = None
@@ -854,6 +863,8 @@ def run(cfg: Config, stream: Any = None, progress: Progress | None = None) -> li
             if validation is not None:
                 r.meta["n_validation"] = int(validation[1].shape[0])
             results.append(r)
+            if checkpoint is not None:
+                checkpoint(results)
     return results
 
 
@@ -1218,10 +1229,14 @@ def activation_sources(names: Sequence[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
+def save(results: list[RunResult], cfg: Config, out: Path, partial: bool = False) -> Path:
+    """Writes the study to ``out``/compare.json and its table.txt, and removes a checkpoint of it
+    (:data:`PARTIAL_FILE`); with ``partial``, the results so far of a run in progress to
+    :data:`PARTIAL_FILE` alone, marked ``"partial": true`` (:func:`load` reads it as a study)."""
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "compare.json"
+    path = out / (PARTIAL_FILE if partial else "compare.json")
     payload = {
+        **({"partial": True} if partial else {}),
         "config": asdict(cfg) | {"activations": list(cfg.activations), "paths": list(cfg.paths)},
         "data": data_mod.load(cfg.dataset).source,
         "versions": versions(),
@@ -1232,7 +1247,9 @@ def save(results: list[RunResult], cfg: Config, out: Path) -> Path:
     if users := activation_sources(cfg.activations):
         payload["user_activations"] = users
     path.write_text(strict_json.dumps(payload, indent=1))
-    (out / "table.txt").write_text(format_table(results, cfg, rows=payload["summary"]) + "\n")
+    if not partial:
+        (out / "table.txt").write_text(format_table(results, cfg, rows=payload["summary"]) + "\n")
+        (out / PARTIAL_FILE).unlink(missing_ok=True)  # only now: a failed save keeps the runs there
     return path
 
 
