@@ -903,7 +903,9 @@ def acon_c(x: ArrayLike, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> jax.A
     """
     d = p1 - p2
     pos, neg = (jnp.where(c == 0, jnp.zeros_like(x), c * x) for c in _acon_c_slopes(p1, p2, beta))
-    return _gated(x, lambda xs: d * xs * _stable.sigmoid(beta * d * xs) + p2 * xs, pos, neg)
+    # x·((p1 − p2)σ + p2), not (p1 − p2)x·σ + p2·x: (p1 − p2)x overflows where f does not (x = −2e38,
+    # p1 = 1, p2 = −1 in float32: −inf·0 = NaN for f = 2e38); β(p1 − p2)x = ±inf is σ's 1 or 0.
+    return _gated(x, lambda xs: xs * (d * _stable.sigmoid(beta * d * xs) + p2), pos, neg)
 
 
 def _acon_c_slopes(p1: Any, p2: Any, beta: Any) -> tuple[Any, Any]:

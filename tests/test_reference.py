@@ -315,3 +315,20 @@ def test_celu_alpha_gradient_is_relatively_accurate_where_its_terms_cancel(dtype
         err = np.abs(got[keep] - ref[keep]) / (np.abs(ref[keep]) * eps)
         i = int(np.argmax(err))
         assert err[i] <= 4, f"α={alpha}: {err[i]:.3g} ulp at x={x[keep][i]!r} seed={SEED}"
+
+
+@pytest.mark.parametrize("dtype", [jnp.float16, jnp.float32, jnp.float64], ids=lambda d: d.__name__)
+def test_acon_c_is_finite_where_only_its_gate_argument_overflows(dtype):
+    """ACON-C with p1 and p2 of opposite signs: (p1 − p2)·x overflows where f = p1·x or p2·x does not
+    (float32 x = −2e38, p1 = 1, p2 = −1: f = 2e38; written (p1 − p2)x·σ + p2·x it was −inf·0 = NaN).
+    Both paths' values against mpmath, and the default path's f′ (p1 or p2 there)."""
+    big = float(jnp.finfo(dtype).max) * 0.6
+    x = np.array([big, -big, big / 2, -big / 2])
+    for p1, p2 in ((1.0, -1.0), (0.5, -0.9), (-0.75, 1.0)):
+        want = np.array([float(p1 * mpmath.mpf(v) if np.sign(v) * (p1 - p2) > 0 else p2 * mpmath.mpf(v)) for v in x])
+        for f in (jaxact.acon_c, jaxact.autodiff.acon_c):
+            got = np.asarray(f(jnp.asarray(x, dtype), p1, p2, 1.0), np.float64)
+            np.testing.assert_allclose(got, want, rtol=float(jnp.finfo(dtype).eps), err_msg=f"{f} p1={p1} p2={p2}")
+        slope = jax.vmap(jax.grad(lambda v, p1=p1, p2=p2: jaxact.acon_c(v, p1, p2, 1.0)))(jnp.asarray(x, dtype))
+        want = np.where(np.sign(x) * (p1 - p2) > 0, p1, p2)  # (p1 − p2) + p2: one rounding off p1
+        np.testing.assert_allclose(np.asarray(slope, np.float64), want, rtol=2 * float(jnp.finfo(dtype).eps))
