@@ -23,6 +23,7 @@ def test_bench_quick_smoke(tmp_path, capsys):
         assert r["median_s"]["fwd"] > 0 and r["gbps"]["fwdbwd_closed"] > 0
         assert r["ratios"]["speed_closed_vs_autodiff_fwdbwd"] > 0
     assert payload["summary"]["speed_vs_jaxnn_fwd"]
+    assert payload["config"]["sizes"] == list(bench.QUICK_SIZES) and payload["config"]["target_seconds"] == 0.02
 
 
 def test_bench_block_and_plot(tmp_path):
@@ -182,3 +183,24 @@ def test_gb_per_s_counts_the_bytes_that_move():
         moved = {k: r.gbps[k] * r.median_s[k] * 1e9 for k in ("fwd", "fwdbwd_closed")}
         assert moved["fwd"] == pytest.approx((1024 + out) * 4)
         assert moved["fwdbwd_closed"] == pytest.approx((2 * 1024 + out) * 4)
+
+
+def test_block_given_measures_each_named_activation_gated_ones_included(monkeypatch):
+    """--block with --names measures the block of each activation named, not only of relu, gelu, swish,
+    tanh and sigmoid (it was ignored for mish); a gate's output is half as wide as its input, and the
+    second Dense takes that width."""
+    seen = {}
+
+    def run(cfg, log=print):
+        seen["cfg"] = cfg
+        return {"device": "x", "rows": [], "reference": [], "blocks": []}
+
+    monkeypatch.setattr(bench, "run", run)
+    assert main(["bench", "--quick", "--no-torch", "--names", "mish,glu", "--block", "8x4x8"]) == 0
+    cfg = seen["cfg"]
+    assert cfg.block and list(cfg.block_names) == ["mish", "glu"] and cfg.block_shape == (8, 4, 8)
+    monkeypatch.undo()
+    cfg.min_repeats, cfg.max_repeats, cfg.target_seconds = 1, 2, 0.0
+    blocks = [bench.bench_block(n, cfg) for n in cfg.block_names]
+    assert [b["activation"] for b in blocks] == ["mish", "glu"]
+    assert all(b["median_s"]["default"] > 0 and b["kernels"]["default"] for b in blocks)

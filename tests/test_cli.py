@@ -98,6 +98,20 @@ def test_plot_writes_one_png_per_activation_and_an_overview(tmp_path, capsys):
     assert all(p.stat().st_size > 5_000 for p in tmp_path.glob("*.png"))
 
 
+def test_plot_refuses_an_activation_named_overview_before_drawing(tmp_path, capsys):
+    """Its overview.png would be the grid's file, overwritten by it."""
+    import jax.numpy as jnp
+
+    def overview(x):
+        return 2 * x
+
+    jaxact.register(derivative=lambda x: 2 * jnp.ones_like(x), verify=False)(overview)
+    assert main(["plot", "--names", "relu,overview", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "named 'overview' would be overwritten by the grid" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
 def test_bad_names_and_settings_give_a_message_and_exit_2(capsys):
     assert main(["plot", "--names", "gelo"]) == 2
     assert "Did you mean 'gelu'" in capsys.readouterr().err

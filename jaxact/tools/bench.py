@@ -57,6 +57,8 @@ class BenchConfig:
     torch: bool = True
     block: bool = True
     block_shape: tuple[int, int, int] = (1024, 256, 1024)  # batch, width, hidden
+    # The activations whose block is measured (None: those of BLOCK_NAMES that are measured at all).
+    block_names: Sequence[str] | None = None
     checkpoint: Callable[[dict], Any] | None = None  # called with the partial result after each size
 
 
@@ -357,14 +359,19 @@ def kernel_count(compiled: Any) -> int | None:
     return sum(1 for line in entry.splitlines() if re.search(r"= \S+ (fusion|custom-call|convolution|dot)\(", line))
 
 
+# The block's activations by default: the common ones, each a different kind of curve.
+BLOCK_NAMES = ("relu", "gelu", "swish", "tanh", "sigmoid")
+
+
 def bench_block(name: str, cfg: BenchConfig) -> dict:
     """fwd+bwd of Dense → activation → Dense: the activation fused into its neighbours."""
     batch, width, hidden = cfg.block_shape
+    entry = registry.get(name)
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.normal(size=(batch, width)), jnp.float32)
     w1 = jnp.asarray(rng.normal(size=(width, hidden)) / math.sqrt(width), jnp.float32)
-    w2 = jnp.asarray(rng.normal(size=(hidden, width)) / math.sqrt(hidden), jnp.float32)
-    entry = registry.get(name)
+    out = jax.eval_shape(entry.fn, jax.ShapeDtypeStruct((batch, hidden), jnp.float32)).shape[-1]  # a gate: half
+    w2 = jnp.asarray(rng.normal(size=(out, width)) / math.sqrt(out), jnp.float32)
     acts = {"default": entry.fn, "autodiff": entry.autodiff, "closed": entry.closed_form}
     if entry.jax_nn:
         acts["jax_nn"] = getattr(jax.nn, entry.jax_nn)
@@ -407,6 +414,8 @@ def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
         "machine": platform.machine(),
         # The path JAXACT_GRADIENT_PATH forced for the "default" kernels (None: each entry's own).
         "gradient_path": paths.forced_gradient_path(),
+        # How it was measured (--quick's few repeats, --seconds): read beside its figures.
+        "config": {k: v for k, v in cfg.__dict__.items() if k not in ("names", "checkpoint")},
         "rows": [],
         "reference": [],
         "blocks": [],
@@ -426,7 +435,7 @@ def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
             if cfg.checkpoint is not None:
                 cfg.checkpoint(result)
     if cfg.block:
-        for name in [n for n in ("relu", "gelu", "swish", "tanh", "sigmoid") if n in names]:
+        for name in cfg.block_names if cfg.block_names is not None else [n for n in BLOCK_NAMES if n in names]:
             result["blocks"].append(bench_block(name, cfg))
         if result["blocks"]:
             log(format_blocks(result["blocks"]))

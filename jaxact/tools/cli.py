@@ -309,6 +309,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         cfg.target_seconds = args.seconds
     if args.block:  # measured even with --quick, which otherwise leaves the block out
         cfg.block, cfg.block_shape = True, args.block
+        if cfg.names:  # each activation named, not only those of the default set
+            cfg.block_names = cfg.names
     if args.out:
         # Saved after each size to a file of its own, marked partial: a run cut short keeps what it
         # measured and leaves an earlier complete <device>.json as it was.
@@ -863,7 +865,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--block",
         type=_block,
-        help="BATCHxWIDTHxHIDDEN of the Dense-act-Dense block (default 1024x256x1024; larger fills a GPU)",
+        help="BATCHxWIDTHxHIDDEN of the Dense-act-Dense block (default 1024x256x1024; larger fills a GPU); "
+        "given, the block of each activation of --names is measured (else of those of relu, gelu, swish, "
+        "tanh, sigmoid that are measured)",
     )
     s.add_argument(
         "--modes",

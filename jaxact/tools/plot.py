@@ -67,9 +67,14 @@ def _draw(ax: object, entry: registry.Activation, c: dict[str, np.ndarray], smal
 
 
 def plot(names: Sequence[str] | None, out: Path) -> list[Path]:
+    entries = [registry.get(n) for n in names] if names else registry.entries()
+    if any(e.name == "overview" for e in entries):  # its <name>.png would be the grid's file
+        raise ValueError(
+            "jaxact plot: an activation named 'overview' would be overwritten by the grid, overview.png; "
+            "register it under another name"
+        )
     plt = pyplot()
     out.mkdir(parents=True, exist_ok=True)
-    entries = [registry.get(n) for n in names] if names else registry.entries()
     files = []
     all_curves = {e.name: curves(e) for e in entries}
     for e in entries:
