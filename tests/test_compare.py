@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -728,3 +729,15 @@ def test_an_interrupted_compare_keeps_the_studies_it_trained(tmp_path, capsys, m
     monkeypatch.setattr(compare, "train_grid", trained)
     assert main(argv) == 0
     assert not partial.exists() and [r["activation"] for r in json.loads(done.read_text())["runs"]] == ["relu", "tanh"]
+
+
+def test_a_study_saved_before_device_counts_were_recorded_reads_without_one():
+    """The committed GPU study has no device count in its runs: its table names the backend alone (it
+    printed 'backend=gpu x?')."""
+    from jaxact.tools import compare
+
+    root = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "compare-nvidia-h200" / "default"
+    runs, cfg, payload = compare.load(root / "compare.json")
+    assert all("devices" not in r.meta for r in runs)
+    head = compare.format_table(runs, cfg, payload["device"]["backend"]).splitlines()[0]
+    assert head.endswith("backend=gpu"), head

@@ -1091,10 +1091,12 @@ def format_table(
         )
     else:
         lr_text = f"lr={cfg.learning_rate}"
+    n_devices = results[0].meta.get("devices") if results else None
+    devices = f" x{n_devices}" if n_devices is not None else ""  # a study saved before it was recorded: left out
     lines = [
         f"jaxact compare: {cfg.dataset}, {describe_model(cfg)}, {cfg.optimizer} {lr_text}, "
         f"{cfg.steps} steps of {cfg.batch_size}, {cfg.seeds} seeds, init={cfg.init}, "
-        f"backend={backend or jax.default_backend()} x{results[0].meta.get('devices', '?') if results else '?'}",
+        f"backend={backend or jax.default_backend()}{devices}",
         head,
         "-" * len(head),
     ]
