@@ -204,3 +204,12 @@ def test_block_given_measures_each_named_activation_gated_ones_included(monkeypa
     blocks = [bench.bench_block(n, cfg) for n in cfg.block_names]
     assert [b["activation"] for b in blocks] == ["mish", "glu"]
     assert all(b["median_s"]["default"] > 0 and b["kernels"]["default"] for b in blocks)
+
+
+def test_block_table_says_when_the_switch_forces_the_default_path():
+    block = {"activation": "sparse_sigmoid", "shape": [8, 4, 8], "kernels": {}, "speed_default_vs_jaxnn": None}
+    block["median_s"] = dict.fromkeys(("default", "autodiff", "closed"), 1e-3)
+    assert "forced" not in bench.format_blocks([block])
+    with jaxact.gradient_path("autodiff"):
+        head = bench.format_blocks([block]).splitlines()[1]
+    assert "the autodiff path everywhere, forced by the switch" in head

@@ -480,10 +480,11 @@ def format_size_table(ref: Row, rows: list[Row]) -> str:
 
 def format_blocks(blocks: list[dict]) -> str:
     shape = "x".join(str(v) for v in blocks[0]["shape"])
+    forced = paths.forced_gradient_path()
     lines = [
         f"\n== Dense -> activation -> Dense, fwd+bwd (grads of both weights), float32, batch x width x hidden "
-        f"{shape} ==",
-        f"{'activation':<10} {'default ms':>10} {'autodiff ms':>11} {'closed ms':>9} {'jax.nn ms':>9} "
+        f"{shape} ==" + (f" (default: the {forced} path everywhere, forced by the switch)" if forced else ""),
+        f"{'activation':<15} {'default ms':>10} {'autodiff ms':>11} {'closed ms':>9} {'jax.nn ms':>9} "
         f"{'default x jax.nn':>16} {'kernels default/jax.nn':>22}",
     ]
     for b in blocks:
@@ -491,7 +492,7 @@ def format_blocks(blocks: list[dict]) -> str:
         nn = f"{m['jax_nn'] * 1e3:.3f}" if "jax_nn" in m else "-"
         kk = f"{k.get('default', '-')}/{k.get('jax_nn', '-')}"
         lines.append(
-            f"{b['activation']:<10} {m['default'] * 1e3:>10.3f} {m['autodiff'] * 1e3:>11.3f} {m['closed'] * 1e3:>9.3f} "
+            f"{b['activation']:<15} {m['default'] * 1e3:>10.3f} {m['autodiff'] * 1e3:>11.3f} {m['closed'] * 1e3:>9.3f} "
             f"{nn:>9} {_x(b.get('speed_default_vs_jaxnn')):>16} {kk:>22}"
         )
     lines.append("default x jax.nn: > 1 = jaxact's default path faster (median of paired per-repeat ratios)")
