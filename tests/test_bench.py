@@ -213,3 +213,13 @@ def test_block_table_says_when_the_switch_forces_the_default_path():
     with jaxact.gradient_path("autodiff"):
         head = bench.format_blocks([block]).splitlines()[1]
     assert "the autodiff path everywhere, forced by the switch" in head
+
+
+def test_vs_jax_nn_records_only_the_settings_its_modes_read():
+    from jaxact.tools import vs_jaxnn
+
+    cfg = vs_jaxnn.Config(names=("relu",), dtypes=("float32",), modes=("residual_bytes",))
+    cfg.block, cfg.scan_layers = (8, 4, 8), 2
+    config = vs_jaxnn.run(cfg, log=lambda s: None)["config"]
+    assert config["block"] == (8, 4, 8) and config["scan_layers"] == 2 and config["modes"] == ["residual_bytes"]
+    assert not {"sizes", "eager_rounds", "eager_calls", "eager_size", "target_seconds", "rounds"} & set(config)

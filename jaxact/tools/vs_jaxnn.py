@@ -212,6 +212,24 @@ def bench_memory(entry: registry.Activation, dtype: str, cfg: Config) -> dict[st
 MODES = ("fwd", "fwd_donated", "fwdbwd", "eager", "block", "residual_bytes")
 
 
+# The settings of Config that only some modes read: a run without them does not record them.
+_MODE_SETTINGS = {
+    "sizes": {"fwd", "fwd_donated", "fwdbwd"},
+    "eager_size": {"eager"},
+    "eager_rounds": {"eager"},
+    "eager_calls": {"eager"},
+    "block": {"block", "residual_bytes"},
+    "scan_layers": {"residual_bytes"},
+    "target_seconds": {"fwd", "fwd_donated", "fwdbwd", "block"},
+    "max_rounds": {"fwd", "fwd_donated", "fwdbwd", "block"},
+    "rounds": {"fwd", "fwd_donated", "fwdbwd", "block"},
+}
+
+
+def _used(setting: str, modes: set[str]) -> bool:
+    return setting not in _MODE_SETTINGS or bool(_MODE_SETTINGS[setting] & modes)
+
+
 def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
     if paths.forced_gradient_path() is not None:
         raise RuntimeError("jaxact bench --vs-jax-nn measures the default paths: unset the gradient-path switch")
@@ -239,7 +257,7 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
         "backend": jax.default_backend(),
         "jax": jax.__version__,
         "cpu_count": __import__("os").cpu_count(),
-        "config": {k: v for k, v in cfg.__dict__.items() if k not in ("names", "checkpoint")}
+        "config": {k: v for k, v in cfg.__dict__.items() if k not in ("names", "checkpoint") and _used(k, modes)}
         | {"modes": sorted(modes)},
         "rows": rows,
     }
