@@ -150,8 +150,23 @@ def check_broadcasts(fname: str, name: str, value: Any, x: Any) -> None:
 
 def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> None:
     """lo <= hi (elementwise) where both are readable; traced (learned) values cannot be checked."""
-    if readable(lo) and readable(hi) and not np.all(np.asarray(lo) <= np.asarray(hi)):
-        raise ValueError(f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={lo} and {hi_name}={hi}.")
+    if readable(lo) and readable(hi):
+        a, b = np.asarray(lo), np.asarray(hi)
+        # A Python number is weakly typed, as in the computation: compared in the other's dtype (a float32
+        # lower of 1/3 rounds above the Python float 1/3, and is equal to it in float32).
+        if isinstance(lo, (int, float)) and np.issubdtype(b.dtype, np.floating):
+            a = a.astype(b.dtype)
+        elif isinstance(hi, (int, float)) and np.issubdtype(a.dtype, np.floating):
+            b = b.astype(a.dtype)
+        a, b = np.broadcast_arrays(a, b)
+        bad = np.argwhere(~(np.atleast_1d(a) <= np.atleast_1d(b)))
+        if len(bad):  # one pair, one line: learned per-feature values print many over several lines
+            i = tuple(int(j) for j in bad[0]) if a.ndim else ()
+            where = f" at index {i if len(i) > 1 else i[0]} ({len(bad)} of {a.size})" if a.ndim else ""
+            raise ValueError(
+                f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={float(a[i]):.8g} and "
+                f"{hi_name}={float(b[i]):.8g}{where}."
+            )
 
 
 def normalize_axis(fname: str, axis: Any, ndim: int, *, names: bool = False) -> tuple[int | str, ...]:

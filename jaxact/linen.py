@@ -33,12 +33,15 @@ class Learnable(nn.Module):
       learn: the parameters to learn (default: every numeric one of the entry).
       per_channel: one value per feature along ``axis`` (else one scalar).
       axis: the feature axis; a configured ``axis`` (prelu's) with ``per_channel`` must name the same one.
-      path: force ``"closed_form"`` or ``"autodiff"`` (default: the entry's, and the global switch).
+      gradient_path: force ``"closed_form"`` or ``"autodiff"`` (default: the entry's, and the global
+        switch). Not ``path``: that is Flax's own ``Module.path`` (the module's scope), which
+        ``tabulate`` and ``module_paths`` read.
       param_dtype: the stored parameters' dtype (float32).
       dtype: the computation dtype; ``None`` computes in the input's dtype (parameters are cast to
         it, so a bfloat16 activation stays bfloat16 while its parameters train in float32).
       sharding: logical axis names of a per-channel parameter (e.g. ``("mlp",)``), attached with
-        ``nn.with_partitioning`` for sharded training.
+        ``nn.with_logical_partitioning`` for sharded training: ``nn.logical_axis_rules`` maps them to
+        the mesh's axes, as for any Flax parameter.
       deterministic: for a keyed activation (rrelu): false (``False``, ``0``, ``np.False_``: read
         by truthiness, as ``nn.Dropout`` reads it) draws its random (training) form from the
         ``rng_collection`` stream, as ``nn.Dropout`` does; true or unset, its deterministic form.
@@ -60,7 +63,7 @@ class Learnable(nn.Module):
     learn: Sequence[str] | None = None
     per_channel: bool = False
     axis: int = -1
-    path: paths.GradientPath | None = None
+    gradient_path: paths.GradientPath | None = None
     param_dtype: Any = jnp.float32
     dtype: Any = None
     sharding: tuple[str | None, ...] | None = None
@@ -70,7 +73,7 @@ class Learnable(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array, deterministic: bool | None = None) -> jax.Array:
         owner = f"jaxact.linen.Learnable({self.activation!r})"
-        plan = _learnable.plan(self.activation, self.learn, self.path, owner)
+        plan = _learnable.plan(self.activation, self.learn, self.gradient_path, owner)
         _learnable.check_dtypes(self.param_dtype, self.dtype, owner)
         axis = _learnable.check_axis(self.axis, owner)
         per_channel = _learnable.check_flag(self.per_channel, "per_channel", owner)
@@ -85,7 +88,7 @@ class Learnable(nn.Module):
         for k, v0 in plan.learned:
             init = nn.initializers.constant(v0)
             if self.sharding is not None:
-                init = nn.with_partitioning(init, self.sharding if shape else ())
+                init = nn.with_logical_partitioning(init, self.sharding if shape else ())
             values[k] = self.param(k, init, shape, self.param_dtype)
         key = self.make_rng(self.rng_collection) if det is False and plan.keyed else None
         return _learnable.apply(plan, x, values, axis, self.dtype, key)

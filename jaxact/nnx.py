@@ -36,17 +36,19 @@ class Learnable(nnx.Module):
         scalar. An input whose ``axis`` has another size is refused.
       learn: the parameters to learn (default: every numeric one of the entry).
       axis: the feature axis; a configured ``axis`` (prelu's) with ``num_features`` must name the same one.
-      path: force ``"closed_form"`` or ``"autodiff"``.
+      gradient_path: force ``"closed_form"`` or ``"autodiff"`` (named as :class:`jaxact.linen.Learnable`'s,
+        where ``path`` is Flax's own).
       param_dtype: the stored parameters' dtype (float32).
       dtype: the computation dtype; ``None`` computes in the input's dtype.
       sharding: logical axis names of a per-feature parameter (``("mlp",)``), attached with
         ``nnx.with_partitioning``; creating it needs a mesh in context, as for any sharded
         NNX variable.
       rngs: for a keyed activation (rrelu), the ``nnx.Rngs`` whose ``dropout`` stream draws its
-        random (training) form, as ``nnx.Dropout``'s.
+        random (training) form, or one ``nnx.RngStream``, as ``nnx.Dropout``'s.
       deterministic: the keyed activation's deterministic (evaluation) form, read by truthiness
         (``np.False_`` and ``0`` are false, as for ``nnx.Dropout``); default: when no ``rngs`` is
-        given. ``model.train()`` / ``model.eval()`` set it, as for ``nnx.Dropout``.
+        given. ``model.train()`` / ``model.eval()`` and ``nnx.view(model, deterministic=...)`` set
+        it, and ``__call__``'s ``deterministic`` and ``rngs`` override the module's, as for ``nnx.Dropout``.
 
     Example:
       >>> import jax.numpy as jnp
@@ -65,7 +67,7 @@ class Learnable(nnx.Module):
         num_features: int | None = None,
         learn: Sequence[str] | None = None,
         axis: int = -1,
-        path: paths.GradientPath | None = None,
+        gradient_path: paths.GradientPath | None = None,
         param_dtype: Any = jnp.float32,
         dtype: Any = None,
         sharding: tuple[str | None, ...] | None = None,
@@ -73,7 +75,7 @@ class Learnable(nnx.Module):
         deterministic: bool | None = None,
     ):
         owner = f"jaxact.nnx.Learnable({activation!r})"
-        plan = _learnable.plan(activation, learn, path, owner)
+        plan = _learnable.plan(activation, learn, gradient_path, owner)
         _learnable.check_dtypes(param_dtype, dtype, owner)
         num_features = _learnable.check_count(num_features, "num_features", owner)
         axis = _learnable.check_axis(axis, owner)
@@ -81,7 +83,8 @@ class Learnable(nnx.Module):
         det = _learnable.check_deterministic(deterministic, owner)
         shape = () if num_features is None else (num_features,)
         self._plan, self._axis, self._dtype, self._num_features = plan, axis, dtype, num_features
-        self.rngs = rngs
+        self.activation = activation  # static (hashable), and what the repr shows
+        self.rngs = _checked_rngs(rngs, owner)
         self.deterministic = rngs is None if det is None else det
         self._owner = owner
         if plan.keyed and not self.deterministic and rngs is None:
@@ -93,15 +96,33 @@ class Learnable(nnx.Module):
                 init = nnx.with_partitioning(init, sharding if shape else ())
             setattr(self, k, nnx.Param(init(jax.random.key(0), shape, param_dtype)))
 
-    def __call__(self, x: jax.Array) -> jax.Array:
+    def set_view(self, deterministic: bool | None = None) -> None:
+        """``nnx.view(model, deterministic=...)`` (and ``train()`` / ``eval()``) reach this, as ``nnx.Dropout``'s."""
+        if deterministic is not None:
+            self.deterministic = _learnable.check_deterministic(deterministic, self._owner)
+
+    def __call__(
+        self, x: jax.Array, *, deterministic: bool | None = None, rngs: nnx.Rngs | nnx.RngStream | None = None
+    ) -> jax.Array:
         if self._num_features is not None:  # made before x was seen: its feature axis must fit them
             # A configured axis (prelu's) other than the module's is named first: it is why the sizes differ.
             _learnable.check_feature_axis(self._plan, np.shape(x), self._axis, self._num_features, self._owner)
             _learnable.check_features(x, self._axis, self._num_features, self._owner)
         values = {k: getattr(self, k)[...] for k in self._learned}
+        given = _learnable.check_deterministic(deterministic, self._owner)
+        det = self.deterministic if given is None else given
         key = None
-        if self._plan.keyed and not self.deterministic:  # train() may switch on a module made without rngs
-            if self.rngs is None:
+        if self._plan.keyed and not det:  # train() may switch on a module made without rngs
+            stream = _checked_rngs(rngs, self._owner) if rngs is not None else self.rngs
+            if stream is None:
                 raise ValueError(_NEEDS_RNGS.format(owner=self._owner))
-            key = self.rngs.dropout()
+            key = stream() if isinstance(stream, nnx.RngStream) else stream.dropout()
         return _learnable.apply(self._plan, x, values, self._axis, self._dtype, key)
+
+
+def _checked_rngs(rngs: Any, owner: str) -> nnx.Rngs | nnx.RngStream | None:
+    """None, an ``nnx.Rngs`` (its ``dropout`` stream draws) or one ``nnx.RngStream``: anything else
+    (a key, a seed) failed only at the first training call, inside it."""
+    if rngs is None or isinstance(rngs, (nnx.Rngs, nnx.RngStream)):
+        return rngs
+    raise TypeError(f"{owner}: rngs must be an nnx.Rngs (or one nnx.RngStream), got {type(rngs).__name__}.")

@@ -64,7 +64,7 @@ def test_learnable_entries_come_from_the_registry():
 @pytest.mark.parametrize("path", ["autodiff", "closed_form"])
 @pytest.mark.parametrize("entry", LEARNABLE, ids=lambda e: e.name)
 def test_linen_learnable_trains_and_every_parameter_gets_gradients(entry, path):
-    params, losses, grads = _train_linen(LinenModel(L.Learnable(entry.name, per_channel=True, path=path)))
+    params, losses, grads = _train_linen(LinenModel(L.Learnable(entry.name, per_channel=True, gradient_path=path)))
     # A constrained parameter pushed out of its domain is used at the domain's edge, not NaN.
     assert losses[-1] < 0.8 * losses[0], losses[::30]
     for k in entry.learnable_params:
@@ -150,7 +150,7 @@ def test_sharding_annotations_on_the_parameters():
         (lambda: L.Learnable("prelu", per_channel=True, axis=3).init(KEY, X), "per-channel axis 3 is out of range"),
         (lambda: N.Learnable("gelo"), "Did you mean 'gelu'"),
         (lambda: N.Learnable("elu", num_features=0), "num_features must be a positive int"),
-        (lambda: N.Learnable("elu", path="fast"), "unknown gradient path"),
+        (lambda: N.Learnable("elu", gradient_path="fast"), "unknown gradient path"),
         # An integer dtype stored prelu's slope 0.25 as 0 (a relu) or truncated x, silently.
         (lambda: L.Learnable("prelu", param_dtype=jnp.int32).init(KEY, X), "param_dtype must be a float dtype"),
         (lambda: N.Learnable("prelu", param_dtype=jnp.int32), "param_dtype must be a float dtype"),
@@ -346,3 +346,103 @@ def test_a_configured_axis_that_is_not_the_parameters_axis_is_taken():
         assert N.Learnable(conf, num_features=3, rngs=nnx.Rngs(0))(x).shape == (2, 5, 3)
     finally:
         jaxact.unregister("my_tsoftmax")
+
+
+def test_a_linen_model_with_a_learnable_tabulates():
+    """The gradient path is ``gradient_path``: a field ``path`` hid Flax's own ``Module.path`` (the scope),
+    and ``tabulate`` / ``module_paths`` failed (TypeError: NoneType has no len) for any such model."""
+    model = LinenModel(L.Learnable("prelu", per_channel=True, gradient_path="autodiff"))
+    table = model.tabulate(KEY, X[:4])
+    assert "negative_slope" in table and "Learnable" in table
+    assert ("act",) in {tuple(p.split("/")) for p in model.module_paths(KEY, X[:4])}
+
+
+def test_linen_sharding_names_are_logical_axes_mapped_by_the_rules():
+    """``sharding`` takes logical names, as its docstring says: ``nn.logical_axis_rules`` maps them to the
+    mesh's axes (mesh axis names were required: 'mlp' not found in a mesh of ('model',))."""
+    mesh = jax.sharding.Mesh(np.array(jax.devices()[:1]), ("model",))
+    act = L.Learnable("prelu", per_channel=True, sharding=("mlp",))
+    with jax.set_mesh(mesh), nn.logical_axis_rules((("mlp", "model"),)):
+        params = jax.jit(act.init)(KEY, jnp.ones((2, 4)))
+        spec = nn.logical_to_mesh(nn.get_partition_spec(params))["params"]["negative_slope"]
+    assert spec == jax.sharding.PartitionSpec("model")
+
+
+def test_nnx_learnable_follows_views_per_call_settings_and_takes_a_stream():
+    x = -jnp.ones((64, 4))
+    m = N.Learnable("rrelu", rngs=nnx.Rngs(0))
+    assert not m.deterministic and len(np.unique(np.asarray(m(x)))) > 1  # the random (training) form
+    evaluating = nnx.view(m, deterministic=True)
+    assert evaluating.deterministic and len(np.unique(np.asarray(evaluating(x)))) == 1
+    np.testing.assert_array_equal(m(x, deterministic=True), evaluating(x))
+    quiet = N.Learnable("rrelu")  # no rngs: deterministic, but a call may train with its own
+    assert len(np.unique(np.asarray(quiet(x, deterministic=False, rngs=nnx.Rngs(1))))) > 1
+    stream = N.Learnable("rrelu", rngs=nnx.Rngs(2).dropout)
+    assert len(np.unique(np.asarray(stream(x)))) > 1
+    with pytest.raises(TypeError, match=r"rngs must be an nnx.Rngs \(or one nnx.RngStream\), got"):
+        N.Learnable("rrelu", rngs=jax.random.key(0))
+    assert "'elu'" in repr(N.Learnable("elu")) and "'celu'" in repr(N.Learnable("celu"))
+
+
+@pytest.mark.parametrize("name,lo,hi", [("rrelu", "lower", "upper"), ("srelu", "t_left", "t_right")])
+def test_a_learned_pair_that_training_crossed_is_used_in_order(name, lo, hi):
+    """rrelu's lower and upper cross in ordinary training (7 of 32 channels after 300 Adam steps): the
+    module uses the pair sorted, each value with its own gradient, eagerly and under jit alike (eagerly
+    it raised, printing every channel; under jit it was silently undefined)."""
+    x = jnp.asarray(np.random.default_rng(0).normal(scale=2.0, size=(16, 3)), jnp.float32)
+    m = L.Learnable(name, per_channel=True)
+    params = m.init(KEY, x)
+    p = params["params"]
+    crossed = {"params": {**p, lo: p[hi] + jnp.array([0.0, 0.1, 0.2]), hi: p[lo] - jnp.array([0.0, 0.1, 0.2])}}
+    ordered = {"params": {**p, lo: crossed["params"][hi], hi: crossed["params"][lo]}}
+    np.testing.assert_array_equal(m.apply(crossed, x), m.apply(ordered, x))
+    np.testing.assert_array_equal(jax.jit(m.apply)(crossed, x), m.apply(ordered, x))
+    g = jax.grad(lambda q: jnp.sum(m.apply(q, x) ** 2))(crossed)["params"]
+    want = jax.grad(lambda q: jnp.sum(m.apply(q, x) ** 2))(ordered)["params"]
+    np.testing.assert_allclose(g[lo], want[hi], rtol=1e-6)  # the value in the lower role, its gradient
+    np.testing.assert_allclose(g[hi], want[lo], rtol=1e-6)
+    # One learned: held at the fixed one's value, its gradient straight through (not a clamp's 0).
+    one = L.Learnable(name, learn=lo, per_channel=True)
+    q = one.init(KEY, x)
+    fixed_hi = jaxact.get(name).params[hi]
+    over = {"params": {**q["params"], lo: jnp.full((3,), fixed_hi + 0.5)}}
+    at = {"params": {**q["params"], lo: jnp.full((3,), fixed_hi)}}
+    np.testing.assert_array_equal(one.apply(over, x), one.apply(at, x))
+    g_over = jax.grad(lambda v: jnp.sum(one.apply(v, x) ** 2))(over)["params"][lo]
+    np.testing.assert_array_equal(g_over, jax.grad(lambda v: jnp.sum(one.apply(v, x) ** 2))(at)["params"][lo])
+    assert np.all(np.asarray(g_over) != 0)
+    with pytest.raises(ValueError, match=rf"needs {lo} <= {hi}, got {lo}=.* at index 1 \(1 of 2\)\.$"):
+        jaxact.get(name).fn(x[:, :2], **{lo: np.array([0.1, 0.5]), hi: np.array([0.2, 0.4])})
+
+
+@pytest.mark.parametrize("name", ["celu", "squareplus"])
+def test_a_bfloat16_parameters_gradient_over_a_float32_input_is_summed_in_float32(name):
+    """Stored in bfloat16, computed in float32: the parameter was laid over x in bfloat16, so its
+    gradient's sum ran in bfloat16 (2.5 % off over 2^16 elements)."""
+    x = jnp.asarray(np.random.default_rng(0).normal(size=(256, 256)), jnp.float32)
+    ct = jnp.asarray(np.random.default_rng(1).normal(size=(256, 256)), jnp.float32)
+    m = L.Learnable(name, param_dtype=jnp.bfloat16)
+    params = m.init(KEY, x)
+    (got,) = jax.tree.leaves(jax.grad(lambda p: jnp.sum(m.apply(p, x) * ct))(params))
+    m32 = L.Learnable(name)
+    (want,) = jax.tree.leaves(
+        jax.grad(lambda p: jnp.sum(m32.apply(p, x) * ct))(jax.tree.map(lambda v: v.astype(jnp.float32), params))
+    )
+    assert got.dtype == jnp.bfloat16
+    assert abs(float(got) - float(want)) <= 8e-3 * abs(float(want)), (float(got), float(want))
+
+
+def test_a_registered_function_names_its_entry():
+    x = jnp.linspace(-2, 2, 8).reshape(2, 4)
+    for given in (jaxact.elu, jaxact.autodiff.elu, jaxact.closed_form.elu):
+        m = L.Learnable(given)
+        params = m.init(KEY, x)
+        np.testing.assert_array_equal(m.apply(params, x), jaxact.elu(x))
+        assert N.Learnable(given).alpha[...] == 1.0
+        assert m.bind(params).activation == given
+    with pytest.raises(TypeError, match=r"activation must be a registered name .* got 'f'\.$"):
+
+        def f(v):
+            return v
+
+        N.Learnable(f)
