@@ -60,11 +60,20 @@ class Configured:
         # derives it again (a pickle of a version without _key loaded with the class default (), equal
         # to the entry at its defaults: jit reused that trace for configure("elu", alpha=0.5); and a
         # registration counter means nothing in another process).
-        return {"name": self.name, "params": self.params, "path": self.path}
+        state = {"name": self.name, "params": self.params, "path": self.path}
+        e = getattr(self, "_entry", None)
+        if e is not None and not e.builtin:  # a user's function: where to import it from, in another process
+            state["source"] = f"{e.raw.__module__}:{e.raw.__qualname__}"
+        return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k in ("name", "params", "path"):
             object.__setattr__(self, k, state.get(k, () if k == "params" else None))
+        if state.get("source") and self.name not in registry.names():
+            try:  # importing its module registers it (a process that has not imported it yet)
+                registry.get(state["source"])
+            except Exception:  # not importable here: the call says what is unknown, as before
+                pass
         self.__post_init__()
 
     @property

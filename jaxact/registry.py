@@ -16,6 +16,7 @@ import itertools
 import math
 import pkgutil
 import sys
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
@@ -282,11 +283,36 @@ def _from_path(spec: str) -> Activation:
     if fn is None:
         raise UnknownActivationError(f"{spec!r}: module {module!r} has no attribute {attr!r}.")
     entry = entry_of(fn)
-    if entry is None:
+    removed = _removed_name(fn) if entry is None else None
+    if entry is None and removed is None:
         raise UnknownActivationError(
             f"{spec!r} is not a registered activation: decorate it with @jaxact.register(derivative=...)."
         )
-    return entry
+    if entry is not None:
+        current = _REGISTRY.get(entry.name)
+        if current is entry:
+            return entry
+        # The module stays imported after jaxact.unregister, and its function keeps the removed entry:
+        # returning that entry would let configure and verify use an activation the registry no longer has.
+        if current is not None and _same_source(current, entry.raw):
+            return current  # registered again from the same place (a reloaded module)
+        removed = entry.name
+    raise UnknownActivationError(
+        f"{spec!r}: {removed!r} was unregistered (jaxact.unregister); reload module {module!r} "
+        "(importlib.reload, or import it in a new session) to register it again."
+    )
+
+
+# The functions a module holds for entries jaxact.unregister removed (the call form's plain function
+# has no .activation to tell), so that a module:function path says why it no longer finds one.
+_REMOVED: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _removed_name(fn: Any) -> str | None:
+    try:
+        return _REMOVED.get(fn)
+    except TypeError:  # not weak-referenceable: never recorded
+        return None
 
 
 def entry_of(fn: Any) -> Activation | None:
@@ -308,6 +334,11 @@ def unregister(name: str) -> None:
     del _REGISTRY[entry.name]
     for a in entry.aliases:
         _ALIASES.pop(a, None)
+    for f in (entry.raw, getattr(entry.raw, "__wrapped__", None)):
+        try:
+            _REMOVED[f] = entry.name
+        except TypeError:  # None, or a callable without weak references: the path then says "not registered"
+            pass
 
 
 def path_namespace(path: paths.GradientPath) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
@@ -369,6 +400,24 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
 
     functools.update_wrapper(g, f)
     return g
+
+
+def _shaped_like_x(d: Callable[..., Any]) -> Callable[..., jax.Array]:
+    """A derivative ``d(x, **params)`` whose result has (at least) x's shape and x's dtype.
+
+    One constant in x (``lambda x, a=2.0: a``) returns a number: the gradients are right, since
+    the JVP multiplies it by the tangent, but entry.derivative(x) (plot, signal) needs one value per
+    input, and a Python number has no ``astype`` for the half-precision path."""
+
+    @functools.wraps(d)
+    def shaped(x: jax.Array, **kw: Any) -> jax.Array:
+        y = d(x, **kw)
+        if getattr(y, "shape", None) == x.shape:
+            return y
+        y = jnp.asarray(y, jnp.result_type(y, x))
+        return jnp.broadcast_to(y, jnp.broadcast_shapes(y.shape, x.shape))
+
+    return shaped
 
 
 def _call_dtype(x: jax.Array, kw: dict[str, Any], static: tuple[str, ...]) -> Any:
@@ -851,6 +900,7 @@ def _check_declaration(
     param_derivatives: Mapping[str, Any],
     meta: Mapping[str, Any],
     builtin: bool = False,
+    elementwise: bool = True,
 ) -> None:
     """One-line errors for a declaration :func:`register` cannot serve: a name or alias that
     :func:`get` would not find again, or that ``jaxact.<name>`` would not give, a signature without a
@@ -884,6 +934,16 @@ def _check_declaration(
             raise ValueError(
                 f"jaxact.register: {what} names {', '.join(map(repr, unknown))}, not a parameter of {name}{sig}."
             )
+    # jit traces every parameter not in static=: a bool switch then has no truth value and a str is
+    # not a JAX type, and JAX's own error does not say that static= is the cure.
+    switches = [p for p in ps[1:] if isinstance(p.default, (bool, np.bool_, str)) and p.name not in static]
+    if switches:
+        p = switches[0]
+        suggestion = ", ".join(repr(k) for k in (*static, *(q.name for q in switches)))
+        raise ValueError(
+            f"jaxact.register: {name}'s parameter {p.name!r} has a {type(p.default).__name__} default "
+            f"({p.default!r}), which selects code and cannot be traced: declare it static=({suggestion},)."
+        )
     bad = [k for k in param_derivatives if k in static]
     if bad:
         raise ValueError(
@@ -904,6 +964,13 @@ def _check_declaration(
                 f"jaxact.register: constraints[{k!r}] must be a tuple of checks among "
                 f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
             )
+    _check_options(name, pnames, meta, builtin)
+    _check_mp(name, meta.get("mp"), {p.name: p.default for p in ps[1:]}, elementwise)
+
+
+def _check_option_names(meta: Mapping[str, Any]) -> None:
+    """One-line errors for ``**meta`` keys register does not take, before any other check: a
+    misspelt ``derivative=`` would otherwise read as neither derivative nor jvp given."""
     # Fields register fills in itself (from the function, its arguments or its checks): given again in
     # **meta they met Activation's "got multiple values for keyword argument" (register(name=...)).
     own = [k for k in meta if k in _SET_BY_REGISTER]
@@ -917,13 +984,41 @@ def _check_declaration(
             )
             + "."
         )
-    options = tuple(f.name for f in fields(Activation))
-    unknown_meta = [k for k in meta if k not in options]
+    fields_taken = [f.name for f in fields(Activation) if f.name not in _SET_BY_REGISTER]
+    unknown_meta = [k for k in meta if k not in fields_taken]
     if unknown_meta:
+        # Hints come from what a caller may write: register's own keywords (range=, not the field
+        # range_) and the fields it takes in **meta, never the ones it would refuse as its own.
+        own_keywords = [p.name for p in inspect.signature(register).parameters.values() if p.kind is p.KEYWORD_ONLY]
+        options = list(dict.fromkeys([*own_keywords, *fields_taken]))
         close = {k: difflib.get_close_matches(k, options, n=1) for k in unknown_meta}
         hints = ", ".join(f"{k!r}" + (f" (did you mean {c[0]!r}?)" if c else "") for k, c in close.items())
         raise TypeError(f"jaxact.register: unknown option(s) {hints}.")
-    _check_options(name, pnames, meta, builtin)
+
+
+def _check_mp(name: str, mp: Any, defaults: Mapping[str, Any], elementwise: bool) -> None:
+    """A one-line error for an ``mp=`` the accuracy tools could not call as they do (numerics:
+    ``mp(m, x, **params)`` with every parameter of an elementwise entry, ``mp(m, row)`` for an
+    axis-mixing one), found now rather than as a traceback from ``jaxact accuracy``."""
+    if mp is None:
+        return
+    if not callable(mp):
+        raise TypeError(f"jaxact.register: mp= takes a function of (m, x, **params) for {name}, got {mp!r}.")
+    try:
+        sig = inspect.signature(mp)
+    except (TypeError, ValueError):
+        return  # no signature to read (a C function): a wrong one shows where it is called
+    try:
+        if elementwise:
+            sig.bind(None, None, **defaults)
+        else:
+            sig.bind(None, None)
+    except TypeError:
+        want = f"(m, x{''.join(f', {k}' for k in defaults)})" if elementwise else "(m, row)"
+        how = ", its parameters by keyword" if elementwise and defaults else ""
+        raise ValueError(
+            f"jaxact.register: {name}'s mp= must accept {want}{how}, as the accuracy tools call it; it takes {sig}."
+        ) from None
 
 
 def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin: bool) -> None:
@@ -939,6 +1034,9 @@ def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin
                 f"jaxact.register: alias {a!r} of {name} must be a lowercase identifier, as names are "
                 "(jaxact.get looks names up in lowercase)."
             )
+        if a == name:
+            # get() would list the name twice, and a re-run of the same cell would find it taken by an alias.
+            raise ValueError(f"jaxact.register: alias {a!r} of {name} is its own name; list only other names.")
         if not builtin:
             _check_not_shadowing(a, "alias")
     kinks = meta.get("kinks", ())
@@ -1143,13 +1241,14 @@ def register(
       Array([0., 9.], dtype=float32)
       >>> jaxact.unregister("my_squared_relu")
     """
+    _check_option_names(meta)
     if (derivative is None) == (jvp is None):
         raise ValueError("jaxact.register: give exactly one of derivative= (elementwise) or jvp= (axis-mixing)")
     # None is what paths' error offers (as set_gradient_path's "each entry's default"): the default here.
     path = paths._checked(path, "register") or "closed_form"
     constraints = dict(constraints or {})
 
-    derivative_in = _in_float32(derivative, tuple(static)) if derivative is not None else None
+    derivative_in = _in_float32(_shaped_like_x(derivative), tuple(static)) if derivative is not None else None
     # Smooth gated entries on the closed path (glu, bilinear, geglu, swiglu: a·g(b)) are elementwise maths
     # on two halves: their forward is computed in float32 and rounded once as well (swiglu's float16
     # value: 24 ulp → 0.5); their JVP rounds its two factors (normalizers._gated_jvp_of_pair).
@@ -1162,7 +1261,16 @@ def register(
         # (doctest.testmod(jaxact.registry)) defines register's Example in its namespace.
         module = public_raw.__module__ or ""
         builtin = module.startswith("jaxact.") and module != __name__
-        _check_declaration(name, public_raw, static, constraints, dict(param_derivatives or {}), meta, builtin)
+        _check_declaration(
+            name,
+            public_raw,
+            static,
+            constraints,
+            dict(param_derivatives or {}),
+            meta,
+            builtin,
+            elementwise=derivative_in is not None,
+        )
         if callable(range):
             defaults = {p.name: p.default for p in list(inspect.signature(public_raw).parameters.values())[1:]}
             out_range: Range | Callable[..., Range] = _checked_range_fn(name, range, defaults)
@@ -1337,9 +1445,10 @@ def register(
                 ) from e
             if not report.ok:
                 restore()
+                # The CLI shows a module's import error by its first line only: that line says where.
                 raise DerivativeMismatchError(
-                    f"jaxact.register: the derivative of {name} disagrees with autodiff of the function; "
-                    f"not registered.\n{report}",
+                    f"jaxact.register: the derivative of {name} disagrees with autodiff of the function, not "
+                    f"registered: {report.failures[0].where()}.\n{report}",
                     report,
                 )
         if previous is not None:

@@ -50,9 +50,31 @@ def keyed_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
     return [{**entry.params, "key": jax.random.key(seed)}] if entry.keyed else []
 
 
+def moved_sets(entry: Activation) -> list[dict[str, Any]]:
+    """For each numeric parameter that no example set moves, the defaults with it moved (×1.5, else
+    ×0.5; from 0 to ±0.5; an int by +1, else −1), the first value its constraints and validate hook
+    accept: a derivative that ignores the parameter (x/√(1 + a·x²) with f′ = (1 + x²)^(−3/2)) agrees
+    with autodiff at the default alone."""
+    out = []
+    probe = jnp.zeros(input_shape(entry, 16), jnp.float32)
+    for k in entry.numeric_params:
+        v, given = _number(entry.params[k]), entry.params[k]
+        if v is None or any(k in ex and _number(ex[k]) != v for ex in entry.examples):
+            continue
+        if isinstance(given, (int, np.integer)):
+            moves: tuple[Any, ...] = (int(given) + 1, int(given) - 1)
+        else:
+            moves = NEAR_ZERO if v == 0 else (1.5 * v, 0.5 * v)
+        for q in moves:
+            if _accepts(entry, {**entry.params, k: q}, probe):
+                out.append({**entry.params, k: q})
+                break
+    return out
+
+
 def check_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
-    """:func:`param_sets`, then :func:`keyed_sets`."""
-    return param_sets(entry) + keyed_sets(entry, seed)
+    """:func:`param_sets`, :func:`moved_sets`, then :func:`keyed_sets`."""
+    return param_sets(entry) + moved_sets(entry) + keyed_sets(entry, seed)
 
 
 def param_id(params: Mapping[str, Any], entry: Activation) -> str:
@@ -117,9 +139,15 @@ def check_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed:
     halves), apart: along another axis they would swamp the draws' slices.
 
     The tails are left out where the function refuses them (a user's validate hook that reads x's
-    values may bound its domain); the check's later calls see the same input, compiled once."""
+    values may bound its domain), and so are an elementwise function's draws that it refuses; the
+    check's later calls see the same input, compiled once."""
     body = np.asarray(random_inputs(entry, params, dtype, seed, n), np.float64)
     tails = tail_points(dtype)
+    if entry.elementwise and not _accepts(entry, params, jnp.asarray(body, dtype)):
+        # The draws the function refuses, one by one (a hook bounding log1p's domain to x > −1):
+        # the rest are checked. All refused: left as they are, for the check to say why.
+        kept = body[[_accepts(entry, params, jnp.asarray(v, dtype).reshape(1)) for v in body]]
+        body = kept if kept.size else body
     if entry.elementwise:
         x = np.concatenate([body.reshape(-1), tails])
         with_tails = [(jnp.asarray(x, dtype), np.concatenate([np.full(body.size, np.nan), np.abs(tails)]))]
@@ -272,6 +300,12 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
             check_elementwise(entry, params, x)
             closed = closed_derivative(entry, params, x)
             auto, via_path = grad_autodiff(entry, params, x), grad_autodiff(entry, params, x, closed=True)
+            if not entry.builtin:
+                # At a declared kink itself f′ is undefined: a user's value there is a convention,
+                # and autodiff's is jnp's (½ for maximum, clip and abs at the tie). jaxact's own
+                # follow jax.nn's and are held to it.
+                at = np.isin(np.asarray(x, np.float64), np.asarray(jnp.asarray(kink_points(entry, params), x.dtype)))
+                auto = jnp.where(jnp.asarray(at), closed, auto)
             return [(auto, closed), (via_path, closed)]
         t = jnp.asarray(np.random.default_rng(seed + 1).normal(size=x.shape), dtype)
         return [(jvp_autodiff(entry, params, x, t), jvp_autodiff(entry, params, x, t, closed=True))]

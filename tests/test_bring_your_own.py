@@ -470,7 +470,8 @@ def test_a_parameter_derivative_is_checked_at_0_and_for_a_numpy_default():
     assert "shifted_tanh" not in jaxact.names()
     good = jaxact.register(derivative=d, param_derivatives={"b": d}, constraints={"b": ("nonnegative",)})
     rows = jaxact.verify.check(good(shifted_tanh), dtypes=(jnp.float32,)).rows
-    assert [r.params for r in rows] == ["defaults", "b=0.5 ∂/∂b"]  # not at −0.5: b must be >= 0
+    # Not at −0.5: b must be >= 0; f′ with b moved off its default too (at 0.5, ∂f/∂b there again).
+    assert [r.params for r in rows] == ["defaults", "b=0.5 ∂/∂b", "b=0.5", "b=0.5 ∂/∂b"]
     jaxact.unregister("shifted_tanh")
 
     def np_scaled_tanh(x, beta=NP_BETA):
@@ -610,3 +611,106 @@ def test_a_function_that_mixes_along_all_but_the_first_axis_is_refused():
     with pytest.raises(ValueError, match=r"is not elementwise.*within a 9x8 array") as info:
         jaxact.register(derivative=lambda x: (1 + x * x) ** -1.5)(my_row_norm)
     assert "\n" not in str(info.value).strip() and "my_row_norm" not in jaxact.names()
+
+
+def test_a_derivative_that_ignores_a_parameter_is_refused():
+    """f′ is checked with each numeric parameter moved off its default too: (1 + x²)^(−3/2) for
+    x/√(1 + a·x²) agreed with autodiff at a = 1 alone, was registered, and trained on the wrong
+    gradient at any other a (a shift b = 0 that f′ forgot, likewise)."""
+
+    def isru_forgot(x, a=1.0):
+        return x / jnp.sqrt(1 + a * x * x)
+
+    def shifted(x, b=0.0):
+        return jnp.tanh(x - b)
+
+    for f, d in ((isru_forgot, lambda x, a=1.0: (1 + x * x) ** -1.5), (shifted, lambda x, b=0.0: 1 - jnp.tanh(x) ** 2)):
+        with pytest.raises(jaxact.DerivativeMismatchError):
+            jaxact.register(derivative=d)(f)
+        assert f.__name__ not in jaxact.names()
+    assert [
+        jaxact.verify.param_id(p, jaxact.get("acon_c")) for p in jaxact.verify.moved_sets(jaxact.get("acon_c"))
+    ] == ["p1=1.5"]
+
+
+def test_a_declared_kink_does_not_hold_a_correct_derivative_to_autodiffs_tie():
+    """At a declared kink f′ is undefined and jnp's maximum/clip/abs give ½ (or 0) there: a correct
+    derivative of max(x, 0) declared with kinks=(0,) was refused (the same code without kinks= passed)."""
+
+    def relu_by_max(x):
+        return jnp.maximum(x, 0.0)
+
+    def shifted_abs(x, b=0.5):
+        return jnp.abs(x - b)
+
+    jaxact.register(derivative=lambda x: jnp.where(x > 0, 1.0, 0.0), kinks=(0.0,))(relu_by_max)
+    jaxact.register(derivative=lambda x, b=0.5: jnp.where(x > b, 1.0, -1.0), kinks=lambda b: (b,))(shifted_abs)
+    assert {"relu_by_max", "shifted_abs"} <= set(jaxact.names())
+
+    def wrong_beside(x):  # wrong just beside the kink: still refused
+        return jnp.maximum(x, 0.0)
+
+    with pytest.raises(jaxact.DerivativeMismatchError):
+        jaxact.register(derivative=lambda x: jnp.where(x > 1e-2, 1.0, 0.0), kinks=(0.0,))(wrong_beside)
+
+
+def test_an_axis_mixing_activation_over_axis_1_is_plotted():
+    """Drawn on a row along its axis: a (4,) row has no axis 1 (an IndexError traceback from plot)."""
+    from jaxact.tools import plot
+
+    def _jvp(x, y, t, axis=1):
+        r = jax.lax.rsqrt(jnp.mean(x * x, axis=axis, keepdims=True) + 1)
+        return t * r - y * r * r * jnp.mean(x * t, axis=axis, keepdims=True)
+
+    def feat_squash(x, axis=1):
+        return x * jax.lax.rsqrt(jnp.mean(x * x, axis=axis, keepdims=True) + 1)
+
+    jaxact.register(jvp=_jvp, static=("axis",))(feat_squash)
+    c = plot.curves(jaxact.get("feat_squash"))
+    x = plot.X
+    np.testing.assert_allclose(c["f"], x / np.sqrt(x * x / 4 + 1), rtol=1e-5)
+    np.testing.assert_allclose(c["closed_form"], c["autodiff"], rtol=1e-5, atol=1e-6)
+
+
+def test_a_validate_hook_that_bounds_the_domain_lets_the_check_run_inside_it():
+    """log(1 + x) with a hook refusing x ≤ −1 was refused by its own hook on the random draws; now the
+    draws it refuses are left out. Without the hook, NaN at a finite input is still refused."""
+
+    def hook(x, **kw):
+        if not isinstance(x, jax.core.Tracer) and bool(jnp.any(x <= -1)):
+            raise ValueError("log1p_act needs x > -1")
+
+    def log1p_act(x):
+        return jnp.log1p(x)
+
+    jaxact.register(derivative=lambda x: 1 / (1 + x), validate=hook)(log1p_act)
+    assert "log1p_act" in jaxact.names()
+
+    def log1p_wrong(x):
+        return jnp.log1p(x)
+
+    with pytest.raises(jaxact.DerivativeMismatchError):  # checked where defined: a wrong f′ still fails
+        jaxact.register(derivative=lambda x: 1 / (1 + 2 * x), validate=hook)(log1p_wrong)
+
+    def log1p_nan(x):
+        return jnp.log1p(x)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match="NaN at the finite input"):
+        jaxact.register(derivative=lambda x: 1 / (1 + x))(log1p_nan)
+
+
+def test_a_configured_user_activation_unpickles_in_a_process_that_has_not_imported_it(user_module, tmp_path):
+    """The pickle names where the function comes from: loaded in a fresh process (a data-loader worker,
+    a restarted notebook) it imports it; it kept the bare name, unknown there."""
+    import pickle
+    import subprocess
+
+    c = jaxact.configure(f"{user_module}:isrlu_like", a=2.0)
+    code = (
+        "import pickle, sys, jax.numpy as jnp; import jaxact\n"
+        "c = pickle.loads(sys.stdin.buffer.read()); print(float(c(jnp.array(1.0))))"
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(c), capture_output=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()[-500:]
+    assert abs(float(out.stdout.decode()) - 1 / np.sqrt(3.0)) < 1e-6

@@ -741,3 +741,29 @@ def test_a_study_saved_before_device_counts_were_recorded_reads_without_one():
     assert all("devices" not in r.meta for r in runs)
     head = compare.format_table(runs, cfg, payload["device"]["backend"]).splitlines()[0]
     assert head.endswith("backend=gpu"), head
+
+
+def test_a_configured_value_its_label_would_not_reproduce_is_refused():
+    """Config keeps a jaxact.configure value as its label: a forced path was dropped (elu trained on
+    the closed path when autodiff was asked for), and a value made before its function was registered
+    again trained the new function."""
+    from jaxact.tools import compare
+
+    with pytest.raises(ValueError, match=r"forces the autodiff path; .* give it without path="):
+        compare.Config(activations=("relu", jaxact.configure("elu", alpha=0.5, path="autodiff")))
+
+    def twice(x, a=1.0):
+        return jnp.tanh(a * x)
+
+    jaxact.register(derivative=lambda x, a=1.0: a * (1 - jnp.tanh(a * x) ** 2), verify=False)(twice)
+    old = jaxact.configure("twice", a=2.0)
+    assert compare.Config(activations=("relu", old)).activations == ("relu", "twice(a=2.0)")
+
+    def twice_again(x, a=1.0):
+        return 2 * x
+
+    twice_again.__name__ = twice_again.__qualname__ = "twice"
+    jaxact.unregister("twice")
+    jaxact.register(derivative=lambda x, a=1.0: 2 * jnp.ones_like(x), verify=False)(twice_again)
+    with pytest.raises(ValueError, match=r"made before 'twice' was registered again"):
+        compare.Config(activations=("relu", old))

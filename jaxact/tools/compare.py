@@ -131,7 +131,9 @@ class Config:
         if isinstance(self.paths, str):
             self.paths = (self.paths,)
         # jaxact.configure values name themselves as the results do: elu(alpha=0.5).
-        self.activations = tuple(models.label(a) if isinstance(a, models.Configured) else a for a in self.activations)
+        self.activations = tuple(
+            _configured_label(a) if isinstance(a, models.Configured) else a for a in self.activations
+        )
         if self.learning_rates is None:  # a rate given alone is the rate trained, as --lr
             self.learning_rates = () if self.learning_rate is not None else DEFAULT_LEARNING_RATES
         self._check_rates()
@@ -364,6 +366,25 @@ def memory_bytes() -> int | None:
         return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):  # not a POSIX system
         return None
+
+
+def _configured_label(c: models.Configured) -> str:
+    """A jaxact.configure value as the label it trains under; one the label would not reproduce is
+    refused (the label names its function and parameters only): a forced path (compare trains each
+    activation on its ``paths``) or a function registered again since it was made (the label would
+    train the new one)."""
+    label = models.label(c)
+    if c.path is not None:
+        raise ValueError(
+            f"jaxact compare: {c!r} forces the {c.path} path; compare trains every activation on its paths "
+            f"(paths=({c.path!r},)): give it without path="
+        )
+    if c.entry is not registry.get(c.name):
+        raise ValueError(
+            f"jaxact compare: {c!r} was made before {c.name!r} was registered again; compare trains the "
+            "registered function: configure it again"
+        )
+    return label
 
 
 def _canonical(name: str) -> str:

@@ -37,10 +37,11 @@ def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
     # first (of four: [a, 0 | b, 0]): both are x, so that it is drawn as x·g(x), as its name says
     # (swiglu: x·silu(x)); with the gate held at 0 four of them were flat zeros.
     at = jnp.array([0, 2] if entry.gated else [0])
+    shape = _row_shape(entry)
 
     def first(v: jax.Array, f: object) -> jax.Array:
-        row = jnp.zeros((4,), v.dtype).at[at].set(v)
-        return f(row)[0]  # type: ignore[operator]
+        row = jnp.zeros((4,), v.dtype).at[at].set(v).reshape(shape)
+        return f(row).reshape(-1)[0]  # type: ignore[operator]
 
     f = jax.vmap(lambda v: first(v, entry.fn))(x)
     auto = jax.vmap(jax.grad(lambda v: first(v, entry.autodiff)))(x)
@@ -50,6 +51,18 @@ def curves(entry: registry.Activation) -> dict[str, np.ndarray]:
         "closed_form": np.asarray(closed),
         "autodiff": np.asarray(auto),
     }
+
+
+def _row_shape(entry: registry.Activation) -> tuple[int, ...]:
+    """The row of four an axis-mixing entry is drawn on, along the last axis of the fewest dimensions
+    its default axis takes: (4,), else (1, 4) (a user's softmax over axis=1 of (batch, features)) ..."""
+    for shape in ((4,), (1, 4), (1, 1, 4)):
+        try:
+            jax.eval_shape(entry.fn, jax.ShapeDtypeStruct(shape, jnp.float32))
+        except Exception:  # this shape has no such axis: try one more dimension
+            continue
+        return shape
+    raise ValueError(f"jaxact plot: {entry.name} takes no row of 4 along its last axis in up to 3 dimensions")
 
 
 def _draw(ax: object, entry: registry.Activation, c: dict[str, np.ndarray], small: bool = False) -> None:
