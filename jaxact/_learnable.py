@@ -70,14 +70,16 @@ def plan(
 
 
 def _named(fn: Any, owner: str) -> str | Configured:
-    """A registered function passed itself (``jaxact.elu``, ``jaxact.closed_form.elu``): its name (with its
-    path for a path's twin); anything else is refused in one line naming what is accepted."""
+    """A registered function passed itself (``jaxact.elu``, ``jaxact.closed_form.elu``, a user's function
+    registered in the call form): its name (with its path for a path's twin); anything else is
+    refused in one line naming what is accepted."""
     for e in registry.entries():
-        if fn is e.fn:
-            return e.name
         for p in ("closed_form", "autodiff"):
             if fn is getattr(e, p):
                 return configure(e.name, path=p)  # type: ignore[arg-type]
+    e = registry.entry_of(fn)
+    if e is not None and registry.get(e.name) is e:
+        return e.name
     what = getattr(fn, "__name__", type(fn).__name__)
     raise TypeError(
         f"{owner}: activation must be a registered name (e.g. 'prelu'), a registered function or "
@@ -258,11 +260,14 @@ def apply(
     for lo, hi in _ORDERED.get(p.name, ()):
         # A learned pair that training crossed (rrelu's lower above upper: 7 of 32 channels in 300 Adam
         # steps) is used sorted; crossed, the function raised eagerly and was undefined under jit. Both
-        # learned: min and max, whose gradients follow the values (the one in the lower role gets that
-        # role's), so training goes on as with the pair relabelled. One learned: it is held at the
+        # learned: swapped where crossed, the gradients following the values (the one in the lower role
+        # gets that role's), so training goes on as with the pair relabelled. One learned: it is held at the
         # fixed one's value, its gradient straight through (a clamp's 0 would freeze it there).
         if lo in kw and hi in kw:
-            kw[lo], kw[hi] = jnp.minimum(kw[lo], kw[hi]), jnp.maximum(kw[lo], kw[hi])
+            # A select, not min/max: at a tie those split the gradient ½/½, and a pair that starts
+            # equal (rrelu's lower = upper) would get one averaged gradient and never separate.
+            crossed = kw[lo] > kw[hi]
+            kw[lo], kw[hi] = jnp.where(crossed, kw[hi], kw[lo]), jnp.where(crossed, kw[lo], kw[hi])
         elif lo in kw or hi in kw:
             fixed = dict(p.fixed)
             other = fixed.get(hi if lo in kw else lo, registry.get(p.name).params[hi if lo in kw else lo])

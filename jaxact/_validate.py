@@ -148,15 +148,20 @@ def check_broadcasts(fname: str, name: str, value: Any, x: Any) -> None:
         ) from None
 
 
+def _weak(v: Any) -> bool:
+    """A Python number (JAX types it weakly), not a NumPy scalar (np.float64 subclasses float)."""
+    return isinstance(v, (int, float)) and not isinstance(v, np.generic)
+
+
 def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> None:
     """lo <= hi (elementwise) where both are readable; traced (learned) values cannot be checked."""
     if readable(lo) and readable(hi):
         a, b = np.asarray(lo), np.asarray(hi)
         # A Python number is weakly typed, as in the computation: compared in the other's dtype (a float32
         # lower of 1/3 rounds above the Python float 1/3, and is equal to it in float32).
-        if isinstance(lo, (int, float)) and np.issubdtype(b.dtype, np.floating):
+        if _weak(lo) and jnp.issubdtype(b.dtype, jnp.floating):  # jnp's: bfloat16 is no NumPy floating
             a = a.astype(b.dtype)
-        elif isinstance(hi, (int, float)) and np.issubdtype(a.dtype, np.floating):
+        elif _weak(hi) and jnp.issubdtype(a.dtype, jnp.floating):
             b = b.astype(a.dtype)
         a, b = np.broadcast_arrays(a, b)
         bad = np.argwhere(~(np.atleast_1d(a) <= np.atleast_1d(b)))

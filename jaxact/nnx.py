@@ -6,6 +6,7 @@ per-feature parameter needs ``num_features``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ class Learnable(nnx.Module):
       learn: the parameters to learn (default: every numeric one of the entry).
       axis: the feature axis; a configured ``axis`` (prelu's) with ``num_features`` must name the same one.
       gradient_path: force ``"closed_form"`` or ``"autodiff"`` (named as :class:`jaxact.linen.Learnable`'s,
-        where ``path`` is Flax's own).
+        where ``path`` is Flax's own); ``path=``, its old name, still works with a DeprecationWarning.
       param_dtype: the stored parameters' dtype (float32).
       dtype: the computation dtype; ``None`` computes in the input's dtype.
       sharding: logical axis names of a per-feature parameter (``("mlp",)``), attached with
@@ -71,10 +72,16 @@ class Learnable(nnx.Module):
         param_dtype: Any = jnp.float32,
         dtype: Any = None,
         sharding: tuple[str | None, ...] | None = None,
-        rngs: nnx.Rngs | None = None,
+        rngs: nnx.Rngs | nnx.RngStream | None = None,
         deterministic: bool | None = None,
+        path: paths.GradientPath | None = None,
     ):
         owner = f"jaxact.nnx.Learnable({activation!r})"
+        if path is not None:  # the name before gradient_path (linen's had to change: Flax's Module.path)
+            if gradient_path is not None:
+                raise TypeError(f"{owner}: give gradient_path= only (path= is its old name).")
+            warnings.warn(f"{owner}: path= is renamed gradient_path=.", DeprecationWarning, stacklevel=2)
+            gradient_path = path
         plan = _learnable.plan(activation, learn, gradient_path, owner)
         _learnable.check_dtypes(param_dtype, dtype, owner)
         num_features = _learnable.check_count(num_features, "num_features", owner)
@@ -97,7 +104,7 @@ class Learnable(nnx.Module):
             setattr(self, k, nnx.Param(init(jax.random.key(0), shape, param_dtype)))
 
     def set_view(self, deterministic: bool | None = None) -> None:
-        """``nnx.view(model, deterministic=...)`` (and ``train()`` / ``eval()``) reach this, as ``nnx.Dropout``'s."""
+        """``nnx.view(model, deterministic=...)`` reaches this, as ``nnx.Dropout``'s."""
         if deterministic is not None:
             self.deterministic = _learnable.check_deterministic(deterministic, self._owner)
 

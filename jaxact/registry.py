@@ -296,6 +296,11 @@ def _from_path(spec: str) -> Activation:
         # returning that entry would let configure and verify use an activation the registry no longer has.
         if current is not None and _same_source(current, entry.raw):
             return current  # registered again from the same place (a reloaded module)
+        if current is not None:  # the name is another function's now: a reload would be refused
+            raise UnknownActivationError(
+                f"{spec!r}: {entry.name!r} was unregistered and the name is now another function's "
+                f"({current.raw.__module__}:{current.raw.__qualname__})."
+            )
         removed = entry.name
     raise UnknownActivationError(
         f"{spec!r}: {removed!r} was unregistered (jaxact.unregister); reload module {module!r} "
@@ -934,9 +939,10 @@ def _check_declaration(
             raise ValueError(
                 f"jaxact.register: {what} names {', '.join(map(repr, unknown))}, not a parameter of {name}{sig}."
             )
-    # jit traces every parameter not in static=: a bool switch then has no truth value and a str is
-    # not a JAX type, and JAX's own error does not say that static= is the cure.
-    switches = [p for p in ps[1:] if isinstance(p.default, (bool, np.bool_, str)) and p.name not in static]
+    # jit traces every parameter not in static=: a str is no JAX type, and a bool that selects code
+    # (``if approximate:``) has no truth value once traced; JAX's own errors do not say that static= is
+    # the cure. A bool used as a value (jnp.where(mask, ...), per-element masks) traces: probed once.
+    switches = [p for p in ps[1:] if p.name not in static and _untraceable(f, p.name, p.default)]
     if switches:
         p = switches[0]
         suggestion = ", ".join(repr(k) for k in (*static, *(q.name for q in switches)))
@@ -966,6 +972,22 @@ def _check_declaration(
             )
     _check_options(name, pnames, meta, builtin)
     _check_mp(name, meta.get("mp"), {p.name: p.default for p in ps[1:]}, elementwise)
+
+
+def _untraceable(fn: Callable[..., Any], param: str, default: Any) -> bool:
+    """A str default (never a JAX type), or a bool one the function cannot take traced: it branches
+    on it in Python (TracerBoolConversionError and its kin, probed with jax.eval_shape)."""
+    if isinstance(default, str):
+        return True
+    if not isinstance(default, (bool, np.bool_)):
+        return False
+    try:
+        jax.eval_shape(lambda x, v: fn(x, **{param: v}), jax.ShapeDtypeStruct((4,), jnp.float32), bool(default))
+    except jax.errors.ConcretizationTypeError:  # TracerBoolConversionError is one
+        return True
+    except Exception:  # fails for another reason (shape, another parameter): judged by the checks after
+        return False
+    return False
 
 
 def _check_option_names(meta: Mapping[str, Any]) -> None:
@@ -1446,9 +1468,10 @@ def register(
             if not report.ok:
                 restore()
                 # The CLI shows a module's import error by its first line only: that line says where.
+                worst = max(report.failures, key=lambda r: r.max_abs_diff / r.tolerance if r.tolerance else math.inf)
                 raise DerivativeMismatchError(
                     f"jaxact.register: the derivative of {name} disagrees with autodiff of the function, not "
-                    f"registered: {report.failures[0].where()}.\n{report}",
+                    f"registered: {worst.where()}.\n{report}",
                     report,
                 )
         if previous is not None:

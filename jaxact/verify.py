@@ -11,7 +11,6 @@ around every declared kink; the check adds fixed points in the tails (:data:`TAI
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -139,8 +138,8 @@ def check_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed:
     halves), apart: along another axis they would swamp the draws' slices.
 
     The tails are left out where the function refuses them (a user's validate hook that reads x's
-    values may bound its domain), and so are an elementwise function's draws that it refuses; the
-    check's later calls see the same input, compiled once."""
+    values may bound its domain; an elementwise function's one by one, as its draws); the check's
+    later calls see the same input, compiled once."""
     body = np.asarray(random_inputs(entry, params, dtype, seed, n), np.float64)
     tails = tail_points(dtype)
     if entry.elementwise and not _accepts(entry, params, jnp.asarray(body, dtype)):
@@ -149,11 +148,10 @@ def check_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed:
         kept = body[[_accepts(entry, params, jnp.asarray(v, dtype).reshape(1)) for v in body]]
         body = kept if kept.size else body
     if entry.elementwise:
+        if not _accepts(entry, params, jnp.asarray(tails, dtype)):  # each one it takes (x > −1: the positive)
+            tails = tails[[_accepts(entry, params, jnp.asarray(v, dtype).reshape(1)) for v in tails]]
         x = np.concatenate([body.reshape(-1), tails])
-        with_tails = [(jnp.asarray(x, dtype), np.concatenate([np.full(body.size, np.nan), np.abs(tails)]))]
-        if _accepts(entry, params, with_tails[0][0]):
-            return with_tails
-        return [(jnp.asarray(body, dtype), np.full(body.shape, np.nan))]
+        return [(jnp.asarray(x, dtype), np.concatenate([np.full(body.size, np.nan), np.abs(tails)]))]
     width = body.shape[-1]
     row = np.asarray(np.random.default_rng(seed + 2).normal(scale=3.0, size=width))
     k = min(tails.size, width // 2)
@@ -300,18 +298,26 @@ def check_entry(entry: Activation, params: dict[str, Any], dtype: Any, seed: int
             check_elementwise(entry, params, x)
             closed = closed_derivative(entry, params, x)
             auto, via_path = grad_autodiff(entry, params, x), grad_autodiff(entry, params, x, closed=True)
-            if not entry.builtin:
-                # At a declared kink itself f′ is undefined: a user's value there is a convention,
-                # and autodiff's is jnp's (½ for maximum, clip and abs at the tie). jaxact's own
-                # follow jax.nn's and are held to it.
-                at = np.isin(np.asarray(x, np.float64), np.asarray(jnp.asarray(kink_points(entry, params), x.dtype)))
-                auto = jnp.where(jnp.asarray(at), closed, auto)
-            return [(auto, closed), (via_path, closed)]
+            return [(_at_kinks_theirs(entry, params, x, auto, closed), closed), (via_path, closed)]
         t = jnp.asarray(np.random.default_rng(seed + 1).normal(size=x.shape), dtype)
         return [(jvp_autodiff(entry, params, x, t), jvp_autodiff(entry, params, x, t, closed=True))]
 
     x, pairs, value_nan, floor = _joined(entry, params, check_inputs(entry, params, dtype, seed), pairs_at)
     return _worst(entry, param_id(params, entry), dtype, x, pairs, value_nan, floor)
+
+
+def _at_kinks_theirs(
+    entry: Activation, params: Mapping[str, Any], x: jax.Array, auto: jax.Array, closed: jax.Array
+) -> jax.Array:
+    """Autodiff's derivative with a user's finite closed-form value taken at each declared kink itself:
+    f′ (or ∂f/∂p) is undefined there, the value given is a convention, and autodiff's is jnp's tie (½
+    for maximum, clip and abs). A NaN or inf given there is still judged (and reported) against
+    autodiff's. jaxact's own entries follow jax.nn's convention and are held to it."""
+    if entry.builtin or not entry.elementwise:
+        return auto
+    kinks = np.asarray(jnp.asarray(kink_points(entry, params), x.dtype), np.float64)
+    at = np.isin(np.asarray(x, np.float64), kinks).reshape(np.shape(auto))
+    return jnp.where(jnp.asarray(at) & jnp.isfinite(closed), closed, auto)
 
 
 def check_elementwise(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> None:
@@ -460,7 +466,8 @@ def _param_row(entry: Activation, params: dict[str, Any], k: str, dtype: Any, se
         return jax.jit(lambda q: jax.jvp(g, (q,), (jnp.ones_like(q),))[1])(jnp.asarray(float(params[k]), dtype))
 
     def pairs_at(x: jax.Array) -> Pairs:
-        return [(along(entry.autodiff, x), along(entry.closed_form, x))]
+        closed = along(entry.closed_form, x)
+        return [(_at_kinks_theirs(entry, params, x, along(entry.autodiff, x), closed), closed)]
 
     x, pairs, value_nan, floor = _joined(entry, params, check_inputs(entry, params, dtype, seed), pairs_at)
     return _worst(entry, f"{param_id(params, entry)} ∂/∂{k}", dtype, x, pairs, value_nan, floor)
@@ -551,11 +558,12 @@ def run_check(
     """Every case of every activation (or of the named ones)."""
     _require_x64(tuple(dtypes), "jaxact.verify.run_check")
     chosen = None if names is None else {get(n).name for n in names}
-    keyed = ((e, p, d) for e in entries() for p in keyed_sets(e, seed) for d in dtypes)
     return [
         row
-        for e, p, d in itertools.chain(cases(dtypes), keyed)
+        for e in entries()
         if chosen is None or e.name in chosen
+        for p in check_sets(e, seed)
+        for d in dtypes
         for row in check_case(e, p, d, seed)
     ]
 

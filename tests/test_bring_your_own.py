@@ -714,3 +714,50 @@ def test_a_configured_user_activation_unpickles_in_a_process_that_has_not_import
     out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(c), capture_output=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr.decode()[-500:]
     assert abs(float(out.stdout.decode()) - 1 / np.sqrt(3.0)) < 1e-6
+
+
+def test_review_fixes_of_the_derivative_check():
+    """A ∂f/∂p at a declared kink is not held to autodiff's tie either; a bool used as a traced value
+    registers (one that selects code is refused with static= as the cure); the tails a domain hook
+    accepts are kept (a derivative wrong past x = 100 was registered once a hook refused x <= -1); a
+    NaN given at a kink is reported against autodiff's own value there; jaxact check runs the moved
+    parameter sets too."""
+
+    def clipped_below(x, lo=0.5):
+        return jnp.maximum(x, lo)
+
+    jaxact.register(
+        derivative=lambda x, lo=0.5: jnp.where(x > lo, 1.0, 0.0),
+        param_derivatives={"lo": lambda x, lo=0.5: jnp.where(x > lo, 0.0, 1.0)},
+        kinks=lambda lo: (lo,),
+    )(clipped_below)
+
+    def halved(x, half=False):
+        return jnp.where(half, 0.5 * x, x)
+
+    jaxact.register(derivative=lambda x, half=False: jnp.where(half, 0.5, 1.0) * jnp.ones_like(x))(halved)
+    np.testing.assert_array_equal(jaxact.halved(jnp.ones(2), half=jnp.array([True, False])), [0.5, 1.0])
+
+    def branching(x, approximate=False):
+        return x * 0.5 if approximate else x
+
+    with pytest.raises(ValueError, match=r"'approximate' has a bool default .* declare it static=\('approximate',\)"):
+        jaxact.register(derivative=lambda x, approximate=False: jnp.ones_like(x))(branching)
+
+    def hook(x, **kw):
+        if not isinstance(x, jax.core.Tracer) and bool(jnp.any(x <= -1)):
+            raise ValueError("needs x > -1")
+
+    def log1p_far(x):
+        return jnp.log1p(x)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"at x = 137\.5|at x = 12500"):
+        jaxact.register(derivative=lambda x: jnp.where(x < 100, 1 / (1 + x), 0.0), validate=hook)(log1p_far)
+
+    def absy(x):
+        return jnp.abs(x)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"at x = 0 autodiff gives 1 and the closed form nan"):
+        jaxact.register(derivative=lambda x: x / jnp.abs(x), kinks=(0.0,))(absy)
+    rows = jaxact.verify.run_check(dtypes=(jnp.float32,), names=["clipped_below"])
+    assert [r.params for r in rows] == ["defaults", "defaults ∂/∂lo", "lo=0.75", "lo=0.75 ∂/∂lo"]

@@ -724,7 +724,7 @@ def test_an_interrupted_compare_keeps_the_studies_it_trained(tmp_path, capsys, m
     done.unlink()
     capsys.readouterr()
     assert main(["compare", "--summarize", str(tmp_path)]) == 2
-    assert "compare.partial.json holds a run cut short" in capsys.readouterr().err
+    assert "compare.partial.json holds the runs of a run cut short" in capsys.readouterr().err
 
     monkeypatch.setattr(compare, "train_grid", trained)
     assert main(argv) == 0

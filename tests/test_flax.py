@@ -446,3 +446,31 @@ def test_a_registered_function_names_its_entry():
             return v
 
         N.Learnable(f)
+
+
+def test_a_learned_pair_that_starts_equal_gets_each_its_own_gradient():
+    """Sorting by min/max split the gradient ½/½ at a tie: lower = upper got one averaged gradient and
+    never separated. A select keeps each its own (as before the sort)."""
+    x = jnp.asarray(np.random.default_rng(0).normal(scale=2.0, size=(64, 3)), jnp.float32)
+    m = L.Learnable(jaxact.configure("rrelu", lower=0.2, upper=0.2), per_channel=True, deterministic=False)
+    params = m.init({"params": KEY, "dropout": KEY}, x)
+    g = jax.grad(lambda p: jnp.sum(m.apply(p, x, rngs={"dropout": KEY}) ** 2))(params)["params"]
+    assert not np.allclose(g["lower"], g["upper"]), (g["lower"], g["upper"])
+
+
+def test_a_bfloat16_bound_is_compared_in_bfloat16():
+    """bfloat16 is no NumPy floating dtype: a Python-number bound was compared with it in float64 (a
+    bfloat16 lower of 1/3 rounds above 1/3 and was refused eagerly)."""
+    x = -jnp.ones(4, jnp.bfloat16)
+    np.testing.assert_array_equal(jaxact.rrelu(x, lower=jnp.asarray(1 / 3, jnp.bfloat16)), x * jnp.bfloat16(1 / 3))
+    m = L.Learnable("rrelu", learn="lower")
+    params = {"params": {"lower": jnp.asarray(0.5, jnp.float32)}}  # crossed the fixed upper = 1/3
+    assert m.apply(params, x).dtype == jnp.bfloat16
+
+
+def test_nnx_still_takes_path_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="path= is renamed gradient_path="):
+        m = N.Learnable("elu", path="autodiff")
+    assert m._plan.path == "autodiff"
+    with pytest.raises(TypeError, match="give gradient_path= only"):
+        N.Learnable("elu", path="autodiff", gradient_path="autodiff")

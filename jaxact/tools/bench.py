@@ -438,7 +438,7 @@ def run(cfg: BenchConfig, log: Callable[[str], None] = print) -> dict:
         for name in cfg.block_names if cfg.block_names is not None else [n for n in BLOCK_NAMES if n in names]:
             result["blocks"].append(bench_block(name, cfg))
         if result["blocks"]:
-            log(format_blocks(result["blocks"]))
+            log(format_blocks(result["blocks"], result["gradient_path"]))
     return result
 
 
@@ -478,9 +478,11 @@ def format_size_table(ref: Row, rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def format_blocks(blocks: list[dict]) -> str:
+def format_blocks(blocks: list[dict], forced: str | None = None) -> str:
+    """The block table; ``forced``: the path the switch forced for the run that measured them
+    (``result["gradient_path"]``), default the switch's now."""
     shape = "x".join(str(v) for v in blocks[0]["shape"])
-    forced = paths.forced_gradient_path()
+    forced = forced or paths.forced_gradient_path()
     lines = [
         f"\n== Dense -> activation -> Dense, fwd+bwd (grads of both weights), float32, batch x width x hidden "
         f"{shape} ==" + (f" (default: the {forced} path everywhere, forced by the switch)" if forced else ""),

@@ -183,7 +183,8 @@ def _saved_studies(folder: str) -> list[Path]:
     if not found:
         cut = [p for p in [root / compare.PARTIAL_FILE, *sorted(root.glob(f"*/{compare.PARTIAL_FILE}"))] if p.is_file()]
         hint = (
-            f" ({cut[0]} holds a run cut short: renamed compare.json, it is summarized as the studies it trained)"
+            f" ({cut[0]} holds the runs of a run cut short: renamed compare.json, --summarize reads them once "
+            "its reference activation is among them)"
             if cut
             else ""
         )
