@@ -939,6 +939,12 @@ def _check_declaration(
             raise ValueError(
                 f"jaxact.register: {what} names {', '.join(map(repr, unknown))}, not a parameter of {name}{sig}."
             )
+    # entry.jvp(x, t, **params) takes the tangent as t: a parameter of that name would be two.
+    if any(p.name == "t" for p in ps[1:]):
+        raise ValueError(
+            f"jaxact.register: {name}'s parameter 't' is the tangent's name in {name}'s jvp(x, t, **params); "
+            "rename the parameter."
+        )
     # jit traces every parameter not in static=: a str is no JAX type, and a bool that selects code
     # (``if approximate:``) has no truth value once traced; JAX's own errors do not say that static= is
     # the cure. A bool used as a value (jnp.where(mask, ...), per-element masks) traces: probed once.

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import _validate
-from jaxact.registry import Activation, entries, entry_of, get
+from jaxact.registry import Activation, UnknownActivationError, entries, entry_of, get
 
 FLOAT_DTYPES = (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)
 
@@ -505,11 +505,24 @@ def _entry(activation: Any) -> Activation:
         return get(activation)
     entry = entry_of(activation)
     if entry is not None:
+        current = _registered(entry.name)
+        if current is not entry:  # the function keeps the entry jaxact.unregister (or a re-run) removed
+            now = "was registered again since" if current is not None else "is no longer registered"
+            raise UnknownActivationError(
+                f"jaxact.verify.check: this function's entry {entry.name!r} {now}; check the registered one by name."
+            )
         return entry
     raise TypeError(
         f"jaxact.verify.check: give a registered name, a 'module:function' path, a registered function or an "
         f"entry, got {type(activation).__name__}; register a function first with @jaxact.register(...)."
     )
+
+
+def _registered(name: str) -> Activation | None:
+    try:
+        return get(name)
+    except UnknownActivationError:
+        return None
 
 
 def default_dtypes() -> tuple[Any, ...]:

@@ -182,3 +182,23 @@ def test_an_alias_equal_to_the_name_is_refused():
         jaxact.register(derivative=_tanh_d, aliases=("selfy", "selfy_too"))(selfy)
     assert "\n" not in str(info.value)
     assert "selfy" not in jaxact.names(include_aliases=True) and "selfy_too" not in jaxact.names(include_aliases=True)
+
+
+def test_a_parameter_named_t_and_a_removed_entrys_function_are_named_in_one_line():
+    """A parameter t met "duplicate parameter name: 't'" (entry.jvp takes the tangent as t); verify.check
+    of a function whose entry was unregistered checked the removed entry."""
+
+    def scaled(x, t=1.0):
+        return jnp.tanh(t * x)
+
+    with pytest.raises(ValueError, match=r"parameter 't' is the tangent's name in scaled's jvp\(x, t, \*\*params\)"):
+        jaxact.register(derivative=lambda x, t=1.0: t * (1 - jnp.tanh(t * x) ** 2))(scaled)
+
+    @jaxact.register(derivative=lambda x: 1 - jnp.tanh(x) ** 2)
+    def gone(x):
+        return jnp.tanh(x)
+
+    assert jaxact.verify.check(gone, dtypes=(jnp.float32,)).ok
+    jaxact.unregister("gone")
+    with pytest.raises(jaxact.UnknownActivationError, match=r"entry 'gone' is no longer registered"):
+        jaxact.verify.check(gone)
