@@ -273,7 +273,8 @@ def apply(
             other = fixed.get(hi if lo in kw else lo, registry.get(p.name).params[hi if lo in kw else lo])
             k = lo if lo in kw else hi
             v = kw[k]
-            kw[k] = v + jax.lax.stop_gradient((jnp.minimum if k == lo else jnp.maximum)(v, other) - v)
+            held = jax.lax.stop_gradient((jnp.minimum if k == lo else jnp.maximum)(v, other))
+            kw[k] = held + (v - jax.lax.stop_gradient(v))  # exactly held (v + (held − v) may round past it)
     if key is not None:  # a keyed activation's training draw (rrelu)
         kw["key"] = key
     return p.fn(x, **dict(p.fixed), **kw)

@@ -405,9 +405,10 @@ def test_a_learned_pair_that_training_crossed_is_used_in_order(name, lo, hi):
     one = L.Learnable(name, learn=lo, per_channel=True)
     q = one.init(KEY, x)
     fixed_hi = jaxact.get(name).params[hi]
-    over = {"params": {**q["params"], lo: jnp.full((3,), fixed_hi + 0.5)}}
     at = {"params": {**q["params"], lo: jnp.full((3,), fixed_hi)}}
-    np.testing.assert_array_equal(one.apply(over, x), one.apply(at, x))
+    for far in (1e6, 0.5):  # held exactly: v + (held − v) rounded 1e6 + (1/3 − 1e6) to 0.3125
+        over = {"params": {**q["params"], lo: jnp.full((3,), fixed_hi + far)}}
+        np.testing.assert_array_equal(one.apply(over, x), one.apply(at, x))
     g_over = jax.grad(lambda v: jnp.sum(one.apply(v, x) ** 2))(over)["params"][lo]
     np.testing.assert_array_equal(g_over, jax.grad(lambda v: jnp.sum(one.apply(v, x) ** 2))(at)["params"][lo])
     assert np.all(np.asarray(g_over) != 0)
