@@ -252,10 +252,12 @@ def apply(
             v = jnp.broadcast_to(wide, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
         elif dt is not None:
             v = v.astype(dt)
+        # The edge as held + (v − sg(v)): exactly the held value (v + sg(edge − v) rounded −5 + (eps + 5)
+        # to 0 in float32, a positive α of 0: celu raised eagerly and was NaN under jit).
         if "positive" in constraints[k]:
-            v = v + jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps) - v)
+            v = jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps)) + (v - jax.lax.stop_gradient(v))
         elif "nonnegative" in constraints[k]:
-            v = v + jax.lax.stop_gradient(jnp.maximum(v, 0) - v)
+            v = jax.lax.stop_gradient(jnp.maximum(v, 0)) + (v - jax.lax.stop_gradient(v))
         kw[k] = v
     for lo, hi in _ORDERED.get(p.name, ()):
         # A learned pair that training crossed (rrelu's lower above upper: 7 of 32 channels in 300 Adam

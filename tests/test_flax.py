@@ -217,13 +217,15 @@ def test_registry_functions_and_configured_values_work_as_linen_activations():
     assert b.apply(b.init(KEY, X), X).shape == (X.shape[0], 4)
 
 
-def test_a_parameter_pushed_out_of_its_domain_can_come_back():
+@pytest.mark.parametrize("start", [-0.5, -5.0])
+def test_a_parameter_pushed_out_of_its_domain_can_come_back(start):
     """Out of its domain a learned value is used at the edge (celu's α at eps), and its gradient is
-    the edge's: a clamp's own gradient (0 there) froze it for good after one step crossed."""
+    the edge's: a clamp's own gradient (0 there) froze it for good after one step crossed. The edge
+    exactly: −5 + (eps + 5) rounded to α = 0 (raised eagerly, NaN under jit)."""
     x = jnp.linspace(-3, 3, 64)[:, None]
     target = jaxact.celu(x, 1.0)
     m = L.Learnable("celu")
-    params = jax.tree.map(lambda v: jnp.full_like(v, -0.5), m.init(KEY, x))  # as a large step leaves it
+    params = jax.tree.map(lambda v: jnp.full_like(v, start), m.init(KEY, x))  # as a large step leaves it
     loss = lambda p: jnp.mean((m.apply(p, x) - target) ** 2)  # noqa: E731
     assert bool(jnp.isfinite(loss(params)))
     for _ in range(200):
