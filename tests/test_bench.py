@@ -11,6 +11,7 @@ from jaxact.tools import bench
 from jaxact.tools.cli import main
 
 
+@pytest.mark.slow  # 25 s: every entry at 2^16; the CLI's bench paths run in the tests below on a few
 def test_bench_quick_smoke(tmp_path, capsys):
     rc = main(["bench", "--quick", "--no-torch", "--out", str(tmp_path), "--no-plots"])
     assert rc == 0
@@ -32,6 +33,7 @@ def test_bench_block_and_plot(tmp_path):
     )
     result = bench.run(cfg, log=lambda s: None)
     assert {b["activation"] for b in result["blocks"]} == {"relu", "gelu"}
+    assert result["config"]["sizes"] == (1024,) and result["config"]["target_seconds"] == 0.01
     assert bench.plot(result, tmp_path).stat().st_size > 10_000
 
 

@@ -519,6 +519,7 @@ def test_the_cnn_convolution_is_xlas():
     np.testing.assert_allclose(models.conv3x3(h, w), ref, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.slow  # 29 s: each model trains in its own test (test_cli checks the real preset's sizes)
 def test_a_preset_runs_every_model_under_one_progress_bar(tmp_path, capsys, monkeypatch):
     """`--preset` trains each of its models in turn, writes each one's results in a folder of its own,
     and reports progress over the whole preset (the real preset's sizes are checked in test_cli)."""

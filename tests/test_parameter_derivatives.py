@@ -36,8 +36,22 @@ def _second_derivatives(entry, name, dtype, x):
 _LIMITED = {"sine": 1e4, "snake": 1e4, "pade": 1e6}
 
 
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)
-@pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].elementwise and _float_params(e.values[0])])
+# pade's ten coefficients compile three second derivatives and a Hessian each (21 s per dtype): its
+# float64 case is `slow` (runs with JAXACT_FULL_TESTS=1), its float32 one always.
+@pytest.mark.parametrize(
+    "entry,dtype",
+    [
+        pytest.param(
+            e.values[0],
+            d,
+            id=f"{e.id}-{d.__name__}",
+            marks=[pytest.mark.slow] if e.id == "pade" and d == jnp.float64 else [],
+        )
+        for e in entry_params()
+        if e.values[0].elementwise and _float_params(e.values[0])
+        for d in (jnp.float32, jnp.float64)
+    ],
+)
 def test_second_and_mixed_parameter_derivatives_are_finite_at_finite_x(entry, dtype):
     """isru's and isrlu's forward-over-reverse mixed derivative was NaN where αx² overflows
     (float32 |x| > 1.8e19): the cap on s met a tangent α̇x² = inf."""
