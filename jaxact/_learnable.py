@@ -78,7 +78,7 @@ def _named(fn: Any, owner: str) -> str | Configured:
             if fn is getattr(e, p):
                 return configure(e.name, path=p)  # type: ignore[arg-type]
     e = registry.entry_of(fn)
-    if e is not None and registry.get(e.name) is e:
+    if e is not None and registry.registered(e.name) is e:
         return e.name
     what = getattr(fn, "__name__", type(fn).__name__)
     raise TypeError(
@@ -211,6 +211,13 @@ def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, o
         )
 
 
+def _held(value: jax.Array, v: jax.Array) -> jax.Array:
+    """``value`` exactly, with ``v``'s gradient (straight through): value + (v − sg(v)), not
+    v + sg(value − v), which rounds (−5 + (eps + 5) is 0 in float32: a positive α held at 0, celu
+    raised eagerly and was NaN under jit; 1e6 + (1/3 − 1e6) is 0.3125)."""
+    return jax.lax.stop_gradient(value) + (v - jax.lax.stop_gradient(v))
+
+
 def apply(
     p: Plan, x: Any, values: dict[str, jax.Array], axis: int, dtype: Any, key: jax.Array | None = None
 ) -> jax.Array:
@@ -252,12 +259,10 @@ def apply(
             v = jnp.broadcast_to(wide, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
         elif dt is not None:
             v = v.astype(dt)
-        # The edge as held + (v − sg(v)): exactly the held value (v + sg(edge − v) rounded −5 + (eps + 5)
-        # to 0 in float32, a positive α of 0: celu raised eagerly and was NaN under jit).
         if "positive" in constraints[k]:
-            v = jax.lax.stop_gradient(jnp.maximum(v, jnp.finfo(v.dtype).eps)) + (v - jax.lax.stop_gradient(v))
+            v = _held(jnp.maximum(v, jnp.finfo(v.dtype).eps), v)
         elif "nonnegative" in constraints[k]:
-            v = jax.lax.stop_gradient(jnp.maximum(v, 0)) + (v - jax.lax.stop_gradient(v))
+            v = _held(jnp.maximum(v, 0), v)
         kw[k] = v
     for lo, hi in _ORDERED.get(p.name, ()):
         # A learned pair that training crossed (rrelu's lower above upper: 7 of 32 channels in 300 Adam
@@ -271,12 +276,9 @@ def apply(
             crossed = kw[lo] > kw[hi]
             kw[lo], kw[hi] = jnp.where(crossed, kw[hi], kw[lo]), jnp.where(crossed, kw[lo], kw[hi])
         elif lo in kw or hi in kw:
-            fixed = dict(p.fixed)
-            other = fixed.get(hi if lo in kw else lo, registry.get(p.name).params[hi if lo in kw else lo])
-            k = lo if lo in kw else hi
-            v = kw[k]
-            held = jax.lax.stop_gradient((jnp.minimum if k == lo else jnp.maximum)(v, other))
-            kw[k] = held + (v - jax.lax.stop_gradient(v))  # exactly held (v + (held − v) may round past it)
+            k, o, bound = (lo, hi, jnp.minimum) if lo in kw else (hi, lo, jnp.maximum)
+            other = dict(p.fixed).get(o, registry.get(p.name).params[o])
+            kw[k] = _held(bound(kw[k], other), kw[k])
     if key is not None:  # a keyed activation's training draw (rrelu)
         kw["key"] = key
     return p.fn(x, **dict(p.fixed), **kw)

@@ -270,6 +270,12 @@ def get(name: str) -> Activation:
     raise UnknownActivationError(f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}.")
 
 
+def registered(name: str) -> Activation | None:
+    """The entry registered under ``name`` (an entry's own name) now, or None: whether an entry a
+    function or a value kept is still the registered one (``registered(e.name) is e``)."""
+    return _REGISTRY.get(name)
+
+
 def _from_path(spec: str) -> Activation:
     """The entry of ``"package.module:function"``: importing the module registers it."""
     import importlib
@@ -289,7 +295,7 @@ def _from_path(spec: str) -> Activation:
             f"{spec!r} is not a registered activation: decorate it with @jaxact.register(derivative=...)."
         )
     if entry is not None:
-        current = _REGISTRY.get(entry.name)
+        current = registered(entry.name)
         if current is entry:
             return entry
         # The module stays imported after jaxact.unregister, and its function keeps the removed entry:

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import _validate
-from jaxact.registry import Activation, UnknownActivationError, entries, entry_of, get
+from jaxact.registry import Activation, UnknownActivationError, entries, entry_of, get, registered
 
 FLOAT_DTYPES = (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)
 
@@ -142,14 +142,12 @@ def check_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed:
     later calls see the same input, compiled once."""
     body = np.asarray(random_inputs(entry, params, dtype, seed, n), np.float64)
     tails = tail_points(dtype)
-    if entry.elementwise and not _accepts(entry, params, jnp.asarray(body, dtype)):
-        # The draws the function refuses, one by one (a hook bounding log1p's domain to x > −1):
-        # the rest are checked. All refused: left as they are, for the check to say why.
-        kept = body[[_accepts(entry, params, jnp.asarray(v, dtype).reshape(1)) for v in body]]
-        body = kept if kept.size else body
     if entry.elementwise:
-        if not _accepts(entry, params, jnp.asarray(tails, dtype)):  # each one it takes (x > −1: the positive)
-            tails = tails[[_accepts(entry, params, jnp.asarray(v, dtype).reshape(1)) for v in tails]]
+        # The draws and tails the function refuses, one by one (a hook bounding log1p's domain to
+        # x > −1 keeps the positive tails): the rest are checked. Every draw refused: left as they
+        # are, for the check to say why.
+        kept = _accepted(entry, params, body, dtype)
+        body, tails = kept if kept.size else body, _accepted(entry, params, tails, dtype)
         x = np.concatenate([body.reshape(-1), tails])
         return [(jnp.asarray(x, dtype), np.concatenate([np.full(body.size, np.nan), np.abs(tails)]))]
     width = body.shape[-1]
@@ -161,6 +159,14 @@ def check_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed:
     if _accepts(entry, params, jnp.asarray(rows, dtype)):
         inputs.append((jnp.asarray(rows, dtype), np.full(rows.shape, np.max(np.abs(rows)))))
     return inputs
+
+
+def _accepted(entry: Activation, params: Mapping[str, Any], values: np.ndarray, dtype: Any) -> np.ndarray:
+    """The values of an elementwise function's input that it takes: all where it takes them together,
+    else each tried alone."""
+    if _accepts(entry, params, jnp.asarray(values, dtype)):
+        return values
+    return values[[_accepts(entry, params, jnp.asarray(v, dtype).reshape(1)) for v in values]]
 
 
 def _accepts(entry: Activation, params: Mapping[str, Any], x: jax.Array) -> bool:
@@ -505,7 +511,7 @@ def _entry(activation: Any) -> Activation:
         return get(activation)
     entry = entry_of(activation)
     if entry is not None:
-        current = _registered(entry.name)
+        current = registered(entry.name)
         if current is not entry:  # the function keeps the entry jaxact.unregister (or a re-run) removed
             now = "was registered again since" if current is not None else "is no longer registered"
             raise UnknownActivationError(
@@ -516,13 +522,6 @@ def _entry(activation: Any) -> Activation:
         f"jaxact.verify.check: give a registered name, a 'module:function' path, a registered function or an "
         f"entry, got {type(activation).__name__}; register a function first with @jaxact.register(...)."
     )
-
-
-def _registered(name: str) -> Activation | None:
-    try:
-        return get(name)
-    except UnknownActivationError:
-        return None
 
 
 def default_dtypes() -> tuple[Any, ...]:

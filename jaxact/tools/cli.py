@@ -285,7 +285,7 @@ def _bench_files(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from jaxact.tools import bench, strict_json
+    from jaxact.tools import _plotting, bench, strict_json
 
     if args.dtypes and "float64" in args.dtypes:
         from jaxact import verify
@@ -335,9 +335,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 msg += f" and {drawn}"
             except ImportError as e:
                 msg += f" (no plot: {e})"
-        stale = out / plot_name  # an earlier run's plot would contradict the new JSON
-        if drawn is None and (stale.is_file() or stale.is_symlink()):
-            stale.unlink()
+        # An earlier run's plot would contradict the new JSON.
+        for stale in _plotting.remove_unwritten(out, (plot_name,), [drawn] if drawn else []):
             msg += f"; removed an earlier run's {stale}"
         print(msg)
     return 0
@@ -1079,8 +1078,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{prefix}error: {msg}", file=sys.stderr)
         return code
 
-    if paths.environment_error() is not None:  # every command reads the switch: refused before any
-        return fail(paths.environment_error(), 2)
+    if (env_error := paths.environment_error()) is not None:  # every command reads the switch: refused before any
+        return fail(env_error, 2)
     try:
         _preflight(args)
     except (UnknownActivationError, ValueError, TypeError, ImportError) as e:  # ImportError: a missing extra

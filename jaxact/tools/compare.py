@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxact import _validate, registry
-from jaxact.tools import data as data_mod, models, stats, strict_json
+from jaxact.tools import _plotting, data as data_mod, models, stats, strict_json
 from jaxact.tools.models import INITS
 
 DEFAULT_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu", "swish")
@@ -242,13 +242,13 @@ class Config:
             if getattr(self, k) < 1:
                 raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
         for lr in self.learning_rates:
-            if not (registry._is_real(lr) and math.isfinite(lr) and lr > 0):
+            if not _is_rate(lr):
                 raise ValueError(
                     f"jaxact compare: every learning rate in the grid must be a finite number > 0, got {lr}"
                 )
         self._check_rates()
         lr = self.learning_rate
-        if lr is not None and not (registry._is_real(lr) and math.isfinite(lr) and lr > 0):
+        if lr is not None and not _is_rate(lr):
             raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {lr}")
         if len(set(self.grid)) != len(self.grid):
             raise ValueError(f"jaxact compare: the learning-rate grid repeats a value: {list(self.grid)}")
@@ -366,6 +366,11 @@ def memory_bytes() -> int | None:
         return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):  # not a POSIX system
         return None
+
+
+def _is_rate(lr: Any) -> bool:
+    """A learning rate: one real number, finite and > 0."""
+    return registry._is_real(lr) and math.isfinite(lr) and lr > 0
 
 
 def _configured_label(c: models.Configured) -> str:
@@ -1291,7 +1296,7 @@ def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
     ref = given.get("reference")
     if isinstance(ref, dict) and isinstance(ref.get("name"), str):  # a configure value, written as a dict
         params = ref.get("params") or ()
-        given["reference"] = ref["name"] + (f"({', '.join(f'{k}={v!r}' for k, v in params)})" if params else "")
+        given["reference"] = models.spelt(ref["name"], params)
     cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in given.items()})
     # Every list of a run is a series of numbers (meta, a dict, keeps its own nulls).
     runs = [RunResult(**{k: nan(v) if isinstance(v, list) else v for k, v in r.items()}) for r in payload["runs"]]
@@ -1330,14 +1335,7 @@ def remove_stale_plots(out: Path, written: Sequence[Path]) -> list[Path]:
     """Removes the plots of :data:`PLOT_FILES` in ``out`` that this run did not write (``written``):
     an earlier run's, which would contradict the new compare.json (lr_sensitivity.png after a run
     with one rate, every plot after --no-plots). Nothing else in the folder is touched."""
-    names = {Path(f).name for f in written}
-    gone = []
-    for name in PLOT_FILES:
-        f = Path(out) / name
-        if name not in names and (f.is_file() or f.is_symlink()):
-            f.unlink()
-            gone.append(f)
-    return gone
+    return _plotting.remove_unwritten(out, PLOT_FILES, written)
 
 
 def _legend_outside(ax: Any) -> None:

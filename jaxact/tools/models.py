@@ -99,7 +99,12 @@ def activation_entry(spec: str) -> registry.Activation:
 
 def label(act: Configured) -> str:
     """How results name a configured activation: ``elu``, ``elu(alpha=0.5)``."""
-    return act.name + (f"({', '.join(f'{k}={v!r}' for k, v in act.params)})" if act.params else "")
+    return spelt(act.name, act.params)
+
+
+def spelt(name: str, params: Any) -> str:
+    """``name`` with its (key, value) pairs as results write them: ``elu``, ``elu(alpha=0.5)``."""
+    return name + (f"({', '.join(f'{k}={v!r}' for k, v in params)})" if params else "")
 
 
 def weight_init(init: str, act: str | None) -> Any:

@@ -210,19 +210,21 @@ def bench_memory(entry: registry.Activation, dtype: str, cfg: Config) -> dict[st
 
 
 MODES = ("fwd", "fwd_donated", "fwdbwd", "eager", "block", "residual_bytes")
+SIZED = frozenset({"fwd", "fwd_donated", "fwdbwd"})  # the modes measured at each size
+TIMED = SIZED | {"block"}  # the modes timed in paired rounds
 
 
 # The settings of Config that only some modes read: a run without them does not record them.
 _MODE_SETTINGS = {
-    "sizes": {"fwd", "fwd_donated", "fwdbwd"},
+    "sizes": SIZED,
     "eager_size": {"eager"},
     "eager_rounds": {"eager"},
     "eager_calls": {"eager"},
     "block": {"block", "residual_bytes"},
     "scan_layers": {"residual_bytes"},
-    "target_seconds": {"fwd", "fwd_donated", "fwdbwd", "block"},
-    "max_rounds": {"fwd", "fwd_donated", "fwdbwd", "block"},
-    "rounds": {"fwd", "fwd_donated", "fwdbwd", "block"},
+    "target_seconds": TIMED,
+    "max_rounds": TIMED,
+    "rounds": TIMED,
 }
 
 
@@ -239,7 +241,7 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for dtype in cfg.dtypes:
         for e in entries:
-            if modes & {"fwd", "fwd_donated", "fwdbwd"}:
+            if modes & SIZED:
                 for n in cfg.sizes:
                     rows += bench_sizes(e, n, dtype, cfg)
             for mode, bench_one in (("eager", bench_eager), ("block", bench_block), ("residual_bytes", bench_memory)):
@@ -268,7 +270,7 @@ def run(cfg: Config, log: Callable[[str], None] = print) -> dict[str, Any]:
 
 def _size(r: dict[str, Any]) -> str:
     """ "@2^k" for the modes measured at several sizes, "" for the others."""
-    return f"@2^{int(math.log2(r['size']))}" if r["mode"] in ("fwd", "fwd_donated", "fwdbwd") else ""
+    return f"@2^{int(math.log2(r['size']))}" if r["mode"] in SIZED else ""
 
 
 def _cell(r: dict[str, Any]) -> str:
@@ -325,7 +327,7 @@ def markdown(result: dict[str, Any]) -> str:
     rows = result["rows"]
     cols = []
     for r in rows:
-        key = (r["mode"], r["size"] if r["mode"] in ("fwd", "fwd_donated", "fwdbwd") else None)
+        key = (r["mode"], r["size"] if r["mode"] in SIZED else None)
         if key not in cols:
             cols.append(key)
     lines = [
