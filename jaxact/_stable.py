@@ -6,12 +6,14 @@ inf - inf in a branch that ``jnp.where`` later discards ("double where").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 
 
 def _like(x: jax.Array, c: Any) -> Any:
@@ -32,6 +34,56 @@ def clip(x: jax.Array, lo: Any, hi: Any) -> jax.Array:
 def clamp(lo: Any, x: jax.Array, hi: Any) -> jax.Array:
     """lax.clamp with its bounds broadcast to x (see :func:`_like`)."""
     return lax.clamp(_like(x, lo), x, _like(x, hi))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def clipped_product(p: Any, x: jax.Array, bound: float) -> jax.Array:
+    """clip(p·x, −bound, bound), the argument of a factor that has saturated beyond ±bound (σ, e^u).
+
+    Its tangent is p·ẋ + ṗ·x inside and 0 beyond, by a select: autodiff of the clip multiplies by
+    masks, so a parameter's tangent ṗ·x at x = ±inf (or one that overflows) became 0·inf = NaN in
+    ∂p(∂f/∂x) where the truth is 0 (swish's and acon_c's ∂β f′ at ±inf); reverse mode sums ṗ's
+    cotangent against x taken as 0 beyond. Not differentiated (a first derivative's program), it is
+    the clip's own ops; a tangent in x alone (f″) skips ṗ's terms.
+    """
+    return clip(p * x, -bound, bound)
+
+
+def _clipped_product_jvp(bound: float, primals: tuple[Any, jax.Array], tangents: tuple[Any, Any]) -> tuple[Any, Any]:
+    (p, x), (tp, tx) = primals, tangents
+    px = p * x
+    inside = jnp.abs(px) < bound
+    t = jnp.zeros_like(px) if type(tx) is SymbolicZero else p * tx
+    if type(tp) is not SymbolicZero:
+        t = t + tp * jnp.where(inside, x, jnp.zeros_like(x))
+    return clip(px, -bound, bound), jnp.where(inside, t, jnp.zeros_like(t))
+
+
+clipped_product.defjvp(_clipped_product_jvp, symbolic_zeros=True)
+
+
+@jax.custom_jvp
+def exp_quotient(x: jax.Array, a: Any) -> jax.Array:
+    """e^(x/a), with a tangent that is finite where e^(x/a) is 0.
+
+    The tangent e^u·(ẋ − u·ȧ)/a, u = x/a, takes u·ȧ as 0 where e^u is 0: autodiff multiplies e^u = 0
+    by u's tangent −x·ȧ/a², 0·inf = NaN at x = −inf (celu's ∂α f′ there, whose truth is 0). Not
+    differentiated it is the division and the exp; a tangent in x alone (f″) is autodiff's e^u·ẋ/a.
+    """
+    return jnp.exp(x / a)
+
+
+def _exp_quotient_jvp(primals: tuple[jax.Array, Any], tangents: tuple[Any, Any]) -> tuple[Any, Any]:
+    (x, a), (tx, ta) = primals, tangents
+    y = jnp.exp(x / a)
+    t = jnp.zeros_like(y) if type(tx) is SymbolicZero else tx / a
+    if type(ta) is not SymbolicZero:
+        xs = jnp.where(y == 0, jnp.zeros_like(x), x)  # a guarded input: no inf in a discarded branch
+        t = t - (xs / a) * ta / a
+    return y, y * t
+
+
+exp_quotient.defjvp(_exp_quotient_jvp, symbolic_zeros=True)
 
 
 def finite(x: jax.Array) -> jax.Array:

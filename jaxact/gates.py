@@ -124,7 +124,7 @@ def _swish_sigmoid_and_prime(x: jax.Array, beta: Any = 1.0, beta_lo: float = 0.0
     # positive) and r²·e·((1 + βx) + e) below, where f′ crosses 0 at βx ≈ −1.2785: 1 + βx is exact
     # there (Sterbenz) and so is its sum with e ≈ 0.2785, so only e's own rounding is left (σ + βxσ′
     # summed two rounded terms of size 0.2 and cancelled them: 42 ulp of float32 on a GPU).
-    bx = _stable.clip(beta * x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
+    bx = _stable.clipped_product(beta, x, _SIGMOID_SATURATED)
     lo = _beta_x_error(x, beta, beta_lo)
     pos = bx >= 0
     e = jnp.exp(jnp.where(pos, -bx, bx))
@@ -146,10 +146,9 @@ def _swish_sigmoid_and_prime_fast(x: jax.Array, beta: Any = 1.0) -> tuple[jax.Ar
     # −87.3365 σ is subnormal, flushed to 0 as jax.nn's is); below, where σ and f′ ≈ βx·e^(βx) are at
     # most 1.03e−36, both are 0, as their limits at −inf are (87 flushed f′ of −1e−36 to 0 over
     # (−87.336, −87), a normal number).
-    bx = beta * x
-    xc = _stable.clip(bx, -_EXP_SAFE_F32, _EXP_SAFE_F32)
+    xc = _stable.clipped_product(beta, x, _EXP_SAFE_F32)
     s, q = _stable.sigmoid_pair(xc)
-    low = bx < -_EXP_SAFE_F32
+    low = beta * x < -_EXP_SAFE_F32
     zero = jnp.zeros_like(s)
     return jnp.where(low, zero, s), jnp.where(low, zero, s * (s + q * (1 + xc)))
 
@@ -831,11 +830,11 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
     # With β(p1 − p2) = 0 the gate is ½ everywhere and f the line ((p1 − p2)/2 + p2)·x: x = ±inf is
     # taken as 0 there (swish's f′ at 0·inf or at ±inf with β = 0 was NaN). Otherwise swish's f′ has
     # its limits at ±inf. The test is a constant of the trace for Python-float parameters (XLA drops
-    # it); a saturation select for the parameters' tangents at ±inf (∂p(∂f/∂x) is NaN there, as
-    # swish's) cost 1.1–1.2x this program's fwd+bwd time.
+    # it). Swish's f′ at y = (p1 − p2)x is its f′ at x with β(p1 − p2) for β: one product, whose
+    # parameter tangents swish's clipped product keeps finite at ±inf (∂p(∂f/∂x) was NaN there).
     d = p1 - p2
     xs = jnp.where(jnp.isinf(x) & (beta * d == 0), jnp.zeros_like(x), x)
-    return d * _d_swish(d * xs, beta) + p2
+    return d * _d_swish(xs, beta * d) + p2
 
 
 def _acon_c_gate(x: jax.Array, p1: Any, p2: Any, beta: Any) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:

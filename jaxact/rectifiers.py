@@ -436,7 +436,8 @@ def selu(x: ArrayLike) -> jax.Array:
 
 
 def _d_celu(x: jax.Array, alpha: Any = 1.0) -> jax.Array:
-    return jnp.where(x > 0, jnp.ones_like(x), jnp.exp(jnp.where(x > 0, jnp.zeros_like(x), x) / alpha))
+    # e^(x/α) through _stable.exp_quotient: ∂α of it is 0, not NaN, at x = −inf.
+    return jnp.where(x > 0, jnp.ones_like(x), _stable.exp_quotient(jnp.where(x > 0, jnp.zeros_like(x), x), alpha))
 
 
 _EXP_ZERO = -1e4  # e^u = 0 below this in every float dtype, and u·e^u = −0

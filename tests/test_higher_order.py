@@ -144,26 +144,35 @@ def _float_param_cases():
 @pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype,name", _float_param_cases())
 def test_no_nan_in_parameter_derivatives_at_finite_and_infinite_inputs(entry, params, dtype, name):
-    """∂f/∂p and ∂²f/∂p² of the default path (a learnable parameter's gradient and Hessian) are not
-    NaN where f is not: celu's ∂/∂α at −inf (−1), swish's ∂²/∂β² beyond |x| = 1.8e19 in float32
-    (0; x·x met σ″ = 0), acon_c's at the saturated end were. Oscillating entries' ∂²/∂p² (x²·sin) is
-    held to it for |x| ≤ 1e4, where it is representable."""
+    """∂f/∂p, ∂²f/∂p² and ∂p(∂f/∂x) of the default path (a learnable parameter's gradient, its
+    Hessian, and the parameter's gradient of an input-gradient penalty) are not NaN where f (for the
+    last, f′) is not: celu's ∂/∂α at −inf (−1), swish's ∂²/∂β² beyond |x| = 1.8e19 in float32 (0; x·x
+    met σ″ = 0), acon_c's at the saturated end were; swish's ∂β f′, acon_c's ∂p f′ at ±inf and celu's
+    ∂α f′ at −inf were too (0·inf in the discarded tangent of a saturated argument). Oscillating
+    entries' second derivatives (x²·sin) are held to it for |x| ≤ 1e4, where they are representable."""
     x = jnp.concatenate([_edge_inputs(dtype), jnp.asarray([jnp.inf, -jnp.inf], dtype)])
     f = lambda p, v: entry.fn(v, **{**params, name: p})  # noqa: E731
     p = jnp.asarray(params[name], dtype)
-    y, d1, d2 = jax.jit(
+    y, d1, d2, dx, mixed = jax.jit(
         lambda p, v: (
             jax.vmap(f, (None, 0))(p, v),
             jax.vmap(jax.grad(f), (None, 0))(p, v),
             jax.vmap(jax.grad(jax.grad(f)), (None, 0))(p, v),
+            jax.vmap(jax.grad(f, 1), (None, 0))(p, v),
+            jax.vmap(jax.grad(jax.grad(f, 1)), (None, 0))(p, v),
         )
     )(p, x)
     xv = np.asarray(x, np.float64)
     defined = ~np.isnan(np.asarray(y, np.float64))
-    checked = {1: defined, 2: defined & ((np.abs(xv) <= 1e4) | (not entry.oscillates))}
-    for order, d in ((1, d1), (2, d2)):
-        nan = np.isnan(np.asarray(d, np.float64)) & checked[order]
-        assert not nan.any(), f"{entry.name} ∂^{order}/∂{name}^{order}: NaN at x={xv[nan]}"
+    representable = (np.abs(xv) <= 1e4) | (not entry.oscillates)
+    slope_defined = defined & ~np.isnan(np.asarray(dx, np.float64))
+    for label, d, checked in (
+        (f"∂/∂{name}", d1, defined),
+        (f"∂²/∂{name}²", d2, defined & representable),
+        (f"∂{name}(∂f/∂x)", mixed, slope_defined & representable),
+    ):
+        nan = np.isnan(np.asarray(d, np.float64)) & checked
+        assert not nan.any(), f"{entry.name} {label}: NaN at x={xv[nan]}"
 
 
 def test_parameter_derivatives_at_infinity_are_the_limits():
@@ -188,6 +197,27 @@ def test_parameter_derivatives_at_infinity_are_the_limits():
             p = jnp.asarray(params[k], dtype)
             got = (float(jax.grad(f)(p)), float(jax.grad(jax.grad(f))(p)))
             assert got == (want1, want2), (name, k, x, dtype, got)
+
+
+def test_mixed_derivatives_at_infinity_are_the_limits():
+    """∂p(∂f/∂x) at ±inf, float16/32/64: f′ has saturated there, so its parameter derivative is 0,
+    but for acon_c's p1 (p2) where f′ → p1 (p2). They were NaN (autodiff of the clip or the
+    exponent multiplied a vanishing factor by the parameter's tangent ·x = ·inf)."""
+    inf = float("inf")
+    acon = {"p1": 1.0, "p2": 0.25, "beta": 2.0}
+    cases = [  # (name, params, parameter, ∂p f′ at +inf, at −inf)
+        ("swish", {"beta": 1.7}, "beta", 0.0, 0.0),
+        ("celu", {"alpha": 1.5}, "alpha", 0.0, 0.0),
+        ("acon_c", acon, "p1", 1.0, 0.0),
+        ("acon_c", acon, "p2", 0.0, 1.0),
+        ("acon_c", acon, "beta", 0.0, 0.0),
+    ]
+    for dtype in (jnp.float16, jnp.float32, jnp.float64):
+        x = jnp.asarray([inf, -inf], dtype)
+        for name, params, k, at_pos, at_neg in cases:
+            f = lambda p, v, name=name, params=params, k=k: jaxact.get(name).fn(v, **{**params, k: p})  # noqa: E731
+            got = jax.vmap(jax.grad(jax.grad(f, 1)), (None, 0))(jnp.asarray(params[k], dtype), x)
+            assert np.asarray(got, np.float64).tolist() == [at_pos, at_neg], (name, k, dtype, got)
 
 
 def test_parameter_derivatives_for_a_traced_negative_parameter_are_autodiffs():
