@@ -186,8 +186,6 @@ def check_features(x: Any, axis: int, num_features: int, owner: str) -> None:
 
 # Entries whose ``axis`` names the axis their per-feature parameter lies along (jaxact.prelu's slope).
 _PARAMETER_AXIS = ("prelu",)
-# Entries whose pairs of parameters must stay ordered (lo <= hi), as their functions check on concrete values.
-_ORDERED = {"rrelu": (("lower", "upper"),), "srelu": (("t_left", "t_right"),)}
 
 
 def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, owner: str) -> None:
@@ -264,7 +262,7 @@ def apply(
         elif "nonnegative" in constraints[k]:
             v = _held(jnp.maximum(v, 0), v)
         kw[k] = v
-    for lo, hi in _ORDERED.get(p.name, ()):
+    for lo, hi in registry.get(p.name).ordered if p.name else ():
         # A learned pair that training crossed (rrelu's lower above upper: 7 of 32 channels in 300 Adam
         # steps) is used sorted; crossed, the function raised eagerly and was undefined under jit. Both
         # learned: swapped where crossed, the gradients following the values (the one in the lower role

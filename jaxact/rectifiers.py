@@ -16,7 +16,7 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
-from jaxact import _stable, _validate
+from jaxact import _stable
 from jaxact.registry import LEAN_PIECEWISE, inf, register
 
 # Piecewise-linear functions are where() chains rather than jnp.maximum, which
@@ -204,7 +204,6 @@ def _check_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any 
                 "jaxact.rrelu: 'key' must be one PRNG key (jax.random.key(seed) or jax.random.PRNGKey(seed)), "
                 f"got {type(key).__name__} of shape {np.shape(key)} and dtype {dtype}."
             )
-    _validate.check_ordered("rrelu", "lower", lower, "upper", upper)
 
 
 def _d_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None) -> jax.Array:
@@ -222,6 +221,7 @@ def _d_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = No
     torch_args=lambda lower, upper, key: {"lower": lower, "upper": upper, "training": key is not None},
     kinks=(0.0,),
     validate=_check_rrelu,
+    ordered=(("lower", "upper"),),
     examples=({"lower": 0.1, "upper": 0.4},),
     mp=lambda m, x, lower, upper, key: x if x >= 0 else (lower + upper) / 2 * x,
     citation="Xu, Wang, Chen & Li, 'Empirical Evaluation of Rectified Activations in Convolutional Network', 2015",
@@ -732,10 +732,6 @@ def pelu(x: ArrayLike, a: Any = 1.0, b: Any = 1.0) -> jax.Array:
     return jnp.where(x > 0, (a / b) * x, a * jnp.where(far, tail, near))
 
 
-def _check_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> None:
-    _validate.check_ordered("srelu", "t_left", t_left, "t_right", t_right)
-
-
 def _d_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any = 1.0, a_right: Any = 0.5) -> jax.Array:
     one = jnp.ones_like(x)
     return jnp.where(x >= t_right, a_right * one, jnp.where(x <= t_left, a_left * one, one))
@@ -749,7 +745,7 @@ def _d_srelu(x: jax.Array, t_left: Any = -1.0, a_left: Any = 0.1, t_right: Any =
     formula="t_r + a_r(x - t_r) if x >= t_r; x if t_l < x < t_r; t_l + a_l(x - t_l) if x <= t_l",
     kinks=lambda t_left, a_left, t_right, a_right: (t_left, t_right),
     zero_centred=True,
-    validate=_check_srelu,
+    ordered=(("t_left", "t_right"),),
     monotone=True,
     examples=({"t_left": -0.4, "a_left": 0.2, "t_right": 2.0, "a_right": 0.25},),
     mp=lambda m, x, t_left, a_left, t_right, a_right: (

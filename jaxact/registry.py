@@ -17,7 +17,7 @@ import math
 import pkgutil
 import sys
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
@@ -105,6 +105,9 @@ class Activation:
     examples: tuple[Mapping[str, Any], ...] = ()
     aliases: tuple[str, ...] = ()
     constraints: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Pairs (lo, hi) of numeric parameters that the function needs in order, lo <= hi (rrelu's lower
+    # and upper): concrete values are checked at the call, and a module that learns them keeps them so.
+    ordered: tuple[tuple[str, str], ...] = ()
     # The definition in arbitrary precision, independent of the jnp code: mp(m, x, **params)
     # for elementwise functions, mp(m, row) -> list for one 1-D slice along the axis of the
     # axis-mixing ones; m is the mpmath module (the core never imports it).
@@ -237,7 +240,8 @@ _REGISTRATIONS = itertools.count(1)  # Activation.registration
 # options, such as range= or path=, arrive under those names and never in **meta).
 _SET_BY_REGISTER = frozenset(
     {"name", "fn", "autodiff", "closed_form", "derivative", "jvp", "raw", "raw_derivative", "raw_jvp", "params"}
-    | {"static", "range_", "family", "default_path", "path_reason", "builtin", "constraints", "closed_params"}
+    | {"static", "range_", "family", "default_path", "path_reason", "builtin", "constraints", "ordered"}
+    | {"closed_params"}
     | {"registration"}
 )
 
@@ -564,11 +568,13 @@ class _Binder:
         static: tuple[str, ...],
         constraints: Mapping[str, tuple[str, ...]],
         validate: Callable[..., Mapping[str, Any] | None] | None,
+        ordered: tuple[tuple[str, str], ...] = (),
         cache_validate: bool = False,
         truthy: bool = False,
         broadcast_params: bool = False,
     ):
         self.name, self.sig, self.constraints, self.validate = name, sig, constraints, validate
+        self.ordered = ordered
         # Numeric parameters that broadcast with x, checked by shape here: an elementwise function's
         # without a validate hook (an axis-mixing one's may meet a reduced or split x; a hook owns the
         # shapes it takes, prelu's slope laid along its axis).
@@ -615,6 +621,10 @@ class _Binder:
                     given[k] = _validate.check_param(self.name, k, given[k], self.constraints.get(k, ()))
                     if self.broadcast_params:
                         _validate.check_broadcasts(self.name, k, given[k], xa)
+            for lo, hi in self.ordered:
+                if lo in given or hi in given:
+                    v = {**self.defaults, **given}
+                    _validate.check_ordered(self.name, lo, v[lo], hi, v[hi])
             for k in self.static:
                 if k in given:
                     given[k] = self._static(k, given[k])
@@ -661,6 +671,7 @@ def _compose_doc(
     constraints: Mapping[str, tuple[str, ...]],
     range_: Range | Callable[..., Range],
     elementwise: bool,
+    ordered: tuple[tuple[str, str], ...] = (),
 ) -> str:
     """The public docstring in jax.nn's shape: the function's own text (formula, range,
     derivative), then Args and Returns generated from the entry, then its Example."""
@@ -679,7 +690,9 @@ def _compose_doc(
             kind = "an optional array"
         else:
             kind = "traced (a scalar or an array; may be learned)"
-        check = f", {' and '.join(constraints[p.name])}" if p.name in constraints else ""
+        checks = [*constraints.get(p.name, ()), *(f"<= {hi}" for lo, hi in ordered if lo == p.name)]
+        checks += [f">= {lo}" for lo, hi in ordered if hi == p.name]
+        check = f", {' and '.join(checks)}" if checks else ""
         args.append(f"  {p.name}: default {p.default!r}; {kind}{check}.")
     shape = "x's shape" if elementwise else "x's shape (along ``axis`` as documented)"
     returns = (
@@ -903,6 +916,22 @@ class DerivativeMismatchError(ValueError):
         self.report = report
 
 
+def _ordered_pairs(ordered: Any) -> tuple[tuple[str, str], ...]:
+    """register's ``ordered`` as a tuple of (lo, hi) name pairs, or a one-line error."""
+
+    def is_pair(pair: Any) -> bool:
+        return isinstance(pair, Sequence) and len(pair) == 2 and all(isinstance(k, str) for k in pair)
+
+    ok = not isinstance(ordered, str) and isinstance(ordered, Sequence)
+    ok = ok and all(not isinstance(pair, str) and is_pair(pair) for pair in ordered)
+    if not ok:
+        raise TypeError(
+            "jaxact.register: ordered= takes a tuple of (lo, hi) pairs of parameter names, e.g. "
+            f"ordered=(('lower', 'upper'),), got {ordered!r}."
+        )
+    return tuple((lo, hi) for lo, hi in ordered)
+
+
 def _check_declaration(
     name: str,
     f: Callable[..., Any],
@@ -912,6 +941,7 @@ def _check_declaration(
     meta: Mapping[str, Any],
     builtin: bool = False,
     elementwise: bool = True,
+    ordered: tuple[tuple[str, str], ...] = (),
 ) -> None:
     """One-line errors for a declaration :func:`register` cannot serve: a name or alias that
     :func:`get` would not find again, or that ``jaxact.<name>`` would not give, a signature without a
@@ -982,8 +1012,20 @@ def _check_declaration(
                 f"jaxact.register: constraints[{k!r}] must be a tuple of checks among "
                 f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
             )
+    defaults = {p.name: p.default for p in ps[1:]}
+    for lo, hi in ordered:
+        bad = [k for k in (lo, hi) if k not in pnames or k in static or not _is_real(defaults[k])]
+        if bad or lo == hi:
+            raise ValueError(
+                f"jaxact.register: ordered pair ({lo!r}, {hi!r}) of {name}{sig}: "
+                + (f"{bad[0]!r} is not a numeric parameter." if bad else "name two different parameters.")
+            )
+        try:
+            _validate.check_ordered(name, lo, defaults[lo], hi, defaults[hi])
+        except ValueError as e:
+            raise ValueError(f"jaxact.register: {name}'s defaults are not ordered: {e}") from None
     _check_options(name, pnames, meta, builtin)
-    _check_mp(name, meta.get("mp"), {p.name: p.default for p in ps[1:]}, elementwise)
+    _check_mp(name, meta.get("mp"), defaults, elementwise)
 
 
 def _untraceable(fn: Callable[..., Any], param: str, default: Any) -> bool:
@@ -1219,6 +1261,7 @@ def register(
     verify: bool | None = None,
     static: tuple[str, ...] = (),
     constraints: Mapping[str, tuple[str, ...]] | None = None,
+    ordered: Sequence[tuple[str, str]] = (),
     validate: Callable[..., Mapping[str, Any] | None] | None = None,
     param_derivatives: Mapping[str, Callable[..., jax.Array]] | None = None,
     **meta: Any,
@@ -1248,6 +1291,10 @@ def register(
       static: parameters that select code (axis, approximate): static under jit.
       constraints: per numeric (not static) parameter, checks from ``_validate`` ("positive", ...);
         a static parameter's values can be checked in ``validate``.
+      ordered: pairs ``(lo, hi)`` of numeric parameters the function needs with lo <= hi (elementwise):
+        concrete values are checked at each call (a one-line error naming the first crossed pair), as
+        constraints are, and :mod:`jaxact.linen` / :mod:`jaxact.nnx` modules that learn them use a
+        crossed pair sorted.
       validate: extra check ``validate(x, **params)`` run before the jitted call; it may return
         replacements for parameters (normalised values). An eager call gives it the caller's
         arguments, but under jit, grad or vmap, and in register's own checks (which call the
@@ -1281,6 +1328,7 @@ def register(
     # None is what paths' error offers (as set_gradient_path's "each entry's default"): the default here.
     path = paths._checked(path, "register") or "closed_form"
     constraints = dict(constraints or {})
+    ordered = _ordered_pairs(ordered)
 
     derivative_in = _in_float32(_shaped_like_x(derivative), tuple(static)) if derivative is not None else None
     # Smooth gated entries on the closed path (glu, bilinear, geglu, swiglu: a·g(b)) are elementwise maths
@@ -1304,6 +1352,7 @@ def register(
             meta,
             builtin,
             elementwise=derivative_in is not None,
+            ordered=ordered,
         )
         if callable(range):
             defaults = {p.name: p.default for p in list(inspect.signature(public_raw).parameters.values())[1:]}
@@ -1327,6 +1376,7 @@ def register(
             tuple(static),
             constraints,
             validate,
+            ordered=ordered,
             cache_validate=builtin,
             truthy=builtin,
             # jaxact's own entries only: a user's function may take an array parameter of another
@@ -1357,7 +1407,7 @@ def register(
             "autodiff": _jitted(fwd, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),
         }
-        doc = _compose_doc(raw, tuple(static), constraints, out_range, derivative is not None)
+        doc = _compose_doc(raw, tuple(static), constraints, out_range, derivative is not None, ordered)
         integer_twin = _integer_twin(meta.get("jax_nn"))
         # A user's validate hook may read values (a mask's contents): it keeps the Python frame,
         # where it sees concrete arguments. jaxact's own hooks read shapes and dtypes only.
@@ -1446,6 +1496,7 @@ def register(
             citation=citation,
             builtin=builtin,
             constraints=constraints,
+            ordered=ordered,
             closed_params=tuple(dparams),
             **meta,
         )

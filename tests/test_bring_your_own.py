@@ -761,3 +761,67 @@ def test_review_fixes_of_the_derivative_check():
         jaxact.register(derivative=lambda x: x / jnp.abs(x), kinks=(0.0,))(absy)
     rows = jaxact.verify.run_check(dtypes=(jnp.float32,), names=["clipped_below"])
     assert [r.params for r in rows] == ["defaults", "defaults ∂/∂lo", "lo=0.75", "lo=0.75 ∂/∂lo"]
+
+
+def test_a_users_ordered_pair_is_checked_at_the_call_and_kept_in_order_when_learned():
+    """register(ordered=...) declares what only rrelu and srelu had (a table in the Flax modules): a
+    user's clip between two learnable bounds had crossed bounds accepted at the call (a silently
+    wrong answer), and a module learning them left a crossed pair as it was."""
+    pytest.importorskip("flax")
+    from jaxact import linen
+
+    def _d_band(x, lo=0.5, hi=0.7):
+        return jnp.where((x > lo) & (x < hi), jnp.ones_like(x), 0.5 * jnp.ones_like(x))
+
+    @jaxact.register(derivative=_d_band, ordered=(("lo", "hi"),), kinks=lambda lo, hi: (lo, hi))
+    def band(x, lo=0.5, hi=0.7):
+        """Half-slope outside [lo, hi]."""
+        inside = jnp.clip(x, lo, hi)
+        return inside + 0.5 * (x - inside)
+
+    try:
+        x = jnp.linspace(-3.0, 3.0, 13)
+        with pytest.raises(ValueError, match=r"^jaxact.band: needs lo <= hi, got lo=2 and hi=0\.7\.$"):
+            band(x, lo=2.0)
+        with pytest.raises(ValueError, match=r"needs lo <= hi, got lo=0\.5 and hi=0 at index 1 \(1 of 2\)"):
+            band(x[:, None], lo=jnp.array([-1.0, 0.5]), hi=jnp.array([1.0, 0.0]))
+        with pytest.raises(ValueError, match=r"needs lo <= hi"):
+            jaxact.configure("band", hi=-2.0)
+        assert jaxact.get("band").ordered == (("lo", "hi"),)
+        assert "<= hi" in band.__doc__ and ">= lo" in band.__doc__
+        # The check's parameter sets move each bound without crossing the other: lo×1.5 = 0.75 would.
+        moved = jaxact.verify.moved_sets(jaxact.get("band"))
+        assert [(s["lo"], s["hi"]) for s in moved] == [(0.25, 0.7), (0.5, 0.7 * 1.5)]
+        m = linen.Learnable("band", per_channel=True)
+        xs = jnp.asarray(np.random.default_rng(0).normal(scale=2.0, size=(16, 2)), jnp.float32)
+        p = m.init(jax.random.key(0), xs)["params"]
+        crossed = {"params": {"lo": jnp.array([-1.0, 1.5]), "hi": jnp.array([1.0, -0.5])}}
+        sorted_ = {"params": {"lo": jnp.array([-1.0, -0.5]), "hi": jnp.array([1.0, 1.5])}}
+        assert set(p) == {"lo", "hi"}
+        np.testing.assert_array_equal(m.apply(crossed, xs), m.apply(sorted_, xs))
+    finally:
+        jaxact.unregister("band")
+
+
+@pytest.mark.parametrize(
+    "ordered,match",
+    [
+        ("lo", r"ordered= takes a tuple of \(lo, hi\) pairs"),
+        (("lo", "hi"), r"ordered= takes a tuple of \(lo, hi\) pairs"),
+        ((("lo", "high"),), r"ordered pair \('lo', 'high'\) of f.*'high' is not a numeric parameter"),
+        ((("lo", "mode"),), r"'mode' is not a numeric parameter"),
+        ((("lo", "lo"),), r"name two different parameters"),
+        ((("hi", "lo"),), r"f's defaults are not ordered: jaxact.f: needs hi <= lo, got hi=1 and lo=-1"),
+    ],
+)
+def test_a_malformed_ordered_pair_is_refused_in_one_line(ordered, match):
+    def _d_clip(x, lo=-1.0, hi=1.0, mode="a"):
+        return 1.0 * (x > lo) * (x < hi)
+
+    def f(x, lo=-1.0, hi=1.0, mode="a"):
+        return jnp.clip(x, lo, hi)
+
+    with pytest.raises((TypeError, ValueError), match=match) as info:
+        jaxact.register(derivative=_d_clip, static=("mode",), ordered=ordered)(f)
+    assert "\n" not in str(info.value)
+    assert "f" not in jaxact.names()
