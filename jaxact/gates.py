@@ -834,6 +834,11 @@ def _d_acon_c(x: jax.Array, p1: Any = 1.0, p2: Any = 0.0, beta: Any = 1.0) -> ja
     # parameter tangents swish's clipped product keeps finite at ±inf (∂p(∂f/∂x) was NaN there).
     d = p1 - p2
     xs = jnp.where(jnp.isinf(x) & (beta * d == 0), jnp.zeros_like(x), x)
+    # β(p1 − p2) in the computation's dtype: half-precision parameters' own product overflows (300·300
+    # in float16: NaN at x = 0) where (p1 − p2)·x promoted to x's first.
+    if not (isinstance(beta, (int, float)) and isinstance(d, (int, float))):
+        w = jnp.result_type(xs, beta, d)
+        beta, d = jnp.asarray(beta, w), jnp.asarray(d, w)
     return d * _d_swish(xs, beta * d) + p2
 
 

@@ -1013,6 +1013,9 @@ def _check_declaration(
                 f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
             )
     defaults = {p.name: p.default for p in ps[1:]}
+    twice = [pair for i, pair in enumerate(ordered) if pair in ordered[:i]]
+    if twice:
+        raise ValueError(f"jaxact.register: ordered names the pair {twice[0]!r} of {name} twice.")
     for lo, hi in ordered:
         bad = [k for k in (lo, hi) if k not in pnames or k in static or not _is_real(defaults[k])]
         if bad or lo == hi:
@@ -1293,8 +1296,8 @@ def register(
         a static parameter's values can be checked in ``validate``.
       ordered: pairs ``(lo, hi)`` of numeric parameters the function needs with lo <= hi (elementwise):
         concrete values are checked at each call (a one-line error naming the first crossed pair), as
-        constraints are, and :mod:`jaxact.linen` / :mod:`jaxact.nnx` modules that learn them use a
-        crossed pair sorted.
+        constraints are and before ``validate`` sees them, and :mod:`jaxact.linen` / :mod:`jaxact.nnx`
+        modules that learn them use a crossed pair sorted.
       validate: extra check ``validate(x, **params)`` run before the jitted call; it may return
         replacements for parameters (normalised values). An eager call gives it the caller's
         arguments, but under jit, grad or vmap, and in register's own checks (which call the

@@ -811,6 +811,7 @@ def test_a_users_ordered_pair_is_checked_at_the_call_and_kept_in_order_when_lear
         ((("lo", "high"),), r"ordered pair \('lo', 'high'\) of f.*'high' is not a numeric parameter"),
         ((("lo", "mode"),), r"'mode' is not a numeric parameter"),
         ((("lo", "lo"),), r"name two different parameters"),
+        ((("lo", "hi"), ("lo", "hi")), r"ordered names the pair \('lo', 'hi'\) of f twice"),
         ((("hi", "lo"),), r"f's defaults are not ordered: jaxact.f: needs hi <= lo, got hi=1 and lo=-1"),
     ],
 )

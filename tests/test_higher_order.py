@@ -216,8 +216,23 @@ def test_mixed_derivatives_at_infinity_are_the_limits():
         x = jnp.asarray([inf, -inf], dtype)
         for name, params, k, at_pos, at_neg in cases:
             f = lambda p, v, name=name, params=params, k=k: jaxact.get(name).fn(v, **{**params, k: p})  # noqa: E731
-            got = jax.vmap(jax.grad(jax.grad(f, 1)), (None, 0))(jnp.asarray(params[k], dtype), x)
+            p = jnp.asarray(params[k], dtype)
+            got = jax.vmap(jax.grad(jax.grad(f, 1)), (None, 0))(p, x)
             assert np.asarray(got, np.float64).tolist() == [at_pos, at_neg], (name, k, dtype, got)
+            # One order more (∂p f″, ∂²p f′): the helpers' rules differentiate through themselves again.
+            third = (
+                jax.vmap(jax.grad(jax.grad(jax.grad(f, 1), 1)), (None, 0))(p, x),
+                jax.vmap(jax.grad(jax.grad(jax.grad(f, 1))), (None, 0))(p, x),
+            )
+            assert np.abs(np.asarray(third, np.float64)).tolist() == [[0.0, 0.0], [0.0, 0.0]], (name, k, dtype, third)
+
+
+def test_acon_c_derivative_with_half_precision_parameters_that_multiply_past_their_range():
+    """β(p1 − p2) = 300·300 overflows float16: formed in the computation's dtype, f′(0) = (p1 − p2)/2."""
+    x = jnp.asarray([0.0, 1e-3, 1.0], jnp.float16)
+    p = {"p1": jnp.float16(300.0), "p2": jnp.float16(0.0), "beta": jnp.float16(300.0)}
+    got = jax.vmap(jax.grad(lambda v: jaxact.acon_c(v, **p)))(x)
+    np.testing.assert_allclose(np.asarray(got, np.float64), [150.0, 300.0 * 0.99999, 300.0], rtol=1e-3)
 
 
 def test_parameter_derivatives_for_a_traced_negative_parameter_are_autodiffs():
