@@ -236,10 +236,9 @@ def apply(
     kw = {}
     constraints = dict(p.constraints)
     closed: tuple[str, ...] = ()
-    if p.name:
-        entry = registry.get(p.name)
-        if (p.path or entry.current_path(dt)) == "closed_form":
-            closed = entry.closed_params
+    entry = registry.get(p.name) if p.name else None
+    if entry is not None and (p.path or entry.current_path(dt)) == "closed_form":
+        closed = entry.closed_params
     for k, v in values.items():
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim
@@ -262,7 +261,8 @@ def apply(
         elif "nonnegative" in constraints[k]:
             v = _held(jnp.maximum(v, 0), v)
         kw[k] = v
-    for lo, hi in registry.get(p.name).ordered if p.name else ():
+    ordered, defaults = (entry.ordered, entry.params) if entry is not None else ((), {})
+    for lo, hi in ordered:
         # A learned pair that training crossed (rrelu's lower above upper: 7 of 32 channels in 300 Adam
         # steps) is used sorted; crossed, the function raised eagerly and was undefined under jit. Both
         # learned: swapped where crossed, the gradients following the values (the one in the lower role
@@ -275,7 +275,7 @@ def apply(
             kw[lo], kw[hi] = jnp.where(crossed, kw[hi], kw[lo]), jnp.where(crossed, kw[lo], kw[hi])
         elif lo in kw or hi in kw:
             k, o, bound = (lo, hi, jnp.minimum) if lo in kw else (hi, lo, jnp.maximum)
-            other = dict(p.fixed).get(o, registry.get(p.name).params[o])
+            other = dict(p.fixed).get(o, defaults[o])
             kw[k] = _held(bound(kw[k], other), kw[k])
     if key is not None:  # a keyed activation's training draw (rrelu)
         kw["key"] = key

@@ -7,6 +7,7 @@ message naming the argument and the fix, before XLA ever sees it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -172,6 +173,16 @@ def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> N
                 f"jaxact.{fname}: needs {lo_name} <= {hi_name}, got {lo_name}={float(a[i]):.8g} and "
                 f"{hi_name}={float(b[i]):.8g}{where}."
             )
+
+
+def check_ordered_pairs(
+    fname: str, pairs: Sequence[tuple[str, str]], defaults: Mapping[str, Any], given: Mapping[str, Any]
+) -> None:
+    """:func:`check_ordered` for each declared pair (an entry's ``ordered``) of which a value was given."""
+    for lo, hi in pairs:
+        if lo in given or hi in given:
+            v = {**defaults, **given}
+            check_ordered(fname, lo, v[lo], hi, v[hi])
 
 
 def normalize_axis(fname: str, axis: Any, ndim: int, *, names: bool = False) -> tuple[int | str, ...]:

@@ -163,9 +163,5 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
         if k in entry.checked_params:  # as the function itself checks them
             _validate.check_param(entry.name, k, v, entry.constraints.get(k, ()))
         fixed.append((k, v))
-    given = dict(fixed)
-    for lo, hi in entry.ordered:  # as the function checks them
-        if lo in given or hi in given:
-            v = {**entry.params, **given}
-            _validate.check_ordered(entry.name, lo, v[lo], hi, v[hi])
+    _validate.check_ordered_pairs(entry.name, entry.ordered, entry.params, dict(fixed))  # as the function does
     return Configured(entry.name, tuple(fixed), path)

@@ -621,10 +621,7 @@ class _Binder:
                     given[k] = _validate.check_param(self.name, k, given[k], self.constraints.get(k, ()))
                     if self.broadcast_params:
                         _validate.check_broadcasts(self.name, k, given[k], xa)
-            for lo, hi in self.ordered:
-                if lo in given or hi in given:
-                    v = {**self.defaults, **given}
-                    _validate.check_ordered(self.name, lo, v[lo], hi, v[hi])
+            _validate.check_ordered_pairs(self.name, self.ordered, self.defaults, given)
             for k in self.static:
                 if k in given:
                     given[k] = self._static(k, given[k])
