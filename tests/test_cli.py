@@ -46,11 +46,17 @@ def test_check_passes_and_writes_json(tmp_path, capsys):
 def test_check_fails_loudly_on_a_wrong_derivative(monkeypatch, capsys):
     from jaxact import verify
 
+    # The catalogue as tanh alone with f′ = 1 − x² (not 1 − tanh²): the command reads it from
+    # verify.entries, so only its rows run (float32, float64), and the exit code and FAILs are theirs.
     entry = jaxact.get("tanh")
     broken = dataclasses.replace(entry, derivative=lambda x: 1 - x * x)
-    monkeypatch.setattr(verify, "cases", lambda dtypes=None: iter([(broken, {}, verify.FLOAT_DTYPES[2])]))
+    monkeypatch.setattr(verify, "entries", lambda: [broken])
     assert main(["check"]) == 1
-    assert "FAIL" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 passed, 2 failed" in out
+    assert "disagreement: tanh [defaults, float32]" in out and "disagreement: tanh [defaults, float64]" in out
+    monkeypatch.setattr(verify, "entries", lambda: [entry])
+    assert main(["check"]) == 0
 
 
 def test_accuracy_writes_table(tmp_path, capsys):
