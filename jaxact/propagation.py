@@ -61,17 +61,23 @@ def _value_and_slope(
 ) -> tuple[np.ndarray, np.ndarray]:
     """f and f′ in float64 elementwise; for a gated function (glu …) those of its gate, since
     with independent value and gate halves a, b ~ N(0, 1): E (a·g(b))² = E g(b)²."""
+    # Evaluated op by op, each op compiled once per shape: x padded with zeros to the grid's length
+    # (or a multiple of it), so that the grid, the Lipschitz points (holding each entry's own kinks)
+    # and the far points share one shape, and the ops compiled for one call serve the others and the
+    # next entry (the docs' catalogue of every entry: 17.5 s → 8.3 s).
+    n = x.size
     with jax.enable_x64(True):
-        xa = jnp.asarray(x, jnp.float64)
+        xa = jnp.asarray(np.concatenate([x, np.zeros(-n % _N)]), jnp.float64)
         if entry.elementwise:
             assert entry.raw_derivative is not None
-            return np.asarray(entry.raw(xa, **params)), np.asarray(entry.raw_derivative(xa, **params))
+            y, dy = entry.raw(xa, **params), entry.raw_derivative(xa, **params)
+            return np.asarray(y)[:n], np.asarray(dy)[:n]
         # value half 1, gate half x: the output is g(x); the gate's derivative by a JVP along the gate half.
         rows = jnp.stack([jnp.ones_like(xa), xa], axis=-1)
         t = jnp.stack([jnp.zeros_like(xa), jnp.ones_like(xa)], axis=-1)
         y = entry.raw(rows, **{**params, "axis": -1})
         dy = entry.raw_jvp(rows, y, t, **{**params, "axis": -1})
-        return np.asarray(y)[:, 0], np.asarray(dy)[:, 0]
+        return np.asarray(y)[:n, 0], np.asarray(dy)[:n, 0]
 
 
 def _lipschitz(entry: registry.Activation, params: dict[str, Any]) -> float:

@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
 
     if full_matrix():
         return
-    # `slow` tests (20 s or more each, their ground covered otherwise) run with the whole matrix only.
+    # `slow` cases (7 s or more each, their ground covered otherwise) run with the whole matrix only.
     slow = [it for it in items if it.get_closest_marker("slow") is not None]
     if slow:
         config.hook.pytest_deselected(items=slow)

@@ -432,8 +432,11 @@ def test_swish_second_derivative_in_the_left_tail(beta):
     np.testing.assert_allclose(got, want, rtol=2e-5)
 
 
+# float64 is `slow` (12–16 s a case, eager): the axis-name plumbing is one code path for every dtype.
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
-@pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize(
+    "dtype", [jnp.float32, pytest.param(jnp.float64, marks=pytest.mark.slow)], ids=["float32", "float64"]
+)
 def test_a_mapped_axis_name_is_an_axis(name, dtype):
     """axis='i' inside vmap(axis_name='i') (alone, or beside a positional axis) normalises across the
     mapped elements: values, JVPs and gradients equal the unmapped call's along the same dimensions,
