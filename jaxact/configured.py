@@ -117,7 +117,10 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
         entry's default (and the global switch).
       **params: the activation's parameters as Python or NumPy scalars (``alpha=0.5``,
         ``approximate=False``; a static one also a tuple or list of them, ``axis=(0, 1)``); numeric
-        ones checked now, with the errors the function itself gives.
+        ones checked now, with the errors the function itself gives. A NumPy scalar is kept as the
+        Python number it holds, weakly typed: ``np.float32(0.5)`` does not promote a bfloat16 input
+        here, where the function called with it directly would (equal configurations hash equal,
+        and a jit that holds one as a static argument must not reuse a trace of another dtype).
 
     Returns:
       A :class:`Configured` value; calling it applies the activation.

@@ -31,6 +31,9 @@ def test_equal_configurations_are_one_value_and_order_does_not_matter():
     assert a == b and hash(a) == hash(b) and len({a, b}) == 1
     assert a != jaxact.configure("threshold", threshold=0.5, value=-2.0)
     assert jaxact.configure("elu", alpha=np.float32(0.5)) == jaxact.configure("elu", alpha=0.5)
+    # ... and computes as it: the NumPy scalar is held as the weak Python number (the docstring says so).
+    x = jnp.array([-1.0, 2.0], jnp.bfloat16)
+    assert jaxact.configure("elu", alpha=np.float32(0.5))(x).dtype == jnp.bfloat16
 
 
 def test_forced_path_is_part_of_the_value():
