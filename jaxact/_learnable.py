@@ -33,6 +33,7 @@ class Plan:
     # The entry's name and the path forced for it (None: the entry's own, decided per dtype).
     name: str = ""
     path: str | None = None
+    feature_axis: str | None = None  # the entry's (registry.Activation.feature_axis)
 
 
 def plan(
@@ -66,7 +67,9 @@ def plan(
     learned = tuple((k, float(fixed.pop(k, entry.params[k]))) for k in names)
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
     constraints = tuple((k, tuple(entry.constraints.get(k, ()))) for k in names)
-    return Plan(fn, tuple(fixed.items()), learned, constraints, entry.keyed, entry.name, path or conf.path)
+    return Plan(
+        fn, tuple(fixed.items()), learned, constraints, entry.keyed, entry.name, path or conf.path, entry.feature_axis
+    )
 
 
 def _named(fn: Any, owner: str) -> str | Configured:
@@ -184,20 +187,18 @@ def check_features(x: Any, axis: int, num_features: int, owner: str) -> None:
         )
 
 
-# Entries whose ``axis`` names the axis their per-feature parameter lies along (jaxact.prelu's slope).
-_PARAMETER_AXIS = ("prelu",)
-
-
 def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, owner: str) -> None:
     """A configured ``axis`` (prelu's) and the module's ``axis``, along which the per-feature parameter
     is laid, name the same axis of the input: two different ones are refused, as ``jaxact.prelu``
     refuses slopes along another axis (the slope went along the module's, broadcast, and the configured
     axis had no effect). One value shared (``count`` 1) fits any axis."""
-    configured = dict(p.fixed).get("axis")
-    n = len(shape)
-    # Only where the entry's axis is the one its parameter lies along (prelu's): another function's axis
+    # Only where the entry declares the axis its parameter lies along (prelu's): another function's axis
     # means something else (a softmax's, with a learned temperature per feature of the module's axis).
-    if p.name not in _PARAMETER_AXIS or count == 1 or not isinstance(configured, int) or isinstance(configured, bool):
+    if p.feature_axis is None:
+        return
+    configured = dict(p.fixed).get(p.feature_axis)
+    n = len(shape)
+    if count == 1 or not isinstance(configured, int) or isinstance(configured, bool):
         return
     if not (-n <= configured < n and -n <= axis < n):  # out of range: named by the function or the module
         return

@@ -304,6 +304,7 @@ def _d_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> jax.Ar
     },
     kinks=(0.0,),
     static=("axis",),
+    feature_axis="axis",
     validate=_check_prelu,
     examples=({"negative_slope": 0.1},),
     mp=lambda m, x, negative_slope, axis: x if x >= 0 else negative_slope * x,

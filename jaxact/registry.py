@@ -108,6 +108,10 @@ class Activation:
     # Pairs (lo, hi) of numeric parameters that the function needs in order, lo <= hi (rrelu's lower
     # and upper): concrete values are checked at the call, and a module that learns them keeps them so.
     ordered: tuple[tuple[str, str], ...] = ()
+    # The static int parameter naming the axis of x that a 1-D numeric parameter lies along, one value
+    # per feature (prelu's ``axis``): a Flax module laying its per-feature parameter along another axis
+    # than a configured one is refused (the configured axis would have had no effect).
+    feature_axis: str | None = None
     # The definition in arbitrary precision, independent of the jnp code: mp(m, x, **params)
     # for elementwise functions, mp(m, row) -> list for one 1-D slice along the axis of the
     # axis-mixing ones; m is the mpmath module (the core never imports it).
@@ -989,6 +993,15 @@ def _check_declaration(
             f"jaxact.register: {name}'s parameter {p.name!r} has a {type(p.default).__name__} default "
             f"({p.default!r}), which selects code and cannot be traced: declare it static=({suggestion},)."
         )
+    axis_name = meta.get("feature_axis")
+    if axis_name is not None:
+        default = sig.parameters[axis_name].default if axis_name in pnames else None
+        if not isinstance(axis_name, str) or axis_name not in static or type(default) is not int:
+            raise ValueError(
+                f"jaxact.register: feature_axis= names the static int parameter of {name}{sig} that says along "
+                f"which axis of x a per-feature parameter lies (e.g. feature_axis='axis' with static=('axis',) "
+                f"and axis: int = -1), got {axis_name!r}."
+            )
     bad = [k for k in param_derivatives if k in static]
     if bad:
         raise ValueError(
@@ -1305,7 +1318,11 @@ def register(
         whose autodiff gradient cancels; the closed-form path uses them.
       **meta: the remaining :class:`Activation` fields (monotone, kinks, mp, examples, ...);
         ``aliases``, a tuple of other lowercase names :func:`get` finds the entry by
-        (``jaxact.unregister(alias)`` removes the whole activation, its name and aliases).
+        (``jaxact.unregister(alias)`` removes the whole activation, its name and aliases);
+        ``feature_axis``, the static int parameter naming the axis of x along which a 1-D numeric
+        parameter holds one value per feature (prelu's ``axis``; the function lays it along that axis
+        itself): a :mod:`jaxact.linen` / :mod:`jaxact.nnx` module learning one value per feature along
+        another axis than the configured one is refused.
 
     Returns:
       A decorator: applied to ``f(x, *params)`` (its name is the activation's name, a

@@ -477,3 +477,38 @@ def test_nnx_still_takes_path_with_a_deprecation_warning():
     assert m._plan.path == "autodiff"
     with pytest.raises(TypeError, match="give gradient_path= only"):
         N.Learnable("elu", path="autodiff", gradient_path="autodiff")
+
+
+def test_a_users_per_feature_parameter_declares_its_axis():
+    """Which axis a per-feature parameter lies along was a table of entry names in the module code
+    (prelu alone): a user's per-channel activation with its own axis= had its configured axis
+    silently ignored by a module laying the parameter along another. Declared with feature_axis=, it
+    is refused as prelu's is; a declaration that names no static int parameter is refused in one line."""
+
+    def along(a, x, axis):
+        a = jnp.asarray(a)
+        return a.reshape([-1 if i == axis % x.ndim else 1 for i in range(x.ndim)]) if a.ndim == 1 else a
+
+    def my_prelu(x, a=0.25, axis=-1):
+        """x for x >= 0, a_c·x below, a along axis."""
+        return jnp.where(x >= 0, x, along(a, x, axis) * x)
+
+    def d(x, a=0.25, axis=-1):
+        return jnp.where(x >= 0, jnp.ones_like(x), along(a, x, axis) * jnp.ones_like(x))
+
+    jaxact.register(derivative=d, static=("axis",), feature_axis="axis")(my_prelu)
+    try:
+        assert jaxact.get("my_prelu").feature_axis == "axis" and jaxact.get("prelu").feature_axis == "axis"
+        x = -jnp.ones((2, 3, 4))
+        conf = jaxact.configure("my_prelu", axis=1)
+        with pytest.raises(ValueError, match=r"configured axis=1 and the module's axis=-1 are different axes"):
+            L.Learnable(conf, per_channel=True).init(KEY, x)
+        with pytest.raises(ValueError, match=r"configured axis=1 and the module's axis=-1 are different axes"):
+            N.Learnable(conf, num_features=4)(x)
+        assert jax.tree.leaves(L.Learnable(conf, per_channel=True, axis=1).init(KEY, x))[0].shape == (3,)
+    finally:
+        jaxact.unregister("my_prelu")
+    for bad, kw in (("ax", {"static": ("axis",)}), ("axis", {}), ("a", {"static": ("axis",)})):
+        with pytest.raises(ValueError, match=r"feature_axis= names the static int parameter of my_prelu"):
+            jaxact.register(derivative=d, feature_axis=bad, verify=False, **kw)(my_prelu)
+        assert "my_prelu" not in jaxact.names()
