@@ -995,8 +995,9 @@ def _check_declaration(
         )
     axis_name = meta.get("feature_axis")
     if axis_name is not None:
-        default = sig.parameters[axis_name].default if axis_name in pnames else None
-        if not isinstance(axis_name, str) or axis_name not in static or type(default) is not int:
+        # A str first: a list is no name, and `in` a set of names would raise its own TypeError.
+        named = isinstance(axis_name, str) and axis_name in pnames and axis_name in static
+        if not named or type(sig.parameters[axis_name].default) is not int:
             raise ValueError(
                 f"jaxact.register: feature_axis= names the static int parameter of {name}{sig} that says along "
                 f"which axis of x a per-feature parameter lies (e.g. feature_axis='axis' with static=('axis',) "

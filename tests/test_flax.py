@@ -508,7 +508,7 @@ def test_a_users_per_feature_parameter_declares_its_axis():
         assert jax.tree.leaves(L.Learnable(conf, per_channel=True, axis=1).init(KEY, x))[0].shape == (3,)
     finally:
         jaxact.unregister("my_prelu")
-    for bad, kw in (("ax", {"static": ("axis",)}), ("axis", {}), ("a", {"static": ("axis",)})):
+    for bad, kw in (("ax", {"static": ("axis",)}), ("axis", {}), ("a", {"static": ("axis",)}), (["axis"], {})):
         with pytest.raises(ValueError, match=r"feature_axis= names the static int parameter of my_prelu"):
             jaxact.register(derivative=d, feature_axis=bad, verify=False, **kw)(my_prelu)
         assert "my_prelu" not in jaxact.names()
