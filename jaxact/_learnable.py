@@ -33,7 +33,6 @@ class Plan:
     # The entry's name and the path forced for it (None: the entry's own, decided per dtype).
     name: str = ""
     path: str | None = None
-    feature_axis: str | None = None  # the entry's (registry.Activation.feature_axis)
 
 
 def plan(
@@ -67,9 +66,7 @@ def plan(
     learned = tuple((k, float(fixed.pop(k, entry.params[k]))) for k in names)
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
     constraints = tuple((k, tuple(entry.constraints.get(k, ()))) for k in names)
-    return Plan(
-        fn, tuple(fixed.items()), learned, constraints, entry.keyed, entry.name, path or conf.path, entry.feature_axis
-    )
+    return Plan(fn, tuple(fixed.items()), learned, constraints, entry.keyed, entry.name, path or conf.path)
 
 
 def _named(fn: Any, owner: str) -> str | Configured:
@@ -194,9 +191,10 @@ def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, o
     axis had no effect). One value shared (``count`` 1) fits any axis."""
     # Only where the entry declares the axis its parameter lies along (prelu's): another function's axis
     # means something else (a softmax's, with a learned temperature per feature of the module's axis).
-    if p.feature_axis is None:
+    axis_name = registry.get(p.name).feature_axis if p.name else None  # as apply reads the entry's ordered
+    if axis_name is None:
         return
-    configured = dict(p.fixed).get(p.feature_axis)
+    configured = dict(p.fixed).get(axis_name)
     n = len(shape)
     if count == 1 or not isinstance(configured, int) or isinstance(configured, bool):
         return

@@ -396,17 +396,16 @@ def _worst(
     floor = np.full(ref.shape, np.nan) if tail_floor is None else tail_floor
     tail = ~np.isnan(floor)
     tol = np.full(ref.shape, scale_tolerance(ref[~tail], dtype, entry))
+    ulps = grad_tolerance(dtype, entry.grad_ulps)
     if in_x:
         ax = np.abs(np.asarray(x, np.float64).reshape(-1))
         # One output per input (an elementwise entry's; a user's gated one with param_derivatives
         # has half as many outputs: its draws keep their one scale, the stricter check).
         if ax.shape == tol.shape:
-            tol = np.where(tail, tol, np.maximum(tol, grad_tolerance(dtype, entry.grad_ulps) * ax))
+            tol = np.where(tail, tol, np.maximum(tol, ulps * ax))
     if tail.any():
         finite = np.where(np.isfinite(ref[tail]), np.abs(ref[tail]), 0.0)
-        tol[tail] = grad_tolerance(dtype, entry.grad_ulps) * np.maximum.reduce(
-            [np.ones_like(finite), floor[tail], finite]
-        )
+        tol[tail] = ulps * np.maximum.reduce([np.ones_like(finite), floor[tail], finite])
     ratios, diffs = [], []
     for a, b in pairs:
         a64, b64 = (np.asarray(v, np.float64).reshape(-1) for v in (a, b))
