@@ -1,8 +1,10 @@
 """Second and third derivatives through both paths: at 0, beside kinks, near overflow, every dtype.
 
 These are the sweeps that catch an unused but infinite ``where`` branch (it
-poisons reverse-over-reverse mode with NaN) and a branch built on |x| (whose
-derivative at 0 is 0 in JAX, so f″(0) comes out wrong).
+poisons reverse-over-reverse mode with NaN) and a form whose slope at 0 is not
+its branch's (a select choosing the x < 0 branch at 0 while the chain rule
+through |x| takes JAX's +1 there, or a function of |x| whose slope at 0 JAX
+takes as 0, such as jnp.maximum(x, −x): f″(0) or f‴(0) comes out wrong).
 """
 
 import jax
@@ -48,6 +50,29 @@ def test_higher_derivatives_match_finite_differences(entry, params, dtype, path,
     scale = np.maximum(1.0, np.abs(fd))
     bad = np.abs(got - fd) > 1e-5 * scale
     assert not bad.any(), f"{entry.name} {path} order {order} at x={np.asarray(x)[bad]}: {got[bad]} vs {fd[bad]}"
+
+
+def _smooth_float32_cases():
+    return [c for c in elementwise_cases(dtypes=(jnp.float32,)) if c.values[0].smooth]
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("entry,params,dtype", _smooth_float32_cases())
+@pytest.mark.parametrize("path", PATHS)
+def test_float32_higher_derivatives_match_float64(entry, params, dtype, path):
+    """f″ and f‴ in float32 against the same path in float64 at 0, ±1e−8 and the other POINTS: float64
+    takes other forms (accurate branches near 0 and in the tails), so the float32 forms' slopes at 0
+    are checked too (σ‴(0) = −1/8 needs the x ≥ 0 branch's slope of −|x| there)."""
+    x = POINTS[verify.away_from_kinks(entry, params, POINTS, 1e-3)]
+    x = x[np.abs(x) <= 8]  # beyond, third derivatives are float32 rounding of a tail's exponent
+    got, ref = (
+        jax.jit(lambda v: [_nth_grad(lambda u: entry.path(path)(u, **params), k)(v) for k in (2, 3)])(jnp.asarray(x, d))
+        for d in (dtype, jnp.float64)
+    )
+    for k, g, r in zip((2, 3), got, ref, strict=True):
+        g, r = np.asarray(g, np.float64), np.asarray(r, np.float64)
+        bad = ~(np.abs(g - r) <= 1e-3 * np.maximum(1.0, np.abs(r)))
+        assert not bad.any(), f"{entry.name} {params} {path} order {k} at x={x[bad]}: {g[bad]} vs {r[bad]} (float64)"
 
 
 def _edge_inputs(dtype):
