@@ -225,3 +225,19 @@ def test_vs_jax_nn_records_only_the_settings_its_modes_read():
     config = vs_jaxnn.run(cfg, log=lambda s: None)["config"]
     assert config["block"] == (8, 4, 8) and config["scan_layers"] == 2 and config["modes"] == ["residual_bytes"]
     assert not {"sizes", "eager_rounds", "eager_calls", "eager_size", "target_seconds", "rounds"} & set(config)
+
+
+def test_the_summary_reads_each_slower_cell_at_parity():
+    """`parity` is the geomean with every ratio above 1 read as 1: 0.5, 2 and 1 give a geomean of 1
+    and a parity of 0.5 ** (1/3); a cell below 1 counts in both."""
+    from jaxact.tools import vs_jaxnn
+
+    rows = [
+        {"name": n, "dtype": "float32", "size": 1024, "mode": "fwdbwd", "ratio": r, "lo": r, "hi": r}
+        for n, r in (("a", 0.5), ("b", 2.0), ("c", 1.0))
+    ]
+    s = vs_jaxnn.summary(rows)["float32:fwdbwd"]
+    assert s["geomean"] == pytest.approx(1.0)
+    assert s["at_parity"] == pytest.approx(0.5 ** (1 / 3))
+    text = vs_jaxnn.format_summary({"device_kind": "cpu", "jax": jax.__version__, "summary": {"float32:fwdbwd": s}})
+    assert f"{s['at_parity']:.3f}" in text.splitlines()[-1]
