@@ -787,27 +787,58 @@ def _tupling(
     return _as_jitted(public, raw, kind, ahead)
 
 
+class _Frame(functools.partial):  # type: ignore[type-arg]
+    """A Python frame in front of a jitted function (the checks of concrete parameter values), with what
+    a jitted function has: jax.jit's ahead-of-time methods (f.lower(x), f.trace(x), f.eval_shape(x), as
+    jax.nn's have them) and pickling and copying by name.
+
+    The methods live on this class, not on the object: jax.jit(f) copies f's own attributes onto the
+    jitted object it returns (functools.wraps), where an attribute ``lower`` took the place of jax.jit's
+    own method, so ``jax.jit(jaxact.elu, donate_argnums=0).lower(x)`` lowered jaxact's inner program
+    without the donation (and without any option of the outer jit). A functools.partial calls the frame
+    from C: an eager call costs what a plain function's does."""
+
+    def lower(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._jaxact_ahead("lower", x, args, kwargs)
+
+    def trace(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._jaxact_ahead("trace", x, args, kwargs)
+
+    def eval_shape(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._jaxact_ahead("eval_shape", x, args, kwargs)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        if self._jaxact_kind is None:
+            raise TypeError(f"{self.__qualname__} is not picklable: it has no name in jaxact's registry")
+        return (_public_by_name, self._jaxact_kind)
+
+    def __copy__(self) -> _Frame:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> _Frame:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<function {self.__module__}.{self.__qualname__}>"
+
+
 def _as_jitted(
     public: Callable[..., jax.Array],
     raw: Callable[..., Any],
     kind: tuple[str, str] | None,
     ahead: Callable[[str, Any, tuple[Any, ...], dict[str, Any]], Any],
 ) -> Callable[..., jax.Array]:
-    """A Python frame in front of a jitted function, given what a jitted function has: jax.jit's
-    ahead-of-time methods (f.lower(x), f.trace(x), f.eval_shape(x), as jax.nn's have them), each
-    ``ahead(method, x, args, kwargs)``, and pickling by name (jaxact.autodiff.<name> is this function)."""
-
-    def method_of(method: str) -> Callable[..., Any]:
-        def run(x: Any, *args: Any, **kwargs: Any) -> Any:
-            return ahead(method, x, args, kwargs)
-
-        run.__name__ = run.__qualname__ = f"{raw.__name__}.{method}"
-        return run
-
-    public.lower, public.trace, public.eval_shape = (method_of(m) for m in ("lower", "trace", "eval_shape"))  # type: ignore[attr-defined]
+    """``public`` as a :class:`_Frame`: ``raw``'s name, signature and ``public``'s docstring, each
+    ahead-of-time method ``ahead(method, x, args, kwargs)``, pickled by ``kind`` = (name, attribute of
+    the entry), and jaxact.autodiff.<name> / jaxact.closed_form.<name> named by their namespace."""
+    frame = _Frame(public)
+    functools.update_wrapper(frame, raw)
+    frame.__doc__ = public.__doc__
+    frame._jaxact_ahead = ahead  # type: ignore[attr-defined]
+    frame._jaxact_kind = kind  # type: ignore[attr-defined]
     if kind is not None and kind[1] in ("autodiff", "closed_form"):
-        public.__module__, public.__qualname__ = f"jaxact.{kind[1]}", kind[0]
-    return public
+        frame.__module__, frame.__qualname__ = f"jaxact.{kind[1]}", kind[0]
+    return frame
 
 
 def _public(
