@@ -122,8 +122,8 @@ def sigmoid_prime(x: jax.Array, near_zero: bool = False) -> jax.Array:
     JAX differentiates |x| as +1 at ±0, the x ≥ 0 branch's slope, so e = e^(−x) around 0 and the
     second and third derivatives through this form are right there (σ‴(0) = −1/8). −jnp.abs
     compiles to an abs and a negate, where the per-sign ``jnp.where(x >= 0, -x, x)`` is a compare,
-    a negate and a select: σ′'s fwd+bwd 0.99–1.00x jax.nn's time (float32 2^16–2^24, paired), the
-    select's 1.04–1.07x.
+    a negate and a select: σ′'s fwd+bwd at jax.nn's time (0.99–1.01x, float32 2^16–2^24, paired,
+    two runs), the select's 1.04–1.07x.
     float64, and any dtype with ``near_zero``, takes ¼ − ¼t², t = tanh(x/2), for |x| < 1: autodiff of
     e/(1 + e)² subtracts two terms of size ¼ there, and σ″ ≈ −x/8 rounds to 0 for |x| < 1e−16 (so
     would (1 − t)(1 + t)'s). A tanh and a select more: float32 forms that are differentiated again

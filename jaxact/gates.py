@@ -477,7 +477,8 @@ def _d_mish(x: jax.Array) -> jax.Array:
     # ordered exponential-first so e = 0 times a huge |x| stays 0. x is clipped
     # where e has underflowed (the value is then exactly 1 or 0, ±inf included),
     # so reverse-over-reverse never multiplies a cotangent by a huge x.
-    # −|x| per branch (jnp.abs has derivative 0 at 0, which would break f″(0)).
+    # −|x| per branch: at 0 the x ≤ 0 branch's e = eˣ, slope +1 there (−jnp.abs(x)'s slope at 0 is −1,
+    # the x ≥ 0 branch's, as JAX takes |x|′(0) = +1: it would break f″(0) here).
     # For x > 0 as 1 − δ/δ₊², δ = δ₊² − ω₊ = e²((2 − 4x) + e((4 − 4x) + 4e)) expanded by hand: f″
     # is autodiff of this, and of ω₊/δ₊² (two terms ≈ 2e that cancel) it lost x·e ulp in the tail.
     x = _stable.clip(x, -_SIGMOID_SATURATED, _SIGMOID_SATURATED)
@@ -584,8 +585,9 @@ def hard_silu(x: ArrayLike) -> jax.Array:
 
 
 def _squareplus_abs(x: jax.Array) -> tuple[float, jax.Array, jax.Array]:
-    """(t, |x|, min(|x|, t)) for squareplus and its derivatives: |x| per sign (jnp.abs has derivative 0
-    at 0, where f′ = ½), and the square's input clipped at t, beyond which x² would overflow."""
+    """(t, |x|, min(|x|, t)) for squareplus and its derivatives: |x| per sign, slope +1 at 0 (the x ≥ 0
+    branch's, as JAX's jnp.abs takes it too), and the square's input clipped at t, beyond which x² would
+    overflow."""
     t = _stable.square_threshold(x.dtype)
     a = jnp.where(x >= 0, x, -x)
     return t, a, _stable.minimum(a, t)

@@ -389,8 +389,9 @@ def _sigmoid_and_prime_apart(b: jax.Array) -> tuple[jax.Array, jax.Array]:
     path="closed_form",
     why=(
         "σ′ = e/(1 + e)² (float32 f′ 2.7 ulp; autodiff's σ(1 − σ), as jax.nn's, 73) and 0.75x the residual "
-        "bytes, at jax.nn's time: fwd+bwd 0.88–1.02x (float32), 0.60–0.92x (bfloat16, float32 maths rounded "
-        "once), Dense block 0.99–1.08x (the forward's logistic beside the JVP's exp)"
+        "bytes, near jax.nn's time: fwd+bwd 1.02–1.09x (float32: two divisions where σ(1 − σ) takes one; "
+        "0.88–1.02x in an earlier run), 0.69–0.90x (bfloat16, float32 maths rounded once), Dense block "
+        "1.06x (the forward's logistic beside the JVP's exp)"
     ),
     jvp=_gated_jvp_of_pair(_sigmoid_and_prime_apart),
     range=(-inf, inf),

@@ -16,6 +16,7 @@ import itertools
 import math
 import pkgutil
 import sys
+import types
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -808,9 +809,19 @@ class _Frame(functools.partial):  # type: ignore[type-arg]
         return self._jaxact_ahead("eval_shape", x, args, kwargs)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
+        # By its global name where that finds this object (jaxact.elu's module attribute, jaxact.autodiff.elu,
+        # a user's decorated function): loading it imports the module, which registers a user's activation
+        # in a fresh process too. Else (a derivative, an activation registered inside a function) by name.
+        if _module_attribute(self.__module__, self.__qualname__) is self:
+            return self.__qualname__
         if self._jaxact_kind is None:
             raise TypeError(f"{self.__qualname__} is not picklable: it has no name in jaxact's registry")
         return (_public_by_name, self._jaxact_kind)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        # A class attribute binds as a function (and a jitted function) does, on every Python version:
+        # a functools.partial does not before 3.14. It also makes inspect/pydoc treat it as a routine.
+        return self if obj is None else types.MethodType(self, obj)
 
     def __copy__(self) -> _Frame:
         return self
@@ -820,6 +831,14 @@ class _Frame(functools.partial):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"<function {self.__module__}.{self.__qualname__}>"
+
+
+def _module_attribute(module: str, qualname: str) -> Any:
+    """The object ``module.qualname`` names among the loaded modules, or None."""
+    obj: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    return obj
 
 
 def _as_jitted(

@@ -716,6 +716,28 @@ def test_a_configured_user_activation_unpickles_in_a_process_that_has_not_import
     assert abs(float(out.stdout.decode()) - 1 / np.sqrt(3.0)) < 1e-6
 
 
+def test_a_users_activation_with_a_checked_parameter_unpickles_in_a_process_that_has_not_imported_it(
+    user_module, tmp_path
+):
+    """jaxact.<name> of a user's decorated activation with a value-checked parameter (a Python frame in
+    front of the jitted function) pickles by its module's name for it: a fresh process imports the
+    module, which registers it; by registry name alone it was unknown there."""
+    import importlib
+    import pickle
+    import subprocess
+
+    f = importlib.import_module(user_module).isrlu_like
+    assert f is jaxact.get("isrlu_like").fn and pickle.loads(pickle.dumps(f)) is f
+    code = (
+        "import pickle, sys, jax.numpy as jnp; import jaxact\n"
+        "f = pickle.loads(sys.stdin.buffer.read()); print(float(f(jnp.array(1.0), a=2.0)))"
+    )
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(f), capture_output=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()[-500:]
+    assert abs(float(out.stdout.decode()) - 1 / np.sqrt(3.0)) < 1e-6
+
+
 def test_review_fixes_of_the_derivative_check():
     """A ∂f/∂p at a declared kink is not held to autodiff's tie either; a bool used as a traced value
     registers (one that selects code is refused with static= as the cure); the tails a domain hook

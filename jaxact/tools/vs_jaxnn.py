@@ -285,9 +285,9 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Per dtype and mode: geometric mean over functions, the worst, and those whose interval tops 1.05.
 
     ``at_parity`` is the geometric mean with every ratio above 1 read as 1: what the mode would read
-    were each cell where jaxact is slower brought to jax.nn's time and nothing else changed, the
-    most that removing jaxact's extra costs can give (a geomean target below it needs cells that
-    beat jax.nn by more than they do now)."""
+    were each cell where jaxact is slower brought to jax.nn's time and the others as measured (a
+    geomean target below it needs cells that beat jax.nn by more than they do now; a tied cell
+    that reads below 1 by the machine's noise counts as it reads)."""
     out: dict[str, Any] = {}
     for dtype in sorted({r["dtype"] for r in rows}):
         for mode in MODES:
