@@ -699,21 +699,28 @@ def test_a_validate_hook_that_bounds_the_domain_lets_the_check_run_inside_it():
         jaxact.register(derivative=lambda x: 1 / (1 + x))(log1p_nan)
 
 
-def test_a_configured_user_activation_unpickles_in_a_process_that_has_not_imported_it(user_module, tmp_path):
-    """The pickle names where the function comes from: loaded in a fresh process (a data-loader worker,
-    a restarted notebook) it imports it; it kept the bare name, unknown there."""
+def _called_in_a_fresh_process(obj, call: str, path) -> float:
+    """float(<call>) with f = obj pickled into a new Python process whose path holds ``path`` and
+    which has imported only jaxact."""
     import pickle
     import subprocess
 
-    c = jaxact.configure(f"{user_module}:isrlu_like", a=2.0)
     code = (
         "import pickle, sys, jax.numpy as jnp; import jaxact\n"
-        "c = pickle.loads(sys.stdin.buffer.read()); print(float(c(jnp.array(1.0))))"
+        f"f = pickle.loads(sys.stdin.buffer.read()); print(float({call}))"
     )
-    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(c), capture_output=True, env=env, timeout=120)
+    env = {**__import__("os").environ, "PYTHONPATH": str(path)}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, input=pickle.dumps(obj), capture_output=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr.decode()[-500:]
-    assert abs(float(out.stdout.decode()) - 1 / np.sqrt(3.0)) < 1e-6
+    return float(out.stdout.decode())
+
+
+def test_a_configured_user_activation_unpickles_in_a_process_that_has_not_imported_it(user_module, tmp_path):
+    """The pickle names where the function comes from: loaded in a fresh process (a data-loader worker,
+    a restarted notebook) it imports it; it kept the bare name, unknown there."""
+    c = jaxact.configure(f"{user_module}:isrlu_like", a=2.0)
+    assert abs(_called_in_a_fresh_process(c, "f(jnp.array(1.0))", tmp_path) - 1 / np.sqrt(3.0)) < 1e-6
 
 
 def test_a_users_activation_with_a_checked_parameter_unpickles_in_a_process_that_has_not_imported_it(
@@ -724,18 +731,10 @@ def test_a_users_activation_with_a_checked_parameter_unpickles_in_a_process_that
     module, which registers it; by registry name alone it was unknown there."""
     import importlib
     import pickle
-    import subprocess
 
     f = importlib.import_module(user_module).isrlu_like
     assert f is jaxact.get("isrlu_like").fn and pickle.loads(pickle.dumps(f)) is f
-    code = (
-        "import pickle, sys, jax.numpy as jnp; import jaxact\n"
-        "f = pickle.loads(sys.stdin.buffer.read()); print(float(f(jnp.array(1.0), a=2.0)))"
-    )
-    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(f), capture_output=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr.decode()[-500:]
-    assert abs(float(out.stdout.decode()) - 1 / np.sqrt(3.0)) < 1e-6
+    assert abs(_called_in_a_fresh_process(f, "f(jnp.array(1.0), a=2.0)", tmp_path) - 1 / np.sqrt(3.0)) < 1e-6
 
 
 def test_review_fixes_of_the_derivative_check():
