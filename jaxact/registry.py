@@ -9,6 +9,7 @@ derivative, the CLI listing, the test parametrisation, plots and benchmarks.
 
 from __future__ import annotations
 
+import copyreg
 import difflib
 import functools
 import inspect
@@ -751,6 +752,36 @@ def _public_by_name(name: str, kind: str) -> Callable[..., jax.Array]:
     return getattr(entry, kind)
 
 
+def _reduce_public(obj: Any, kind: tuple[str, str] | None) -> Any:
+    """How a public function pickles and copies: by its global name where that finds it (jaxact.elu's
+    module attribute, jaxact.autodiff.elu, a user's decorated function: loading it imports the module,
+    which registers a user's activation in a fresh process too), else by its name in the registry (a
+    derivative, an activation registered inside a function); copy and deepcopy give the object itself."""
+    if _module_attribute(getattr(obj, "__module__", ""), getattr(obj, "__qualname__", "")) is obj:
+        return obj.__qualname__
+    if kind is None:
+        raise TypeError(f"{obj.__qualname__} is not picklable: it has no name in jaxact's registry")
+    return (_public_by_name, kind)
+
+
+# The public functions that are jax.jit itself (no value-checked parameter), by id, with their kind:
+# copyreg's reducer for jax's jitted type reads it. Set as the object's own __reduce_ex__/__deepcopy__,
+# as it was, jax.jit(jaxact.sigmoid) and jax.custom_jvp(jaxact.sigmoid) copied them onto themselves
+# (functools.wraps) and pickled and deep-copied as jaxact.sigmoid, dropping their own options or rule.
+# The entries hold their objects (a registered function stays alive), so an id is never reused here.
+_JITTED_PUBLIC: dict[int, tuple[Any, tuple[str, str]]] = {}
+
+
+def _reduce_jitted(obj: Any) -> Any:
+    hit = _JITTED_PUBLIC.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return _reduce_public(obj, hit[1])
+    return obj.__reduce_ex__(4)  # any other jitted function: as without this reducer
+
+
+copyreg.pickle(type(jax.jit(lambda x: x)), _reduce_jitted)
+
+
 def _hashable(v: Any) -> Any:
     """A list or NumPy array (softmax's axis=[0, 1] or np.array([0]), as jax.nn takes them) as a
     tuple, nested ones too, which jit can hash and the binder's checks then read."""
@@ -809,14 +840,7 @@ class _Frame(functools.partial):  # type: ignore[type-arg]
         return self._jaxact_ahead("eval_shape", x, args, kwargs)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        # By its global name where that finds this object (jaxact.elu's module attribute, jaxact.autodiff.elu,
-        # a user's decorated function): loading it imports the module, which registers a user's activation
-        # in a fresh process too. Else (a derivative, an activation registered inside a function) by name.
-        if _module_attribute(self.__module__, self.__qualname__) is self:
-            return self.__qualname__
-        if self._jaxact_kind is None:
-            raise TypeError(f"{self.__qualname__} is not picklable: it has no name in jaxact's registry")
-        return (_public_by_name, self._jaxact_kind)
+        return _reduce_public(self, self._jaxact_kind)
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         # A class attribute binds as a function (and a jitted function) does, on every Python version:
@@ -894,10 +918,8 @@ def _public(
         traced.__doc__ = doc
         jitted = jax.jit(traced, static_argnames=binder.static)
         if kind is not None:
-            # jit would pickle the wrapped function by its name, which names the jitted object: by
-            # the registry instead, and a copy is the object itself (as a plain function's is).
-            jitted.__reduce_ex__ = lambda protocol: (_public_by_name, kind)  # type: ignore[attr-defined]
-            jitted.__deepcopy__ = lambda memo: jitted  # type: ignore[attr-defined]
+            # Pickled by name and copied as itself, as a plain function is: _reduce_jitted.
+            _JITTED_PUBLIC[id(jitted)] = (jitted, kind)
         if binder.sequences:
             return _tupling(jitted, raw, doc, kind, binder)
         return jitted  # type: ignore[return-value]

@@ -208,6 +208,11 @@ def test_public_functions_pickle_and_copy_as_themselves(entry):
         assert copy.copy(f) is f and copy.deepcopy(f) is f, kind
     p = pickle.loads(pickle.dumps(functools.partial(entry.fn)))
     assert p.func is entry.fn
+    # A wrapper (jax.jit with its own options, jax.custom_jvp with a user's rule) copies as itself: the
+    # function's way of pickling and copying must not be copied onto it (functools.wraps copies the
+    # function's own attributes) and return the function it wraps, without the wrapper's options.
+    for wrapper in (jax.jit(entry.fn, donate_argnums=0), jax.custom_jvp(entry.fn)):
+        assert copy.deepcopy(wrapper) is not entry.fn and copy.copy(wrapper) is not entry.fn
 
 
 def test_a_users_validate_hook_sees_the_callers_concrete_arguments():
