@@ -752,6 +752,14 @@ def _public_by_name(name: str, kind: str) -> Callable[..., jax.Array]:
     return getattr(entry, kind)
 
 
+def _module_attribute(module: str, qualname: str) -> Any:
+    """The object ``module.qualname`` names among the loaded modules, or None."""
+    obj: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
 def _reduce_public(obj: Any, kind: tuple[str, str] | None) -> Any:
     """How a public function pickles and copies: by its global name where that finds it (jaxact.elu's
     module attribute, jaxact.autodiff.elu, a user's decorated function: loading it imports the module,
@@ -855,14 +863,6 @@ class _Frame(functools.partial):  # type: ignore[type-arg]
 
     def __repr__(self) -> str:
         return f"<function {self.__module__}.{self.__qualname__}>"
-
-
-def _module_attribute(module: str, qualname: str) -> Any:
-    """The object ``module.qualname`` names among the loaded modules, or None."""
-    obj: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part, None)
-    return obj
 
 
 def _as_jitted(

@@ -295,9 +295,10 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             if not sel:
                 continue
             worst = max(sel, key=lambda r: r["ratio"])
+            logs = [math.log(max(r["ratio"], 1e-12)) for r in sel]
             out[f"{dtype}:{mode}"] = {
-                "geomean": math.exp(statistics.fmean(math.log(max(r["ratio"], 1e-12)) for r in sel)),
-                "at_parity": math.exp(statistics.fmean(math.log(min(max(r["ratio"], 1e-12), 1.0)) for r in sel)),
+                "geomean": math.exp(statistics.fmean(logs)),
+                "at_parity": math.exp(statistics.fmean(min(v, 0.0) for v in logs)),
                 "worst": worst["ratio"],
                 "worst_name": _where(worst),
                 "above_1_05": sorted({_where(r) for r in sel if r.get("hi", r["ratio"]) > 1.05}),
