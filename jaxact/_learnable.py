@@ -70,17 +70,24 @@ def plan(
 
 
 def _named(fn: Any, owner: str) -> str | Configured:
-    """A registered function passed itself (``jaxact.elu``, ``jaxact.closed_form.elu``, a user's function
-    registered in the call form): its name (with its path for a path's twin); anything else is
-    refused in one line naming what is accepted."""
-    for e in registry.entries():
-        for p in ("closed_form", "autodiff"):
-            if fn is getattr(e, p):
-                return configure(e.name, path=p)  # type: ignore[arg-type]
+    """A registered function passed itself (``jaxact.elu``, ``jaxact.closed_form.elu``, a ``jax.jit`` of
+    either, a user's function registered in the call form): its name (with its path for a path's twin);
+    anything else is refused in one line naming what is accepted."""
+    public = registry.public_object(fn)  # a jax.jit of one too: its path is the wrapped twin's
     e = registry.entry_of(fn)
     if e is not None and registry.registered(e.name) is e:
+        for p in ("closed_form", "autodiff"):
+            if public is getattr(e, p):
+                return configure(e.name, path=p)  # type: ignore[arg-type]
         return e.name
     what = getattr(fn, "__name__", type(fn).__name__)
+    wrapped = getattr(fn, "activation", None)
+    if isinstance(wrapped, registry.Activation) and registry.public_object(fn) is None:
+        # functools.wraps copied the attribute: jax.custom_jvp(jaxact.elu) has its own rule
+        raise TypeError(
+            f"{owner}: activation {type(fn).__name__} {what!r} wraps jaxact.{wrapped.name} and computes what it "
+            f"likes; pass jaxact.{wrapped.name} (or a jax.jit of it) or register your function."
+        )
     raise TypeError(
         f"{owner}: activation must be a registered name (e.g. 'prelu'), a registered function or "
         f"jaxact.configure(...), got {what!r}."

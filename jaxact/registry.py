@@ -44,6 +44,9 @@ LEAN_PIECEWISE = (
 )
 
 
+_JIT_TYPE = type(jax.jit(lambda x: x))  # jax.jit's own type (C++), which jaxact.sigmoid & co. are
+
+
 class UnknownActivationError(KeyError):
     """Raised by :func:`get` for a name that is not registered."""
 
@@ -336,13 +339,32 @@ def _removed_name(fn: Any) -> str | None:
         return None
 
 
+def public_object(fn: Any) -> Any:
+    """``fn`` where it is an entry's public function or one of its path twins, the one a ``jax.jit`` of
+    it wraps (the same function, with a call's options), else None.
+
+    ``functools.wraps`` copies ``.activation`` onto any wrapper — ``jax.custom_jvp`` with the user's own
+    rule, a user's decorator —, which computes what it likes: read as the entry, its rule or change was
+    dropped silently."""
+    while True:
+        entry = getattr(fn, "activation", None)
+        if not isinstance(entry, Activation):
+            return None
+        if fn is entry.fn or fn is entry.autodiff or fn is entry.closed_form:
+            return fn
+        if type(fn) is not _JIT_TYPE:
+            return None
+        fn = getattr(fn, "__wrapped__", None)
+
+
 def entry_of(fn: Any) -> Activation | None:
-    """The entry of a registered function object: a public function's own, or (registered by the call
-    form ``jaxact.register(derivative=d)(f)``, which leaves ``f`` itself unbound to the public function)
-    the entry made from it (its raw function, or what the mutation self-test wrapped); else None."""
-    entry = getattr(fn, "activation", None)
-    if isinstance(entry, Activation):
-        return entry
+    """The entry of a registered function object: a public function's own (or a ``jax.jit`` of it; see
+    :func:`public_object`), or (registered by the call form ``jaxact.register(derivative=d)(f)``, which
+    leaves ``f`` itself unbound to the public function) the entry made from it (its raw function, or
+    what the mutation self-test wrapped); else None."""
+    public = public_object(fn)
+    if public is not None:
+        return public.activation  # type: ignore[no-any-return]
     return next((e for e in _REGISTRY.values() if fn is e.raw or fn is getattr(e.raw, "__wrapped__", None)), None)
 
 
@@ -787,7 +809,7 @@ def _reduce_jitted(obj: Any) -> Any:
     return obj.__reduce_ex__(4)  # any other jitted function: as without this reducer
 
 
-copyreg.pickle(type(jax.jit(lambda x: x)), _reduce_jitted)
+copyreg.pickle(_JIT_TYPE, _reduce_jitted)
 
 
 def _hashable(v: Any) -> Any:

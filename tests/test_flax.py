@@ -451,6 +451,27 @@ def test_a_registered_function_names_its_entry():
         N.Learnable(f)
 
 
+def test_a_jit_of_a_registered_function_keeps_its_path_and_another_wrapper_is_refused():
+    """functools.wraps, which jax.jit and jax.custom_jvp use, copies a public function's .activation onto
+    the wrapper: a jit of jaxact.autodiff.elu was read as elu on its default path, and a custom_jvp of
+    jaxact.elu as elu itself, the user's rule dropped."""
+    from jaxact import _learnable, registry
+
+    x = jnp.linspace(-2, 2, 8).reshape(2, 4)
+    for twin, path in ((jaxact.autodiff.elu, "autodiff"), (jaxact.closed_form.elu, "closed_form")):
+        assert _learnable.plan(jax.jit(twin), None, None, "o").path == path
+        assert _learnable.plan(jax.jit(jax.jit(twin, donate_argnums=0)), None, None, "o").path == path
+    assert _learnable.plan(jax.jit(jaxact.elu), None, None, "o").path is None
+    assert registry.entry_of(jax.jit(jaxact.sigmoid)) is jaxact.get("sigmoid")
+    custom = jax.custom_jvp(jaxact.elu)
+    custom.defjvp(lambda p, t: (jaxact.elu(p[0]), 2 * t[0]))
+    assert registry.entry_of(custom) is None
+    with pytest.raises(TypeError, match=r"custom_jvp 'elu' wraps jaxact\.elu and computes what it likes; pass"):
+        L.Learnable(custom).init(KEY, x)
+    with pytest.raises(TypeError, match=r"jaxact\.verify\.check: give a registered name"):
+        jaxact.verify.check(custom)
+
+
 def test_a_learned_pair_that_starts_equal_gets_each_its_own_gradient():
     """Sorting by min/max split the gradient ½/½ at a tie: lower = upper got one averaged gradient and
     never separated. A select keeps each its own (as before the sort)."""
