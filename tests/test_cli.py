@@ -378,6 +378,69 @@ def test_a_table_to_update_or_a_reference_store_that_cannot_be_read_fails_before
     assert not (tmp_path / "out" / "accuracy.json").exists()
 
 
+def test_an_updated_table_reads_a_null_cell_as_inf_and_refuses_another_before_the_work(tmp_path, capsys, monkeypatch):
+    """Strict JSON stores an infinite ulp as null: --update crashed on it (None > target) after
+    measuring; a cell of another type got there too."""
+    from jaxact.tools import cli
+
+    table = json.loads((Path(__file__).resolve().parent.parent / "benchmarks/results/accuracy.json").read_text())
+    row = next(r for r in table["rows"] if (r["name"], r["dtype"]) == ("tanh", "float32"))
+    argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--update", "--out", str(tmp_path)]
+    row["value"]["jaxact"]["ulp"] = "x"
+    (tmp_path / "accuracy.json").write_text(json.dumps(table))
+    monkeypatch.setattr(cli, "cmd_accuracy", lambda args: pytest.fail("the command started its work"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "tanh float32 value jaxact: ulp and tail_ulp must be numbers" in err and "Traceback" not in err
+    monkeypatch.undo()
+    row["value"]["jaxact"]["ulp"] = None
+    (tmp_path / "accuracy.json").write_text(json.dumps(table))
+    assert main(argv) == 0
+    capsys.readouterr()
+    updated = json.loads((tmp_path / "accuracy.json").read_text())
+    again = next(r for r in updated["rows"] if (r["name"], r["dtype"]) == ("tanh", "float32"))
+    assert again["value"]["jaxact"]["ulp"] is None
+
+
+def test_a_reference_store_is_strict_json_and_another_file_is_refused_untouched(tmp_path, capsys):
+    """The store was written with Python's Infinity tokens (its inputs include ±inf), which strict
+    parsers refuse; and any JSON object was read as an empty store and overwritten at the run's end
+    (a compare study given by mistake), a malformed rows item measured silently."""
+    from jaxact.tools import numerics
+
+    refs = tmp_path / "refs.json"
+    argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path / "out"), "--references"]
+    assert main([*argv, str(refs)]) == 0
+    capsys.readouterr()
+
+    def refuse(token):
+        raise ValueError(f"not strict JSON: {token}")
+
+    raw = json.loads(refs.read_text(), parse_constant=refuse)
+    assert raw["format"] == "jaxact reference values"
+    assert {"inf", "-inf"} <= {item[0] for items in raw["points"].values() for item in items}
+    saved = dict(numerics._STORE)
+    try:
+        numerics._STORE.clear()
+        numerics.load_references(refs)
+        numerics.save_references(tmp_path / "again.json")
+    finally:
+        numerics._STORE.clear()
+        numerics._STORE.update(saved)
+    assert (tmp_path / "again.json").read_text() == refs.read_text()
+    for content, why in (
+        ('{"config": {}, "runs": []}', "it holds ['config', 'runs']"),
+        ('{"rows": {"k": [[1.0, 2.0], [1.0, 2.0]]}}', "not two arrays of one 2-D shape"),
+        ('{"format": "other", "points": {}}', "not written by jaxact accuracy"),
+    ):
+        other = tmp_path / "other.json"
+        other.write_text(content)
+        assert main([*argv, str(other)]) == 2
+        err = capsys.readouterr().err
+        assert "other.json: not a store of reference values" in err and why in err and "Traceback" not in err
+        assert other.read_text() == content
+
+
 def test_bench_in_float64_measures_float64():
     """JAX truncates float64 to float32 unless x64 is on: the command turns it on rather than write
     float64 rows that timed float32 (in a process of its own: x64 is global)."""

@@ -148,23 +148,50 @@ def _hp_derivative(m: Any, g: Callable[[Any], Any], n: int, step: Any) -> Any:
 _STORE: dict[str, dict[Any, Any]] = {}
 
 
+_STORE_FORMAT = "jaxact reference values"
+
+
+def _encoded(v: Any) -> Any:
+    """A float of the store as strict JSON: ±inf and NaN (inputs at ±inf, values there) as the
+    strings "inf", "-inf", "nan", which float() reads back; lists elementwise."""
+    if isinstance(v, list):
+        return [_encoded(e) for e in v]
+    return v if math.isfinite(v) else repr(float(v))
+
+
 def load_references(path: Path) -> int:
     """Reads a reference store written by :func:`save_references` (if the file exists) and
-    returns how many values it holds."""
+    returns how many values it holds. Any other file — another tool's JSON, a store with a malformed
+    item — raises ValueError (or the parser's error) before anything is kept: the run would overwrite
+    it at its end."""
     if not path.is_file():
         return 0
     raw = json.loads(path.read_text())
-    for key, items in raw.get("points", {}).items():
-        _STORE.setdefault(key, {}).update({(float(v), int(n)): float(y) for v, n, y in items})
+    parts = {"points", "rows"}
+    if (
+        not isinstance(raw, dict)
+        or raw.get("format", _STORE_FORMAT) != _STORE_FORMAT
+        or not (parts & raw.keys() and raw.keys() <= parts | {"format"})
+    ):
+        keys = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
+        raise ValueError(f"not written by jaxact accuracy --references (it holds {keys})")
+    points = {key: {(float(v), int(n)): float(y) for v, n, y in items} for key, items in raw.get("points", {}).items()}
+    rows = {}
     for key, (vals, jvps) in raw.get("rows", {}).items():
-        _STORE.setdefault("rows", {})[key] = (np.asarray(vals, np.float64), np.asarray(jvps, np.float64))
+        a, b = np.asarray(vals, np.float64), np.asarray(jvps, np.float64)
+        if a.ndim != 2 or a.shape != b.shape:
+            raise ValueError(f"rows {key!r}: values {a.shape} and JVPs {b.shape}, not two arrays of one 2-D shape")
+        rows[key] = (a, b)
+    for key, d in points.items():
+        _STORE.setdefault(key, {}).update(d)
+    _STORE.setdefault("rows", {}).update(rows)
     return sum(len(v) for v in _STORE.values())
 
 
 def save_references(path: Path) -> None:
-    points = {k: [[v, n, y] for (v, n), y in d.items()] for k, d in _STORE.items() if k != "rows"}
-    rows = {k: [a.tolist(), b.tolist()] for k, (a, b) in _STORE.get("rows", {}).items()}
-    path.write_text(json.dumps({"points": points, "rows": rows}))
+    points = {k: [_encoded([v, n, y]) for (v, n), y in d.items()] for k, d in _STORE.items() if k != "rows"}
+    rows = {k: [_encoded(a.tolist()), _encoded(b.tolist())] for k, (a, b) in _STORE.get("rows", {}).items()}
+    path.write_text(json.dumps({"format": _STORE_FORMAT, "points": points, "rows": rows}, allow_nan=False))
 
 
 def _definition(entry: Activation) -> str:
@@ -229,7 +256,7 @@ def _vector_reference(entry: Activation, rows: np.ndarray, tangents: np.ndarray)
     digest.update(np.ascontiguousarray(tangents, np.float64).tobytes())
     key = f"{entry.name}@{_definition(entry)}:{rows.shape}:{digest.hexdigest()[:24]}"
     stored = _STORE.setdefault("rows", {}).get(key)
-    if stored is not None:
+    if stored is not None and len(stored[0]) == len(rows):  # a store's rows of another count: computed anew
         return stored
     m = _mpmath()
     step = m.ldexp(1, _STEP)
@@ -566,9 +593,26 @@ def load(out_dir: Path) -> list[AccuracyRow]:
     """The rows of a committed ``accuracy.json`` (for ``jaxact accuracy --update``)."""
     rows = []
     for r in json.loads((out_dir / "accuracy.json").read_text())["rows"]:
-        cells = {k: {i: Cell(**c) for i, c in r[k].items()} for k in ("value", "d1", "d2")}
+        cells = {
+            k: {i: _stored_cell(c, f"{r['name']} {r['dtype']} {k} {i}") for i, c in r[k].items()} for k in _QUANTITIES
+        }
         rows.append(AccuracyRow(r["name"], r["dtype"], r["default_path"], **cells, note=r.get("note")))
     return rows
+
+
+_QUANTITIES = ("value", "d1", "d2")
+
+
+def _stored_cell(c: Any, where: str) -> Cell:
+    """A cell as :func:`write` stores it: strict JSON writes an infinite ulp as null, read back as inf;
+    anything else is refused here, before a run's measurement, not in the table it would update."""
+    if not isinstance(c, dict) or set(c) != {"ulp", "tail_ulp", "nonfinite"}:
+        raise ValueError(f"{where}: not a cell ({c!r})")
+    ulp, tail = (math.inf if c[k] is None else c[k] for k in ("ulp", "tail_ulp"))
+    n = c["nonfinite"]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (ulp, tail)) or type(n) is not int:
+        raise ValueError(f"{where}: ulp and tail_ulp must be numbers (or null) and nonfinite an integer, got {c!r}")
+    return Cell(float(ulp), float(tail), n)
 
 
 def merge(parts: list[Path], out_dir: Path) -> tuple[Path, Path]:
