@@ -675,6 +675,48 @@ def test_summarize_takes_a_folders_study_and_its_subfolders_studies(tmp_path, ca
     assert f"## {mixed / 'compare.json'}" in out and f"## {mixed / 'mlp' / 'compare.json'}" in out
 
 
+def _edited(study: Path, edit) -> None:
+    js = json.loads((study / "compare.json").read_text())
+    edit(js)
+    (study / "compare.json").write_text(json.dumps(js))
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda js: js["config"].update(seeds="x"), "seeds must be an integer >= 1, got 'x'"),
+        (lambda js: js["config"].update(learning_rate=-1.0), "a learning rate that is not a finite number > 0"),
+        (
+            lambda js: js["config"].update(activations=js["config"]["activations"][:1]),
+            "are not those of its configuration",
+        ),
+        (lambda js: js["runs"].append(js["runs"][0]), "more than one run of"),
+        (lambda js: js["runs"][1]["test_accuracy"][-1].__setitem__(0, 5.0), "test_accuracy outside [0, 1]"),
+        (lambda js: js["runs"][1]["grad_norm"][-1].__setitem__(0, [1.0]), "grad_norm is not a table of numbers"),
+        (
+            lambda js: js["runs"][1].update(grad_norm=[[g[:1] for g in at] for at in js["runs"][1]["grad_norm"]]),
+            "grad_norm has shape",
+        ),
+        (lambda js: js["runs"][0].update(step_seconds="fast"), "step_seconds is not a number ('fast')"),
+        (lambda js: js.update(runs=[]), "it holds no runs"),
+    ],
+)
+def test_summarize_refuses_a_study_its_runs_or_configuration_contradict_before_writing_any(
+    edit, said, tmp_path, capsys
+):
+    """Each was summarized into a wrong table (exit 0: 'x seeds', lr=-1, an accuracy of 5 shown as 1.000,
+    a duplicate run without its difference) or crashed with a traceback after the studies before it
+    had been rewritten."""
+    root = tmp_path / "studies"
+    first = _saved_study(root / "a")
+    _edited(_saved_study(root / "b"), edit)
+    before = _contents(root)
+    assert main(["compare", "--summarize", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert f"--summarize: {root / 'b' / 'compare.json'}" in err and said in err and "Traceback" not in err, err
+    assert _contents(root) == before and (first / "compare.json").is_file()
+
+
 def test_the_preset_help_says_what_the_preset_sets():
     """Each model's settings in the preset, as compare.PRESETS has them (the CNN's and the
     transformer's evaluation intervals were 'its defaults')."""

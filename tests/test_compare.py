@@ -3,7 +3,9 @@
 import dataclasses
 import io
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +24,27 @@ SEED_CONV = 11
 TINY_RUN = dict(steps=40, batch_size=32, seeds=2, eval_every=20, learning_rates=())
 # Smaller still, for what needs a step or two: on the two moons.
 TINY_ONE = dict(depth=1, width=4, steps=2, batch_size=16, seeds=1, eval_every=2, learning_rates=(), dataset="moons")
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"steps": 2.0}, "steps must be an integer >= 1, got 2.0"),
+        ({"steps": math.nan}, "steps must be an integer >= 1, got nan"),
+        ({"seeds": True}, "seeds must be an integer >= 1, got True"),
+        ({"width": 8.5}, "width must be an integer >= 1, got 8.5"),
+        ({"eval_every": 1.5}, "eval_every must be an integer >= 1"),
+        ({"paths": ()}, "paths must name one or both of autodiff, closed"),
+        ({"optimizer": None}, "optimizer must be a name (str), got None"),
+        ({"activations": [jaxact.relu]}, "activations are names or jaxact.configure values, got PjitFunction 'relu'"),
+        ({"learning_rates": 1e-3}, "learning_rates must be a sequence of rates, got 0.001"),
+    ],
+)
+def test_a_config_of_another_type_is_refused_by_validate_naming_the_field(given, said):
+    """These passed validate() (nan < 1 is False) and failed in the training loop after the data was
+    loaded, or failed in jax's or Python's internals without naming the field."""
+    with pytest.raises(ValueError, match=re.escape(said)):
+        compare.Config(**{**TINY, **given}).validate()
 
 
 def test_tiny_run_end_to_end_loss_decreases():
@@ -560,7 +583,10 @@ def test_a_saved_reference_is_its_runs_label_and_resummarizes_without_its_module
     sys.path.insert(0, str(tmp_path))
     try:
         cfg = compare.Config(
-            activations=("relu", "cmp_refmod:cmp_ref_act"), reference="cmp_refmod:cmp_ref_act", dataset="moons", **TINY
+            activations=("relu", "cmp_refmod:cmp_ref_act"),
+            reference="cmp_refmod:cmp_ref_act",
+            dataset="moons",
+            **{**TINY, "seeds": 3},
         )
         runs = [_run("relu", [0.9, 0.8, 0.85]), _run("cmp_ref_act", [0.95, 0.9, 0.8])]
         compare.save(runs, cfg, tmp_path / "study")

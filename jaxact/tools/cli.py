@@ -960,7 +960,14 @@ def _preflight(args: argparse.Namespace) -> None:
                 results, cfg, _ = compare.load(js)
             except Exception as e:  # rewritten only after reading them all: a bad one must fail now
                 raise ValueError(f"--summarize: {js} is not a saved study ({type(e).__name__}: {e})") from None
+            compare.check_saved(results, cfg, f"--summarize: {js}")
             compare.check_reference(results, cfg, f"--summarize: {js}")
+            try:  # the whole summary, as the run computes it: its statistics too fail now, not after a rewrite
+                compare.summarized(js)
+            except Exception as e:
+                raise ValueError(
+                    f"--summarize: {js}: its runs cannot be summarized ({type(e).__name__}: {e})"
+                ) from None
             into = _summarized_into(js, args)
             if into == js.parent:
                 _can_write_in(js.parent, f"--summarize {args.summarize}")

@@ -20,6 +20,7 @@ import functools
 import inspect
 import json
 import math
+import numbers
 import os
 import sys
 import time
@@ -89,6 +90,8 @@ PARTIAL_FILE = "compare.partial.json"
 # Every file a run writes, replaces or removes in its folder.
 RESULT_FILES = ("compare.json", "table.txt", PARTIAL_FILE, *PLOT_FILES)
 
+_COUNTS = ("depth", "width", "steps", "batch_size", "seeds", "eval_every")  # integers >= 1
+
 
 @dataclass
 class Config:
@@ -141,6 +144,31 @@ class Config:
             self.learning_rate = DEFAULT_LEARNING_RATE
         self.reference = _reference_label(self.reference, self.activations)
 
+    def _check_types(self, where: str) -> None:
+        """What a Python caller (or a saved study) may give of another type, before anything reads it:
+        steps=2.0 or nan passed as >= 1 and failed in the training loop, paths=() in max()."""
+        for k in _COUNTS:
+            v = getattr(self, k)
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{where}: {k} must be an integer >= 1, got {v!r}")
+        if not isinstance(self.devices, numbers.Integral) or isinstance(self.devices, bool):
+            raise ValueError(f"{where}: devices must be an integer, got {self.devices!r}")
+        for k in ("model", "dataset", "optimizer", "init"):
+            if not isinstance(getattr(self, k), str):
+                raise ValueError(f"{where}: {k} must be a name (str), got {getattr(self, k)!r}")
+        if not self.paths or not all(isinstance(p, str) for p in self.paths):
+            raise ValueError(f"{where}: paths must name one or both of autodiff, closed; got {self.paths!r}")
+        odd = [a for a in self.activations if not isinstance(a, str)]
+        if odd:
+            raise ValueError(
+                f"{where}: activations are names or jaxact.configure values, got {type(odd[0]).__name__} "
+                f"{getattr(odd[0], '__name__', odd[0])!r} (a registered function: give its name)"
+            )
+        if not isinstance(self.learning_rates, (tuple, list)):
+            raise ValueError(f"{where}: learning_rates must be a sequence of rates, got {self.learning_rates!r}")
+        if not registry._is_real(self.validation_fraction):
+            raise ValueError(f"{where}: validation_fraction must be a number, got {self.validation_fraction!r}")
+
     def _check_rates(self) -> None:
         if self.learning_rates and self.learning_rate is not None:
             raise ValueError(
@@ -177,6 +205,7 @@ class Config:
         return self.model == "transformer"
 
     def validate(self) -> None:
+        self._check_types("jaxact compare")
         models.get(self.model)  # an unknown model: its one-line error
         names = [_label(n) for n in self.activations]
         if not names:
@@ -238,9 +267,6 @@ class Config:
                 f"jaxact compare: {self.optimizer!r} is not an optax optimiser taking a learning rate ({hint})"
             )
         _probe_optimizer(self.optimizer)
-        for k in ("depth", "width", "steps", "batch_size", "seeds", "eval_every"):
-            if getattr(self, k) < 1:
-                raise ValueError(f"jaxact compare: {k} must be >= 1, got {getattr(self, k)}")
         for lr in self.learning_rates:
             if not _is_rate(lr):
                 raise ValueError(
@@ -983,6 +1009,54 @@ def reference_name(results: list[RunResult], reference: str | None = None) -> st
     return _canonical(reference)
 
 
+def check_saved(results: list[RunResult], cfg: Config, where: str) -> None:
+    """A saved study as :func:`save` writes it, before its summary is rewritten: the configuration's
+    types and ranges (its activations are not resolved: a user's module need not be importable), and
+    runs that agree with it — one per activation and path, every series one entry per evaluation and
+    seed, accuracies in [0, 1]. Raises ValueError, one line naming what is off."""
+    cfg._check_types(where)
+    models.get(cfg.model)
+    rates = [cfg.learning_rate] if cfg.learning_rate is not None else []
+    bad = [lr for lr in [*rates, *cfg.learning_rates] if not _is_rate(lr)]
+    if bad:
+        raise ValueError(f"{where}: a learning rate that is not a finite number > 0: {bad[0]!r}")
+    if not results:
+        raise ValueError(f"{where}: it holds no runs")
+    keys = [(r.activation, r.path) for r in results]
+    twice = sorted({f"{a} ({p})" for a, p in keys if keys.count((a, p)) > 1})
+    if twice:
+        raise ValueError(f"{where}: more than one run of {', '.join(twice)}")
+    labels = list(dict.fromkeys(r.activation for r in results))
+    if len(labels) != len(cfg.activations) or not {r.path for r in results} <= set(cfg.paths):
+        raise ValueError(
+            f"{where}: its runs ({', '.join(f'{a} ({p})' for a, p in keys)}) are not those of its configuration "
+            f"(activations {', '.join(cfg.activations)}; paths {', '.join(cfg.paths)})"
+        )
+    for r in results:
+        at = f"{where}: run {r.activation} ({r.path})"
+        n = len(r.steps)
+        for k in ("train_loss", "test_accuracy", "dead_fraction", "grad_norm", "val_accuracy", "test_loss", "val_loss"):
+            series = getattr(r, k)
+            if k in ("val_accuracy", "test_loss", "val_loss") and not series:
+                continue  # recorded with a grid only, or (test_loss) by this version
+            try:
+                a = np.asarray(series, np.float64)
+            except (TypeError, ValueError):
+                raise ValueError(f"{at}: {k} is not a table of numbers") from None
+            layered = k in ("dead_fraction", "grad_norm")
+            want = (n, cfg.seeds) + ((a.shape[-1],) if layered and a.ndim == 3 else ())
+            if n < 1 or a.shape != want or (layered and a.shape[-1] < (2 if k == "grad_norm" else 1)):
+                what = "(evaluations, seeds, layers)" if layered else "(evaluations, seeds)"
+                raise ValueError(
+                    f"{at}: {k} has shape {a.shape}, want {what} = ({n}, {cfg.seeds}{', …' if layered else ''})"
+                )
+            if k in ("test_accuracy", "val_accuracy") and np.any((a < 0) | (a > 1)):
+                raise ValueError(f"{at}: {k} outside [0, 1]")
+        for k in ("compile_seconds", "step_seconds", "learning_rate"):
+            if not registry._is_real(getattr(r, k)):
+                raise ValueError(f"{at}: {k} is not a number ({getattr(r, k)!r})")
+
+
 def check_reference(results: list[RunResult], cfg: Config, where: str) -> None:
     """A saved study's reference must name one of its runs: one that names none (a user's
     activation whose module cannot be imported here, a value of another form) would drop every
@@ -1303,17 +1377,25 @@ def load(path: Path) -> tuple[list[RunResult], Config, dict[str, Any]]:
     return runs, cfg, payload
 
 
+def summarized(path: Path) -> tuple[dict[str, Any], str]:
+    """A saved study's payload with this version's summary, and its table; nothing written. Raises
+    ValueError (one line) for a study :func:`check_saved` or :func:`check_reference` refuses."""
+    results, cfg, payload = load(path)
+    check_saved(results, cfg, f"jaxact compare: {path}")
+    check_reference(results, cfg, f"jaxact compare: {path}")
+    payload["summary"] = summary_rows(results, cfg.reference)
+    payload["summary_versions"] = versions()
+    table = format_table(results, cfg, payload.get("device", {}).get("backend"), payload["summary"])
+    return payload, table
+
+
 def resummarize(path: Path, out: Path | None = None) -> str:
     """Rewrites a saved study's summary and table.txt with this version's statistics, from the
     per-seed results it recorded (nothing is trained; the runs stay as they are); returns the table.
     The summary records the versions that computed it. With ``out``, the study with its new summary
     and its table.txt are written to that folder instead, and ``path`` is left as it is."""
     path = Path(path)
-    results, cfg, payload = load(path)
-    check_reference(results, cfg, f"jaxact compare: {path}")
-    payload["summary"] = summary_rows(results, cfg.reference)
-    payload["summary_versions"] = versions()
-    table = format_table(results, cfg, payload.get("device", {}).get("backend"), payload["summary"])
+    payload, table = summarized(path)
     folder = path.parent if out is None else Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     js, txt = folder / "compare.json" if out is not None else path, folder / "table.txt"
