@@ -196,6 +196,11 @@ BAD_INVOCATIONS = [
     ["bench", "--block", "1024x65536x65536"],  # timed last: beyond the memory, found before the sweep
     ["bench", "--modes", "fwd"],
     ["bench", "--vs-jax-nn", "--names", "pade"],
+    # A block a gated activation cannot split (odd HIDDEN): failed after the whole sweep.
+    ["bench", "--names", "glu", "--block", "8x8x9"],
+    ["bench", "--vs-jax-nn", "--block", "8x8x9"],
+    ["bench", "--vs-jax-nn", "--modes", "fwd", "--block", "8x8x8"],  # the block it sets is not measured
+    ["compare", "--activations", "relu,elu(alpha=0.5, alpha=0.6)"],  # the last one won, silently
     # Options --vs-jax-nn would ignore: it has no torch column and draws no plot.
     ["bench", "--vs-jax-nn", "--no-torch"],
     ["bench", "--vs-jax-nn", "--no-plots", "--out", "jaxact-out/vs"],

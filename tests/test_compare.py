@@ -494,6 +494,8 @@ def test_a_configured_variant_is_compared_as_itself():
     assert models.label(models.activation("jaxact.configure('elu', alpha=0.5)")) == "elu(alpha=0.5)"
     with pytest.raises(ValueError, match="given by name"):
         models.activation("elu(0.5)")
+    with pytest.raises(ValueError, match=r"alpha is given more than once"):  # the last one won, silently
+        models.activation("elu(alpha=0.5, alpha=0.6)")
 
 
 def test_the_memory_check_counts_what_the_backward_pass_keeps():

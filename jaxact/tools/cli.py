@@ -1067,6 +1067,35 @@ def _bench_preflight(args: argparse.Namespace) -> None:
                 f"--vs-jax-nn times each activation against its jax.nn twin; {', '.join(alone)} has none "
                 "(`jaxact list` shows the jax.nn column)"
             )
+    if args.block and args.vs_jax_nn and args.modes and "block" not in args.modes:
+        raise ValueError("--block sets the block --vs-jax-nn measures, and --modes leaves the block out; add block")
+    if args.block:
+        _blocks_take_their_input(args)
+
+
+def _blocks_take_their_input(args: argparse.Namespace) -> None:
+    """Each activation whose block the run measures takes the (batch, hidden) input --block gives it,
+    checked by shape alone: a gated one of an odd HIDDEN failed after the whole sweep."""
+    import jax
+    import jax.numpy as jnp
+
+    from jaxact import _validate, registry
+    from jaxact.tools import bench
+
+    batch, width, hidden = args.block
+    given = _names(args.names)
+    if args.vs_jax_nn:
+        names = [n for n in given or registry.names() if registry.get(n).jax_nn]
+    else:
+        names = list(given or bench.BLOCK_NAMES)
+    for n in names:
+        try:
+            jax.eval_shape(registry.get(n).fn, jax.ShapeDtypeStruct((batch, hidden), jnp.float32))
+        except Exception as e:  # the entry's own one-line error
+            raise ValueError(
+                f"--block {batch}x{width}x{hidden}: {n} cannot take its (batch, hidden) = ({batch}, {hidden}) "
+                f"input ({_validate.error_line(e)})"
+            ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -78,6 +78,8 @@ def activation(spec: str | Configured) -> Configured:
             for kw in call.keywords:
                 if kw.arg is None:
                     raise ValueError("parameters are given by name")
+                if kw.arg in params:  # Python's own parser refuses f(a=1, a=2); ast leaves it to the call
+                    raise ValueError(f"{kw.arg} is given more than once")
                 try:
                     params[kw.arg] = ast.literal_eval(kw.value)
                 except ValueError:
