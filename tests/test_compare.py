@@ -754,6 +754,11 @@ def test_an_interrupted_compare_keeps_the_studies_it_trained(tmp_path, capsys, m
     capsys.readouterr()
     assert main(["compare", "--summarize", str(tmp_path)]) == 2
     assert "compare.partial.json holds the runs of a run cut short" in capsys.readouterr().err
+    kept = tmp_path / "kept"  # renamed compare.json, as the message says: summarized, relu alone
+    kept.mkdir()
+    (kept / "compare.json").write_text(partial.read_text())
+    assert main(["compare", "--summarize", str(kept)]) == 0
+    assert [r["activation"] for r in json.loads((kept / "compare.json").read_text())["summary"]] == ["relu"]
 
     monkeypatch.setattr(compare, "train_grid", trained)
     assert main(argv) == 0

@@ -957,10 +957,10 @@ def _preflight(args: argparse.Namespace) -> None:
                 raise ValueError(f"{flag} has no effect with --summarize (it trains nothing); leave it out")
         for js in _saved_studies(args.summarize):
             try:
-                results, cfg, _ = compare.load(js)
+                results, cfg, payload = compare.load(js)
             except Exception as e:  # rewritten only after reading them all: a bad one must fail now
                 raise ValueError(f"--summarize: {js} is not a saved study ({type(e).__name__}: {e})") from None
-            compare.check_saved(results, cfg, f"--summarize: {js}")
+            compare.check_saved(results, cfg, f"--summarize: {js}", payload.get("partial") is True)
             compare.check_reference(results, cfg, f"--summarize: {js}")
             try:  # the whole summary, as the run computes it: its statistics too fail now, not after a rewrite
                 compare.summarized(js)

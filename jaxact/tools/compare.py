@@ -1009,11 +1009,12 @@ def reference_name(results: list[RunResult], reference: str | None = None) -> st
     return _canonical(reference)
 
 
-def check_saved(results: list[RunResult], cfg: Config, where: str) -> None:
+def check_saved(results: list[RunResult], cfg: Config, where: str, partial: bool = False) -> None:
     """A saved study as :func:`save` writes it, before its summary is rewritten: the configuration's
     types and ranges (its activations are not resolved: a user's module need not be importable), and
-    runs that agree with it — one per activation and path, every series one entry per evaluation and
-    seed, accuracies in [0, 1]. Raises ValueError, one line naming what is off."""
+    runs that agree with it — one per activation and path (``partial``, a run cut short: of some of its
+    activations), every series one entry per evaluation and seed, accuracies in [0, 1]. Raises
+    ValueError, one line naming what is off."""
     cfg._check_types(where)
     models.get(cfg.model)
     rates = [cfg.learning_rate] if cfg.learning_rate is not None else []
@@ -1027,7 +1028,8 @@ def check_saved(results: list[RunResult], cfg: Config, where: str) -> None:
     if twice:
         raise ValueError(f"{where}: more than one run of {', '.join(twice)}")
     labels = list(dict.fromkeys(r.activation for r in results))
-    if len(labels) != len(cfg.activations) or not {r.path for r in results} <= set(cfg.paths):
+    count = len(labels) > len(cfg.activations) if partial else len(labels) != len(cfg.activations)
+    if count or not {r.path for r in results} <= set(cfg.paths):
         raise ValueError(
             f"{where}: its runs ({', '.join(f'{a} ({p})' for a, p in keys)}) are not those of its configuration "
             f"(activations {', '.join(cfg.activations)}; paths {', '.join(cfg.paths)})"
@@ -1381,7 +1383,7 @@ def summarized(path: Path) -> tuple[dict[str, Any], str]:
     """A saved study's payload with this version's summary, and its table; nothing written. Raises
     ValueError (one line) for a study :func:`check_saved` or :func:`check_reference` refuses."""
     results, cfg, payload = load(path)
-    check_saved(results, cfg, f"jaxact compare: {path}")
+    check_saved(results, cfg, f"jaxact compare: {path}", payload.get("partial") is True)
     check_reference(results, cfg, f"jaxact compare: {path}")
     payload["summary"] = summary_rows(results, cfg.reference)
     payload["summary_versions"] = versions()
