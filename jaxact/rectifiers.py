@@ -679,7 +679,9 @@ def isrlu(x: ArrayLike, alpha: Any = 1.0) -> jax.Array:
 def _d_pelu(x: jax.Array, a: Any = 1.0, b: Any = 1.0) -> jax.Array:
     # e^u with u = x/b taken as a constant where e^u is 0 (x = −inf included): ∂b(∂f/∂x) there is 0,
     # where e^u·(−x/b²) was 0·inf = NaN.
-    return jnp.where(x > 0, jnp.ones_like(x) * (a / b), (a / b) * jnp.exp(_exp_argument(x, b)))
+    e = jnp.exp(_exp_argument(x, b))
+    lo = _stable.quotient_low(jnp.where(x > 0, jnp.zeros_like(x), x), b)  # float64: x/b's rounding, as celu's
+    return jnp.where(x > 0, jnp.ones_like(x) * (a / b), (a / b) * (e if lo is None else e * (1 + lo)))
 
 
 def _d_pelu_da(x: jax.Array, a: Any = 1.0, b: Any = 1.0) -> jax.Array:

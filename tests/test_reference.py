@@ -332,3 +332,25 @@ def test_acon_c_is_finite_where_only_its_gate_argument_overflows(dtype):
         slope = jax.vmap(jax.grad(lambda v, p1=p1, p2=p2: jaxact.acon_c(v, p1, p2, 1.0)))(jnp.asarray(x, dtype))
         want = np.where(np.sign(x) * (p1 - p2) > 0, p1, p2)  # (p1 − p2) + p2: one rounding off p1
         np.testing.assert_allclose(np.asarray(slope, np.float64), want, rtol=2 * float(jnp.finfo(dtype).eps))
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "truth"),
+    [
+        ("celu", {"alpha": 0.7}, lambda m, x: m.exp(x / m.mpf(0.7))),
+        ("celu", {"alpha": 3.0}, lambda m, x: m.exp(x / 3)),
+        ("pelu", {"a": 1.5, "b": 0.3}, lambda m, x: m.mpf(1.5) / m.mpf(0.3) * m.exp(x / m.mpf(0.3))),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_float64_exponential_tails_carry_the_quotients_rounding(name, params, truth):
+    """f′ = e^(x/α) of a rounded x/α is off by |x/α|·eps/2 relatively: celu′ at α = 0.7, x = −420 was
+    385 ulp off, pelu′ at b = 0.3, x = −100 206 (every default is a power of two, where x/α is exact)."""
+    scale = params.get("alpha", params.get("b"))
+    x = np.linspace(-700 * scale, -1e-3, 301)
+    got = np.asarray(jax.vmap(jax.grad(lambda v: getattr(jaxact, name)(v, **params)))(jnp.asarray(x, jnp.float64)))
+    with mpmath.workprec(200):
+        want = np.array([float(truth(mpmath, mpmath.mpf(v))) for v in x])
+    normal = want > np.finfo(np.float64).tiny
+    err = np.abs(got - want)[normal] / np.spacing(want[normal])
+    assert err.max() <= 4, (name, params, float(err.max()), float(x[normal][np.argmax(err)]))
