@@ -177,6 +177,7 @@ def _d_swish_dbeta(x: jax.Array, beta: Any = 1.0) -> jax.Array:
 
 
 _SWISH_MIN = -0.27846454276107374  # min of x·σ(x), at x ≈ −1.2785
+_MISH_MIN = -0.30884341301725043  # min of x·tanh(softplus(x)), at x ≈ −1.1924 (mpmath; −0.30884 was above it)
 
 
 @register(
@@ -399,7 +400,8 @@ def _d_gelu(x: jax.Array, approximate: bool = True) -> jax.Array:
 
 
 def _gelu_range(approximate: bool) -> tuple[float, float]:
-    return (-0.17004, inf) if approximate else (-0.16997, inf)
+    # The minima (mpmath), not rounded: −0.17004 and −0.16997 were above them.
+    return (-0.17004075057125405, inf) if approximate else (-0.16997120747990366, inf)
 
 
 @register(
@@ -499,7 +501,7 @@ def _d_mish(x: jax.Array) -> jax.Array:
         "forward is that cheap)"
     ),
     derivative=_d_mish,
-    range=(-0.30884, inf),
+    range=(_MISH_MIN, inf),
     formula="x*tanh(softplus(x))",
     smooth=True,
     jax_nn="mish",
