@@ -82,7 +82,7 @@ def _named(fn: Any, owner: str) -> str | Configured:
         return e.name
     what = getattr(fn, "__name__", type(fn).__name__)
     wrapped = getattr(fn, "activation", None)
-    if isinstance(wrapped, registry.Activation) and registry.public_object(fn) is None:
+    if isinstance(wrapped, registry.Activation) and public is None:
         # functools.wraps copied the attribute: jax.custom_jvp(jaxact.elu) has its own rule
         raise TypeError(
             f"{owner}: activation {type(fn).__name__} {what!r} wraps jaxact.{wrapped.name} and computes what it "

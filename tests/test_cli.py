@@ -690,7 +690,7 @@ def _edited(study: Path, edit) -> None:
     ("edit", "said"),
     [
         (lambda js: js["config"].update(seeds="x"), "seeds must be an integer >= 1, got 'x'"),
-        (lambda js: js["config"].update(learning_rate=-1.0), "a learning rate that is not a finite number > 0"),
+        (lambda js: js["config"].update(learning_rate=-1.0), "the learning rate must be a finite number > 0, got -1.0"),
         (
             lambda js: js["config"].update(activations=js["config"]["activations"][:1]),
             "are not those of its configuration",

@@ -963,7 +963,7 @@ def _preflight(args: argparse.Namespace) -> None:
             compare.check_saved(results, cfg, f"--summarize: {js}", payload.get("partial") is True)
             compare.check_reference(results, cfg, f"--summarize: {js}")
             try:  # the whole summary, as the run computes it: its statistics too fail now, not after a rewrite
-                compare.summarized(js)
+                compare.with_summary(results, cfg, payload)
             except Exception as e:
                 raise ValueError(
                     f"--summarize: {js}: its runs cannot be summarized ({type(e).__name__}: {e})"

@@ -168,6 +168,12 @@ class Config:
             raise ValueError(f"{where}: learning_rates must be a sequence of rates, got {self.learning_rates!r}")
         if not registry._is_real(self.validation_fraction):
             raise ValueError(f"{where}: validation_fraction must be a number, got {self.validation_fraction!r}")
+        for lr in self.learning_rates:
+            if not _is_rate(lr):
+                raise ValueError(f"{where}: every learning rate in the grid must be a finite number > 0, got {lr}")
+        lr = self.learning_rate
+        if lr is not None and not _is_rate(lr):
+            raise ValueError(f"{where}: the learning rate must be a finite number > 0, got {lr}")
 
     def _check_rates(self) -> None:
         if self.learning_rates and self.learning_rate is not None:
@@ -267,15 +273,7 @@ class Config:
                 f"jaxact compare: {self.optimizer!r} is not an optax optimiser taking a learning rate ({hint})"
             )
         _probe_optimizer(self.optimizer)
-        for lr in self.learning_rates:
-            if not _is_rate(lr):
-                raise ValueError(
-                    f"jaxact compare: every learning rate in the grid must be a finite number > 0, got {lr}"
-                )
         self._check_rates()
-        lr = self.learning_rate
-        if lr is not None and not _is_rate(lr):
-            raise ValueError(f"jaxact compare: the learning rate must be a finite number > 0, got {lr}")
         if len(set(self.grid)) != len(self.grid):
             raise ValueError(f"jaxact compare: the learning-rate grid repeats a value: {list(self.grid)}")
         if not 0 < self.validation_fraction <= 0.5:
@@ -1017,10 +1015,6 @@ def check_saved(results: list[RunResult], cfg: Config, where: str, partial: bool
     ValueError, one line naming what is off."""
     cfg._check_types(where)
     models.get(cfg.model)
-    rates = [cfg.learning_rate] if cfg.learning_rate is not None else []
-    bad = [lr for lr in [*rates, *cfg.learning_rates] if not _is_rate(lr)]
-    if bad:
-        raise ValueError(f"{where}: a learning rate that is not a finite number > 0: {bad[0]!r}")
     if not results:
         raise ValueError(f"{where}: it holds no runs")
     keys = [(r.activation, r.path) for r in results]
@@ -1385,6 +1379,11 @@ def summarized(path: Path) -> tuple[dict[str, Any], str]:
     results, cfg, payload = load(path)
     check_saved(results, cfg, f"jaxact compare: {path}", payload.get("partial") is True)
     check_reference(results, cfg, f"jaxact compare: {path}")
+    return with_summary(results, cfg, payload)
+
+
+def with_summary(results: list[RunResult], cfg: Config, payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``payload`` (a loaded study's) with this version's summary of ``results``, and its table."""
     payload["summary"] = summary_rows(results, cfg.reference)
     payload["summary_versions"] = versions()
     table = format_table(results, cfg, payload.get("device", {}).get("backend"), payload["summary"])
