@@ -241,23 +241,22 @@ def apply(
         x = x.astype(dt)
     kw = {}
     constraints = dict(p.constraints)
-    closed: tuple[str, ...] = ()
     entry = registry.get(p.name) if p.name else None
-    if entry is not None and (p.path or entry.current_path(dt)) == "closed_form":
-        closed = entry.closed_params
     for k, v in values.items():
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim
             shape[axis] = v.shape[0]
             v = v.reshape(shape)
-        if dt is not None and v.dtype != dt and k in closed:
+        if dt is not None and v.dtype != dt:
             # Laid over x in the wider of the stored and the computation dtype, then cast: the
-            # gradient's sum over x then runs in that dtype (float32), not in a bfloat16 one (a bfloat16
-            # sum over 2^16 elements was 1.4–2.2 % off with bfloat16 x, 2.5 % with bfloat16 parameters;
-            # the forward's values are the same, a broadcast of the cast). Only for a hand-written ∂f/∂p
-            # on the closed-form path, whose JVP keeps no copy of the parameter: autodiff's (prelu,
-            # srelu; smelu's ∂f/∂β) would save the laid-out one for the backward pass (1.3–3x their
-            # residual bytes).
+            # gradient's sum over x then runs in that dtype (float32), not in a bfloat16 one. XLA on CPU
+            # accumulates a bfloat16 sum in bfloat16: prelu's slope over a column of 2^16 elements got
+            # −8192 for −26276 (once the sum reaches 8192, a term below 32 is lost), 8 % off over 256 x
+            # 256; celu 2.2 %, swish 0.8 %. What is left is each term's bfloat16 rounding (0.2–0.3 %).
+            # The forward's values are the same (a broadcast of the cast). A hand-written ∂f/∂p's JVP
+            # keeps no copy of the parameter; autodiff's (prelu, threshold, srelu; smelu's ∂f/∂β) saves
+            # the laid-out one for the backward pass, one array of x's size and dtype more: the price
+            # of a right gradient (param_dtype=x's dtype keeps the small one, and its bfloat16 sum).
             wide = v.astype(jnp.promote_types(v.dtype, dt))
             v = jnp.broadcast_to(wide, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
         elif dt is not None:

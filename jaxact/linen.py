@@ -48,6 +48,11 @@ class Learnable(nn.Module):
         ``__call__``'s ``deterministic`` argument overrides it.
       rng_collection: the PRNG stream of those draws (``"dropout"``, as ``nn.Dropout``'s).
 
+    A learned value that training pushes out of its parameter's domain (ELU's α below 0) is used at the
+    domain's edge (0, or the dtype's epsilon for a positive one), its gradient passed straight through:
+    the stored value is then not the one in use; clip it into the domain before reading it back into
+    :func:`jaxact.configure`, which refuses it.
+
     Example:
       >>> import jax, jax.numpy as jnp
       >>> from jaxact.linen import Learnable

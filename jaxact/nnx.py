@@ -6,6 +6,8 @@ per-feature parameter needs ``num_features``.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -51,6 +53,11 @@ class Learnable(nnx.Module):
         given. ``model.train()`` / ``model.eval()`` and ``nnx.view(model, deterministic=...)`` set
         it, and ``__call__``'s ``deterministic`` and ``rngs`` override the module's, as for ``nnx.Dropout``.
 
+    A learned value that training pushes out of its parameter's domain (ELU's α below 0) is used at the
+    domain's edge (0, or the dtype's epsilon for a positive one), its gradient passed straight through:
+    the stored value is then not the one in use; clip it into the domain before reading it back into
+    :func:`jaxact.configure`, which refuses it.
+
     Example:
       >>> import jax.numpy as jnp
       >>> from jaxact.nnx import Learnable
@@ -80,7 +87,7 @@ class Learnable(nnx.Module):
         if path is not None:  # the name before gradient_path (linen's had to change: Flax's Module.path)
             if gradient_path is not None:
                 raise TypeError(f"{owner}: give gradient_path= only (path= is its old name).")
-            warnings.warn(f"{owner}: path= is renamed gradient_path=.", DeprecationWarning, stacklevel=2)
+            warnings.warn(f"{owner}: path= is renamed gradient_path=.", DeprecationWarning, stacklevel=_users_level())
             gradient_path = path
         plan = _learnable.plan(activation, learn, gradient_path, owner)
         _learnable.check_dtypes(param_dtype, dtype, owner)
@@ -104,7 +111,12 @@ class Learnable(nnx.Module):
             setattr(self, k, nnx.Param(init(jax.random.key(0), shape, param_dtype)))
 
     def set_view(self, deterministic: bool | None = None) -> None:
-        """``nnx.view(model, deterministic=...)`` reaches this, as ``nnx.Dropout``'s."""
+        """``nnx.view(model, deterministic=...)`` reaches this, as ``nnx.Dropout``'s.
+
+        Args:
+          deterministic: the keyed activation's evaluation form (True) or random training form (False);
+            None leaves it as it is.
+        """
         if deterministic is not None:
             self.deterministic = _learnable.check_deterministic(deterministic, self._owner)
 
@@ -125,6 +137,19 @@ class Learnable(nnx.Module):
                 raise ValueError(_NEEDS_RNGS.format(owner=self._owner))
             key = stream() if isinstance(stream, nnx.RngStream) else stream.dropout()
         return _learnable.apply(self._plan, x, values, self._axis, self._dtype, key)
+
+
+_SKIPPED = (os.path.dirname(os.path.abspath(__file__)) + os.sep, os.path.dirname(os.path.abspath(nnx.__file__)))
+
+
+def _users_level() -> int:
+    """warnings.warn's stacklevel of the first caller outside jaxact and Flax: NNX's metaclass calls
+    ``__init__`` a few frames below the user's line (stacklevel=2 named Flax's own file, and Python's
+    default filters show a DeprecationWarning only where it is attributed to ``__main__``)."""
+    frame, level = sys._getframe(1), 1  # __init__'s frame is level 1
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(_SKIPPED):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _checked_rngs(rngs: Any, owner: str) -> nnx.Rngs | nnx.RngStream | None:
