@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import paths, registry
+from jaxact import _stable, paths, registry
 from jaxact.configured import Configured, configure
 
 
@@ -257,7 +257,7 @@ def apply(
             # keeps no copy of the parameter; autodiff's (prelu, threshold, srelu; smelu's ∂f/∂β) saves
             # the laid-out one for the backward pass, one array of x's size and dtype more: the price
             # of a right gradient (param_dtype=x's dtype keeps the small one, and its bfloat16 sum).
-            wide = v.astype(jnp.promote_types(v.dtype, dt))
+            wide = v.astype(_stable.wider(v.dtype, dt))
             v = jnp.broadcast_to(wide, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
         elif dt is not None:
             v = v.astype(dt)

@@ -16,6 +16,14 @@ from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
 
+def wider(*dtypes: Any) -> Any:
+    """The dtype standard promotion gives ``dtypes`` (bfloat16 and float32: float32), for a computation
+    that picks its own working precision: ``jnp.promote_types`` raises under
+    ``jax.numpy_dtype_promotion("strict")``, where the caller's dtypes are not mixed at all."""
+    with jax.numpy_dtype_promotion("standard"):
+        return jnp.result_type(*dtypes)
+
+
 def _like(x: jax.Array, c: Any) -> Any:
     """``c`` broadcast to ``x``'s shape; a Python number takes ``x``'s dtype, as it would as a weak
     scalar. jax.experimental.jet's rule for lax.min (and lax.clamp, which it expands into max then

@@ -226,7 +226,7 @@ def _log_softmax_unmasked(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     top = z == 0
     e = _exp_shifted(z, lo)
     rest = jnp.sum(jnp.where(top, e - 1, e), axes, keepdims=True)
-    ties = jnp.maximum(jnp.sum(top, axes, keepdims=True), 1) - 1
+    ties = jnp.maximum(jnp.sum(top, axes, keepdims=True, dtype=rest.dtype), 1) - 1  # strict promotion: a float count
     return (z - jnp.log1p(rest + ties)) + lo
 
 

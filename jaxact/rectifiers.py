@@ -190,7 +190,7 @@ def _rrelu_slope(x: jax.Array, lower: Any, upper: Any, key: Any) -> Any:
     (lower + upper)/2 (evaluation), as torch's rrelu."""
     if key is None:
         return (lower + upper) / 2
-    u = jax.random.uniform(key, x.shape, jnp.promote_types(x.dtype, jnp.float32))
+    u = jax.random.uniform(key, x.shape, _stable.wider(x.dtype, jnp.float32))
     return (lower + (upper - lower) * u).astype(x.dtype)
 
 

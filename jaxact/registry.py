@@ -439,10 +439,19 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
     def g(x: jax.Array, **kw: Any) -> jax.Array:
         if x.dtype not in _HALF:
             return f(x, **kw)
-        return f(x.astype(jnp.float32), **kw).astype(_call_dtype(x, kw, static))
+        # A parameter in x's own dtype goes to float32 with it (exactly): left in bfloat16 beside a
+        # float32 x, it failed under jax.numpy_dtype_promotion("strict"), where jax.nn's elu(x, α)
+        # with both in bfloat16 works. Other dtypes stay: strict refuses those as jax.nn does.
+        wide = {k: _widened(v, x.dtype) if k not in static else v for k, v in kw.items()}
+        return f(x.astype(jnp.float32), **wide).astype(_call_dtype(x, kw, static))
 
     functools.update_wrapper(g, f)
     return g
+
+
+def _widened(v: Any, dtype: Any) -> Any:
+    """v in float32 where it is an array of ``dtype`` (a half-precision one), else v itself."""
+    return v.astype(jnp.float32) if getattr(v, "dtype", None) == dtype and hasattr(v, "astype") else v
 
 
 def _shaped_like_x(d: Callable[..., Any]) -> Callable[..., jax.Array]:

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxact import _stable
 from jaxact.normalizers import _check_axis_where
 from jaxact.registry import register
 
@@ -106,7 +107,7 @@ def _mp_entmax15(m: Any, row: list[Any]) -> list[Any]:
 
 def _jvp_sparsemax(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
     # A NaN output (a row with +inf or NaN) keeps a NaN tangent, as the outputs beside it.
-    return _support_jvp(jnp.where(jnp.isnan(y), y, y > 0).astype(t.dtype), t, axis)
+    return _support_jvp(jnp.where(jnp.isnan(y), y, (y > 0).astype(y.dtype)).astype(t.dtype), t, axis)
 
 
 @register(
@@ -158,12 +159,12 @@ def sparsemax(x: ArrayLike, axis: int = -1) -> jax.Array:
 
 
 def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
-    y = y.astype(jnp.promote_types(y.dtype, jnp.float32))
+    y = y.astype(_stable.wider(y.dtype, jnp.float32))
     # √ of a guarded input off the support: √′(0) = inf times y's zero tangent there would make
     # second derivatives NaN.
     on = y > 0
     s = jnp.where(on, jnp.sqrt(jnp.where(on, y, 1)), jnp.where(jnp.isnan(y), y, 0))
-    return _support_jvp(s, t, axis).astype(t.dtype)
+    return _support_jvp(s, t.astype(s.dtype), axis).astype(t.dtype)  # s is float32 for half-precision y
 
 
 @register(

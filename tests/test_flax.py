@@ -507,6 +507,19 @@ def test_nnx_still_takes_path_with_a_deprecation_warning():
         N.Learnable("elu", path="autodiff", gradient_path="autodiff")
 
 
+def test_learnable_runs_under_strict_promotion():
+    """Float32 parameters over a bfloat16 input, laid over x in the wider dtype: found with
+    jnp.promote_types, which jax.numpy_dtype_promotion("strict") refuses (TypePromotionError)."""
+    x = jnp.asarray(np.linspace(-2, 2, 8).reshape(2, 4), jnp.bfloat16)
+    with jax.numpy_dtype_promotion("strict"):
+        for name in ("prelu", "celu", "swish"):
+            m = L.Learnable(name)
+            params = m.init(KEY, x)
+            assert m.apply(params, x).dtype == jnp.bfloat16
+            g = jax.grad(lambda p, m=m: jnp.sum(m.apply(p, x).astype(jnp.float32)))(params)
+            assert all(v.dtype == jnp.float32 for v in jax.tree.leaves(g))
+
+
 def test_nnx_view_info_lists_the_modules_view_setting():
     """nnx.view_info reads each set_view argument from its docstring's Args: it raised KeyError
     'deterministic' for any model holding a Learnable."""

@@ -286,6 +286,52 @@ def test_parameters_without_a_jax_nn_twin_promote_as_jax_nns_do(name, pname, val
 
 
 @pytest.mark.sampled
+@pytest.mark.parametrize("path", ["fn", "autodiff", "closed_form"])
+@pytest.mark.parametrize("dtype", [jnp.float64, jnp.bfloat16], ids=["float64", "bfloat16"])
+@pytest.mark.parametrize("entry", entry_params())
+def test_every_entry_runs_under_strict_promotion(entry, dtype, path):
+    """Under jax.numpy_dtype_promotion("strict") nothing inside may mix dtypes: log_softmax's float64
+    form added an int64 count of ties (TypePromotionError on every float64 input), sparsemax's JVP
+    selected between a float and a bool, entmax15's multiplied a float32 √y by a bfloat16 tangent
+    and asked jnp.promote_types for its working dtype, which strict refuses too. Forward, first
+    derivative and (float64) second, at the default parameters."""
+    f = getattr(entry, path)
+    x = jnp.asarray(np.linspace(-3, 3, 16).reshape(2, 8), dtype)
+    kw = {"key": jax.random.key(0)} if entry.keyed else {}
+
+    def total(x):
+        return jnp.sum(f(x, **kw).astype(jnp.float32))
+
+    with jax.numpy_dtype_promotion("strict"):
+        assert f(x, **kw).dtype == dtype
+        assert jax.grad(total)(x).dtype == dtype
+        if dtype == jnp.float64:
+            assert jax.grad(lambda x: jnp.sum(jax.grad(total)(x)))(x).dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
+@pytest.mark.parametrize(
+    "name", [e.name for e in jaxact.entries() if e.elementwise and not e.keyed and e.learnable_params]
+)
+def test_half_precision_parameters_in_xs_dtype_pass_strict_promotion(name, dtype):
+    """x and its parameters all in bfloat16 (or float16), as jax.nn.elu(x, α) takes them under
+    jax.numpy_dtype_promotion("strict"): the float32 evaluation of half precision cast x alone,
+    and the bfloat16 parameter beside the float32 x raised TypePromotionError (forward and grad)."""
+    e = jaxact.get(name)
+    x = jnp.asarray(np.linspace(-3, 3, 16), dtype)
+    params = {k: jnp.asarray(e.params[k], dtype) for k in e.learnable_params}
+
+    def loss(x, params, f):
+        return jnp.sum(f(x, **params).astype(jnp.float32))
+
+    with jax.numpy_dtype_promotion("strict"):
+        for f in (e.fn, e.autodiff, e.closed_form):
+            assert f(x, **params).dtype == dtype, f
+            gx, gp = jax.grad(loss, argnums=(0, 1))(x, params, f)
+            assert gx.dtype == dtype and all(g.dtype == dtype for g in gp.values()), f
+
+
+@pytest.mark.sampled
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].elementwise])
 def test_derivative_at_nan_agrees_between_paths_and_with_jax_nn(entry, dtype):
