@@ -33,6 +33,12 @@ class Plan:
     # The entry's name and the path forced for it (None: the entry's own, decided per dtype).
     name: str = ""
     path: str | None = None
+    # What the calls read of the entry, taken when the module is made: a module made from a user's entry
+    # kept working (with the function it was given) after a notebook re-registered or unregistered the
+    # name, which then raised UnknownActivationError or paired the old function with the new ordering.
+    ordered: tuple[tuple[str, str], ...] = ()
+    defaults: tuple[tuple[str, Any], ...] = ()  # the ordered pairs' defaults: a learned one is held at them
+    feature_axis: str | None = None
 
 
 def plan(
@@ -66,7 +72,19 @@ def plan(
     learned = tuple((k, float(fixed.pop(k, entry.params[k]))) for k in names)
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
     constraints = tuple((k, tuple(entry.constraints.get(k, ()))) for k in names)
-    return Plan(fn, tuple(fixed.items()), learned, constraints, entry.keyed, entry.name, path or conf.path)
+    paired = {k for pair in entry.ordered for k in pair}
+    return Plan(
+        fn,
+        tuple(fixed.items()),
+        learned,
+        constraints,
+        entry.keyed,
+        entry.name,
+        path or conf.path,
+        tuple(entry.ordered),
+        tuple((k, entry.params[k]) for k in sorted(paired)),
+        entry.feature_axis,
+    )
 
 
 def _named(fn: Any, owner: str) -> str | Configured:
@@ -198,7 +216,7 @@ def check_feature_axis(p: Plan, shape: tuple[int, ...], axis: int, count: int, o
     axis had no effect). One value shared (``count`` 1) fits any axis."""
     # Only where the entry declares the axis its parameter lies along (prelu's): another function's axis
     # means something else (a softmax's, with a learned temperature per feature of the module's axis).
-    axis_name = registry.get(p.name).feature_axis if p.name else None  # as apply reads the entry's ordered
+    axis_name = p.feature_axis
     if axis_name is None:
         return
     configured = dict(p.fixed).get(axis_name)
@@ -241,7 +259,6 @@ def apply(
         x = x.astype(dt)
     kw = {}
     constraints = dict(p.constraints)
-    entry = registry.get(p.name) if p.name else None
     for k, v in values.items():
         if v.ndim == 1 and x.ndim > 1:
             shape = [1] * x.ndim
@@ -266,8 +283,8 @@ def apply(
         elif "nonnegative" in constraints[k]:
             v = _held(jnp.maximum(v, 0), v)
         kw[k] = v
-    ordered, defaults = (entry.ordered, entry.params) if entry is not None else ((), {})
-    for lo, hi in ordered:
+    defaults = dict(p.defaults)
+    for lo, hi in p.ordered:
         # A learned pair that training crossed (rrelu's lower above upper: 7 of 32 channels in 300 Adam
         # steps) is used sorted; crossed, the function raised eagerly and was undefined under jit. Both
         # learned: swapped where crossed, the gradients following the values (the one in the lower role

@@ -507,6 +507,32 @@ def test_nnx_still_takes_path_with_a_deprecation_warning():
         N.Learnable("elu", path="autodiff", gradient_path="autodiff")
 
 
+def test_an_nnx_module_keeps_working_after_its_entry_is_unregistered_or_replaced():
+    """An nnx module keeps the function it was made with, but each call looked the entry up again by
+    name (for its ordered pairs): after jaxact.unregister it raised UnknownActivationError, and after a
+    notebook cell re-registered the name it paired the old function with the new entry's ordering."""
+
+    def my_band(x, lo=-1.0, hi=1.0):
+        """x clipped to [lo, hi]."""
+        return jnp.clip(x, lo, hi)
+
+    def d(x, lo=-1.0, hi=1.0):
+        return jnp.where((x > lo) & (x < hi), 1.0, 0.0).astype(x.dtype)
+
+    x = jnp.linspace(-3, 3, 7)
+    jaxact.register(derivative=d, ordered=(("lo", "hi"),))(my_band)
+    try:
+        m = N.Learnable("my_band")
+        m.lo[...], m.hi[...] = jnp.float32(2.0), jnp.float32(-2.0)  # crossed: used sorted
+        want = jnp.clip(x, -2.0, 2.0)
+        np.testing.assert_array_equal(m(x), want)
+        jaxact.register(derivative=d)(my_band)  # re-registered without the ordering
+        np.testing.assert_array_equal(m(x), want)
+    finally:
+        jaxact.unregister("my_band")
+    np.testing.assert_array_equal(m(x), want)
+
+
 def test_learnable_runs_under_strict_promotion():
     """Float32 parameters over a bfloat16 input, laid over x in the wider dtype: found with
     jnp.promote_types, which jax.numpy_dtype_promotion("strict") refuses (TypePromotionError)."""
