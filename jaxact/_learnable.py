@@ -87,6 +87,16 @@ def plan(
     )
 
 
+def fixed_only(activation: Any, learned: Sequence[str]) -> Any:
+    """``activation`` without the initial values of the ``learned`` parameters (a :class:`Configured`
+    value; anything else as it is): what an nnx module keeps in its static structure once its
+    parameters exist, so that models differing only in where training starts share one GraphDef
+    (one nnx.jit compilation, one stacked state) and the repr does not show a value training left."""
+    if not isinstance(activation, Configured) or not any(k in learned for k, _ in activation.params):
+        return activation
+    return configure(activation.name, path=activation.path, **{k: v for k, v in activation.params if k not in learned})
+
+
 def _named(fn: Any, owner: str) -> str | Configured:
     """A registered function passed itself (``jaxact.elu``, ``jaxact.closed_form.elu``, a ``jax.jit`` of
     either, a user's function registered in the call form): its name (with its path for a path's twin);

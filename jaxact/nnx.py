@@ -6,6 +6,7 @@ per-feature parameter needs ``num_features``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import warnings
@@ -96,12 +97,9 @@ class Learnable(nnx.Module):
         _learnable.check_sharding(sharding, num_features is not None, owner)
         det = _learnable.check_deterministic(deterministic, owner)
         shape = () if num_features is None else (num_features,)
-        self._plan, self._axis, self._dtype, self._num_features = plan, axis, dtype, num_features
-        self.activation = activation  # static (hashable), and what the repr shows
-        self.rngs = _checked_rngs(rngs, owner)
-        self.deterministic = rngs is None if det is None else det
-        self._owner = owner
-        if plan.keyed and not self.deterministic and rngs is None:
+        rngs = _checked_rngs(rngs, owner)
+        deterministic = rngs is None if det is None else det
+        if plan.keyed and not deterministic and rngs is None:
             raise ValueError(_NEEDS_RNGS.format(owner=owner))
         self._learned = tuple(k for k, _ in plan.learned)
         for k, v0 in plan.learned:
@@ -109,6 +107,16 @@ class Learnable(nnx.Module):
             if sharding is not None:
                 init = nnx.with_partitioning(init, sharding if shape else ())
             setattr(self, k, nnx.Param(init(jax.random.key(0), shape, param_dtype)))
+        # The static attributes (the GraphDef) hold the fixed settings only: with the initial values
+        # in them, models differing only in where training starts compiled once each under nnx.jit and
+        # could not share one GraphDef, and the repr showed a value training had since left.
+        activation = _learnable.fixed_only(activation, self._learned)
+        self._plan = dataclasses.replace(plan, learned=())
+        self._axis, self._dtype, self._num_features = axis, dtype, num_features
+        self.activation = activation  # static (hashable), and what the repr shows
+        self.rngs = rngs
+        self.deterministic = deterministic
+        self._owner = f"jaxact.nnx.Learnable({activation!r})"
 
     def set_view(self, deterministic: bool | None = None) -> None:
         """``nnx.view(model, deterministic=...)`` reaches this, as ``nnx.Dropout``'s.

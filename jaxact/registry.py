@@ -855,7 +855,7 @@ def _tupling(
         args, kwargs = tuples(args, kwargs)
         return getattr(jitted, method)(x, *args, **kwargs)
 
-    return _as_jitted(public, raw, kind, ahead)
+    return _as_jitted(public, raw, kind, ahead, (jitted,))
 
 
 class _Frame(functools.partial):  # type: ignore[type-arg]
@@ -877,6 +877,12 @@ class _Frame(functools.partial):  # type: ignore[type-arg]
 
     def eval_shape(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         return self._jaxact_ahead("eval_shape", x, args, kwargs)
+
+    def clear_cache(self) -> None:
+        """Drops the programs compiled behind this function, as jax.jit's ``clear_cache`` does (jax.nn's
+        jitted functions have it)."""
+        for jitted in self._jaxact_jitted:
+            jitted.clear_cache()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         return _reduce_public(self, self._jaxact_kind)
@@ -901,15 +907,18 @@ def _as_jitted(
     raw: Callable[..., Any],
     kind: tuple[str, str] | None,
     ahead: Callable[[str, Any, tuple[Any, ...], dict[str, Any]], Any],
+    jitted: tuple[Any, ...],
 ) -> Callable[..., jax.Array]:
     """``public`` as a :class:`_Frame`: ``raw``'s name, signature and ``public``'s docstring, each
-    ahead-of-time method ``ahead(method, x, args, kwargs)``, pickled by ``kind`` = (name, attribute of
-    the entry), and jaxact.autodiff.<name> / jaxact.closed_form.<name> named by their namespace."""
+    ahead-of-time method ``ahead(method, x, args, kwargs)``, ``clear_cache`` clearing the ``jitted``
+    behind it, pickled by ``kind`` = (name, attribute of the entry), and jaxact.autodiff.<name> /
+    jaxact.closed_form.<name> named by their namespace."""
     frame = _Frame(public)
     functools.update_wrapper(frame, raw)
     frame.__doc__ = public.__doc__
     frame._jaxact_ahead = ahead  # type: ignore[attr-defined]
     frame._jaxact_kind = kind  # type: ignore[attr-defined]
+    frame._jaxact_jitted = jitted  # type: ignore[attr-defined]
     if kind is not None and kind[1] in ("autodiff", "closed_form"):
         frame.__module__, frame.__qualname__ = f"jaxact.{kind[1]}", kind[0]
     return frame
@@ -983,7 +992,7 @@ def _public(
         xa, given = binder(x, args, kwargs)
         return getattr(impl, method)(xa, **given)
 
-    return _as_jitted(public, raw, kind, ahead)
+    return _as_jitted(public, raw, kind, ahead, (impl, eager))
 
 
 def _hook_hint(e: BaseException, validate: Callable[..., Any] | None) -> str:

@@ -533,6 +533,34 @@ def test_an_nnx_module_keeps_working_after_its_entry_is_unregistered_or_replaced
     np.testing.assert_array_equal(m(x), want)
 
 
+def test_nnx_models_differing_in_initial_values_share_one_graphdef():
+    """The initial values were static attributes (the configured activation, the plan, the error
+    messages' owner): models differing only in where α starts compiled once each under nnx.jit and
+    could not share one GraphDef; the fixed settings stay in it."""
+    from flax import nnx
+
+    made = [N.Learnable(jaxact.configure("celu", alpha=a), num_features=3) for a in (0.5, 0.7)]
+    (g1, s1), (g2, s2) = (nnx.split(m) for m in made)
+    assert g1 == g2
+    np.testing.assert_array_equal(s1["alpha"][...], np.full(3, 0.5, np.float32))
+    np.testing.assert_array_equal(s2["alpha"][...], np.full(3, 0.7, np.float32))
+    assert "alpha" not in repr(made[0].activation)
+    fixed = N.Learnable(jaxact.configure("srelu", t_left=-2.0, a_left=0.3), learn="a_left")
+    assert fixed.activation == jaxact.configure("srelu", t_left=-2.0)  # the fixed one stays
+    x = -3 * jnp.ones((2, 3))
+    np.testing.assert_allclose(fixed(x), jaxact.srelu(x, t_left=-2.0, a_left=0.3), rtol=1e-6)
+    traces = []
+
+    @nnx.jit
+    def run(m, x):
+        traces.append(1)
+        return m(x)
+
+    for m in made:
+        run(m, x)
+    assert len(traces) == 1
+
+
 def test_learnable_runs_under_strict_promotion():
     """Float32 parameters over a bfloat16 input, laid over x in the wider dtype: found with
     jnp.promote_types, which jax.numpy_dtype_promotion("strict") refuses (TypePromotionError)."""

@@ -242,6 +242,20 @@ def test_public_functions_are_jitted_functions_unless_they_check_values_or_take_
         assert (type(entry.fn) is type(jax.jit(abs))) == (not entry.checked_params and not takes_list), entry.name
 
 
+def test_every_public_function_has_jits_clear_cache():
+    """jax.nn's jitted functions have clear_cache; jaxact's with a checking frame in front (elu, celu,
+    leaky_relu, squareplus, swish, log_softmax, ...) had only lower, trace and eval_shape."""
+    x = jnp.linspace(-2, 2, 8).reshape(2, 4)
+    for entry in jaxact.entries():
+        for f in (entry.fn, entry.autodiff, entry.closed_form):
+            kw = {"key": jax.random.key(0)} if entry.keyed else {}
+            y = f(x, **kw)
+            f.clear_cache()
+            for jitted in getattr(f, "_jaxact_jitted", (f,)):
+                assert jitted._cache_size() == 0, (entry.name, f)
+            np.testing.assert_array_equal(f(x, **kw), y)
+
+
 _PARAM_CASES = [
     ("elu", "alpha", 0.5),
     ("celu", "alpha", 2.0),
