@@ -271,7 +271,7 @@ def entries() -> list[Activation]:
 def get(name: str) -> Activation:
     """The registry entry for ``name`` (or an alias); suggests close names if unknown."""
     if not isinstance(name, str):
-        raise TypeError(f"jaxact.get: name must be a str, got {type(name).__name__}.")
+        raise TypeError(f"jaxact.get: name must be a str, got {_not_a_name(name)}.")
     if ":" in name:
         return _from_path(name)
     key = name.strip().lower().replace("-", "_")
@@ -281,6 +281,15 @@ def get(name: str) -> Activation:
     close = difflib.get_close_matches(key, names(include_aliases=True), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise UnknownActivationError(f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}.")
+
+
+def _not_a_name(given: Any) -> str:
+    """What was given where a name belongs: a registered function by its name, with the name to give
+    instead (``jaxact.configure(jaxact.elu, alpha=0.5)`` read "got _Frame", an internal class)."""
+    entry = entry_of(given) if callable(given) else None
+    if entry is not None:
+        return f"the function of {entry.name!r}: give its name, {entry.name!r}"
+    return type(given).__name__
 
 
 def registered(name: str) -> Activation | None:

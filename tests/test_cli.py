@@ -125,6 +125,13 @@ def test_bad_names_and_settings_give_a_message_and_exit_2(capsys):
     assert "mixes elements" in capsys.readouterr().err
 
 
+def test_compare_paths_take_the_librarys_spelling_closed_form(capsys):
+    """The library names the path closed_form (jaxact.closed_form, gradient_path=); --paths took only
+    closed ("unknown path(s) ['closed_form']"). closed_form is closed: given both, one path twice."""
+    assert main(["compare", "--paths", "closed_form,closed", "--steps", "1"]) == 2
+    assert "a gradient path named twice: closed, closed" in capsys.readouterr().err
+
+
 BAD_INVOCATIONS = [
     ["compare", "--lr", "-1"],
     ["compare", "--lr", "nan"],

@@ -801,3 +801,11 @@ def test_a_configured_value_its_label_would_not_reproduce_is_refused():
     jaxact.register(derivative=lambda x, a=1.0: 2 * jnp.ones_like(x), verify=False)(twice_again)
     with pytest.raises(ValueError, match=r"made before 'twice' was registered again"):
         compare.Config(activations=("relu", old))
+
+
+def test_validate_refuses_one_function_named_twice():
+    """The CLI refused elu beside elu(alpha=1.0) (equal configurations, defaults filled in); a Config
+    built in Python trained the same network twice under two labels."""
+    with pytest.raises(ValueError, match=r"^jaxact compare: elu and elu\(alpha=1.0\) are the same function"):
+        compare.Config(activations=("elu", "elu(alpha=1.0)", "relu")).validate()
+    compare.Config(activations=("elu", "elu(alpha=0.5)")).validate()

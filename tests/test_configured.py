@@ -200,3 +200,15 @@ def my_kept_scale(x):
         assert set(dataclasses.asdict(old)) == {"name", "params", "path", "_key"}
     finally:
         jaxact.unregister("my_kept_scale")
+
+
+def test_a_function_given_for_a_name_is_named_in_the_error():
+    """configure(jaxact.elu, alpha=0.5) read "jaxact.get: name must be a str, got _Frame" (an internal
+    class); the message now names the function's entry and the name to give."""
+    for given in (jaxact.elu, jaxact.autodiff.elu, jaxact.closed_form.elu):
+        with pytest.raises(TypeError, match=r"^jaxact.configure: name must be a str, got the function of 'elu': give"):
+            jaxact.configure(given, alpha=0.5)
+        with pytest.raises(TypeError, match=r"^jaxact.get: name must be a str, got the function of 'elu': give its"):
+            jaxact.get(given)
+    with pytest.raises(TypeError, match=r"^jaxact.get: name must be a str, got int\.$"):
+        jaxact.get(3)

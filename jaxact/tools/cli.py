@@ -116,7 +116,10 @@ def _compare_configs(args: argparse.Namespace) -> dict[str, Any]:
 
     given = {
         "activations": None if args.activations is None else tuple(_specs(args.activations)),
-        "paths": None if args.paths is None else tuple(x.strip() for x in args.paths.split(",")),
+        # closed_form as the library spells the path (jaxact.closed_form, gradient_path=); results say closed
+        "paths": None
+        if args.paths is None
+        else tuple("closed" if x.strip() == "closed_form" else x.strip() for x in args.paths.split(",")),
         "dataset": args.dataset,
         "depth": args.depth,
         "width": args.width,
@@ -729,7 +732,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--paths",
         default=None,
-        help="gradient paths, comma-separated: autodiff, closed or autodiff,closed (default: closed)",
+        help="gradient paths, comma-separated: autodiff, closed (or closed_form) or autodiff,closed (default: closed)",
     )
     s.add_argument(
         "--dataset",

@@ -219,6 +219,14 @@ class Config:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
             raise ValueError(f"jaxact compare: {', '.join(twice)} named more than once among the activations")
+        confs = [models.activation(n) for n in self.activations]
+        same = [(a, b) for i, a in enumerate(names) for j, b in enumerate(names) if i < j and confs[i] == confs[j]]
+        if same:  # elu and elu(alpha=1.0): one function trained twice under two labels
+            raise ValueError(
+                "jaxact compare: "
+                + "; ".join(f"{a} and {b} are the same function" for a, b in same)
+                + " (equal configurations): name each once"
+            )
         if len(set(self.paths)) != len(self.paths):
             raise ValueError(f"jaxact compare: a gradient path named twice: {', '.join(self.paths)}")
         for name in self.activations:
