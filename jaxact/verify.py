@@ -635,7 +635,15 @@ def smoke(activation: Any) -> None:
             y = jax.eval_shape(lambda v: entry.fn(v, **entry.params), jax.ShapeDtypeStruct(shape, jnp.float32))
         except Exception as e:  # the user's code: any error it raises is the finding
             why = _validate.error_line(e)
-            raise ValueError(f"{entry.name} fails on a float32 input of shape {shape}: {why}") from None
+            # A softmax-like function registered with derivative= fails here first (axis −1 of a 0-d
+            # input), before the elementwise check could say what is wrong.
+            hint = (
+                "; a function given derivative= is elementwise and takes a 0-d input (one that reduces along an "
+                "axis mixes elements: register it with jvp=)"
+                if entry.elementwise and shape == ()
+                else ""
+            )
+            raise ValueError(f"{entry.name} fails on a float32 input of shape {shape}: {why}{hint}") from None
         want = (*shape[:-1], shape[-1] // 2) if entry.gated else shape
         if getattr(y, "shape", None) != want or not jnp.issubdtype(getattr(y, "dtype", None), jnp.floating):
             got = f"{type(y).__name__} {getattr(y, 'shape', '')} {getattr(y, 'dtype', '')}".strip()

@@ -847,3 +847,19 @@ def test_a_malformed_ordered_pair_is_refused_in_one_line(ordered, match):
         jaxact.register(derivative=_d_clip, static=("mode",), ordered=ordered)(f)
     assert "\n" not in str(info.value)
     assert "f" not in jaxact.names()
+
+
+def test_a_reducing_function_given_a_derivative_is_told_to_use_jvp():
+    """A softmax-like function registered with derivative= failed on the 0-d input of the shape checks
+    ("axis -1 is out of bounds") before the elementwise check could name jvp=; the line names it now."""
+
+    def my_rowsoft(x, axis=-1):
+        """A softmax along axis."""
+        return jax.nn.softmax(x, axis=axis)
+
+    def d(x, axis=-1):
+        return jnp.ones_like(x)
+
+    with pytest.raises(ValueError, match=r"shape \(\): .*out of bounds.*register it with jvp=\)$"):
+        jaxact.register(derivative=d, static=("axis",))(my_rowsoft)
+    assert "my_rowsoft" not in jaxact.names()
