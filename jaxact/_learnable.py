@@ -286,8 +286,6 @@ def apply(
             # of a right gradient (param_dtype=x's dtype keeps the small one, and its bfloat16 sum).
             wide = v.astype(_stable.wider(v.dtype, dt))
             v = jnp.broadcast_to(wide, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
-        elif dt is not None:
-            v = v.astype(dt)
         if "positive" in constraints[k]:
             v = _held(jnp.maximum(v, jnp.finfo(v.dtype).eps), v)
         elif "nonnegative" in constraints[k]:

@@ -460,7 +460,7 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
 
 def _widened(v: Any, dtype: Any) -> Any:
     """v in float32 where it is an array of ``dtype`` (a half-precision one), else v itself."""
-    return v.astype(jnp.float32) if getattr(v, "dtype", None) == dtype and hasattr(v, "astype") else v
+    return v.astype(jnp.float32) if getattr(v, "dtype", None) == dtype else v
 
 
 def _shaped_like_x(d: Callable[..., Any]) -> Callable[..., jax.Array]:

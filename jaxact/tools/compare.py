@@ -229,8 +229,8 @@ class Config:
             )
         if len(set(self.paths)) != len(self.paths):
             raise ValueError(f"jaxact compare: a gradient path named twice: {', '.join(self.paths)}")
-        for name in self.activations:
-            e = models.activation(name).entry
+        for conf in confs:
+            e = conf.entry
             if not e.builtin:  # a user's function: takes the batches' shapes, by shape alone, before training
                 from jaxact import verify
 
