@@ -285,7 +285,7 @@ def apply(
             # the laid-out one for the backward pass, one array of x's size and dtype more: the price
             # of a right gradient (param_dtype=x's dtype keeps the small one, and its bfloat16 sum).
             wide = v.astype(_stable.wider(v.dtype, dt))
-            v = jnp.broadcast_to(wide, jnp.broadcast_shapes(v.shape, x.shape)).astype(dt)
+            v = _stable.broadcast_over(wide, x).astype(dt)
         if "positive" in constraints[k]:
             v = _held(jnp.maximum(v, jnp.finfo(v.dtype).eps), v)
         elif "nonnegative" in constraints[k]:

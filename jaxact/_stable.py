@@ -24,14 +24,28 @@ def wider(*dtypes: Any) -> Any:
         return jnp.result_type(*dtypes)
 
 
+def broadcast_over(c: Any, x: Any) -> jax.Array:
+    """``c`` broadcast against ``x``; of x's shape, it is sharded as x is. Under explicit sharding
+    (``jax.make_mesh``'s default axis types) a plain broadcast is typed replicated: its cotangent, of
+    x's size, was all-gathered onto every device before the sum to c's shape (a learned slope over a
+    sharded bfloat16 input; smelu's array β), and a select against x refused the mixed shardings
+    (threshold's learned value). Without a mesh, or with automatic axes, the sharding given is the
+    one the broadcast had."""
+    shape = jnp.broadcast_shapes(jnp.shape(c), jnp.shape(x))
+    if shape != jnp.shape(x):
+        return jnp.broadcast_to(c, shape)
+    return jnp.broadcast_to(c, shape, out_sharding=jax.typeof(x).sharding)
+
+
 def _like(x: jax.Array, c: Any) -> Any:
-    """``c`` broadcast to ``x``'s shape; a Python number takes ``x``'s dtype, as it would as a weak
-    scalar. jax.experimental.jet's rule for lax.min (and lax.clamp, which it expands into max then
-    min) does not broadcast a scalar operand (JAX 0.10: "select cases must have the same shapes"),
-    and XLA compiles a broadcast constant to the same program as the scalar."""
+    """``c`` broadcast to ``x``'s shape (and sharding: :func:`broadcast_over`); a Python number takes
+    ``x``'s dtype, as it would as a weak scalar. jax.experimental.jet's rule for lax.min (and
+    lax.clamp, which it expands into max then min) does not broadcast a scalar operand (JAX 0.10:
+    "select cases must have the same shapes"), and XLA compiles a broadcast constant to the same
+    program as the scalar."""
     if isinstance(c, (int, float)) and not isinstance(c, bool):
         return jnp.full_like(x, c)
-    return jnp.broadcast_to(c, jnp.broadcast_shapes(jnp.shape(c), jnp.shape(x)))
+    return broadcast_over(c, x)
 
 
 def clip(x: jax.Array, lo: Any, hi: Any) -> jax.Array:

@@ -55,6 +55,17 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
         raise ValueError(f"jaxact.{fname}: 'where' of shape {wshape} does not broadcast to x of shape {x.shape}.")
 
 
+def _along(reduce: Any, v: jax.Array, axes: tuple[int | str, ...], **kw: Any) -> jax.Array:
+    """``reduce(v, axes, keepdims=True, **kw)`` (jnp.max, jnp.sum), positional axes first and then the
+    mapped axes' names where both are given: JAX reduces over both at once under vmap but fails a bare
+    assertion under shard_map (jax.nn.softmax(x, axis=(1, 'i')) too). ``initial`` enters once."""
+    names = _validate.named_axes(axes)
+    if not names or len(names) == len(axes):
+        return reduce(v, axes, keepdims=True, **kw)
+    part = reduce(v, tuple(a for a in axes if not isinstance(a, str)), keepdims=True, **kw)
+    return reduce(part, names, keepdims=True, **{k: w for k, w in kw.items() if k != "initial"})
+
+
 def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array | None]:
     """(z = x − max along axis, masked entries −inf; float64: the rounding error of that difference,
     else None)."""
@@ -71,20 +82,20 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array 
     # reduction over one element into a reshape (a row of one, or one element per device of a
     # sharded row: NaN).
     if x.dtype != jnp.float64:
-        m = jnp.max(lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min, keepdims=True)
+        m = _along(jnp.max, lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min)
         return xs - m, None
     # float64 (static at trace time) differentiates through the maximum too: the shift then
     # cancels exactly in the derivative of the winning entry (its z = x − max has tangent
     # t_i − t_max = 0), whose JVP is −Σ_{j≠i} y_j(t_j − t_i), no longer the difference
     # t_i − Σ_j y_j t_j of two nearly equal numbers (1e10 ulp where one logit dominates).
-    m = jnp.max(lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min, keepdims=True)
+    m = _along(jnp.max, lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min)
     # The maximum's value, with the sum of the tangents of the entries at it as its tangent: any
     # differentiable shift leaves the derivatives' values unchanged (it cancels), and this one keeps
     # a boolean mask for the backward pass where max's own rule keeps arrays of x's dtype.
     # where(top, xs, m) is m everywhere (its tangent t at the maxima); a masked entry's −inf − (−inf)
     # is never formed, so jax_debug_nans has nothing to find even op by op.
     top = xs == m
-    z = xs - (m + jnp.sum(jnp.where(top, xs, m) - m, axes, keepdims=True))
+    z = xs - (m + _along(jnp.sum, jnp.where(top, xs, m) - m, axes))
     # x − max is rounded, and exp(z) turns that into a relative error of |z|·eps (27 ulp of softmax):
     # its exact error (Knuth's two-sum, of an input that is finite where x is −inf, so no NaN is
     # made even where it is discarded), a constant of the derivative.
@@ -119,9 +130,9 @@ def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
     """
     axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
     if x.dtype == jnp.float16:
-        s = jnp.sum(e, axes, keepdims=True)
+        s = _along(jnp.sum, e, axes)
         return s + lax.stop_gradient(jnp.maximum(1 - s, 0))
-    return jnp.sum(e, axes, keepdims=True, initial=_EMPTY_SUM[x.dtype])
+    return _along(jnp.sum, e, axes, initial=_EMPTY_SUM[x.dtype])
 
 
 def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
@@ -140,10 +151,10 @@ def _relative_to_max(y: jax.Array, t: jax.Array, axes: tuple[int, ...]) -> jax.A
     # initial=: a zero-length axis has no maximum; y > 0: a row of all −inf (y = 0) shifts by nothing.
     # The maximum only selects (a mask): stopped, so a Hessian never differentiates it (a mapped
     # axis's pmax has no derivative).
-    top = (y == jnp.max(lax.stop_gradient(y), axes, keepdims=True, initial=-jnp.inf)) & (y > 0)
+    top = (y == _along(jnp.max, lax.stop_gradient(y), axes, initial=-jnp.inf)) & (y > 0)
     # t·0, not zeros: a zeros array would be a residual of its own (known before t is); a non-finite
     # tangent gives a non-finite JVP either way.
-    return t - jnp.sum(jnp.where(top, t, t * 0), axes, keepdims=True)
+    return t - _along(jnp.sum, jnp.where(top, t, t * 0), axes)
 
 
 def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
@@ -151,7 +162,7 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     # and a boolean mask, see _relative_to_max).
     axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
     u = _relative_to_max(y, t, axes)
-    return y * (u - jnp.sum(y * u, axes, keepdims=True))
+    return y * (u - _along(jnp.sum, y * u, axes))
 
 
 @register(
@@ -194,7 +205,7 @@ def softmax(x: ArrayLike, axis: int | str | Sequence[int | str] | None = -1, whe
     Jacobian ∂s_i/∂x_j = s_i(δ_ij − s_j), so the JVP is s ⊙ (t − Σ s t).
 
     ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``; beside positional
-    axes in a tuple under vmap only, as JAX's reductions take them): the row then spans vmapped
+    axes in a tuple, which jax.nn's takes under vmap only): the row then spans vmapped
     elements or devices, differentiably by autodiff (jax.nn's forward takes names, its derivative
     fails on the maximum's ``pmax``).
 
@@ -225,8 +236,8 @@ def _log_softmax_unmasked(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
     top = z == 0
     e = _exp_shifted(z, lo)
-    rest = jnp.sum(jnp.where(top, e - 1, e), axes, keepdims=True)
-    ties = jnp.maximum(jnp.sum(top, axes, keepdims=True, dtype=rest.dtype), 1) - 1  # strict promotion: a float count
+    rest = _along(jnp.sum, jnp.where(top, e - 1, e), axes)
+    ties = jnp.maximum(_along(jnp.sum, top, axes, dtype=rest.dtype), 1) - 1  # strict promotion: a float count
     return (z - jnp.log1p(rest + ties)) + lo
 
 
@@ -236,7 +247,7 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     s = _softmax(x, axis, where) if x.dtype == jnp.float64 else jnp.exp(y)
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
     u = _relative_to_max(s, t, axes)
-    out = u - jnp.sum(s * u, axes, keepdims=True)
+    out = u - _along(jnp.sum, s * u, axes)
     return out if where is None else jnp.where(where, out, jnp.zeros_like(out))
 
 
@@ -277,7 +288,7 @@ def log_softmax(x: ArrayLike, axis: int | str | Sequence[int | str] | None = -1,
     JVP: t − Σ_j s_j t_j with s = softmax(x).
 
     ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``; beside positional
-    axes in a tuple under vmap only, as JAX's reductions take them): the row then spans vmapped
+    axes in a tuple, which jax.nn's takes under vmap only): the row then spans vmapped
     elements or devices, differentiably by autodiff (jax.nn's forward takes names, its derivative
     fails on the maximum's ``pmax``).
 
@@ -321,7 +332,7 @@ def softmin(x: ArrayLike, axis: int | str | Sequence[int | str] | None = -1, whe
     JVP: s ⊙ (−t + Σ s t) with s = softmin(x).
 
     ``axis`` may also name a mapped axis (``jax.vmap(..., axis_name=)``, ``shard_map``; beside positional
-    axes in a tuple under vmap only, as JAX's reductions take them): the row then spans vmapped
+    axes in a tuple, which jax.nn's takes under vmap only): the row then spans vmapped
     elements or devices, differentiably by autodiff (jax.nn's forward takes names, its derivative
     fails on the maximum's ``pmax``).
 

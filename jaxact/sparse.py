@@ -61,8 +61,20 @@ def _rows_threshold(tau: jax.Array, m: jax.Array) -> jax.Array:
 
 
 def _ranks(z: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """(z sorted in decreasing order, 1..n in z's dtype)."""
-    zs = -jnp.sort(-z, axis=-1)
+    """(z sorted in decreasing order, 1..n in z's dtype).
+
+    Under explicit sharding (``jax.make_mesh``'s default axis types) the sort runs with the mesh's
+    axes automatic, its result's rows sharded as z's and each row whole: JAX 0.10's sort refuses a
+    sharded sorting dimension (naming the moved axis, not the caller's), and its JVP, which sorts
+    an unsharded iota beside the keys, refuses any sharded input (the autodiff path's gradient,
+    every path's second derivative). τ, one value per row, then keeps z's sharding."""
+    sharding = jax.typeof(z).sharding
+    if sharding.mesh.explicit_axes:
+        sort = jax.sharding.auto_axes(lambda v: -jnp.sort(-v, axis=-1), out_sharding=jax.P(*sharding.spec[:-1], None))
+        with jax.sharding.use_abstract_mesh(sharding.mesh):  # given by the input, not by jax.set_mesh
+            zs = sort(z)
+    else:
+        zs = -jnp.sort(-z, axis=-1)
     return zs, jnp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
 
 

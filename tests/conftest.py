@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("sampled") is None:
             continue
         params = getattr(getattr(item, "callspec", None), "params", {})
-        entry = params.get("entry")
+        entry = params.get("entry", params.get("name"))  # an entry, or a test's own name parameter
         key = (item.originalname, getattr(entry, "name", entry))
         groups.setdefault(key, []).append(item)
     dropped = set()

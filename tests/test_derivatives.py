@@ -105,6 +105,7 @@ def test_gate_kink_convention_same_in_both_paths(entry):
     np.testing.assert_array_equal(grads[2], grads[0])
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", vector_cases())
 def test_jvp_autodiff_equals_closed_form_jvp(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED)
@@ -165,6 +166,7 @@ def test_second_derivative_matches_finite_differences(entry, params, dtype, clos
     np.testing.assert_allclose(gg, fd, rtol=1e-5, atol=1e-6, err_msg=f"seed={SEED}")
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry,params,dtype", vector_cases(dtypes=(jnp.float64,)))
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_second_order_vector_functions(entry, params, dtype, closed):

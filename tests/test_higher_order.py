@@ -135,6 +135,7 @@ def test_mish_second_derivative_at_zero():
         np.testing.assert_allclose(got, 0.64, rtol=1e-12)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(
     "entry,params,dtype",
     [c for c in elementwise_cases() if c.values[0].smooth and 2 not in c.values[0].oscillates],

@@ -100,6 +100,7 @@ def test_edge_sweep_vector(entry, dtype, closed):
     assert np.all(np.isnan(y[np.isnan(edges)][:, 0]))  # NaN in, NaN out
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("closed", PATHS)
@@ -124,6 +125,7 @@ def test_fully_masked_rows_are_documented_and_nan_free(name, dtype, closed):
     assert not bool(jnp.any(jnp.isnan(gi)))
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", ["sparsemax", "entmax15"])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("closed", PATHS)
@@ -355,6 +357,7 @@ def _upcast(e):
 HALF_IN_FLOAT32 = [p for p in entry_params() if _upcast(p.values[0])]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("entry", HALF_IN_FLOAT32)
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
 def test_half_precision_is_float32_rounded_once(entry, dtype):

@@ -325,6 +325,7 @@ def test_every_entry_runs_under_strict_promotion(entry, dtype, path):
             assert jax.grad(lambda x: jnp.sum(jax.grad(total)(x)))(x).dtype == dtype
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
 @pytest.mark.parametrize(
     "name", [e.name for e in jaxact.entries() if e.elementwise and not e.keyed and e.learnable_params]
