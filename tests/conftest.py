@@ -19,8 +19,10 @@ def pytest_report_header(config):
 
 
 # The cross-product tests marked `sampled` (entry × dtype × path × …) run, by default, a
-# random third of each entry's cases (at least one), drawn from the run's seed so that every
-# xdist worker collects the same tests and a run replays with JAXACT_TEST_SEED. The whole
+# random third of each entry's cases (at least one); those marked `sampled(entries=True)` (the
+# costlier per-entry sweeps whose ground other tests cover for every entry) that for a random
+# third of the entries. Drawn from the run's seed so that every xdist worker collects the same
+# tests and a run replays with JAXACT_TEST_SEED. The whole
 # matrix: JAXACT_FULL_TESTS=1 python -m pytest (the README's Development section).
 def pytest_collection_modifyitems(config, items):
     from .cases import full_matrix, keep_a_third  # after pytest_configure has set the seed
@@ -34,14 +36,24 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [it for it in items if it.get_closest_marker("slow") is None]
     rng = np.random.default_rng(int(os.environ["JAXACT_TEST_SEED"]))
     groups: dict = {}
+    by_entries: set = set()  # tests marked sampled(entries=True): a third of the entries, too
     for item in items:
-        if item.get_closest_marker("sampled") is None:
+        mark = item.get_closest_marker("sampled")
+        if mark is None:
             continue
         params = getattr(getattr(item, "callspec", None), "params", {})
         entry = params.get("entry", params.get("name"))  # an entry, or a test's own name parameter
         key = (item.originalname, getattr(entry, "name", entry))
         groups.setdefault(key, []).append(item)
+        if mark.kwargs.get("entries"):
+            by_entries.add(item.originalname)
     dropped = set()
+    for test in sorted(by_entries):
+        keys = sorted((k for k in groups if k[0] == test), key=str)
+        kept = set(keep_a_third(len(keys), rng).tolist())
+        for i, key in enumerate(keys):
+            if i not in kept:
+                dropped.update(id(item) for item in groups.pop(key))
     for key in sorted(groups, key=str):
         group = groups[key]
         kept = set(keep_a_third(len(group), rng).tolist())

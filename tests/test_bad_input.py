@@ -26,7 +26,7 @@ def _keeps_integers(entry, x):
     return out if not jnp.issubdtype(out.dtype, jnp.inexact) else None
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry", entry_params())
 @pytest.mark.parametrize("path", ["fn", "autodiff", "closed_form"])
 def test_integer_and_bool_input_as_jax_nn_else_as_jnp_sin(entry, path):

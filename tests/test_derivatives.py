@@ -49,7 +49,7 @@ def _check_cases():
     ]
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry,params,dtype", _check_cases())
 def test_the_check_command_passes_for_every_built_in(entry, params, dtype):
     """The rows of `jaxact check` (f′ or the JVP, then each hand-written ∂f/∂p against autodiff in
@@ -81,6 +81,7 @@ def test_both_paths_agree_at_round_numbers(entry):
     assert not bad.any(), (x[bad][:5], a[bad][:5], c[bad][:5])
 
 
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].kink_points() and e.values[0].elementwise])
 def test_kink_convention_same_in_both_paths(entry):
     e = entry
@@ -115,7 +116,7 @@ def test_jvp_autodiff_equals_closed_form_jvp(entry, params, dtype):
     assert verify.max_abs_diff(auto, closed) <= verify.scale_tolerance(closed, dtype, entry), f"seed={SEED}"
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry,params,dtype", all_cases())
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_vjp_is_transpose_of_jvp(entry, params, dtype, closed):
@@ -184,6 +185,7 @@ def test_second_order_vector_functions(entry, params, dtype, closed):
     np.testing.assert_allclose(hvp, fd, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry,params,dtype", elementwise_cases(dtypes=(jnp.float32,)))
 def test_grad_equals_closed_form_on_exact_breakpoints(entry, params, dtype):
     """Multiples of 1/8 in [-8, 8] hit every branch switch exactly (clip/max ties halve a gradient)."""

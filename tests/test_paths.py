@@ -133,6 +133,7 @@ def test_jet_needs_the_autodiff_switch():
 JET_LACKS = {"arctan": "atan", "sparsemax": "sort", "entmax15": "sort"}
 
 
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry", entry_params())
 def test_jet_works_under_the_switch_for_every_activation(entry):
     """Under the autodiff switch every activation expands in Taylor mode, with the coefficients
@@ -301,7 +302,7 @@ def test_parameters_without_a_jax_nn_twin_promote_as_jax_nns_do(name, pname, val
             assert f(x, **{pname: value}).dtype == jnp.bfloat16
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("path", ["fn", "autodiff", "closed_form"])
 @pytest.mark.parametrize("dtype", [jnp.float64, jnp.bfloat16], ids=["float64", "bfloat16"])
 @pytest.mark.parametrize("entry", entry_params())
@@ -325,7 +326,7 @@ def test_every_entry_runs_under_strict_promotion(entry, dtype, path):
             assert jax.grad(lambda x: jnp.sum(jax.grad(total)(x)))(x).dtype == dtype
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16], ids=["bfloat16", "float16"])
 @pytest.mark.parametrize(
     "name", [e.name for e in jaxact.entries() if e.elementwise and not e.keyed and e.learnable_params]
@@ -348,7 +349,7 @@ def test_half_precision_parameters_in_xs_dtype_pass_strict_promotion(name, dtype
             assert gx.dtype == dtype and all(g.dtype == dtype for g in gp.values()), f
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("entry", [e for e in entry_params() if e.values[0].elementwise])
 def test_derivative_at_nan_agrees_between_paths_and_with_jax_nn(entry, dtype):

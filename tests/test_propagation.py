@@ -50,6 +50,7 @@ def test_moments_match_mpmath_quadrature_of_the_definition(entry):
     assert s.gain == pytest.approx(1 / math.sqrt(float(m2)), rel=1e-5)
 
 
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry", SIGNAL)
 def test_lipschitz_bounds_the_derivative_and_is_attained(entry):
     s = entry.signal()

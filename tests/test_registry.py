@@ -174,6 +174,7 @@ def test_double_registration_is_refused():
             return x
 
 
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry", [e for e in jaxact.entries() if e.numeric_params], ids=lambda e: e.name)
 def test_jump_params_are_exactly_the_parameters_with_zero_gradient(entry):
     """jump_params (not learnable) is earned: f's gradient in them is 0 on random inputs, and

@@ -47,7 +47,7 @@ def test_values_match_jax_nn_with_arguments():
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=verify.FLOAT_DTYPES))
 def test_output_keeps_input_dtype_in_both_paths(entry, params, dtype):
     x = verify.random_inputs(entry, params, dtype, SEED, n=16)
@@ -90,7 +90,7 @@ class TransformsTest(chex.TestCase):
                 chex.assert_trees_all_close(self.variant(g)(x), g(x), rtol=1e-6, atol=atol)
 
 
-@pytest.mark.sampled
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("entry,params,dtype", all_cases(dtypes=(jnp.float32,)))
 @pytest.mark.parametrize("closed", [False, True], ids=["autodiff", "closed"])
 def test_vmap_equals_python_loop(entry, params, dtype, closed):
