@@ -25,16 +25,24 @@ def wider(*dtypes: Any) -> Any:
 
 
 def broadcast_over(c: Any, x: Any) -> jax.Array:
-    """``c`` broadcast against ``x``; of x's shape, it is sharded as x is. Under explicit sharding
-    (``jax.make_mesh``'s default axis types) a plain broadcast is typed replicated: its cotangent, of
-    x's size, was all-gathered onto every device before the sum to c's shape (a learned slope over a
-    sharded bfloat16 input; smelu's array β), and a select against x refused the mixed shardings
-    (threshold's learned value). Without a mesh, or with automatic axes, the sharding given is the
-    one the broadcast had."""
+    """``c`` broadcast against ``x``; of x's shape, it is sharded as x is wherever c is not sharded
+    itself. Under explicit sharding (``jax.make_mesh``'s default axis types) a plain broadcast is
+    typed as c is (replicated, for a parameter): its cotangent, of x's size, was all-gathered onto
+    every device before the sum to c's shape (a learned slope over a sharded bfloat16 input; smelu's
+    array β), and a select against x refused the mixed shardings (threshold's learned value). A c
+    sharded otherwise than x keeps the plain broadcast: resharding it here would not help, as the
+    function's own selects between x and c refuse the mixed layouts too (JAX's explicit-sharding
+    rule; reshard such a parameter to x's layout first). Without a mesh, or with automatic axes,
+    every spec is unsharded and the sharding given is the one the broadcast had."""
     shape = jnp.broadcast_shapes(jnp.shape(c), jnp.shape(x))
     if shape != jnp.shape(x):
         return jnp.broadcast_to(c, shape)
-    return jnp.broadcast_to(c, shape, out_sharding=jax.typeof(x).sharding)
+    to = jax.typeof(x).sharding
+    own = tuple(jax.typeof(c).sharding.spec) if isinstance(c, jax.Array) else ()
+    own = (None,) * (len(shape) - len(own)) + own
+    if any(o is not None and o != t for o, t in zip(own, to.spec, strict=True)):
+        return jnp.broadcast_to(c, shape)
+    return jnp.broadcast_to(c, shape, out_sharding=to)
 
 
 def _like(x: jax.Array, c: Any) -> Any:

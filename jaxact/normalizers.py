@@ -58,12 +58,16 @@ def _check_axis_where(x: jax.Array, axis: Any = -1, where: Any = None, *, fname:
 def _along(reduce: Any, v: jax.Array, axes: tuple[int | str, ...], **kw: Any) -> jax.Array:
     """``reduce(v, axes, keepdims=True, **kw)`` (jnp.max, jnp.sum), positional axes first and then the
     mapped axes' names where both are given: JAX reduces over both at once under vmap but fails a bare
-    assertion under shard_map (jax.nn.softmax(x, axis=(1, 'i')) too). ``initial`` enters once."""
+    assertion under shard_map (jax.nn.softmax(x, axis=(1, 'i')) too). ``initial`` enters once, as in
+    one reduction: a sum's in the second (the first, on every device or mapped element, would add it
+    once each), a maximum's in the first (an empty positional axis has no maximum without it)."""
     names = _validate.named_axes(axes)
     if not names or len(names) == len(axes):
         return reduce(v, axes, keepdims=True, **kw)
-    part = reduce(v, tuple(a for a in axes if not isinstance(a, str)), keepdims=True, **kw)
-    return reduce(part, names, keepdims=True, **{k: w for k, w in kw.items() if k != "initial"})
+    rest = {k: w for k, w in kw.items() if k != "initial"}
+    first, second = (rest, kw) if reduce is jnp.sum else (kw, rest)
+    part = reduce(v, tuple(a for a in axes if not isinstance(a, str)), keepdims=True, **first)
+    return reduce(part, names, keepdims=True, **second)
 
 
 def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array | None]:

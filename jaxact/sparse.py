@@ -70,7 +70,12 @@ def _ranks(z: jax.Array) -> tuple[jax.Array, jax.Array]:
     every path's second derivative). τ, one value per row, then keeps z's sharding."""
     sharding = jax.typeof(z).sharding
     if sharding.mesh.explicit_axes:
-        sort = jax.sharding.auto_axes(lambda v: -jnp.sort(-v, axis=-1), out_sharding=jax.P(*sharding.spec[:-1], None))
+        sort = jax.sharding.auto_axes(
+            # The explicit axes only: a shard_map's manual ones stay manual (JAX refuses Manual → Auto).
+            lambda v: -jnp.sort(-v, axis=-1),
+            axes=sharding.mesh.explicit_axes,
+            out_sharding=jax.P(*sharding.spec[:-1], None),
+        )
         with jax.sharding.use_abstract_mesh(sharding.mesh):  # given by the input, not by jax.set_mesh
             zs = sort(z)
     else:

@@ -14,7 +14,7 @@ import jaxact
 from jaxact import verify
 from jaxact.tools import numerics
 
-from .cases import SEED, entry_params, sampled_entries
+from .cases import SEED, entry_params, full_matrix, sampled_entries
 
 DTYPES = [pytest.param(d, id=jnp.dtype(d).name) for d in verify.FLOAT_DTYPES]
 PATHS = [pytest.param(False, id="autodiff"), pytest.param(True, id="closed")]
@@ -169,9 +169,10 @@ def test_narrow_floats_are_computed_in_float32_and_rounded_once(dtype):
     x32 = jnp.asarray(np.random.default_rng(SEED).normal(scale=2, size=(3, 4)), jnp.float32)
     x = x32.astype(dtype)
     x32 = x.astype(jnp.float32)
-    # Every entry's default path; both paths and the gradient of a third of them in one dtype (all
+    # Every entry's default path; both paths and the gradient of a ninth of them in one dtype (all
     # with JAXACT_FULL_TESTS=1): the cast is one place (registry._jitted), each call a compile.
-    full = {e.name for e in sampled_entries()} if dtype == jnp.float8_e4m3fn else set()
+    drawn = sampled_entries() if full_matrix() else sampled_entries()[::3]
+    full = {e.name for e in drawn} if dtype == jnp.float8_e4m3fn else set()
     for e in jaxact.entries():
         kw = {"key": jax.random.key(SEED)} if e.keyed else {}
         want = np.asarray(e.fn(x32, **kw).astype(dtype).astype(jnp.float32))
@@ -435,7 +436,9 @@ def test_swish_second_derivative_in_the_left_tail(beta):
     np.testing.assert_allclose(got, want, rtol=2e-5)
 
 
-# float64 is `slow` (12–16 s a case, eager): the axis-name plumbing is one code path for every dtype.
+# float64 is `slow` (12–16 s a case, eager): the axis-name plumbing is one code path for every dtype
+# and function (one of the three per run; all with JAXACT_FULL_TESTS=1).
+@pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
 @pytest.mark.parametrize(
     "dtype", [jnp.float32, pytest.param(jnp.float64, marks=pytest.mark.slow)], ids=["float32", "float64"]
@@ -495,3 +498,16 @@ def test_float32_silu_derivative_keeps_its_normal_tail(name):
     with mpmath.workdps(40):
         want = [float(mpmath.diff(lambda v: v / (1 + mpmath.exp(-v)), mpmath.mpf(float(x)))) for x in xs]
     np.testing.assert_allclose(np.asarray(g, np.float64), want, rtol=8 * verify.eps(jnp.float32))
+
+
+def test_positional_then_mapped_reductions_start_once():
+    """normalizers._along splits a reduction over positional and mapped axes in two (shard_map takes no
+    single one): a sum's start value (softmax's empty-row guard) and a maximum's enter once, as in one
+    reduction, not once per mapped element."""
+    from jaxact.normalizers import _along
+
+    x = jnp.zeros((8, 3))
+    total = jax.vmap(lambda v: _along(jnp.sum, v, (0, "i"), initial=1.0), axis_name="i")(x)
+    np.testing.assert_array_equal(total, jnp.ones((8, 1)))
+    top = jax.vmap(lambda v: _along(jnp.max, v, (0, "i"), initial=-2.0), axis_name="i")(x[:, :0])
+    np.testing.assert_array_equal(top, jnp.full((8, 1), -2.0))

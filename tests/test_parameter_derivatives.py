@@ -36,7 +36,7 @@ _LIMITED = {"sine": 1e4, "snake": 1e4, "pade": 1e6}
 
 
 # pade's ten coefficients compile three second derivatives and a Hessian each (7 s per dtype, jitted):
-# its float64 case is `slow` (runs with JAXACT_FULL_TESTS=1), its float32 one always.
+# its float64 case is `slow` (runs with JAXACT_FULL_TESTS=1), its float32 one in the runs that draw pade.
 @pytest.mark.sampled(entries=True)
 @pytest.mark.parametrize(
     "entry,dtype",

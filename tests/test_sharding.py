@@ -115,13 +115,20 @@ EXPLICIT = textwrap.dedent(
     # jax.make_mesh's default axis types: Explicit (a broadcast is typed replicated unless told).
     mesh = jax.make_mesh((4, 2), ("data", "model"), axis_types=(AxisType.Explicit,) * 2)
     N = (256, 128)
-    COLLECTIVE = re.compile(r"= [a-z0-9]+\[([0-9,]*)\][^ ]* (all-gather|all-reduce|reduce-scatter|all-to-all)\(")
+    # A collective's line: its result (one array or a tuple, when XLA merges several) before the op,
+    # synchronous or the start of an asynchronous one.
+    COLLECTIVE = re.compile(r"=(.*?) (all-gather|all-reduce|reduce-scatter|all-to-all)(?:-start)?\(")
+    SHAPE = re.compile(r"[a-z0-9]+\[([0-9,]*)\]")
 
     def big_collectives(compiled):
         # A learned parameter's gradient is reduced across devices (small); one of a device's
         # shard of x or more is the activation gathered.
-        return sorted({op for shape, op in COLLECTIVE.findall(compiled.as_text())
-                       if np.prod([int(s) for s in shape.split(",") if s]) >= N[0] * N[1] // 8})
+        found = set()
+        for result, op in COLLECTIVE.findall(compiled.as_text()):
+            sizes = [np.prod([int(s) for s in shape.split(",") if s]) for shape in SHAPE.findall(result)]
+            if max(sizes, default=0) >= N[0] * N[1] // 8:
+                found.add(op)
+        return sorted(found)
 
     failures = []
     rng = np.random.default_rng(0)
@@ -142,11 +149,24 @@ EXPLICIT = textwrap.dedent(
                 if found or gx.sharding.spec != x.sharding.spec:
                     failures.append(f"{name} per_channel={per_channel}: {found}, {gx.sharding.spec}")
 
-        # A parameter given as an array (smelu's β is broadcast against x for its clip bounds).
+        # A parameter given as an array (smelu's β is broadcast against x for its clip bounds): a
+        # scalar, and one per column sharded as x's columns.
         xf = x.astype(jnp.float32)
         g = jax.jit(jax.grad(lambda v, b: jaxact.smelu(v, beta=b).sum(), argnums=(0, 1)))
-        if found := big_collectives(g.lower(xf, jnp.float32(2.0)).compile()):
-            failures.append(f"smelu array beta: {found}")
+        per_column = jax.device_put(jnp.full((N[1],), 2.0, jnp.float32), P("model"))
+        for label, b in (("scalar", jnp.float32(2.0)), ("per column", per_column)):
+            if found := big_collectives(g.lower(xf, b).compile()):
+                failures.append(f"smelu {label} beta: {found}")
+
+        # A shard_map manual over one axis, the other explicit: the sort's auto_axes leaves it manual.
+        rows = np.asarray(xf)[:16, :32]
+        for name in ("sparsemax", "entmax15"):
+            f = jax.shard_map(getattr(jaxact, name), in_specs=P("data"), out_specs=P("data"), axis_names={"data"})
+            try:
+                got = jax.jit(f)(jax.device_put(rows, P("data", "model")))
+                np.testing.assert_allclose(got, getattr(jaxact, name)(rows), atol=1e-6)
+            except Exception as ex:
+                failures.append(f"{name} in a partly manual shard_map: {type(ex).__name__}: {str(ex)[:200]}")
 
         # The sorted axis sharded, 3-D (rows sharded on two axes); every path and order, under vmap.
         x3 = rng.normal(size=(8, 16, 32)).astype(np.float32)
@@ -170,6 +190,17 @@ EXPLICIT = textwrap.dedent(
                             failures.append(f"{name} axis={axis} {label}: {y.sharding.spec}, {gg.sharding.spec}")
                     except Exception as ex:
                         failures.append(f"{name} axis={axis} {label}: {type(ex).__name__}: {str(ex)[:200]}")
+    # Called outside jax.set_mesh, on arrays placed on the explicit mesh (the mesh comes from x).
+    xe = jax.device_put(x3, NamedSharding(mesh, P(None, "data", "model")))
+    calls = (("sparsemax", jaxact.sparsemax), ("smelu", lambda v: jaxact.smelu(v, beta=jnp.float32(2.0))))
+    for name, call in calls:
+        try:
+            y = call(xe)
+            np.testing.assert_allclose(y, call(x3), atol=1e-6)
+            if y.sharding.spec != xe.sharding.spec:
+                failures.append(f"{name} outside set_mesh: {y.sharding.spec}")
+        except Exception as ex:
+            failures.append(f"{name} outside set_mesh: {type(ex).__name__}: {str(ex)[:200]}")
     print("\n".join(failures) if failures else "OK")
     """
 )
