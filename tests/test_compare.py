@@ -63,7 +63,7 @@ def test_tiny_run_end_to_end_loss_decreases():
 
 
 def test_autodiff_and_closed_form_paths_give_the_same_curves():
-    cfg = compare.Config(activations=("swish", "elu", "sigmoid"), paths=("autodiff", "closed"), **TINY)
+    cfg = compare.Config(activations=("swish", "elu"), paths=("autodiff", "closed"), **TINY)  # a gate, an exp
     results = compare.run(cfg, stream=io.StringIO())
     for auto, closed in zip(results[::2], results[1::2], strict=True):
         assert (auto.path, closed.path) == ("autodiff", "closed")
