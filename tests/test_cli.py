@@ -1,5 +1,6 @@
 """The command line: list, check, accuracy, plot, docs (compare and bench have their own tests)."""
 
+import argparse
 import contextlib
 import dataclasses
 import json
@@ -123,6 +124,40 @@ def test_bad_names_and_settings_give_a_message_and_exit_2(capsys):
     assert "Did you mean 'gelu'" in capsys.readouterr().err
     assert main(["compare", "--activations", "softmax"]) == 2
     assert "mixes elements" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv,option",
+    [
+        (["compare", "--activations", "relu", "--activations", "gelu"], "--activations"),  # trained gelu alone
+        (["compare", "--activ", "relu", "--steps", "5", "--activations=gelu"], "--activations"),  # a prefix too
+        (["compare", "--lr", "1e-3", "--lr", "1e-2"], "--lr"),
+        (["bench", "--names", "relu", "--quick", "--names", "gelu"], "--names"),
+        (["accuracy", "--dtypes", "float32", "--dtypes", "float64"], "--dtypes"),
+        (["check", "--seed", "1", "--seed=2"], "--seed"),
+    ],
+)
+def test_an_option_given_twice_is_refused_before_the_work(argv, option, capsys, tmp_path, monkeypatch):
+    """argparse keeps an option's last value silently: the first was an option without effect."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:  # argparse's own errors exit there
+        main(argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: given more than once" in err
+    assert err.count("\n") == 1 and not any(tmp_path.iterdir())
+
+
+def test_every_option_taking_a_value_is_refused_twice():
+    """Options added later keep the rule: each command's value-taking options are the once-only store."""
+    from jaxact.tools.cli import _StoreOnce, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, p in sub.choices.items():
+        for a in p._actions:
+            if a.option_strings and a.nargs != 0 and not isinstance(a, argparse._HelpAction):
+                assert isinstance(a, _StoreOnce), (name, a.option_strings, type(a).__name__)
 
 
 def test_compare_paths_take_the_librarys_spelling_closed_form(capsys):

@@ -7,6 +7,7 @@ import json
 import math
 import os
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -635,9 +636,31 @@ def _out_file(path: str, option: str) -> Path:
     return f
 
 
+class _StoreOnce(argparse._StoreAction):
+    """argparse's store, refusing an option given a second time in one command line: argparse keeps
+    the last silently, so `--activations relu --activations gelu` trained gelu alone, the first value
+    an option with no effect."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._last: weakref.ref[argparse.Namespace] | None = None  # the namespace of the parse that saw it
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None):
+        if self._last is not None and self._last() is namespace:
+            parser.error(f"argument {'/'.join(self.option_strings)}: given more than once; give it once")
+        self._last = weakref.ref(namespace)
+        super().__call__(parser, namespace, values, option)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser, whose errors are one line on stderr, as every other misuse's (argparse
-    prints its whole usage block first); the commands' parsers are of this class too."""
+    prints its whole usage block first), and whose options taking a value are given once each
+    (:class:`_StoreOnce`); the commands' parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
