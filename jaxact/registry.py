@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from jaxact import _mutation, _validate, paths
+from jaxact import _mutation, _stable, _validate, paths
 
 inf = math.inf
 
@@ -468,15 +468,16 @@ def _shaped_like_x(d: Callable[..., Any]) -> Callable[..., jax.Array]:
 
     One constant in x (``lambda x, a=2.0: a``) returns a number: the gradients are right, since
     the JVP multiplies it by the tangent, but entry.derivative(x) (plot, signal) needs one value per
-    input, and a Python number has no ``astype`` for the half-precision path."""
+    input, and a Python number has no ``astype`` for the half-precision path. Broadcast as
+    :func:`_stable.broadcast_over` does: under explicit sharding the values take x's sharding, not
+    a replicated copy of x's size on every device."""
 
     @functools.wraps(d)
     def shaped(x: jax.Array, **kw: Any) -> jax.Array:
         y = d(x, **kw)
         if getattr(y, "shape", None) == x.shape:
             return y
-        y = jnp.asarray(y, jnp.result_type(y, x))
-        return jnp.broadcast_to(y, jnp.broadcast_shapes(y.shape, x.shape))
+        return _stable.broadcast_over(jnp.asarray(y, jnp.result_type(y, x)), x)
 
     return shaped
 

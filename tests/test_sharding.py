@@ -201,6 +201,16 @@ EXPLICIT = textwrap.dedent(
                 failures.append(f"{name} outside set_mesh: {y.sharding.spec}")
         except Exception as ex:
             failures.append(f"{name} outside set_mesh: {type(ex).__name__}: {str(ex)[:200]}")
+    # A user's derivative that is one constant (entry.derivative broadcasts it): x's sharding, not a
+    # replicated array of x's size on every device.
+    def double(v, a=2.0):
+        return a * v
+
+    double = jaxact.register(derivative=lambda v, a=2.0: a, verify=False)(double)
+    with jax.set_mesh(mesh):
+        d = jaxact.get("double").derivative(xe)
+        if d.sharding.spec != xe.sharding.spec or not np.all(np.asarray(d) == 2):
+            failures.append(f"a constant derivative: {d.sharding.spec}")
     print("\n".join(failures) if failures else "OK")
     """
 )
