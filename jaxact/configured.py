@@ -135,8 +135,7 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
       >>> hash(act) == hash(jaxact.configure("elu", alpha=0.5))
       True
     """
-    if not isinstance(name, str):
-        raise TypeError(f"jaxact.configure: name must be a str, got {registry._not_a_name(name)}.")
+    registry.check_name(name, "jaxact.configure")
     entry = registry.get(name)
     paths._checked(path, "jaxact.configure")
     known = list(entry.params)

@@ -270,8 +270,7 @@ def entries() -> list[Activation]:
 
 def get(name: str) -> Activation:
     """The registry entry for ``name`` (or an alias); suggests close names if unknown."""
-    if not isinstance(name, str):
-        raise TypeError(f"jaxact.get: name must be a str, got {_not_a_name(name)}.")
+    check_name(name, "jaxact.get")
     if ":" in name:
         return _from_path(name)
     key = name.strip().lower().replace("-", "_")
@@ -283,13 +282,15 @@ def get(name: str) -> Activation:
     raise UnknownActivationError(f"unknown activation {name!r}.{hint} `jaxact list` shows all {len(_REGISTRY)}.")
 
 
-def _not_a_name(given: Any) -> str:
-    """What was given where a name belongs: a registered function by its name, with the name to give
-    instead (``jaxact.configure(jaxact.elu, alpha=0.5)`` read "got _Frame", an internal class)."""
+def check_name(given: Any, fname: str) -> None:
+    """Raises TypeError unless ``given`` is a str, naming what was given instead: a registered
+    function by its name, with the name to give (``jaxact.configure(jaxact.elu, alpha=0.5)`` read
+    "got _Frame", an internal class)."""
+    if isinstance(given, str):
+        return
     entry = entry_of(given) if callable(given) else None
-    if entry is not None:
-        return f"the function of {entry.name!r}: give its name, {entry.name!r}"
-    return type(given).__name__
+    what = type(given).__name__ if entry is None else f"the function of {entry.name!r}: give its name, {entry.name!r}"
+    raise TypeError(f"{fname}: name must be a str, got {what}.")
 
 
 def registered(name: str) -> Activation | None:

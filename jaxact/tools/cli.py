@@ -391,32 +391,21 @@ def _specs(text: str) -> list[str]:
 
 def _activation_specs(text: str) -> None:
     """compare's --activations: names, module:function or name(param=value, ...), checked now
-    (a module's import errors as one line naming it); the same one twice is an error."""
+    (a module's import errors as one line naming it); the same one twice is compare's
+    ``Config.validate``'s error, which the preflight runs next."""
     from jaxact import registry
     from jaxact.tools import models
 
     parts = _specs(text)
     if not all(parts):
         raise ValueError(f"--activations {text!r}: an empty name; give comma-separated activations")
-    acts = []
     for p in parts:
         name = models.spec_name(p)  # elu of elu(alpha=0.5) or of jaxact.configure('elu', alpha=0.5)
         _entry(name, "--activations")  # the name first: an unknown one gets its suggestions
         try:
-            acts.append(models.activation(p))
+            models.activation(p)
         except (ValueError, registry.UnknownActivationError) as e:
             raise ValueError(f"--activations: {e}") from None
-    labels = [models.label(a) for a in acts]
-    twice = sorted({n for n in labels if labels.count(n) > 1})
-    if twice:
-        raise ValueError(f"--activations names {', '.join(twice)} more than once")
-    # Configured equality sees defaults: elu and elu(alpha=1.0) are one network trained twice.
-    for i, a in enumerate(acts):
-        same = [labels[j] for j in range(i) if acts[j] == a]
-        if same:
-            raise ValueError(
-                f"--activations names {same[0]} and {labels[i]}: one activation (defaults filled in), trained twice"
-            )
 
 
 def _entry(spec: str, option: str) -> Any:
