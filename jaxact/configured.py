@@ -116,8 +116,9 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
       path: ``"closed_form"`` or ``"autodiff"`` to force a gradient path; ``None`` follows the
         entry's default (and the global switch).
       **params: the activation's parameters as Python or NumPy scalars (``alpha=0.5``,
-        ``approximate=False``; a static one also a tuple or list of them, ``axis=(0, 1)``); numeric
-        ones checked now, with the errors the function itself gives. A NumPy scalar is kept as the
+        ``approximate=False``; a static one also a tuple or list of them, ``axis=(0, 1)``); checked
+        now, with the errors the function itself gives (a static one's kind, ``approximate='false'``,
+        and not its fit to an input not yet given, an axis out of range). A NumPy scalar is kept as the
         Python number it holds, weakly typed: ``np.float32(0.5)`` does not promote a bfloat16 input
         here, where the function called with it directly would (equal configurations hash equal,
         and a jit that holds one as a static argument must not reuse a trace of another dtype).
@@ -168,4 +169,26 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
             _validate.check_param(entry.name, k, v, entry.constraints.get(k, ()))
         fixed.append((k, v))
     _validate.check_ordered_pairs(entry.name, entry.ordered, entry.params, dict(fixed))  # as the function does
+    _check_static(entry, {k: v for k, v in fixed if k in entry.static})
     return Configured(entry.name, tuple(fixed), path)
+
+
+# A shape only (nothing computed): every static value a function takes for some input fits one of
+# rank 8 with even sizes (glu's halves), but an axis beyond ±8.
+_PROBE = jax.ShapeDtypeStruct((2,) * 8, np.float32)
+
+
+def _check_static(entry: registry.Activation, static: dict[str, Any]) -> None:
+    """Static parameters of the wrong kind (gelu's approximate='false', softmax's axis=1.5) refused
+    now with the function's own error, as numeric ones are: the function checks them when it is
+    traced, which for a configuration read from a file was inside a model's init. The function is
+    traced on :data:`_PROBE` with these values (numeric parameters at their defaults); only its
+    TypeError is taken, as a ValueError may depend on the input's shape (an axis out of range)."""
+    if not static:
+        return
+    try:
+        jax.eval_shape(lambda x: entry.fn(x, **static), _PROBE)
+    except TypeError as e:
+        raise TypeError(str(e).strip().splitlines()[0]) from None
+    except Exception:  # of the input's shape (an axis out of the probe's range): the call decides
+        pass

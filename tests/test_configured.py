@@ -65,12 +65,25 @@ def test_static_argument_of_jit_traces_once_per_configuration():
         ({"name": "prelu", "negative_slope": jnp.ones(3)}, TypeError, "must be a Python scalar"),
         ({"name": "gelo"}, KeyError, "Did you mean 'gelu'"),
         ({"name": "elu", "path": "fast"}, ValueError, "unknown gradient path"),
+        # A static parameter's kind (a configuration read from a file): refused at its first call before.
+        ({"name": "gelu", "approximate": "false"}, TypeError, r"^jaxact.gelu: 'approximate' must be a bool"),
+        ({"name": "softmax", "axis": 1.5}, TypeError, r"^jaxact.softmax: 'axis' must be an int"),
+        ({"name": "prelu", "axis": "x"}, TypeError, r"^jaxact.prelu: 'axis' must be an int, got 'x'.$"),
     ],
 )
 def test_bad_configurations_are_refused_at_once(kwargs, exc, match):
     name = kwargs.pop("name")
     with pytest.raises(exc, match=match):
         jaxact.configure(name, **kwargs)
+
+
+def test_a_static_value_that_fits_some_input_is_taken():
+    """Its fit to the input is the call's to check: an axis beyond the probe's rank, a mapped axis name."""
+    x = jnp.ones((1,) * 9 + (3,))
+    np.testing.assert_array_equal(jaxact.configure("softmax", axis=9)(x), jaxact.softmax(x, axis=9))
+    y = jnp.arange(12.0).reshape(3, 4)
+    got = jax.vmap(jaxact.configure("softmax", axis=(0, "i")), axis_name="i")(y)
+    np.testing.assert_allclose(got, jax.nn.softmax(y, axis=(0, 1)), rtol=1e-6)
 
 
 def test_flax_module_attribute():

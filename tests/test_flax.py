@@ -233,6 +233,25 @@ def test_a_parameter_pushed_out_of_its_domain_can_come_back(start):
     assert float(params["params"]["alpha"]) > 0.5
 
 
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16, jnp.float32])
+def test_a_positive_value_below_the_dtypes_epsilon_is_used_as_it_is(dtype):
+    """Only a value out of its domain moves: a bfloat16 squareplus b = 0.001 (in the domain, b > 0)
+    was raised to bfloat16's eps, 0.0078 (3x the function's value at b, and 3x its gradient)."""
+    x = jnp.asarray([-0.01, 0.0, 0.01, 2.0], dtype)
+    b = jnp.float32(0.001)
+    m = L.Learnable("squareplus")
+    params = {"params": {"b": b}}
+    np.testing.assert_array_equal(m.apply(params, x), jaxact.squareplus(x, b=b.astype(dtype)))
+    got = jax.grad(lambda p: m.apply(p, x).astype(jnp.float32).sum())(params)["params"]["b"]
+    want = jax.grad(lambda v: jaxact.squareplus(x, b=v.astype(dtype)).astype(jnp.float32).sum())(b)
+    np.testing.assert_allclose(got, want, rtol=1e-2)
+    # Out of the domain, at the edge as before, and NaN stays NaN.
+    for v, edge in ((0.0, jnp.finfo(dtype).eps), (-1.0, jnp.finfo(dtype).eps)):
+        y = m.apply({"params": {"b": jnp.float32(v)}}, x)
+        np.testing.assert_array_equal(y, jaxact.squareplus(x, b=jnp.asarray(edge, dtype)))
+    assert bool(jnp.isnan(jax.jit(m.apply)({"params": {"b": jnp.float32(jnp.nan)}}, x)).all())  # eagerly: raised
+
+
 @pytest.mark.parametrize("false", [False, np.False_, 0, np.int64(0), np.array(False), jnp.array(0)], ids=repr)
 def test_a_false_like_deterministic_draws_the_random_form_as_dropout_does(false):
     """nn.Dropout reads deterministic by truthiness: np.False_ or 0 gave the deterministic form
