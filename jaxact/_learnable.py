@@ -288,8 +288,10 @@ def apply(
             v = _stable.broadcast_over(wide, x).astype(dt)
         if "positive" in constraints[k]:
             # Only a value out of the domain moves (to eps): a positive one below eps is the maths'
-            # (a maximum with eps raised a bfloat16 b = 0.001 to 0.0078, 3x squareplus's value); NaN stays.
-            v = _held(jnp.where(v <= 0, jnp.finfo(v.dtype).eps, v), v)
+            # (a maximum with eps raised a bfloat16 b = 0.001 to 0.0078, 3x squareplus's value); NaN
+            # stays. A subnormal is out too: XLA on CPU flushes it to 0 (celu's α = 1e−40: x/0).
+            fi = jnp.finfo(v.dtype)
+            v = _held(jnp.where(v < fi.tiny, fi.eps, v), v)
         elif "nonnegative" in constraints[k]:
             v = _held(jnp.maximum(v, 0), v)
         kw[k] = v
