@@ -87,14 +87,18 @@ def plan(
     )
 
 
-def fixed_only(activation: Any, learned: Sequence[str]) -> Any:
-    """``activation`` without the initial values of the ``learned`` parameters (a :class:`Configured`
-    value; anything else as it is): what an nnx module keeps in its static structure once its
-    parameters exist, so that models differing only in where training starts share one GraphDef
-    (one nnx.jit compilation, one stacked state) and the repr does not show a value training left."""
-    if not isinstance(activation, Configured) or not any(k in learned for k, _ in activation.params):
-        return activation
-    return configure(activation.name, path=activation.path, **{k: v for k, v in activation.params if k not in learned})
+def fixed_only(activation: Any, learned: Sequence[str], owner: str) -> str | Configured:
+    """``activation`` without the initial values of the ``learned`` parameters, in one spelling: the
+    entry's name, or a :class:`Configured` value where fixed settings or a path remain. What an nnx
+    module keeps in its static structure once its parameters exist, so that models differing only in
+    where training starts, or in how the activation is written (``"elu"``, ``jaxact.elu``,
+    ``jaxact.configure("elu", alpha=0.5)`` with α learned), share one GraphDef (one nnx.jit
+    compilation, one stacked state), and the repr does not show a value training left."""
+    if not isinstance(activation, (Configured, str)):
+        activation = _named(activation, owner)
+    conf = activation if isinstance(activation, Configured) else configure(activation)
+    kept = configure(conf.name, path=conf.path, **{k: v for k, v in conf.params if k not in learned})
+    return kept.name if not kept.params and kept.path is None else kept
 
 
 def _named(fn: Any, owner: str) -> str | Configured:

@@ -580,6 +580,25 @@ def test_nnx_models_differing_in_initial_values_share_one_graphdef():
     assert len(traces) == 1
 
 
+def test_nnx_models_spelling_one_activation_differently_share_one_graphdef():
+    """'elu', jaxact.elu, its jax.jit, an alias's case and configure('elu', alpha=0.5) with α learned
+    are one activation: each spelling was a GraphDef (and an nnx.jit compilation) of its own."""
+    from flax import nnx
+
+    made = [
+        N.Learnable("elu"),
+        N.Learnable(jaxact.elu),
+        N.Learnable(jax.jit(jaxact.elu)),
+        N.Learnable("ELU"),
+        N.Learnable(jaxact.configure("elu", alpha=0.5)),
+    ]
+    assert all(nnx.split(m)[0] == nnx.split(made[0])[0] for m in made) and {m.activation for m in made} == {"elu"}
+    # A path or a fixed setting stays.
+    assert N.Learnable(jaxact.closed_form.elu).activation == jaxact.configure("elu", path="closed_form")
+    prelu = jaxact.configure("prelu", axis=0)
+    assert N.Learnable(prelu, num_features=3).activation == prelu
+
+
 def test_learnable_runs_under_strict_promotion():
     """Float32 parameters over a bfloat16 input, laid over x in the wider dtype: found with
     jnp.promote_types, which jax.numpy_dtype_promotion("strict") refuses (TypePromotionError)."""
