@@ -1105,6 +1105,14 @@ def _check_declaration(
             f"jaxact.register: {name}'s parameter 't' is the tangent's name in {name}'s jvp(x, t, **params); "
             "rename the parameter."
         )
+    # jaxact.configure(name, *, path=None, **params) and compare's specs take these themselves: a
+    # parameter so named was read as the gradient path (or a second name), or trained at its default.
+    taken = [p.name for p in ps[1:] if p.name in ("name", "path")]
+    if taken:
+        raise ValueError(
+            f"jaxact.register: {name}'s parameter {taken[0]!r} is jaxact.configure's own {taken[0]}= "
+            "(configure(name, *, path=None, **params)); rename the parameter."
+        )
     # jit traces every parameter not in static=: a str is no JAX type, and a bool that selects code
     # (``if approximate:``) has no truth value once traced; JAX's own errors do not say that static= is
     # the cure. A bool used as a value (jnp.where(mask, ...), per-element masks) traces: probed once.

@@ -629,7 +629,7 @@ def smoke(activation: Any) -> None:
       >>> jaxact.verify.smoke("gelu")  # no error
     """
     entry = _entry(activation)
-    shapes = [(), (3,), (2, 4), (2, 3, 2, 4)] if entry.elementwise else [(2, 4), (2, 3, 4)]
+    shapes = [(), (3,), (2, 4), (2, 3, 4), (2, 3, 2, 4)] if entry.elementwise else [(2, 4), (2, 3, 4)]
     for shape in shapes:
         try:
             y = jax.eval_shape(lambda v: entry.fn(v, **entry.params), jax.ShapeDtypeStruct(shape, jnp.float32))

@@ -729,7 +729,8 @@ def test_a_numpy_learning_rate_is_a_number():
 def test_an_interrupted_compare_keeps_the_studies_it_trained(tmp_path, capsys, monkeypatch):
     """Each trained activation and path is checkpointed to compare.partial.json (marked partial) as it
     completes: a run cut short keeps them and leaves an earlier complete compare.json as it was; the
-    checkpoint reads back as a study, and a complete run removes it."""
+    checkpoint reads back as a study, a next run in the folder is refused while it is there, and a
+    complete run removes its own."""
     from jaxact.tools import compare
 
     argv = ["compare", "--activations", "relu,tanh", "--depth", "1", "--width", "4", "--steps", "4"]
@@ -760,8 +761,15 @@ def test_an_interrupted_compare_keeps_the_studies_it_trained(tmp_path, capsys, m
     assert main(["compare", "--summarize", str(kept)]) == 0
     assert [r["activation"] for r in json.loads((kept / "compare.json").read_text())["summary"]] == ["relu"]
 
+    # A new run in the folder would save its progress over them, the only copy, and remove the file:
+    # refused before training, until they are kept or removed.
     monkeypatch.setattr(compare, "train_grid", trained)
-    assert main(argv) == 0
+    capsys.readouterr()
+    assert main(argv) == 2 and partial.exists()
+    err = capsys.readouterr().err
+    assert "compare.partial.json holds the runs an interrupted study trained" in err and err.count("\n") == 1
+    partial.unlink()
+    assert main(argv) == 0  # its own checkpoint removed once it is complete
     assert not partial.exists() and [r["activation"] for r in json.loads(done.read_text())["runs"]] == ["relu", "tanh"]
 
 
@@ -785,6 +793,10 @@ def test_a_configured_value_its_label_would_not_reproduce_is_refused():
 
     with pytest.raises(ValueError, match=r"forces the autodiff path; .* give it without path="):
         compare.Config(activations=("relu", jaxact.configure("elu", alpha=0.5, path="autodiff")))
+    # Spelt as text (--activations, a configuration file): trained on the study's paths, path= dropped.
+    for spec in ("elu(path='autodiff')", "jaxact.configure('elu', path='autodiff')"):
+        with pytest.raises(ValueError, match=r"forces the autodiff path; .* --paths autodiff\): give it without"):
+            compare.Config(activations=("relu", spec), **TINY_ONE).validate()
 
     def twice(x, a=1.0):
         return jnp.tanh(a * x)
@@ -801,6 +813,31 @@ def test_a_configured_value_its_label_would_not_reproduce_is_refused():
     jaxact.register(derivative=lambda x, a=1.0: 2 * jnp.ones_like(x), verify=False)(twice_again)
     with pytest.raises(ValueError, match=r"made before 'twice' was registered again"):
         compare.Config(activations=("relu", old))
+
+
+def test_a_users_function_failing_in_the_network_is_one_line_before_training():
+    """Traced in the network by shape alone before training (the memory check): an error of the
+    user's code there (not a ValueError or TypeError) was a 57-line traceback through the preflight."""
+    from jaxact.tools import compare
+
+    def small_only(x):
+        if x.size > 100_000:
+            raise RuntimeError("too big")
+        return x
+
+    jaxact.register(derivative=lambda x: jnp.ones_like(x))(small_only)
+    try:
+        cfg = compare.Config(
+            activations=("relu", "small_only"), model="transformer", dataset="pysource", steps=1, width=12, depth=1
+        )
+        with pytest.raises(
+            ValueError,
+            match=r"^jaxact compare: small_only fails in the transformer's network .*"
+            r"RuntimeError: too big$",
+        ):
+            cfg.validate()
+    finally:
+        jaxact.unregister("small_only")
 
 
 def test_validate_refuses_one_function_named_twice():

@@ -184,6 +184,18 @@ def test_an_alias_equal_to_the_name_is_refused():
     assert "selfy" not in jaxact.names(include_aliases=True) and "selfy_too" not in jaxact.names(include_aliases=True)
 
 
+@pytest.mark.parametrize("taken", ["path", "name"])
+def test_a_parameter_named_as_configures_own_arguments_is_refused(taken):
+    """configure(name, *, path=None, **params) takes these itself: compare's 'f(path=0.1)' read 0.1 as a
+    gradient path, 'f(path=\'autodiff\')' trained f at its default path=1.0, and name= met Python's
+    "got multiple values for argument 'name'"."""
+    ns: dict = {}
+    exec(f"def scaled(x, {taken}=1.0):\n    return {taken} * x", ns)
+    with pytest.raises(ValueError, match=rf"^jaxact.register: scaled's parameter '{taken}' is jaxact.configure's own"):
+        jaxact.register(derivative=lambda x, **kw: jnp.ones_like(x))(ns["scaled"])
+    assert "scaled" not in jaxact.names()
+
+
 def test_a_parameter_named_t_and_a_removed_entrys_function_are_named_in_one_line():
     """A parameter t met "duplicate parameter name: 't'" (entry.jvp takes the tangent as t); verify.check
     of a function whose entry was unregistered checked the removed entry."""

@@ -1007,6 +1007,15 @@ def _preflight(args: argparse.Namespace) -> None:
                 _out_dir(str(folder), "compare")
         for folder in folders:  # the results it replaces, the plots it replaces or removes
             _writable_results(folder, compare.RESULT_FILES, "--out")
+            # An interrupted study's trained runs: this run would save its own progress over them
+            # (and remove the file once done), the only copy, without a word.
+            kept = folder / compare.PARTIAL_FILE
+            if kept.exists():
+                raise ValueError(
+                    f"--out {folder}: {kept.name} holds the runs an interrupted study trained, which this run "
+                    f"would replace; keep them (rename it compare.json: `jaxact compare --summarize {folder}` "
+                    "summarizes it) or remove it, then run again"
+                )
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         out = _out_dir(args.out, args.cmd)
         _writable_results(out, _result_files(args), "--out")  # what it replaces: found now, not after the work

@@ -327,7 +327,17 @@ class Config:
                     f"jaxact compare: optax.{self.optimizer} cannot train here: its state cannot be initialised "
                     f"for {name}'s parameters ({_validate.error_line(e)[:200]}); try adam, sgd, adamw"
                 ) from None
-            kept = max(backward_bytes(self, ds, name, path, shapes, batch) for path in self.paths)
+            try:
+                kept = max(backward_bytes(self, ds, name, path, shapes, batch) for path in self.paths)
+            except Exception as e:
+                if models.activation(name).entry.builtin:
+                    raise
+                # A user's function traced in the network by shape alone (a transformer's 3-D input,
+                # a batch of that size): any error of its code is the finding, in one line.
+                raise ValueError(
+                    f"jaxact compare: {name} fails in the {self.model}'s network (traced by shape alone, a batch "
+                    f"of {batch}): {_validate.error_line(e)[:300]}"
+                ) from None
             if 3 * n_bytes + state + kept > need:
                 need, params, saved = 3 * n_bytes + state + kept, models.n_parameters(shapes), kept
         runs = self.seeds * len(self.grid)
@@ -414,7 +424,7 @@ def _configured_label(c: models.Configured) -> str:
     if c.path is not None:
         raise ValueError(
             f"jaxact compare: {c!r} forces the {c.path} path; compare trains every activation on its paths "
-            f"(paths=({c.path!r},)): give it without path="
+            f"(paths=({c.path!r},), on the command line --paths {c.path}): give it without path="
         )
     if c.entry is not registry.get(c.name):
         raise ValueError(
@@ -434,7 +444,9 @@ def _canonical(name: str) -> str:
 
 
 def _label(spec: str) -> str:
-    return models.label(models.activation(spec))
+    # Through _configured_label: a spec spelling configure's path= ("elu(path='autodiff')") was
+    # trained on the study's paths under the plain label, the forced path dropped.
+    return _configured_label(models.activation(spec))
 
 
 def _overridden(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
