@@ -153,7 +153,7 @@ if not TYPE_CHECKING:  # a type checker keeps flagging a misspelt jaxact.<name>
         if name in _FLAX_MODULES:  # not imported by ``import jaxact``: they need the flax extra
             raise AttributeError(
                 f"module 'jaxact' has no attribute {name!r}: import it first, import jaxact.{name} "
-                "(needs flax: pip install 'jaxact[flax]')"
+                "(needs flax: pip install 'jaxact[flax]', in a clone '.[flax]')"
             )
         raise AttributeError(f"module 'jaxact' has no attribute {name!r}")
 

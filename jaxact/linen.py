@@ -20,7 +20,7 @@ from jaxact.configured import Configured
 try:
     import flax.linen as nn
 except ImportError as e:  # pragma: no cover - only without the extra
-    raise ImportError("jaxact.linen needs flax: pip install 'jaxact[flax]'") from e
+    raise ImportError("jaxact.linen needs flax: pip install 'jaxact[flax]', in a clone '.[flax]'") from e
 
 
 class Learnable(nn.Module):

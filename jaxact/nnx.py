@@ -23,7 +23,7 @@ from jaxact.configured import Configured
 try:
     from flax import nnx
 except ImportError as e:  # pragma: no cover - only without the extra
-    raise ImportError("jaxact.nnx needs flax: pip install 'jaxact[flax]'") from e
+    raise ImportError("jaxact.nnx needs flax: pip install 'jaxact[flax]', in a clone '.[flax]'") from e
 
 
 _NEEDS_RNGS = "{owner}: drawing its random form (training mode) needs rngs=nnx.Rngs(...)."

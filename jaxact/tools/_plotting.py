@@ -25,7 +25,7 @@ def pyplot() -> Any:
     try:
         import matplotlib
     except ImportError as e:
-        raise ImportError("plots need matplotlib: pip install 'jaxact[plot]'") from e
+        raise ImportError("plots need matplotlib: pip install 'jaxact[plot]', in a clone '.[plot]'") from e
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -226,7 +226,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"\n## {model}\n" if args.preset else "", end="")
         print(compare.format_table(results, cfg))
         js = compare.save(results, cfg, out)
-        msg = f"\nwrote {js}"
+        msg = f"\nwrote {js}, {js.parent / 'table.txt'}"
         files: list[Path] = []
         if not args.no_plots:
             try:

@@ -517,7 +517,9 @@ def _optax() -> Any:
     try:
         import optax
     except ImportError as err:
-        raise ImportError("jaxact compare trains with optax: pip install 'jaxact[compare]'") from err
+        raise ImportError(
+            "jaxact compare trains with optax: pip install 'jaxact[compare]', in a clone '.[compare]'"
+        ) from err
     return optax
 
 

@@ -67,7 +67,7 @@ def digits(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
         from sklearn.datasets import load_digits
     except ImportError as e:  # pragma: no cover - exercised only without the extra
         raise ImportError(
-            "the digits dataset ships with scikit-learn: pip install 'jaxact[compare]' "
+            "the digits dataset ships with scikit-learn: pip install 'jaxact[compare]', in a clone '.[compare]' "
             "(or use --dataset moons / spirals, which need nothing extra)"
         ) from e
     import sklearn

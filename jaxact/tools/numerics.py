@@ -116,7 +116,9 @@ def _mpmath() -> Any:
     try:
         import mpmath
     except ImportError as err:  # the core never needs it; the report does
-        raise SystemExit("jaxact accuracy needs mpmath for its reference: pip install 'jaxact[accuracy]'") from err
+        raise SystemExit(
+            "jaxact accuracy needs mpmath for its reference: pip install 'jaxact[accuracy]', in a clone '.[accuracy]'"
+        ) from err
     return mpmath
 
 
