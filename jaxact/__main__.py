@@ -2,6 +2,6 @@
 
 import sys
 
-from jaxact.tools.cli import main
+from jaxact.tools.cli import leave, main
 
-sys.exit(main())
+sys.exit(leave(main()))
