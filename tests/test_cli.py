@@ -626,6 +626,27 @@ def test_summarize_with_out_writes_there_and_leaves_the_saved_study_as_it_is(tmp
     ]
 
 
+def test_summarize_with_out_takes_the_studys_plots_along_and_removes_another_studys(tmp_path, capsys):
+    """The plots draw the study's runs: they go with it, and those of another study already in --out
+    (which contradicted the new compare.json) go; nothing else there is touched."""
+    base = _saved_study(tmp_path / "base")
+    for name in ("curves.png", "layers.png"):
+        (base / name).write_bytes(b"of base's runs " + name.encode())
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in ("layers.png", "lr_sensitivity.png", "notes.txt"):
+        (other / name).write_bytes(b"another study's")
+    assert main(["compare", "--summarize", str(base), "--out", str(other)]) == 0
+    got = _contents(other)
+    assert sorted(got) == ["compare.json", "curves.png", "layers.png", "notes.txt", "table.txt"]
+    assert (
+        got["curves.png"] == (base / "curves.png").read_bytes()
+        and got["layers.png"] == (base / "layers.png").read_bytes()
+    )
+    assert got["notes.txt"] == b"another study's"
+    assert f"removed another study's {other / 'lr_sensitivity.png'}" in capsys.readouterr().out
+
+
 def test_summarize_with_out_checks_the_folder_before_the_work(tmp_path, capsys):
     base = _saved_study(tmp_path / "base")
     (tmp_path / "zz").write_text("a file")

@@ -203,6 +203,22 @@ def _summarized_into(js: Path, args: argparse.Namespace) -> Path:
     return Path(args.out) / js.parent.relative_to(Path(args.summarize))
 
 
+def _plots_along(source: Path, into: Path) -> str:
+    """A study summarized into another folder takes its plots along (they draw its runs), and that
+    folder loses those of another study, which would contradict its new compare.json. What was done,
+    for the 'wrote' line."""
+    if into == source:
+        return ""
+    import shutil
+
+    from jaxact.tools import compare
+
+    copied = [shutil.copy2(source / p, into / p) for p in compare.PLOT_FILES if (source / p).is_file()]
+    gone = compare.remove_stale_plots(into, [Path(c) for c in copied])
+    said = f", {', '.join(str(c) for c in copied)}" if copied else ""
+    return said + (f"; removed another study's {', '.join(str(g) for g in gone)}" if gone else "")
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from jaxact.tools import compare
 
@@ -211,7 +227,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             into = _summarized_into(js, args)
             table = compare.resummarize(js, into)
             done = "rewrote its summary and" if into == js.parent else f"wrote {into / 'compare.json'} and"
-            print(f"\n## {js}\n{table}\n{done} {into / 'table.txt'}")
+            print(f"\n## {js}\n{table}\n{done} {into / 'table.txt'}{_plots_along(js.parent, into)}")
         return 0
     cfgs = _compare_configs(args)
     # A preset writes each model's results in a folder of its own, under one progress bar.
@@ -989,7 +1005,7 @@ def _preflight(args: argparse.Namespace) -> None:
                 _writable_results(into, ("compare.json", "table.txt"), "--summarize")
             else:
                 _out_dir(str(into), "compare --summarize")
-                _writable_results(into, ("compare.json", "table.txt"), "--out")
+                _writable_results(into, ("compare.json", "table.txt", *compare.PLOT_FILES), "--out")
     elif args.cmd == "compare":
         from jaxact.tools import compare, models
 
