@@ -97,8 +97,9 @@ def fixed_only(activation: Any, learned: Sequence[str], owner: str) -> str | Con
     if not isinstance(activation, (Configured, str)):
         activation = _named(activation, owner)
     conf = activation if isinstance(activation, Configured) else configure(activation)
-    kept = configure(conf.name, path=conf.path, **{k: v for k, v in conf.params if k not in learned})
-    return kept.name if not kept.params and kept.path is None else kept
+    kept = conf.without(learned)  # its own entry: a value made before its function was unregistered computes on
+    current = registry.registered(conf.name) is conf.entry
+    return kept.name if current and not kept.params and kept.path is None else kept
 
 
 def _named(fn: Any, owner: str) -> str | Configured:

@@ -10,6 +10,8 @@ module's params instead (``jaxact.linen`` / ``jaxact.nnx``).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,16 +46,27 @@ class Configured:
     def __post_init__(self) -> None:
         try:
             entry = registry.get(self.name)
-            defaults, registration = entry.params, entry.registration
         except Exception:  # not a registered name (built without configure): nothing to compare against
-            entry, defaults, registration = None, {}, None
+            entry = None
+        self._bind(entry)
+
+    def _bind(self, entry: registry.Activation | None) -> None:
         # The entry this value was made with, as a plain attribute (not a field: dataclasses.asdict of a
         # config holding this value would print the whole entry): after a replacement its calls stay the
         # old function's, as a jit trace keyed by this value does (a new lookup made the eager call the
         # new function's while jit kept the old trace). Never pickled: an unpickled value takes today's.
+        defaults, registration = ({}, None) if entry is None else (entry.params, entry.registration)
         object.__setattr__(self, "_entry", entry)
         params = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
         object.__setattr__(self, "_key", (registration, params))
+
+    def without(self, names: Sequence[str]) -> Configured:
+        """This value with the parameters ``names`` left out (at their defaults), computing with the
+        entry it was made with (not today's lookup of its name: the function may have been
+        unregistered or replaced since)."""
+        kept = dataclasses.replace(self, params=tuple((k, v) for k, v in self.params if k not in names))
+        kept._bind(getattr(self, "_entry", None))
+        return kept
 
     def __getstate__(self) -> dict[str, Any]:
         # Without _key: it is derived from today's defaults and registration, so an unpickled value

@@ -304,6 +304,8 @@ def _from_path(spec: str) -> Activation:
     import importlib
 
     module, _, attr = spec.strip().partition(":")
+    if not module.strip() or not attr.strip():
+        raise UnknownActivationError(f"{spec!r}: write a module path and a function's name, 'package.module:function'.")
     try:
         mod = importlib.import_module(module)
     except ImportError as e:
@@ -372,6 +374,8 @@ def entry_of(fn: Any) -> Activation | None:
     :func:`public_object`), or (registered by the call form ``jaxact.register(derivative=d)(f)``, which
     leaves ``f`` itself unbound to the public function) the entry made from it (its raw function, or
     what the mutation self-test wrapped); else None."""
+    if fn is None:  # a raw function without __wrapped__ compared None to None: None was identity's
+        return None
     public = public_object(fn)
     if public is not None:
         return public.activation  # type: ignore[no-any-return]
@@ -1670,6 +1674,14 @@ def register(
 
             try:
                 verifier.smoke(entry)  # shapes and dtypes first, by shape alone (nothing runs)
+                unchecked = verifier.unchecked_param_derivatives(entry)
+                if unchecked:
+                    k = unchecked[0]
+                    raise ValueError(
+                        f"its ∂f/∂{k} (param_derivatives) cannot be checked: {k}'s default "
+                        f"{entry.params[k]!r} is no number, and no example gives it one; add "
+                        f"examples=({{{k!r}: ...}},) with a value to check it at"
+                    )
                 report = verifier.check(entry)
             except Exception as e:  # the user's code: whatever it raises, nothing stays registered
                 restore()

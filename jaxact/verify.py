@@ -51,17 +51,20 @@ def keyed_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
 
 def moved_sets(entry: Activation) -> list[dict[str, Any]]:
     """For each numeric parameter that no example set moves, the defaults with it moved (×1.5, else
-    ×0.5; from 0 to ±0.5; an int by +1, else −1), the first value its constraints and validate hook
-    accept: a derivative that ignores the parameter (x/√(1 + a·x²) with f′ = (1 + x²)^(−3/2)) agrees
-    with autodiff at the default alone."""
+    ×0.5; from 0 to ±0.5; an int by +1, else −1; a float array as a whole), the first value its
+    constraints and validate hook accept: a derivative that ignores the parameter (x/√(1 + a·x²)
+    with f′ = (1 + x²)^(−3/2)) agrees with autodiff at the default alone."""
     out = []
-    probe = jnp.zeros(input_shape(entry, 16), jnp.float32)
+    probe = _probe(entry, jnp.float32)
     for k in entry.numeric_params:
-        v, given = _number(entry.params[k]), entry.params[k]
-        if v is None or any(k in ex and _number(ex[k]) != v for ex in entry.examples):
+        given = entry.params[k]
+        v = _number(given) if _float_array(given) is None else _float_array(given)
+        if v is None or any(k in ex and not np.array_equal(np.asarray(ex[k], np.float64), v) for ex in entry.examples):
             continue
         if isinstance(given, (int, np.integer)):
             moves: tuple[Any, ...] = (int(given) + 1, int(given) - 1)
+        elif isinstance(v, np.ndarray):  # an array of starts (per feature, coefficients): moved as a whole
+            moves = tuple(np.full_like(v, q) for q in NEAR_ZERO) if not v.any() else (1.5 * v, 0.5 * v)
         else:
             moves = NEAR_ZERO if v == 0 else (1.5 * v, 0.5 * v)
         for q in moves:
@@ -71,6 +74,25 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
     return out
 
 
+def _float_array(v: Any) -> np.ndarray | None:
+    """A parameter value that is an array of floats of one or more elements (as float64), else None."""
+    if isinstance(v, (np.ndarray, jax.Array)) and v.ndim > 0 and jnp.issubdtype(v.dtype, jnp.floating):
+        return np.asarray(v, np.float64)
+    return None
+
+
+def _probe(entry: Activation, dtype: Any) -> jax.Array:
+    """An input the function takes at its defaults, to try moved parameter values on: zeros, else ones,
+    0.5 or −1 (a validate hook may bound x's domain, x > 0: on zeros alone every move was refused, and
+    the parameter never moved)."""
+    shape = input_shape(entry, 16)
+    for c in (0.0, 1.0, 0.5, -1.0):
+        x = jnp.full(shape, c, dtype)
+        if _accepts(entry, entry.params, x):
+            return x
+    return jnp.zeros(shape, dtype)
+
+
 def check_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
     """:func:`param_sets`, :func:`moved_sets`, then :func:`keyed_sets`."""
     return param_sets(entry) + moved_sets(entry) + keyed_sets(entry, seed)
@@ -78,9 +100,19 @@ def check_sets(entry: Activation, seed: int = 0) -> list[dict[str, Any]]:
 
 def param_id(params: Mapping[str, Any], entry: Activation) -> str:
     diff = {
-        k: v for k, v in params.items() if entry.params.get(k) is not v and (k == "key" or entry.params.get(k) != v)
+        k: v
+        for k, v in params.items()
+        if entry.params.get(k) is not v and (k == "key" or _differs(entry.params.get(k), v))
     }
-    return ",".join("key=PRNGKey" if k == "key" else f"{k}={v}" for k, v in diff.items()) or "defaults"
+    shown = lambda v: np.array2string(np.asarray(v), precision=4, threshold=6) if np.ndim(v) else f"{v}"  # noqa: E731
+    return ",".join("key=PRNGKey" if k == "key" else f"{k}={shown(v)}" for k, v in diff.items()) or "defaults"
+
+
+def _differs(a: Any, b: Any) -> bool:
+    """Whether two parameter values differ, an array's elements compared (its == is elementwise)."""
+    if np.ndim(a) == 0 and np.ndim(b) == 0:
+        return bool(a != b)
+    return np.shape(a) != np.shape(b) or not np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def cases(dtypes: tuple[Any, ...] = (jnp.float32, jnp.float64)) -> Iterator[tuple[Activation, dict[str, Any], Any]]:
@@ -455,16 +487,26 @@ NEAR_ZERO = (0.5, -0.5)
 
 def param_points(entry: Activation, params: Mapping[str, Any], k: str, dtype: Any) -> list[dict[str, Any]]:
     """The parameter sets at which the hand-written ∂f/∂``k`` is checked: ``params`` itself where
-    ``k`` is a non-zero number, each of :data:`NEAR_ZERO` the entry accepts where it is 0, none
-    where it is not one number (an array of starts is checked through its scalar default)."""
-    v = _number(params[k])
+    ``k`` is a non-zero number or float array, each of :data:`NEAR_ZERO` (an array: filled with it)
+    the entry accepts where it is 0, none where it is no number (None, a key)."""
+    arr = _float_array(params[k])
+    v = _number(params[k]) if arr is None else arr
     if v is None:
         return []
-    if v != 0:
+    if np.any(v != 0):
         return [dict(params)]
     # The public function checks the constraints and runs the validate hook, on concrete values.
-    probe = jnp.zeros(input_shape(entry, 16), dtype)
-    return [{**params, k: q} for q in NEAR_ZERO if _accepts(entry, {**params, k: q}, probe)]
+    probe = _probe(entry, dtype)
+    near = NEAR_ZERO if arr is None else tuple(np.full_like(arr, q) for q in NEAR_ZERO)
+    return [{**params, k: q} for q in near if _accepts(entry, {**params, k: q}, probe)]
+
+
+def unchecked_param_derivatives(entry: Activation) -> list[str]:
+    """The parameters whose hand-written ∂f/∂p no parameter set of :func:`check_sets` reaches (a
+    default of None, and no example giving the parameter a value): a check of the entry says nothing
+    about them, and register refuses them rather than use one unchecked."""
+    sets = param_sets(entry) + moved_sets(entry)
+    return [k for k in entry.closed_params if not any(param_points(entry, p, k, jnp.float32) for p in sets)]
 
 
 def check_param_derivatives(entry: Activation, params: dict[str, Any], dtype: Any, seed: int = 0) -> list[CheckRow]:
@@ -483,7 +525,8 @@ def check_param_derivatives(entry: Activation, params: dict[str, Any], dtype: An
 def _param_row(entry: Activation, params: dict[str, Any], k: str, dtype: Any, seed: int) -> CheckRow:
     def along(path: Callable[..., jax.Array], x: jax.Array) -> jax.Array:
         g = lambda q: path(x, **{**params, k: q})  # noqa: E731
-        return jax.jit(lambda q: jax.jvp(g, (q,), (jnp.ones_like(q),))[1])(jnp.asarray(float(params[k]), dtype))
+        # Tangent 1 along each element of an array parameter: the JVPs of both paths sum ∂f/∂p_i alike.
+        return jax.jit(lambda q: jax.jvp(g, (q,), (jnp.ones_like(q),))[1])(jnp.asarray(params[k], dtype))
 
     def pairs_at(x: jax.Array) -> Pairs:
         closed = along(entry.closed_form, x)
@@ -554,6 +597,19 @@ def _require_x64(dtypes: tuple[Any, ...], caller: str) -> None:
         )
 
 
+def _float_dtypes(dtypes: Any, fname: str) -> tuple[Any, ...]:
+    """``dtypes`` as a tuple of floating dtypes (one dtype alone taken as one), else a one-line error."""
+    many = dtypes if isinstance(dtypes, (tuple, list)) else (dtypes,)
+    for d in many:
+        try:
+            ok = jnp.issubdtype(jnp.dtype(d), jnp.floating)
+        except TypeError:
+            ok = False
+        if not ok:
+            raise TypeError(f"{fname}: dtypes takes floating dtypes, e.g. (jnp.float32, jnp.float64); got {d!r}.")
+    return tuple(many)
+
+
 def check(activation: Any, *, dtypes: tuple[Any, ...] | None = None, seed: int = 0) -> Report:
     """Checks an activation's closed-form derivative (or JVP) against autodiff of its function.
 
@@ -572,7 +628,7 @@ def check(activation: Any, *, dtypes: tuple[Any, ...] | None = None, seed: int =
       >>> jaxact.verify.check("tanh").ok
       True
     """
-    dts = default_dtypes() if dtypes is None else tuple(dtypes)
+    dts = default_dtypes() if dtypes is None else _float_dtypes(dtypes, "jaxact.verify.check")
     _require_x64(dts, "jaxact.verify.check")
     entry = _entry(activation)
     return Report([row for p in check_sets(entry, seed) for d in dts for row in check_case(entry, p, d, seed)])

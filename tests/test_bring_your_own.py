@@ -863,3 +863,65 @@ def test_a_reducing_function_given_a_derivative_is_told_to_use_jvp():
     with pytest.raises(ValueError, match=r"shape \(\): .*out of bounds.*register it with jvp=\)$"):
         jaxact.register(derivative=d, static=("axis",))(my_rowsoft)
     assert "my_rowsoft" not in jaxact.names()
+
+
+def test_a_parameter_is_moved_where_a_validate_hook_bounds_x_away_from_zero():
+    """The moved-parameter check tried each move on zeros: a hook refusing x <= 0 refused them all, and
+    a derivative that ignores the parameter (0.5·x^(a−1) for a·x^(a−1)) was registered."""
+
+    def positive_inputs(x, **params):
+        if not isinstance(x, jax.core.Tracer) and bool(jnp.any(x <= 0)):
+            raise ValueError("power needs x > 0")
+
+    def power(x, a=0.5):
+        return x**a
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"power \[a=0.75, float32\]"):
+        jaxact.register(derivative=lambda x, a=0.5: 0.5 * x ** (a - 1), validate=positive_inputs)(power)
+    assert "power" not in jaxact.names()
+
+
+def test_an_array_parameter_is_moved_and_its_hand_written_derivative_checked_or_refused():
+    """An array of coefficients was never moved (a derivative ignoring it was registered), and a
+    ∂f/∂p of a parameter whose default is None, with no example to check it at, was used unchecked."""
+    coefficients = jnp.array([0.1, 1.0, 0.0])
+
+    def poly(x, c=coefficients):
+        return jnp.polyval(c, x)
+
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"poly \[c=\[0\.15 +1\.5 +0\. *\], float32\]"):
+        jaxact.register(derivative=lambda x, c=coefficients: 0.2 * x + 1.0)(poly)
+    jaxact.register(derivative=lambda x, c=coefficients: jnp.polyval(jnp.polyder(c), x))(poly)  # the right one
+    jaxact.unregister("poly")
+
+    def scaled_sin(x, scale=None):
+        return jnp.sin(x) * (1.0 if scale is None else scale)
+
+    def d(x, scale=None):
+        return jnp.cos(x) * (1.0 if scale is None else scale)
+
+    right = {"scale": lambda x, scale=None: jnp.sin(x)}
+    with pytest.raises(ValueError, match=r"∂f/∂scale \(param_derivatives\) cannot be checked: .*examples="):
+        jaxact.register(derivative=d, param_derivatives=right)(scaled_sin)
+    wrong = {"scale": lambda x, scale=None: jnp.cos(x)}
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"scale=2.0 ∂/∂scale"):
+        jaxact.register(derivative=d, param_derivatives=wrong, examples=({"scale": 2.0},))(scaled_sin)
+    jaxact.register(derivative=d, param_derivatives=right, examples=({"scale": 2.0},))(scaled_sin)
+    jaxact.unregister("scaled_sin")
+
+
+def test_none_and_an_empty_path_are_no_activation():
+    """None matched identity's missing __wrapped__ (check(None) reported identity passing); ':f' raised
+    Python's 'Empty module name'; check's dtypes took no single dtype and no clear refusal of an int."""
+    from jaxact import verify
+
+    for call in (lambda: verify.check(None), lambda: verify.smoke(None)):
+        with pytest.raises(TypeError, match="give a registered name"):
+            call()
+    assert jaxact.registry.entry_of(None) is None
+    for spec in (":foo", "foo:", " : "):
+        with pytest.raises(jaxact.UnknownActivationError, match="write a module path and a function's name"):
+            jaxact.get(spec)
+    assert verify.check("elu", dtypes=jnp.float32).ok and verify.check("elu", dtypes=("float32",)).ok
+    with pytest.raises(TypeError, match=r"^jaxact.verify.check: dtypes takes floating dtypes"):
+        verify.check("elu", dtypes=(jnp.int32,))

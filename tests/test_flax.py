@@ -599,6 +599,23 @@ def test_nnx_models_spelling_one_activation_differently_share_one_graphdef():
     assert N.Learnable(prelu, num_features=3).activation == prelu
 
 
+def test_an_nnx_learnable_of_a_value_made_before_its_function_was_unregistered_computes_it():
+    """A configured value keeps computing the function it was made with (as linen's Learnable does):
+    nnx's looked the name up again to drop the learned value's start, unknown once unregistered."""
+
+    def usin(x, a=1.0):
+        return jnp.sin(a * x)
+
+    jaxact.register(derivative=lambda x, a=1.0: a * jnp.cos(a * x))(usin)
+    made = jaxact.configure("usin", a=2.0)
+    jaxact.unregister("usin")
+    x = jnp.linspace(-1.0, 1.0, 5)
+    act = N.Learnable(made)
+    np.testing.assert_allclose(act(x), jnp.sin(2.0 * x), rtol=1e-6)
+    np.testing.assert_allclose(jax.grad(lambda v: act(v).sum())(x), 2.0 * jnp.cos(2.0 * x), rtol=1e-6)
+    assert act.activation.entry is made.entry
+
+
 def test_learnable_runs_under_strict_promotion():
     """Float32 parameters over a bfloat16 input, laid over x in the wider dtype: found with
     jnp.promote_types, which jax.numpy_dtype_promotion("strict") refuses (TypePromotionError)."""
