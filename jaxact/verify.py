@@ -699,6 +699,8 @@ def smoke(activation: Any) -> None:
                 if entry.elementwise and shape == ()
                 else ""
             )
+            if "Non-hashable static arguments" in why:  # a jax.jit(f, static_argnames=...) registered
+                hint = "; it is a jax.jit with static arguments, which jaxact traces: declare them static=(...) too"
             raise ValueError(f"{entry.name} fails on a float32 input of shape {shape}: {why}{hint}") from None
         want = (*shape[:-1], shape[-1] // 2) if entry.gated else shape
         if getattr(y, "shape", None) != want or not jnp.issubdtype(getattr(y, "dtype", None), jnp.floating):

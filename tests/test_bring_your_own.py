@@ -925,3 +925,24 @@ def test_none_and_an_empty_path_are_no_activation():
     assert verify.check("elu", dtypes=jnp.float32).ok and verify.check("elu", dtypes=("float32",)).ok
     with pytest.raises(TypeError, match=r"^jaxact.verify.check: dtypes takes floating dtypes"):
         verify.check("elu", dtypes=(jnp.int32,))
+
+
+def test_a_jitted_function_with_static_arguments_is_told_to_declare_them():
+    """jaxact's jit traces every parameter not declared static: the user's jit then met a tracer for its
+    static argument, and the hint named jvp= (a 0-d input's) instead of static=."""
+    import functools
+
+    @functools.partial(jax.jit, static_argnames="neg")
+    def flip(x, neg=False):
+        return -jnp.sin(x) if neg else jnp.sin(x)
+
+    def d(x, neg=False):
+        return -jnp.cos(x) if neg else jnp.cos(x)
+
+    with pytest.raises(ValueError, match=r"it is a jax.jit with static arguments, .*declare them static=\(...\) too$"):
+        jaxact.register(derivative=d)(flip)
+    jaxact.register(derivative=d, static=("neg",))(flip)
+    try:
+        assert float(jax.grad(lambda x: jaxact.get("flip").fn(x, neg=True))(0.5)) == pytest.approx(-np.cos(0.5))
+    finally:
+        jaxact.unregister("flip")
