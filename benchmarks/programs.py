@@ -79,7 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         import jax
 
         jax.config.update("jax_enable_x64", True)
-    names = args.names.split(",") if args.names else None
+    names = None
+    if args.names:  # each name checked, an alias taken as its entry's: a typo matched nothing and read "0 moved"
+        from jaxact import registry
+
+        try:
+            names = [registry.get(n.strip()).name for n in args.names.split(",")]
+        except registry.UnknownActivationError as e:
+            p.error(str(e).strip("'\""))
     prints = fingerprints(names, ("float64",) if args.x64 else ("float32", "bfloat16"))
     Path(args.out).write_text(json.dumps(prints, indent=0, sort_keys=True))
     print(f"{len(prints)} programs fingerprinted in {args.out}")

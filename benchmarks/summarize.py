@@ -25,6 +25,11 @@ RELU_CLASS = ("relu", "leaky_relu", "relu6", "threshold", "prelu", "hard_tanh", 
 
 def main(path: str) -> None:
     d = json.loads(Path(path).read_text())
+    if d.get("partial") or "torch" not in d or "rows" not in d:  # a checkpoint, a --vs-jax-nn result, another file
+        sys.exit(
+            f"summarize.py: {path} is not a complete `jaxact bench` sweep (a .partial.json checkpoint or a "
+            "--vs-jax-nn result, whose tables are in its .md); give the sweep's <device>.json"
+        )
     print(
         f"Device: {d['device_kind']} (backend {d['backend']}, jax {d['jax']}, torch {d['torch']}, "
         f"{d['cpu_count']} CPUs)\n"

@@ -161,6 +161,12 @@ def test_program_fingerprints_are_stable_and_show_what_moved(tmp_path, monkeypat
     after = programs.fingerprints(["relu", "tanh"])
     moved = programs.moved(json.loads(before.read_text()), after)
     assert moved and all(k.startswith("tanh|") and "|default|" in k for k in moved)
+    # A typo matched nothing and read "0 of 0 programs moved", exit 0; an alias is its entry.
+    with pytest.raises(SystemExit) as e:
+        programs.main(["--names", "rleu", "--out", str(tmp_path / "typo.json"), "--against", str(before)])
+    assert e.value.code == 2 and not (tmp_path / "typo.json").exists()
+    assert programs.main(["--names", "hard_swish", "--out", str(tmp_path / "alias.json")]) == 0
+    assert all(k.startswith("hard_silu|") for k in json.loads((tmp_path / "alias.json").read_text()))
 
 
 def test_a_tag_with_a_dot_names_its_own_files(tmp_path):

@@ -172,6 +172,23 @@ def test_an_interrupted_command_ends_without_the_interpreters_teardown_its_outpu
     assert (proc.returncode, proc.stdout, proc.stderr) == (130, "saved", "interrupted")
 
 
+def test_seconds_given_with_quick_replaces_its_timing_cap_too(monkeypatch):
+    """--seconds replaces --quick's timing (--help): its cap of 10 repeats stayed, while the JSON
+    recorded the seconds asked for."""
+    from jaxact.tools import bench
+
+    seen = []
+
+    def stop(cfg, *a, **k):
+        seen.append(cfg)
+        raise KeyboardInterrupt  # the configuration is what is checked: nothing is timed
+
+    monkeypatch.setattr(bench, "run", stop)
+    for argv, cap in ((["--quick"], 10), (["--quick", "--seconds", "2"], bench.BenchConfig().max_repeats)):
+        assert main(["bench", "--names", "relu", "--no-torch", *argv]) == 130
+        assert seen[-1].max_repeats == cap and seen[-1].target_seconds == (2.0 if "--seconds" in argv else 0.02)
+
+
 def test_compare_paths_take_the_librarys_spelling_closed_form(capsys):
     """The library names the path closed_form (jaxact.closed_form, gradient_path=); --paths took only
     closed ("unknown path(s) ['closed_form']"). closed_form is closed: given both, one path twice."""
@@ -250,6 +267,8 @@ BAD_INVOCATIONS = [
     ["bench", "--block", "1024x65536x65536"],  # timed last: beyond the memory, found before the sweep
     ["bench", "--modes", "fwd"],
     ["bench", "--vs-jax-nn", "--names", "pade"],
+    ["bench", "--vs-jax-nn", "--modes", "eager", "--sizes", "14"],  # no sized mode: --sizes ignored
+    ["bench", "--vs-jax-nn", "--modes", "eager,residual_bytes", "--seconds", "3"],  # nothing timed for long
     # A block a gated activation cannot split (odd HIDDEN): failed after the whole sweep.
     ["bench", "--names", "glu", "--block", "8x8x9"],
     ["bench", "--vs-jax-nn", "--block", "8x8x9"],

@@ -391,6 +391,7 @@ def bench_block(name: str, cfg: BenchConfig) -> dict:
     med = {k: statistics.median(v) for k, v in times.items()}
     return {
         "activation": name,
+        "dtype": "float32",  # whatever --dtypes the sweep ran: the block is float32 (a bf16 sweep's JSON misled)
         "shape": [batch, width, hidden],
         "median_s": med,
         "kernels": counts,

@@ -328,6 +328,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         cfg.sizes = args.sizes
     if args.seconds is not None:
         cfg.target_seconds = args.seconds
+        if args.quick:  # --seconds replaces --quick's timing, its cap of 10 repeats too
+            cfg.max_repeats = bench.BenchConfig().max_repeats
     if args.block:  # measured even with --quick, which otherwise leaves the block out
         cfg.block, cfg.block_shape = True, args.block
         if cfg.names:  # each activation named, not only those of the default set
@@ -1109,6 +1111,17 @@ def _bench_preflight(args: argparse.Namespace) -> None:
             )
     if args.block and args.vs_jax_nn and args.modes and "block" not in args.modes:
         raise ValueError("--block sets the block --vs-jax-nn measures, and --modes leaves the block out; add block")
+    if args.vs_jax_nn and args.modes:
+        from jaxact.tools import vs_jaxnn
+
+        sized = set(args.modes) & vs_jaxnn.SIZED
+        if args.sizes and not sized:
+            raise ValueError(f"--sizes sets the sizes of {', '.join(sorted(vs_jaxnn.SIZED))}, which --modes leaves out")
+        if args.seconds is not None and not sized | (set(args.modes) & {"block"}):
+            raise ValueError(
+                "--seconds sets how long a pair of kernels is timed, and --modes times none (eager takes "
+                "fixed rounds, residual_bytes no time); leave it out"
+            )
     if args.block:
         _blocks_take_their_input(args)
 
