@@ -354,3 +354,17 @@ def test_float64_exponential_tails_carry_the_quotients_rounding(name, params, tr
     normal = want > np.finfo(np.float64).tiny
     err = np.abs(got - want)[normal] / np.spacing(want[normal])
     assert err.max() <= 4, (name, params, float(err.max()), float(x[normal][np.argmax(err)]))
+
+
+def test_the_ulp_is_the_dtypes_own_down_to_the_flush_of_the_dtype_computed_in():
+    """float16's ulp was floored at float16's smallest normal, 2^-14: every float16 truth below 2^-4
+    counted in ulps of 2^-14 (jax.nn's sigmoid′ of 0 where the truth is 4.876e-4: 2045 ulp read as 8).
+    The floor is where the CPU's flush-to-zero acts: float32's smallest normal (float64's for float64)."""
+    from jaxact.tools.numerics import ulp_error
+
+    assert ulp_error(np.array([0.0]), np.array([4.876e-4]), jnp.float16)[0] == pytest.approx(4.876e-4 * 2**22)
+    assert ulp_error(np.array([1.0 + 2**-10]), np.array([1.0]), jnp.float16)[0] == 1.0
+    assert ulp_error(np.array([2.0**-24]), np.array([0.0]), jnp.float16)[0] == 1.0  # a subnormal's spacing
+    tiny32 = float(jnp.finfo(jnp.float32).tiny)
+    assert ulp_error(np.array([0.0]), np.array([1e-35]), jnp.float32)[0] == pytest.approx(1e-35 / tiny32)
+    assert ulp_error(np.array([0.0]), np.array([2.0**-110]), jnp.bfloat16)[0] == 2.0**7  # its own ulp, 2^-117

@@ -7,8 +7,12 @@ entry's textbook definition (``entry.mp``) in arbitrary precision (mpmath, the
 ``accuracy`` extra), derivatives by central differences at a step far below
 the float64 resolution, in a precision raised until two runs agree.
 Error unit: ulp of the target dtype at the reference value, with an absolute
-floor at the dtype's smallest normal (so an underflow to 0, which XLA's CPU
-flush-to-zero may produce, is not reported as millions of ulp).
+floor at the smallest normal of the dtype the CPU computes in (float32 for
+float32 and the half precisions, float64 for float64), so an underflow to 0,
+which XLA's CPU flush-to-zero may produce there, is not reported as millions of
+ulp. (The floor was the target dtype's own smallest normal: float16's, 2⁻¹⁴,
+made every float16 truth below 2⁻⁴ count in ulps of 2⁻¹⁴, an error of 2045 ulp
+read as 8; half precision is computed in float32, whose flush is far below.)
 """
 
 from __future__ import annotations
@@ -62,22 +66,29 @@ def reference_derivative(entry: Activation, params: dict[str, Any], x64: np.ndar
     return np.asarray(entry.derivative(jnp.asarray(x64, jnp.float64), **params), dtype=np.float64)
 
 
+def ulp_unit(mag: np.ndarray, dtype: Any) -> np.ndarray:
+    """The ulp of ``dtype`` at magnitudes ``mag``: 2^(e − nmant) for mag in [2^e, 2^(e+1)), the
+    subnormals' spacing below the smallest normal, and at least the smallest normal of the dtype the
+    CPU computes in (float32, or float64 for float64: see the module's docstring)."""
+    fi = jnp.finfo(dtype)
+    flushed = float(jnp.finfo(jnp.float64 if fi.bits > 32 else jnp.float32).tiny)
+    return np.maximum(2.0 ** (np.floor(np.log2(np.maximum(mag, float(fi.tiny)))) - fi.nmant), flushed)
+
+
 def ulp_error(y: np.ndarray, ref: np.ndarray, dtype: Any) -> np.ndarray:
-    """|y − ref| in ulps of ``dtype`` at ref, floored at the smallest normal.
+    """|y − ref| in ulps of ``dtype`` at ref (:func:`ulp_unit`).
 
     Where ref is not finite in ``dtype`` (inf, NaN, or beyond its max), the error
     is 0 if y is the same non-finite value and inf otherwise; the same holds for
     a NaN/inf y against a finite ref.
     """
-    fi = jnp.finfo(dtype)
     y = np.asarray(y, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):  # rounding to dtype may overflow: that is the point
         overflows = np.isinf(np.asarray(jnp.asarray(ref, dtype).astype(jnp.float64))) & np.isfinite(ref)
         ref_d = np.where(overflows, np.sign(ref) * np.inf, ref)
         same = (y == ref_d) | (np.isnan(y) & np.isnan(ref_d))
-        mag = np.maximum(np.abs(np.where(np.isfinite(ref_d), ref_d, 0.0)), float(fi.tiny))
-        ulp = np.maximum(2.0 ** (np.floor(np.log2(mag)) - fi.nmant), float(fi.tiny))
+        ulp = ulp_unit(np.abs(np.where(np.isfinite(ref_d), ref_d, 0.0)), dtype)
         err = np.abs(y - ref_d) / ulp
     err = np.where(same, 0.0, err)
     return np.where(np.isnan(err) | ~np.isfinite(y) | ~np.isfinite(ref_d), np.where(same, 0.0, np.inf), err)
@@ -360,7 +371,7 @@ def _term_cell(
         in_dtype = np.asarray(jnp.asarray(ref, dtype).astype(jnp.float64))
     finite = np.isfinite(in_dtype)
     scale = np.maximum(np.abs(np.where(finite, ref, 0.0)), np.where(np.isfinite(term_scale), term_scale, 0.0))
-    unit = np.maximum(2.0 ** (np.floor(np.log2(np.maximum(scale, float(fi.tiny)))) - fi.nmant), float(fi.tiny))
+    unit = ulp_unit(scale, dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         err = np.abs(got - ref) / unit
     bad = (finite & ~np.isfinite(got)) | (np.isinf(in_dtype) & (got != in_dtype))
