@@ -68,7 +68,9 @@ def plan(
             "(fixed settings go in jaxact.configure)."
         )
     paths._checked(path, owner)
-    fixed = dict(conf.params)
+    # The settings that differ from the defaults (Configured's key): one given at its default is the
+    # default, so the plan, part of an nnx module's static structure, is the same for both spellings.
+    fixed = dict(conf._key[1])
     learned = tuple((k, float(fixed.pop(k, entry.params[k]))) for k in names)
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
     constraints = tuple((k, tuple(entry.constraints.get(k, ()))) for k in names)
@@ -99,7 +101,8 @@ def fixed_only(activation: Any, learned: Sequence[str], owner: str) -> str | Con
     conf = activation if isinstance(activation, Configured) else configure(activation)
     kept = conf.without(learned)  # its own entry: a value made before its function was unregistered computes on
     current = registry.registered(conf.name) is conf.entry
-    return kept.name if current and not kept.params and kept.path is None else kept
+    # Equal to the entry at its defaults (configure('prelu', axis=-1) == configure('prelu')): its name.
+    return kept.name if current and kept.path is None and kept == configure(conf.name) else kept
 
 
 def _named(fn: Any, owner: str) -> str | Configured:
@@ -294,9 +297,11 @@ def apply(
         if "positive" in constraints[k]:
             # Only a value out of the domain moves (to eps): a positive one below eps is the maths'
             # (a maximum with eps raised a bfloat16 b = 0.001 to 0.0078, 3x squareplus's value); NaN
-            # stays. A subnormal is out too: XLA on CPU flushes it to 0 (celu's α = 1e−40: x/0).
+            # stays. A subnormal of float32's range is out too: XLA on CPU flushes it to 0 (celu's
+            # α = 1e−40: x/0); float16's subnormals (below 6.1e−5) are normal in the float32 it computes in.
             fi = jnp.finfo(v.dtype)
-            v = _held(jnp.where(v < fi.tiny, fi.eps, v), v)
+            out = v <= 0 if fi.minexp > jnp.finfo(jnp.float32).minexp else v < fi.tiny
+            v = _held(jnp.where(out, fi.eps, v), v)
         elif "nonnegative" in constraints[k]:
             v = _held(jnp.maximum(v, 0), v)
         kw[k] = v

@@ -64,6 +64,7 @@ class Configured:
         """This value with the parameters ``names`` left out (at their defaults), computing with the
         entry it was made with (not today's lookup of its name: the function may have been
         unregistered or replaced since)."""
+        names = (names,) if isinstance(names, str) else tuple(names)
         kept = dataclasses.replace(self, params=tuple((k, v) for k, v in self.params if k not in names))
         kept._bind(getattr(self, "_entry", None))
         return kept
@@ -196,12 +197,16 @@ def _check_static(entry: registry.Activation, static: dict[str, Any]) -> None:
     now with the function's own error, as numeric ones are: the function checks them when it is
     traced, which for a configuration read from a file was inside a model's init. The function is
     traced on :data:`_PROBE` with these values (numeric parameters at their defaults); only its
-    TypeError is taken, as a ValueError may depend on the input's shape (an axis out of range)."""
+    own TypeErrors ("jaxact.<name>: ...") are taken: a ValueError, or JAX's TypeError of a reshape, may
+    depend on the input's shape (an axis out of range, a group size)."""
     if not static:
         return
     try:
         jax.eval_shape(lambda x: entry.fn(x, **static), _PROBE)
     except TypeError as e:
-        raise TypeError(str(e).strip().splitlines()[0]) from None
+        line = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        if line.startswith(f"jaxact.{entry.name}:"):  # the function's own check of a value's kind
+            raise TypeError(line) from None
+        # Anything else (JAX's reshape of the probe's shape is a TypeError too): the call decides.
     except Exception:  # of the input's shape (an axis out of the probe's range): the call decides
         pass

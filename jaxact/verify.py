@@ -110,9 +110,12 @@ def param_id(params: Mapping[str, Any], entry: Activation) -> str:
 
 def _differs(a: Any, b: Any) -> bool:
     """Whether two parameter values differ, an array's elements compared (its == is elementwise)."""
-    if np.ndim(a) == 0 and np.ndim(b) == 0:
+    try:
+        if np.ndim(a) == 0 and np.ndim(b) == 0:
+            return bool(a != b)
+        return np.shape(a) != np.shape(b) or not np.array_equal(np.asarray(a), np.asarray(b))
+    except ValueError:  # a ragged tuple (a static ((0, 1), (2,))) is no array: compared as Python values
         return bool(a != b)
-    return np.shape(a) != np.shape(b) or not np.array_equal(np.asarray(a), np.asarray(b))
 
 
 def cases(dtypes: tuple[Any, ...] = (jnp.float32, jnp.float64)) -> Iterator[tuple[Activation, dict[str, Any], Any]]:

@@ -946,3 +946,11 @@ def test_a_jitted_function_with_static_arguments_is_told_to_declare_them():
         assert float(jax.grad(lambda x: jaxact.get("flip").fn(x, neg=True))(0.5)) == pytest.approx(-np.cos(0.5))
     finally:
         jaxact.unregister("flip")
+
+
+def test_a_ragged_tuple_parameter_is_compared_as_a_python_value():
+    """param_id compared values with NumPy, which refuses a ragged tuple (a static ((0, 1), (2,)))."""
+    from jaxact.verify import _differs
+
+    assert not _differs(((0, 1), (2,)), ((0, 1), (2,))) and _differs(((0, 1), (2,)), ((0,), (2,)))
+    assert _differs(None, 0.5) and not _differs(jnp.ones(3), np.ones(3)) and _differs(jnp.ones(3), np.ones(2))

@@ -664,6 +664,13 @@ def test_summarize_with_out_takes_the_studys_plots_along_and_removes_another_stu
     )
     assert got["notes.txt"] == b"another study's"
     assert f"removed another study's {other / 'lr_sensitivity.png'}" in capsys.readouterr().out
+    # The study's own folder spelt otherwise (through a link, or with ..): rewritten in place, plots kept.
+    (tmp_path / "link").symlink_to(base)
+    before = _contents(base)
+    assert main(["compare", "--summarize", str(base), "--out", str(tmp_path / "link")]) == 0
+    assert main(["compare", "--summarize", str(base), "--out", str(base / ".." / "base")]) == 0
+    after = _contents(base)  # its summary rewritten (it records the commit that wrote it), the plots as they were
+    assert sorted(after) == sorted(before) and all(after[p] == before[p] for p in ("curves.png", "layers.png"))
 
 
 def test_summarize_with_out_checks_the_folder_before_the_work(tmp_path, capsys):

@@ -78,7 +78,21 @@ def test_bad_configurations_are_refused_at_once(kwargs, exc, match):
 
 
 def test_a_static_value_that_fits_some_input_is_taken():
-    """Its fit to the input is the call's to check: an axis beyond the probe's rank, a mapped axis name."""
+    """Its fit to the input is the call's to check: an axis beyond the probe's rank, a mapped axis name,
+    a user's group count the probe's size does not divide (JAX's reshape error is a TypeError too)."""
+
+    def groupsoft(x, groups=2):
+        return jax.nn.softmax(x.reshape(*x.shape[:-1], groups, -1), -1).reshape(x.shape)
+
+    def jvp(x, y, t, groups=2):
+        return jax.jvp(lambda v: groupsoft(v, groups), (x,), (t,))[1]
+
+    jaxact.register(jvp=jvp, static=("groups",), verify=False)(groupsoft)
+    try:
+        act = jaxact.configure("groupsoft", groups=4)
+        np.testing.assert_array_equal(act(jnp.ones((3, 8))), jnp.full((3, 8), 0.5))
+    finally:
+        jaxact.unregister("groupsoft")
     x = jnp.ones((1,) * 9 + (3,))
     np.testing.assert_array_equal(jaxact.configure("softmax", axis=9)(x), jaxact.softmax(x, axis=9))
     y = jnp.arange(12.0).reshape(3, 4)

@@ -238,7 +238,8 @@ def test_a_positive_value_below_the_dtypes_epsilon_is_used_as_it_is(dtype):
     """Only a value out of its domain moves: a bfloat16 squareplus b = 0.001 (in the domain, b > 0)
     was raised to bfloat16's eps, 0.0078 (3x the function's value at b, and 3x its gradient)."""
     x = jnp.asarray([-0.01, 0.0, 0.01, 2.0], dtype)
-    b = jnp.float32(0.001)
+    # float16: a subnormal of its own (below 6.1e-5) is normal in the float32 it computes in.
+    b = jnp.float32(3e-5 if dtype == jnp.float16 else 0.001)
     m = L.Learnable("squareplus")
     params = {"params": {"b": b}}
     np.testing.assert_array_equal(m.apply(params, x), jaxact.squareplus(x, b=b.astype(dtype)))
@@ -597,6 +598,9 @@ def test_nnx_models_spelling_one_activation_differently_share_one_graphdef():
     assert N.Learnable(jaxact.closed_form.elu).activation == jaxact.configure("elu", path="closed_form")
     prelu = jaxact.configure("prelu", axis=0)
     assert N.Learnable(prelu, num_features=3).activation == prelu
+    # A setting given at its default is the default (configure('prelu', axis=-1) == configure('prelu')).
+    at_default = N.Learnable(jaxact.configure("prelu", axis=-1))
+    assert at_default.activation == "prelu" and nnx.split(at_default)[0] == nnx.split(N.Learnable("prelu"))[0]
 
 
 def test_an_nnx_learnable_of_a_value_made_before_its_function_was_unregistered_computes_it():

@@ -207,7 +207,7 @@ def _plots_along(source: Path, into: Path) -> str:
     """A study summarized into another folder takes its plots along (they draw its runs), and that
     folder loses those of another study, which would contradict its new compare.json. What was done,
     for the 'wrote' line."""
-    if into == source:
+    if into.resolve() == source.resolve():  # the same folder however spelt (an absolute path, a link)
         return ""
     import shutil
 
@@ -226,7 +226,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for js in _saved_studies(args.summarize):
             into = _summarized_into(js, args)
             table = compare.resummarize(js, into)
-            done = "rewrote its summary and" if into == js.parent else f"wrote {into / 'compare.json'} and"
+            same = into.resolve() == js.parent.resolve()
+            done = "rewrote its summary and" if same else f"wrote {into / 'compare.json'} and"
             print(f"\n## {js}\n{table}\n{done} {into / 'table.txt'}{_plots_along(js.parent, into)}")
         return 0
     cfgs = _compare_configs(args)
@@ -1002,7 +1003,7 @@ def _preflight(args: argparse.Namespace) -> None:
                     f"--summarize: {js}: its runs cannot be summarized ({type(e).__name__}: {e})"
                 ) from None
             into = _summarized_into(js, args)
-            if into == js.parent:
+            if into.resolve() == js.parent.resolve():
                 _can_write_in(js.parent, f"--summarize {args.summarize}")
                 _writable_results(into, ("compare.json", "table.txt"), "--summarize")
             else:
