@@ -297,11 +297,10 @@ def apply(
         if "positive" in constraints[k]:
             # Only a value out of the domain moves (to eps): a positive one below eps is the maths'
             # (a maximum with eps raised a bfloat16 b = 0.001 to 0.0078, 3x squareplus's value); NaN
-            # stays. A subnormal of float32's range is out too: XLA on CPU flushes it to 0 (celu's
-            # α = 1e−40: x/0); float16's subnormals (below 6.1e−5) are normal in the float32 it computes in.
-            fi = jnp.finfo(v.dtype)
-            out = v <= 0 if fi.minexp > jnp.finfo(jnp.float32).minexp else v < fi.tiny
-            v = _held(jnp.where(out, fi.eps, v), v)
+            # stays. A subnormal of the dtype computed in (float32 for half precision) is out too: XLA
+            # on CPU flushes it to 0 (celu's α = 1e−40: x/0); float16's own subnormals are not.
+            ct = _stable.wider(v.dtype, jnp.float32)
+            v = _held(jnp.where(v.astype(ct) < jnp.finfo(ct).tiny, jnp.finfo(v.dtype).eps, v), v)
         elif "nonnegative" in constraints[k]:
             v = _held(jnp.maximum(v, 0), v)
         kw[k] = v

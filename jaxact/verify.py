@@ -54,12 +54,12 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
     ×0.5; from 0 to ±0.5; an int by +1, else −1; a float array as a whole), the first value its
     constraints and validate hook accept: a derivative that ignores the parameter (x/√(1 + a·x²)
     with f′ = (1 + x²)^(−3/2)) agrees with autodiff at the default alone."""
-    out = []
-    probe = _probe(entry, jnp.float32)
+    out: list[dict[str, Any]] = []
+    probe = None  # found once a parameter has a move to try: entries without one trace nothing here
     for k in entry.numeric_params:
         given = entry.params[k]
-        v = _number(given) if _float_array(given) is None else _float_array(given)
-        if v is None or any(k in ex and not np.array_equal(np.asarray(ex[k], np.float64), v) for ex in entry.examples):
+        v = _value(given)
+        if v is None or any(k in ex and _differs(ex[k], given) for ex in entry.examples):
             continue
         if isinstance(given, (int, np.integer)):
             moves: tuple[Any, ...] = (int(given) + 1, int(given) - 1)
@@ -67,6 +67,7 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
             moves = tuple(np.full_like(v, q) for q in NEAR_ZERO) if not v.any() else (1.5 * v, 0.5 * v)
         else:
             moves = NEAR_ZERO if v == 0 else (1.5 * v, 0.5 * v)
+        probe = _probe(entry, jnp.float32) if probe is None else probe
         for q in moves:
             if _accepts(entry, {**entry.params, k: q}, probe):
                 out.append({**entry.params, k: q})
@@ -74,11 +75,12 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
     return out
 
 
-def _float_array(v: Any) -> np.ndarray | None:
-    """A parameter value that is an array of floats of one or more elements (as float64), else None."""
+def _value(v: Any) -> float | np.ndarray | None:
+    """A parameter value as :func:`_number` reads it, or an array of floats of one or more elements
+    (as float64); else None (None, a key, a bool)."""
     if isinstance(v, (np.ndarray, jax.Array)) and v.ndim > 0 and jnp.issubdtype(v.dtype, jnp.floating):
         return np.asarray(v, np.float64)
-    return None
+    return _number(v)
 
 
 def _probe(entry: Activation, dtype: Any) -> jax.Array:
@@ -492,15 +494,14 @@ def param_points(entry: Activation, params: Mapping[str, Any], k: str, dtype: An
     """The parameter sets at which the hand-written ∂f/∂``k`` is checked: ``params`` itself where
     ``k`` is a non-zero number or float array, each of :data:`NEAR_ZERO` (an array: filled with it)
     the entry accepts where it is 0, none where it is no number (None, a key)."""
-    arr = _float_array(params[k])
-    v = _number(params[k]) if arr is None else arr
+    v = _value(params[k])
     if v is None:
         return []
     if np.any(v != 0):
         return [dict(params)]
     # The public function checks the constraints and runs the validate hook, on concrete values.
     probe = _probe(entry, dtype)
-    near = NEAR_ZERO if arr is None else tuple(np.full_like(arr, q) for q in NEAR_ZERO)
+    near = tuple(np.full_like(v, q) for q in NEAR_ZERO) if isinstance(v, np.ndarray) else NEAR_ZERO
     return [{**params, k: q} for q in near if _accepts(entry, {**params, k: q}, probe)]
 
 

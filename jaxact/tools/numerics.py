@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxact import paths
+from jaxact import _stable, paths
 from jaxact.registry import Activation, UnknownActivationError, entries, get
 from jaxact.tools import strict_json
 
@@ -71,7 +71,7 @@ def ulp_unit(mag: np.ndarray, dtype: Any) -> np.ndarray:
     subnormals' spacing below the smallest normal, and at least the smallest normal of the dtype the
     CPU computes in (float32, or float64 for float64: see the module's docstring)."""
     fi = jnp.finfo(dtype)
-    flushed = float(jnp.finfo(jnp.float64 if fi.bits > 32 else jnp.float32).tiny)
+    flushed = float(jnp.finfo(_stable.wider(dtype, jnp.float32)).tiny)
     return np.maximum(2.0 ** (np.floor(np.log2(np.maximum(mag, float(fi.tiny)))) - fi.nmant), flushed)
 
 
