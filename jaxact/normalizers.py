@@ -87,6 +87,12 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array 
     # sharded row: NaN).
     if x.dtype != jnp.float64:
         m = _along(jnp.max, lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min)
+        if x.dtype in _HALF:
+            # Half precision continues in float32 (rounded once, at the end), as the elementwise
+            # functions do: XLA on CPU computes each op in float32 anyway and rounds after it
+            # (float16 softmax 4.2 ulp, its JVP 1e3). The maximum is taken first, in x's own dtype
+            # (exact): the reduction then reads x, not a float32 copy of it.
+            return xs.astype(jnp.float32) - m.astype(jnp.float32), None
         return xs - m, None
     # float64 (static at trace time) differentiates through the maximum too: the shift then
     # cancels exactly in the derivative of the winning entry (its z = x − max has tangent
@@ -117,31 +123,33 @@ def _exp_shifted(z: jax.Array, lo: jax.Array | None) -> jax.Array:
 # Added to each row's sum: absorbed by a row with an entry at its maximum (its sum is ≥ 1: that
 # entry is e⁰), the whole sum of an empty row (all masked or all -inf), whose outputs are then
 # 0/c = 0, not 0/0. 1/c and c⁻² stay far from overflow, so the quotient's derivatives t/c and
-# −t·e/c² meet e = 0 as finite numbers (0, not inf·0) for any cotangent below ~1e17 (float32,
-# bfloat16) or ~1e248 (float64).
-_EMPTY_SUM = {jnp.dtype(t): 2.0**-35 for t in (jnp.bfloat16, jnp.float32)} | {jnp.dtype(jnp.float64): 2.0**-100}
+# −t·e/c² meet e = 0 as finite numbers (0, not inf·0) for any cotangent below ~1e17 (float32, which
+# half precision computes its forward in) or ~1e248 (float64).
+_EMPTY_SUM = {jnp.dtype(jnp.float32): 2.0**-35, jnp.dtype(jnp.float64): 2.0**-100}
+
+_HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
 
 
-def _sum(e: jax.Array, x: jax.Array, axis: Any) -> jax.Array:
-    """Σ e along axis plus a tiny c (``_EMPTY_SUM``; jnp.sum accumulates float16/bfloat16 in
-    float32, then rounds back), so that an empty row gives 0, not 0/0.
+def _sum(e: jax.Array, axis: Any) -> jax.Array:
+    """Σ e along axis (one or a tuple, normalised) plus a tiny c (``_EMPTY_SUM``), so that an empty
+    row gives 0, not 0/0.
 
     A constant add (jnp.sum's initial=, added after the reduction) rather than a guard that
     depends on the sum keeps softmax whole in one XLA fusion on CPU, forward and backward, as
-    jax.nn's (the guard split the forward in four; bfloat16 ran 2x slower at 2^24). float16 keeps
-    the guard, s + max(1 − s, 0) (0 for a row summing to ≥ 1; stop_gradient keeps ∂/∂s exactly
-    1): its cotangent t/c would overflow for any c that a row's sum absorbs.
+    jax.nn's (the guard split the forward in four; bfloat16 ran 2x slower at 2^24).
     """
-    axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
-    if x.dtype == jnp.float16:
-        s = _along(jnp.sum, e, axes)
-        return s + lax.stop_gradient(jnp.maximum(1 - s, 0))
-    return _along(jnp.sum, e, axes, initial=_EMPTY_SUM[x.dtype])
+    axes = _validate.normalize_axis("softmax", axis, e.ndim, names=True)
+    return _along(jnp.sum, e, axes, initial=_EMPTY_SUM[e.dtype])
+
+
+def _softmax_wide(x: jax.Array, axis: Any, where: Any) -> jax.Array:
+    """softmax in the dtype it is computed in (float32 for half precision), not yet rounded to x's."""
+    e = _exp_shifted(*_shifted(x, axis, where))
+    return e / _sum(e, axis)
 
 
 def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
-    e = _exp_shifted(*_shifted(x, axis, where))
-    return e / _sum(e, x, axis)
+    return _softmax_wide(x, axis, where).astype(x.dtype)
 
 
 def _relative_to_max(y: jax.Array, t: jax.Array, axes: tuple[int, ...]) -> jax.Array:
@@ -165,8 +173,45 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     # Built on the output alone (as jax.nn's), so the backward pass keeps y and nothing else (float64:
     # and a boolean mask, see _relative_to_max).
     axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
+    if y.dtype in _HALF:
+        return _in_float32(_softmax_tangent_normalised, axes)(y, t).astype(t.dtype)
     u = _relative_to_max(y, t, axes)
     return y * (u - _along(jnp.sum, y * u, axes))
+
+
+def _softmax_tangent_normalised(y: jax.Array, t: jax.Array, axes: tuple[int | str, ...]) -> jax.Array:
+    """y ⊙ (t − Σ y t / Σ y): the JVP of softmax from an output y rounded to half precision, in
+    float32. Rounded, the entries no longer sum to 1 (a dominant y_i rounds to 1 where 1 − y_i is
+    1e−4), and without Σ y in its place the dominant entry's t_i − Σ y t keeps that rounding, 2⁻¹¹
+    of its terms in float16 (f′ 117 ulp of them; 1.1 with it, one more sum of y).
+
+    The exact form, −y_i Σ_{j≠i} y_j(t_j − t_i) for the dominant entry, is also what float32's own
+    resolution needs where 1 − y_i < 2⁻²⁴ (bfloat16's f′ keeps 217 ulp there): it needs t_i before
+    the row's sum, a second pass over t, which made fwd+bwd 2.0–2.6x jax.nn's time at 2^24 (XLA on
+    CPU keeps full float32 arrays between the passes), where this form takes 0.5x."""
+    return y * (t - _along(jnp.sum, y * t, axes) / _total(y, axes))
+
+
+def _total(y: jax.Array, axes: tuple[int | str, ...]) -> jax.Array:
+    """Σ y of a softmax rounded to half precision (≈ 1), at least ½: an empty row's (all masked or
+    all −inf: 0) gives 0/½, and its derivative in y is 0 there, where 1/(Σ y + c) would hand second
+    derivatives a cotangent of ~1/c, rounded to inf at the float16 input of the rematerialised maths."""
+    return jnp.maximum(_along(jnp.sum, y, axes), 0.5)
+
+
+@functools.cache
+def _in_float32(
+    f: Callable[[jax.Array, jax.Array, tuple[int | str, ...]], jax.Array], axes: tuple[int | str, ...]
+) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """``f(s, t, axes)``, a JVP linear in the tangent t given the half-precision primal s, computed in
+    float32 (to be rounded to t's dtype by the caller).
+
+    Rematerialised (``jax.checkpoint``) so that the backward pass keeps s in its own dtype, not the
+    float32 copy the maths reads (twice the bytes in a scan over layers). Without the optimisation
+    barrier (prevent_cse=False): inside one jit XLA may share the copy, and the barrier would keep
+    the forward's output in memory for the backward pass of a fused fwd+bwd.
+    """
+    return jax.checkpoint(lambda s, t: f(s.astype(jnp.float32), t.astype(jnp.float32), axes), prevent_cse=False)
 
 
 @register(
@@ -178,10 +223,14 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "jax.config.update('jax_softmax_custom_jvp', True) or jaxact.gradient_path('closed_form'). float64 "
         "always takes it, with t shifted by its value at the maximum: exact where one entry dominates (4 ulp; "
         "jax.nn's autodiff through a stopped maximum 2.7e10) keeping y and a boolean mask (jaxact's float64 "
-        "autodiff, exact too through a differentiable maximum, keeps four arrays)"
+        "autodiff, exact too through a differentiable maximum, keeps four arrays). bfloat16 and float16 always "
+        "take it too: float32 maths rounded once, the JVP y ⊙ (t − Σ y t / Σ y) from y alone, kept in x's dtype "
+        "(float16 f′ 1.1 ulp; jax.nn's, rounding after every op, 944), fwd+bwd 0.5–0.7x jax.nn's time "
+        "(bfloat16), where autodiff of the float32 maths would keep float32 arrays"
     ),
     jax_flag="jax_softmax_custom_jvp",
     float64_path="closed_form",
+    half_path="closed_form",
     jvp=_jvp_softmax,
     range=(0.0, 1.0),
     formula="exp(x_i)/sum_j exp(x_j)",
@@ -197,7 +246,11 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
         "float32: exp(x − max) amplifies the rounding of x − max by |x − max| (8.6 ulp); the JVP y(t − Σ y t), "
         "as jax.nn's: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels, and the error is many "
         "ulps of that component's terms (speed forms: exact ones need a second pass over the row). float64 "
-        "carries x − max's rounding error into exp and shifts t by its value at the maximum: 3 and 4 ulp"
+        "carries x − max's rounding error into exp and shifts t by its value at the maximum: 3 and 4 ulp. "
+        "bfloat16/float16 compute in float32 (value 0.5 ulp); where 1 − y_max is below float32's resolution "
+        "(2⁻²⁴), the dominant entry's JVP −y_i Σ_{j≠i} y_j(t_j − t_i) is lost in Σ y t (bfloat16 217 ulp, "
+        "autodiff too; jax.nn's 379): its exact form needs t_i before the row's sum, a second pass over t "
+        "(fwd+bwd 2.0–2.6x jax.nn's time at 2^24 on CPU, against 0.5x)"
     ),
     citation=(
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
@@ -233,7 +286,7 @@ def _log_softmax_unmasked(x: jax.Array, axis: Any, where: Any) -> jax.Array:
     if lo is None:
         # jax.nn's formulation (speed parity): log Σ eᶻ rounds Σ to ulp(1), so the
         # winning entry loses its digits when the rest are tiny.
-        return z - jnp.log(_sum(jnp.exp(z), x, axis))
+        return (z - jnp.log(_sum(jnp.exp(z), axis))).astype(x.dtype)
     # float64 (static at trace time) keeps them: log Σ eᶻ = log1p(Σ eᶻ − 1), where the
     # maxima (z = 0) contribute eᶻ − 1, exactly 0 but with the derivatives of eᶻ,
     # plus 1 for each tie beyond the first; z's rounding error is added back last.
@@ -248,11 +301,22 @@ def _log_softmax_unmasked(x: jax.Array, axis: Any, where: Any) -> jax.Array:
 def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where: Any = None) -> jax.Array:
     # softmax from the output (masked entries are -inf, so 0); float64 computes it from x again:
     # e^y turns y's rounding into a relative error of |y|·eps (23 ulp of the JVP).
-    s = _softmax(x, axis, where) if x.dtype == jnp.float64 else jnp.exp(y)
+    # Half precision too: e^y would turn y's rounding to bfloat16 into a relative error of |y|·2⁻⁹
+    # in softmax; its value rounded once to x's dtype is 2⁻⁹ at most (and what the backward keeps).
+    s = _softmax(x, axis, where) if x.dtype in (jnp.float64, *_HALF) else jnp.exp(y)
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
-    u = _relative_to_max(s, t, axes)
-    out = u - _along(jnp.sum, s * u, axes)
+    if x.dtype in _HALF:
+        out = _in_float32(_log_softmax_tangent_normalised, axes)(s, t).astype(t.dtype)
+    else:
+        u = _relative_to_max(s, t, axes)
+        out = u - _along(jnp.sum, s * u, axes)
     return out if where is None else jnp.where(where, out, jnp.zeros_like(out))
+
+
+def _log_softmax_tangent_normalised(s: jax.Array, t: jax.Array, axes: tuple[int | str, ...]) -> jax.Array:
+    """t − Σ s t / Σ s from softmax s rounded to half precision, in float32 (as
+    ``_softmax_tangent_normalised``)."""
+    return t - _along(jnp.sum, s * t, axes) / _total(s, axes)
 
 
 @register(
@@ -261,10 +325,14 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
         "autodiff reuses exp(x − max) from the forward pass; the closed JVP recomputes "
         "softmax = exp(y) (one more exp, ~1.1x slower fwd+bwd). float64 takes the closed form, with t "
         "shifted by its value at the maximum: exact where one entry dominates (2 ulp; jax.nn's autodiff "
-        "3.8e10) keeping softmax and a boolean mask (jaxact's float64 autodiff, exact too, keeps three arrays)"
+        "3.8e10) keeping softmax and a boolean mask (jaxact's float64 autodiff, exact too, keeps three arrays). "
+        "bfloat16 and float16 take it too: float32 maths rounded once, the JVP t − Σ s t / Σ s from softmax s "
+        "rounded to x's dtype, the one array kept (e^y would turn y's rounding into a relative error of "
+        "|y|·2⁻⁹): float16 f′ 1.1 ulp (jax.nn's 943), fwd+bwd 0.4–1.0x jax.nn's time (bfloat16)"
     ),
     jvp=_jvp_log_softmax,
     float64_path="closed_form",
+    half_path="closed_form",
     range=(-inf, 0.0),
     formula="x_i - logsumexp(x)",
     smooth=True,
@@ -280,7 +348,8 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
         "is ≈ −Σ_{j≠i} e^(z_j) (2e4 ulp in float32, as jax.nn's; log1p of the sum without the maximum's 1 costs "
         "a second pass over the row for ties, 1.2–1.5x the forward time); the JVP t − Σ softmax·t cancels "
         "likewise. float64: log1p form, x − max's rounding error added back, t shifted by its value at the "
-        "maximum: 2 ulp"
+        "maximum: 2 ulp. bfloat16/float16 compute in float32 and round once (value 0.5 ulp; jax.nn's float16 16.4); "
+        "their JVP loses the dominant entry's where 1 − softmax_max < 2⁻²⁴, as softmax's (bfloat16 217 ulp)"
     ),
     citation=(
         "Bridle, 'Probabilistic interpretation of feedforward classification network outputs', Neurocomputing 1990"
@@ -311,8 +380,8 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
 @register(
     path="closed_form",
     why=(
-        "JVP on the output alone, as softmax's: the backward pass keeps y only (float64: and a boolean mask); "
-        "fwd+bwd within 7% of autodiff"
+        "JVP on the output alone, as softmax's: the backward pass keeps y only (float64: and a boolean mask; "
+        "bfloat16/float16: y in x's dtype, the maths in float32 as softmax's); fwd+bwd within 7% of autodiff"
     ),
     jvp=_jvp_softmin,
     range=(0.0, 1.0),
@@ -326,7 +395,8 @@ def _jvp_softmin(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     mp=lambda m, row: [m.exp(-v) / m.fsum(m.exp(-u) for u in row) for v in row],
     accuracy_note=(
         "as softmax's of −x: float32 values 10 ulp (exp(max − x) amplifies the rounding of max − x), the JVP "
-        "cancels for a dominant component; float64 3 and 4 ulp"
+        "cancels for a dominant component; float64 3 and 4 ulp; bfloat16/float16 as softmax's (values 0.5 ulp; "
+        "f′ bfloat16 190 where 1 − y_max < 2⁻²⁴, float16 2.2: y's rounding and the result's)"
     ),
     citation="Bridle 1990 (softmax of −x); torch.nn.functional.softmin",
 )

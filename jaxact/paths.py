@@ -17,8 +17,9 @@ one path for every activation, e.g. ``"autodiff"`` for Taylor mode
 Precedence: the innermost ``with jaxact.gradient_path(...)``, then
 ``jaxact.set_gradient_path(...)``, then the environment variable
 ``JAXACT_GRADIENT_PATH`` (read at import; a value that is no path is an error at the first
-call), then each entry's default (for a float64 input, the
-entry's ``float64_path`` where it has one: softmax and log_softmax take the closed form there).
+call), then each entry's default (for a float64 input, the entry's ``float64_path``, for a
+bfloat16/float16 one its ``half_path``, where it has one: softmax and log_softmax take the closed
+form in both).
 
 The switch is part of JAX's jit cache key (a ``jax.make_user_context``): a
 function you jitted before changing it is traced anew with the new path, as for

@@ -138,6 +138,9 @@ class Activation:
     # trace time): softmax's float64 closed JVP is exact where one entry dominates and keeps y and a
     # mask, where exact autodiff keeps four arrays; ``path_reason`` says why.
     float64_path: paths.GradientPath | None = None
+    # The same for a bfloat16/float16 input: softmax's closed JVP there is float32 maths rounded once
+    # and keeps y alone in x's dtype, where autodiff, as jax.nn's, rounds after every op.
+    half_path: paths.GradientPath | None = None
     # Numeric parameters that only move a jump (hardshrink's λ): f's gradient in them is zero
     # almost everywhere, so gradient descent cannot learn them (tests check both ways).
     jump_params: tuple[str, ...] = ()
@@ -230,9 +233,15 @@ class Activation:
 
     def current_path(self, dtype: Any = None) -> paths.GradientPath:
         """The path ``fn`` takes now for an input of ``dtype``: the forced one, else ``float64_path``
-        for float64, else JAX's flag (``jax_flag``), else ``default_path``."""
-        f64 = dtype is not None and jnp.dtype(dtype) == jnp.float64
-        return _path_now(self.default_path, self.jax_flag, self.float64_path if f64 else None)
+        for float64 (``half_path`` for bfloat16/float16), else JAX's flag (``jax_flag``), else
+        ``default_path``."""
+        return _path_now(self.default_path, self.jax_flag, self._dtype_path(dtype))
+
+    def _dtype_path(self, dtype: Any) -> paths.GradientPath | None:
+        if dtype is None:
+            return None
+        dtype = jnp.dtype(dtype)
+        return self.float64_path if dtype == jnp.float64 else self.half_path if dtype in _HALF else None
 
     def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
         """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
@@ -422,11 +431,11 @@ def _is_zero_tangent(t: Any) -> bool:
 
 
 def _path_now(
-    default: paths.GradientPath, jax_flag: str | None, float64_path: paths.GradientPath | None = None
+    default: paths.GradientPath, jax_flag: str | None, dtype_path: paths.GradientPath | None = None
 ) -> paths.GradientPath:
-    """The forced path, else ``float64_path`` (given for a float64 input only), else the JAX flag's
-    choice (closed form when True), else ``default``."""
-    forced = paths.forced_gradient_path() or float64_path
+    """The forced path, else ``dtype_path`` (the entry's float64_path or half_path, for an input of
+    that dtype), else the JAX flag's choice (closed form when True), else ``default``."""
+    forced = paths.forced_gradient_path() or dtype_path
     if forced or jax_flag is None:
         return forced or default
     return "closed_form" if getattr(jax.config, jax_flag) else "autodiff"
@@ -1586,16 +1595,16 @@ def register(
         )
 
         jax_flag = meta.get("jax_flag")
-        float64_path = meta.get("float64_path")
-        if float64_path is not None:
-            paths._checked(float64_path, "register: float64_path")
+        for key in ("float64_path", "half_path"):
+            if meta.get(key) is not None:
+                paths._checked(meta[key], f"register: {key}")
         paths_fn = {"autodiff": fwd, "closed_form": closed_raw}
+        by_dtype = {jnp.dtype(jnp.float64): meta.get("float64_path")} | dict.fromkeys(_HALF, meta.get("half_path"))
 
         def chosen(x: jax.Array, **kw: Any) -> jax.Array:
             # At trace time: the switch and JAX's flag are in the jit cache key, so the
             # eager call is one jit dispatch with no Python check of the path.
-            f64 = float64_path if x.dtype == jnp.float64 else None
-            return paths_fn[_path_now(path, jax_flag, f64)](x, **kw)
+            return paths_fn[_path_now(path, jax_flag, by_dtype.get(x.dtype))](x, **kw)
 
         fn = _public(
             binder, _jitted(chosen, raw, name, tuple(static)), raw, doc, integer_twin, at_trace_time, (name, "fn")

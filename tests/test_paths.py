@@ -390,3 +390,32 @@ def test_softmax_follows_jax_flag_as_jax_nn_does():
         assert len(saved_residuals(jaxact.softmax, x)) == 1
     with jaxact.gradient_path("autodiff"):  # and wins over float64's path too
         assert jaxact.get("softmax").current_path("float64") == "autodiff"
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
+def test_half_precision_normalizers_take_the_closed_form_keeping_one_array_of_x_dtype(name, dtype):
+    """bfloat16/float16 softmax-likes compute in float32 on the closed path whatever JAX's flag, and
+    the backward pass keeps one array in x's dtype (autodiff of the float32 maths would keep float32
+    ones, twice the bytes); the switch still forces autodiff."""
+    from jax._src.ad_checkpoint import saved_residuals
+
+    x = jnp.asarray(np.random.default_rng(0).normal(scale=4.0, size=(3, 8)), dtype)
+    entry = jaxact.get(name)
+    for flag in (False, True):
+        with jax.softmax_custom_jvp(flag):
+            assert entry.current_path(dtype) == "closed_form"
+            saved = saved_residuals(entry.fn, x)
+            assert [(a.shape, a.dtype) for a, _ in saved] == [((3, 8), jnp.dtype(dtype))], saved
+    with jaxact.gradient_path("autodiff"):
+        assert entry.current_path(dtype) == "autodiff"
+    # Both paths give the same values (float32 maths rounded once) and a JVP of the float32 one.
+    np.testing.assert_array_equal(entry.autodiff(x), entry.fn(x))
+    t = jnp.asarray(np.random.default_rng(1).normal(size=x.shape), dtype)
+    got = jax.jvp(entry.fn, (x,), (t,))[1]
+    assert got.dtype == dtype
+    want = jax.jvp(entry.fn, (x.astype(jnp.float32),), (t.astype(jnp.float32),))[1]
+    scale = np.abs(np.asarray(want)).max(axis=-1, keepdims=True)
+    # float32's JVP rounded once, plus y's own rounding: a few ulp of the row's scale, where
+    # rounding after every op (the autodiff of half-precision maths) is off by hundreds.
+    assert np.all(np.abs(np.asarray(got, np.float32) - want) <= 4 * float(jnp.finfo(dtype).eps) * scale)

@@ -70,6 +70,7 @@ def _entry_dict(e) -> dict:
         "kinks": list(e.kink_points()),
         "default_path": e.current_path(),
         "float64_path": e.current_path("float64"),
+        "half_path": e.current_path("bfloat16"),
         "path_reason": e.path_reason,
     }
 

@@ -168,6 +168,8 @@ def paths_page() -> str:
         shown = f"{e.current_path()} (JAX flag {e.jax_flag})" if e.jax_flag else e.default_path
         if e.float64_path is not None:
             shown += f"; float64: {e.float64_path}"
+        if e.half_path is not None:
+            shown += f"; bfloat16/float16: {e.half_path}"
         lines.append(f"| `{e.name}` | {shown} | {e.path_reason} |")
     closed = [f"`{e.name}` ({', '.join(e.closed_params)})" for e in _builtin() if e.closed_params]
     lines += [
