@@ -174,7 +174,7 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     # and a boolean mask, see _relative_to_max).
     axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
     if y.dtype in _HALF:
-        return _in_float32(_softmax_tangent_normalised, axes)(y, t).astype(t.dtype)
+        return _tangent_in_float32(_softmax_tangent_normalised, axes)(y, t).astype(t.dtype)
     u = _relative_to_max(y, t, axes)
     return y * (u - _along(jnp.sum, y * u, axes))
 
@@ -200,7 +200,7 @@ def _total(y: jax.Array, axes: tuple[int | str, ...]) -> jax.Array:
 
 
 @functools.cache
-def _in_float32(
+def _tangent_in_float32(
     f: Callable[[jax.Array, jax.Array, tuple[int | str, ...]], jax.Array], axes: tuple[int | str, ...]
 ) -> Callable[[jax.Array, jax.Array], jax.Array]:
     """``f(s, t, axes)``, a JVP linear in the tangent t given the half-precision primal s, computed in
@@ -306,7 +306,7 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     s = _softmax(x, axis, where) if x.dtype in (jnp.float64, *_HALF) else jnp.exp(y)
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
     if x.dtype in _HALF:
-        out = _in_float32(_log_softmax_tangent_normalised, axes)(s, t).astype(t.dtype)
+        out = _tangent_in_float32(_log_softmax_tangent_normalised, axes)(s, t).astype(t.dtype)
     else:
         u = _relative_to_max(s, t, axes)
         out = u - _along(jnp.sum, s * u, axes)
