@@ -15,6 +15,10 @@ import jax.numpy as jnp
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
 
+# The half-precision dtypes, computed in float32 and rounded once wherever jaxact picks the working
+# precision (registry's elementwise wrappers, the normalisers).
+HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
+
 
 def wider(*dtypes: Any) -> Any:
     """The dtype standard promotion gives ``dtypes`` (bfloat16 and float32: float32), for a computation

@@ -87,7 +87,7 @@ def _shifted(x: jax.Array, axis: Any, where: Any) -> tuple[jax.Array, jax.Array 
     # sharded row: NaN).
     if x.dtype != jnp.float64:
         m = _along(jnp.max, lax.stop_gradient(xs), axes, initial=jnp.finfo(x.dtype).min)
-        if x.dtype in _HALF:
+        if x.dtype in _stable.HALF:
             # Half precision continues in float32 (rounded once, at the end), as the elementwise
             # functions do: XLA on CPU computes each op in float32 anyway and rounds after it
             # (float16 softmax 4.2 ulp, its JVP 1e3). The maximum is taken first, in x's own dtype
@@ -127,8 +127,6 @@ def _exp_shifted(z: jax.Array, lo: jax.Array | None) -> jax.Array:
 # half precision computes its forward in) or ~1e248 (float64).
 _EMPTY_SUM = {jnp.dtype(jnp.float32): 2.0**-35, jnp.dtype(jnp.float64): 2.0**-100}
 
-_HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
-
 
 def _sum(e: jax.Array, axis: Any) -> jax.Array:
     """Σ e along axis (one or a tuple, normalised) plus a tiny c (``_EMPTY_SUM``), so that an empty
@@ -142,14 +140,9 @@ def _sum(e: jax.Array, axis: Any) -> jax.Array:
     return _along(jnp.sum, e, axes, initial=_EMPTY_SUM[e.dtype])
 
 
-def _softmax_wide(x: jax.Array, axis: Any, where: Any) -> jax.Array:
-    """softmax in the dtype it is computed in (float32 for half precision), not yet rounded to x's."""
-    e = _exp_shifted(*_shifted(x, axis, where))
-    return e / _sum(e, axis)
-
-
 def _softmax(x: jax.Array, axis: Any, where: Any) -> jax.Array:
-    return _softmax_wide(x, axis, where).astype(x.dtype)
+    e = _exp_shifted(*_shifted(x, axis, where))  # float32 for half precision: rounded once, here
+    return (e / _sum(e, axis)).astype(x.dtype)
 
 
 def _relative_to_max(y: jax.Array, t: jax.Array, axes: tuple[int, ...]) -> jax.Array:
@@ -173,7 +166,7 @@ def _jvp_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, where
     # Built on the output alone (as jax.nn's), so the backward pass keeps y and nothing else (float64:
     # and a boolean mask, see _relative_to_max).
     axes = _validate.normalize_axis("softmax", axis, x.ndim, names=True)
-    if y.dtype in _HALF:
+    if y.dtype in _stable.HALF:
         return _tangent_in_float32(_softmax_tangent_normalised, axes)(y, t).astype(t.dtype)
     u = _relative_to_max(y, t, axes)
     return y * (u - _along(jnp.sum, y * u, axes))
@@ -189,7 +182,7 @@ def _softmax_tangent_normalised(y: jax.Array, t: jax.Array, axes: tuple[int | st
     resolution needs where 1 − y_i < 2⁻²⁴ (bfloat16's f′ keeps 217 ulp there): it needs t_i before
     the row's sum, a second pass over t, which made fwd+bwd 2.0–2.6x jax.nn's time at 2^24 (XLA on
     CPU keeps full float32 arrays between the passes), where this form takes 0.5x."""
-    return y * (t - _along(jnp.sum, y * t, axes) / _total(y, axes))
+    return y * _log_softmax_tangent_normalised(y, t, axes)
 
 
 def _total(y: jax.Array, axes: tuple[int | str, ...]) -> jax.Array:
@@ -303,9 +296,9 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
     # e^y turns y's rounding into a relative error of |y|·eps (23 ulp of the JVP).
     # Half precision too: e^y would turn y's rounding to bfloat16 into a relative error of |y|·2⁻⁹
     # in softmax; its value rounded once to x's dtype is 2⁻⁹ at most (and what the backward keeps).
-    s = _softmax(x, axis, where) if x.dtype in (jnp.float64, *_HALF) else jnp.exp(y)
+    s = _softmax(x, axis, where) if x.dtype in (jnp.float64, *_stable.HALF) else jnp.exp(y)
     axes = _validate.normalize_axis("log_softmax", axis, x.ndim, names=True)
-    if x.dtype in _HALF:
+    if x.dtype in _stable.HALF:
         out = _tangent_in_float32(_log_softmax_tangent_normalised, axes)(s, t).astype(t.dtype)
     else:
         u = _relative_to_max(s, t, axes)
@@ -314,8 +307,8 @@ def _jvp_log_softmax(x: jax.Array, y: jax.Array, t: jax.Array, axis: Any = -1, w
 
 
 def _log_softmax_tangent_normalised(s: jax.Array, t: jax.Array, axes: tuple[int | str, ...]) -> jax.Array:
-    """t − Σ s t / Σ s from softmax s rounded to half precision, in float32 (as
-    ``_softmax_tangent_normalised``)."""
+    """t − Σ s t / Σ s from softmax s rounded to half precision, in float32: log_softmax's JVP, and
+    softmax's over s (``_softmax_tangent_normalised``, which says why Σ s)."""
     return t - _along(jnp.sum, s * t, axes) / _total(s, axes)
 
 
@@ -451,7 +444,7 @@ def _gated_jvp_of_pair(both: Callable[[jax.Array], tuple[jax.Array, jax.Array]])
     def jvp(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> jax.Array:
         a, b = jnp.split(x, 2, axis)
         ta, tb = jnp.split(t, 2, axis)
-        if x.dtype in (jnp.bfloat16, jnp.float16):
+        if x.dtype in _stable.HALF:
             a32 = a.astype(jnp.float32)
             g, dg = both(b.astype(jnp.float32))
             return ta * g.astype(x.dtype) + (a32 * dg).astype(x.dtype) * tb

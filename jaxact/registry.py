@@ -235,13 +235,8 @@ class Activation:
         """The path ``fn`` takes now for an input of ``dtype``: the forced one, else ``float64_path``
         for float64 (``half_path`` for bfloat16/float16), else JAX's flag (``jax_flag``), else
         ``default_path``."""
-        return _path_now(self.default_path, self.jax_flag, self._dtype_path(dtype))
-
-    def _dtype_path(self, dtype: Any) -> paths.GradientPath | None:
-        if dtype is None:
-            return None
-        dtype = jnp.dtype(dtype)
-        return self.float64_path if dtype == jnp.float64 else self.half_path if dtype in _HALF else None
+        of_dtype = None if dtype is None else _dtype_path(dtype, self.float64_path, self.half_path)
+        return _path_now(self.default_path, self.jax_flag, of_dtype)
 
     def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
         """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
@@ -430,6 +425,14 @@ def _is_zero_tangent(t: Any) -> bool:
     return getattr(t, "dtype", None) == jax.dtypes.float0
 
 
+def _dtype_path(
+    dtype: Any, float64_path: paths.GradientPath | None, half_path: paths.GradientPath | None
+) -> paths.GradientPath | None:
+    """The entry's own path for an input of ``dtype`` (float64_path, half_path), if it has one."""
+    dtype = jnp.dtype(dtype)
+    return float64_path if dtype == jnp.float64 else half_path if dtype in _stable.HALF else None
+
+
 def _path_now(
     default: paths.GradientPath, jax_flag: str | None, dtype_path: paths.GradientPath | None = None
 ) -> paths.GradientPath:
@@ -439,9 +442,6 @@ def _path_now(
     if forced or jax_flag is None:
         return forced or default
     return "closed_form" if getattr(jax.config, jax_flag) else "autodiff"
-
-
-_HALF = (jnp.dtype(jnp.bfloat16), jnp.dtype(jnp.float16))
 
 
 def _narrow(dtype: Any) -> bool:
@@ -460,7 +460,7 @@ def _in_float32(f: Callable[..., jax.Array], static: tuple[str, ...]) -> Callabl
     """
 
     def g(x: jax.Array, **kw: Any) -> jax.Array:
-        if x.dtype not in _HALF:
+        if x.dtype not in _stable.HALF:
             return f(x, **kw)
         # A parameter in x's own dtype goes to float32 with it (exactly): left in bfloat16 beside a
         # float32 x, it failed under jax.numpy_dtype_promotion("strict"), where jax.nn's elu(x, α)
@@ -1599,12 +1599,12 @@ def register(
             if meta.get(key) is not None:
                 paths._checked(meta[key], f"register: {key}")
         paths_fn = {"autodiff": fwd, "closed_form": closed_raw}
-        by_dtype = {jnp.dtype(jnp.float64): meta.get("float64_path")} | dict.fromkeys(_HALF, meta.get("half_path"))
 
         def chosen(x: jax.Array, **kw: Any) -> jax.Array:
             # At trace time: the switch and JAX's flag are in the jit cache key, so the
             # eager call is one jit dispatch with no Python check of the path.
-            return paths_fn[_path_now(path, jax_flag, by_dtype.get(x.dtype))](x, **kw)
+            of_dtype = _dtype_path(x.dtype, meta.get("float64_path"), meta.get("half_path"))
+            return paths_fn[_path_now(path, jax_flag, of_dtype)](x, **kw)
 
         fn = _public(
             binder, _jitted(chosen, raw, name, tuple(static)), raw, doc, integer_twin, at_trace_time, (name, "fn")
