@@ -236,7 +236,9 @@ def _tangent_in_float32(
     examples=({"axis": 0},),
     mp=lambda m, row: [m.exp(v) / m.fsum(m.exp(u) for u in row) for v in row],
     accuracy_note=(
-        "float32: exp(x − max) amplifies the rounding of x − max by |x − max| (8.6 ulp); the JVP y(t − Σ y t), "
+        "float32: exp(x − max) amplifies the rounding of x − max by |x − max| (8.6 ulp; carrying that rounding "
+        "into exp as float64 does, 2.9 ulp, measured 1.27x the forward's time at 2^20 and 3.4x at 2^24, where XLA "
+        "on CPU no longer fuses the row); the JVP y(t − Σ y t), "
         "as jax.nn's: for a dominant component (y ≈ 1) the difference t_i − Σ y t cancels, and the error is many "
         "ulps of that component's terms (speed forms: exact ones need a second pass over the row). float64 "
         "carries x − max's rounding error into exp and shifts t by its value at the maximum: 3 and 4 ulp. "
