@@ -19,7 +19,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxact import _stable
-from jaxact.normalizers import _check_axis_where, _relative_to_max
+from jaxact.normalizers import _check_axis_where
 from jaxact.registry import register
 
 
@@ -181,11 +181,7 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     # second derivatives NaN.
     on = y > 0
     s = jnp.where(on, jnp.sqrt(jnp.where(on, y, 1)), jnp.where(jnp.isnan(y), y, 0))
-    # float64: t shifted by its value at the row's largest output, as softmax's (the JVP is unchanged
-    # by any shift of t along the row): the dominant entry's t_i − Σ s t / Σ s, which cancels to a
-    # few of its neighbours' s_j (426 ulp of its terms), becomes −Σ_{j≠i} s_j(t_j − t_i)/Σ s.
-    u = _relative_to_max(s, t.astype(s.dtype), (axis % x.ndim,))
-    return _support_jvp(s, u, axis).astype(t.dtype)  # s is float32 for half-precision y
+    return _support_jvp(s, t.astype(s.dtype), axis).astype(t.dtype)  # s is float32 for half-precision y
 
 
 @register(
@@ -203,11 +199,9 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     masked_by=-inf,
     accuracy_note=(
         "as sparsemax's: near the support's edge f = (x/2 − τ)² squares a difference of O(1) terms, whose "
-        "absolute error small outputs keep (146 ulp float32, 83 float64), and the JVP's s = √f half of it. "
-        "float64 shifts t by its value at the largest output, as softmax's: the dominant entry's t_i − Σ s t / Σ s "
-        "cancelled to its neighbours' small s_j (426 ulp of its terms; now 21.5, autodiff 86), at the cost of a "
-        "boolean mask kept for the backward pass. float32 keeps the cancelling form (109 ulp): the shift measured "
-        "0.98–1.02x its fwd+bwd time, but 1.25x its residual bytes"
+        "absolute error small outputs keep (146 ulp float32, 83 float64). The JVP's s = √f takes that error's "
+        "square root: 426 ulp of the terms in float64 (autodiff, which keeps x/2 − τ, 86); recomputing τ in "
+        "the JVP would cost a second sort"
     ),
     citation=(
         "Peters, Niculae & Martins, 'Sparse Sequence-to-Sequence Models', ACL 2019 (α-entmax; the exact "
