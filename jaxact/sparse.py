@@ -199,9 +199,12 @@ def _jvp_entmax15(x: jax.Array, y: jax.Array, t: jax.Array, axis: int = -1) -> j
     masked_by=-inf,
     accuracy_note=(
         "as sparsemax's: near the support's edge f = (x/2 − τ)² squares a difference of O(1) terms, whose "
-        "absolute error small outputs keep (146 ulp float32, 83 float64). The JVP's s = √f takes that error's "
-        "square root: 426 ulp of the terms in float64 (autodiff, which keeps x/2 − τ, 86); recomputing τ in "
-        "the JVP would cost a second sort"
+        "absolute error small outputs keep (146 ulp float32, 83 float64), and the JVP's s = √f half of it. The "
+        "JVP of a dominant entry, s_i(t_i − Σ s t / Σ s), also cancels to its neighbours' small s_j (float64 426 "
+        "ulp of its terms; autodiff 86): both errors grow as 1/s_j. Shifting t by its value at the largest "
+        "output, as softmax's float64 JVP does, removes the second (21.5 on the table's row) but not the first "
+        "(36–2.9e3 ulp on rows built with s_j = 0.002–1e−4): not taken, for a boolean mask it would add to the "
+        "backward pass. Exact small outputs need τ in more than the working precision"
     ),
     citation=(
         "Peters, Niculae & Martins, 'Sparse Sequence-to-Sequence Models', ACL 2019 (α-entmax; the exact "

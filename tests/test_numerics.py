@@ -346,12 +346,13 @@ def test_accuracy_reference_is_independent_and_sharp():
 def test_jvp_reference_exact_at_a_once_differentiable_edge():
     """entmax15's output at the edge of its support is (z − τ)₊², once differentiable: its JVP there
     is 0. A plain central difference reads O(step) (1.7e−33 here, 144 ulp of a bfloat16 of that size,
-    reported as jaxact's error); the combined difference reads 0. A smooth row keeps its JVP."""
+    reported as jaxact's error); the combined difference leaves O(step²), ~1e−60 of |t|. A smooth row
+    keeps its JVP."""
     row = np.array([[12.3125, -11.0625, 10.3125, 1.765625]])  # z = x/2: 6.15625 − 5.15625 = 1, the edge
-    t = np.array([[-0.3, 1.0, -0.17, -1.3]])
+    t = np.array([[-3.0, 1.0, 5.0, -1.3]])
     _, jvp = numerics._vector_reference(jaxact.get("entmax15"), row, t)
-    assert abs(jvp[0, 2]) < 1e-60, jvp
-    np.testing.assert_allclose(jvp[0, 0], 0.0, atol=1e-60)  # the one entry left holds all the mass
+    # The one entry left holds all the mass: every component's JVP is 0.
+    np.testing.assert_allclose(jvp[0], 0.0, atol=1e-50 * np.abs(t).max())
     y = np.exp(row[0] - row[0].max()) / np.exp(row[0] - row[0].max()).sum()
     _, soft = numerics._vector_reference(jaxact.get("softmax"), row, t)
     np.testing.assert_allclose(soft[0], y * (t[0] - (y * t[0]).sum()), rtol=1e-12, atol=1e-300)

@@ -145,8 +145,9 @@ def _hp_derivative(m: Any, g: Callable[[Any], Any], n: int, step: Any, c1: bool 
     ``c1`` (n = 1): g may be only once differentiable at 0 (an entmax output at the edge of its
     support, (z − τ)₊², whose second derivative jumps there). A central difference is then off by
     O(step), (g″(0⁺) − g″(0⁻))·step/4, which no precision removes (a true 0 read as 1.7e−33, 144 ulp
-    of a bfloat16 at that size); 2·D(step/2) − D(step) cancels that term, and for a smooth g leaves
-    an O(step²) error as D's own."""
+    of a bfloat16 of that size); 2·D(step/2) − D(step) cancels that term. O(step²) terms are left
+    (as D's own for a smooth g), ~1e−60 of the tangent's size at step 2⁻¹⁰⁰: below the smallest normal
+    of every dtype but float64, whose truth of exactly 0 at such an edge would still read them."""
     last = None
     for prec in _PRECISIONS:
         with m.workprec(prec):
@@ -279,8 +280,10 @@ def _vector_reference(entry: Activation, rows: np.ndarray, tangents: np.ndarray)
     # hashlib, not hash(): Python salts bytes hashes per process, and the store outlives it.
     digest = hashlib.sha256(np.ascontiguousarray(rows, np.float64).tobytes())
     digest.update(np.ascontiguousarray(tangents, np.float64).tobytes())
-    # "c1": JVPs taken with the kink-safe difference (a store from before it is not reused).
-    key = f"{entry.name}@{_definition(entry)}:{rows.shape}:c1:{digest.hexdigest()[:24]}"
+    # Entries that are not smooth take the kink-safe difference, "c1" in the key (a store from
+    # before it is not reused); smooth ones the plain one (half the evaluations).
+    c1 = not entry.smooth
+    key = f"{entry.name}@{_definition(entry)}:{rows.shape}:{'c1:' if c1 else ''}{digest.hexdigest()[:24]}"
     stored = _STORE.setdefault("rows", {}).get(key)
     if stored is not None and len(stored[0]) == len(rows):  # a store's rows of another count: computed anew
         return stored
@@ -295,7 +298,7 @@ def _vector_reference(entry: Activation, rows: np.ndarray, tangents: np.ndarray)
 
         n_out = len(entry.mp(m, r_mp))
         vals.append([float(_hp_derivative(m, lambda h, i=i: g(h, i), 0, step)) for i in range(n_out)])
-        jvps.append([float(_hp_derivative(m, lambda h, i=i: g(h, i), 1, step, c1=True)) for i in range(n_out)])
+        jvps.append([float(_hp_derivative(m, lambda h, i=i: g(h, i), 1, step, c1)) for i in range(n_out)])
     _STORE["rows"][key] = (np.asarray(vals), np.asarray(jvps))
     return _STORE["rows"][key]
 
@@ -595,8 +598,9 @@ def _markdown_page(rows: list[AccuracyRow], meta: dict[str, Any]) -> str:
         "magnitudes from the smallest normal to 1e4, and the edges (±0, ±tiny, ±1, ±20, ±1e4, ±max, ±inf; "
         "subnormal inputs are left out: XLA on CPU reads them as 0); derivatives leave out the kinks. "
         "Axis-mixing entries: 48 random rows of 8 (scale 10, edges in the first column), derivatives as "
-        "JVPs with a random tangent (differences at two steps combined, 2·D(h/2) − D(h): exact too where an "
-        "output is only once differentiable, entmax15's at its support's edge), their error in ulps of the size "
+        "JVPs with a random tangent (for entries that are not smooth, differences at two steps combined, "
+        "2·D(h/2) − D(h), which cancels the O(h) error where an output is only once differentiable, entmax15's at "
+        "its support's edge), their error in ulps of the size "
         "of each component's terms, "
         "(|J|·|t|)_i, where that exceeds the component (a JVP component is a sum of terms of both signs). "
         "Half-precision inputs of smooth elementwise functions are computed in float32 and rounded once.\n\n"
