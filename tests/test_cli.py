@@ -130,7 +130,6 @@ def test_bad_names_and_settings_give_a_message_and_exit_2(capsys):
     "argv,option",
     [
         (["compare", "--activations", "relu", "--activations", "gelu"], "--activations"),  # trained gelu alone
-        (["compare", "--activ", "relu", "--steps", "5", "--activations=gelu"], "--activations"),  # a prefix too
         (["compare", "--lr", "1e-3", "--lr", "1e-2"], "--lr"),
         (["bench", "--names", "relu", "--quick", "--names", "gelu"], "--names"),
         (["accuracy", "--dtypes", "float32", "--dtypes", "float64"], "--dtypes"),
@@ -223,6 +222,7 @@ BAD_INVOCATIONS = [
     ["compare", "--preset", "full", "--model", "cnn"],
     ["compare", "--preset", "full", "--activations", "swiglu"],
     ["compare", "--preset", "quick"],
+    ["compare", "--preset", "full", "--dataset", "moons"],  # one of its models (cnn) refuses the option
     ["bench", "--sizes", "x"],
     ["bench", "--sizes", "40"],
     ["bench", "--dtypes", "float8"],
@@ -868,7 +868,7 @@ def test_bench_vs_jax_nn_refuses_a_result_file_it_cannot_replace_before_the_work
     assert rc == 2 and len(err.splitlines()) == 1 and f"{f.name}: the file cannot be written" in err, err
 
 
-def test_bench_vs_jax_nn_keeps_its_checkpoint_until_the_results_are_saved(tmp_path, monkeypatch):
+def test_bench_vs_jax_nn_keeps_its_checkpoint_until_the_results_are_saved(tmp_path, monkeypatch, capsys):
     from jaxact.tools import vs_jaxnn
 
     def run(cfg, log=print):
@@ -880,8 +880,9 @@ def test_bench_vs_jax_nn_keeps_its_checkpoint_until_the_results_are_saved(tmp_pa
 
     monkeypatch.setattr(vs_jaxnn, "run", run)
     monkeypatch.setattr(vs_jaxnn, "save", save)
-    with pytest.raises(OSError):
-        main(["bench", "--vs-jax-nn", "--quick", "--names", "relu", "--modes", "fwd", "--out", str(tmp_path)])
+    assert main(["bench", "--vs-jax-nn", "--quick", "--names", "relu", "--modes", "fwd", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err, err  # one line, no traceback
     assert json.loads((tmp_path / f"{_device()}-vs-jaxnn.partial.json").read_text())["partial"] is True
 
 
@@ -1100,3 +1101,64 @@ def test_bench_vs_jax_nn_under_a_forced_path_is_refused_before_the_work(tmp_path
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "JAXACT_GRADIENT_PATH" in err, err
     assert not out.exists()
+
+
+def test_an_option_is_never_read_from_a_prefix_of_another(capsys):
+    """compare's --seed was taken as --seeds (7 runs per activation, not seed 7), accuracy's
+    --reference as --references: argparse's prefix matching is off, each is refused."""
+    for argv in (["compare", "--seed", "7"], ["accuracy", "--reference", "x.json"], ["list", "--js"]):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code == 2, argv
+        err = capsys.readouterr().err
+        assert "unrecognized arguments" in err and err.count("\n") == 1, err
+
+
+def test_accuracy_references_may_not_be_the_table_it_writes(tmp_path, capsys):
+    for name in ("accuracy.json", "accuracy.md"):
+        argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path)]
+        assert main([*argv, "--references", str(tmp_path / name)]) == 2
+        assert "a file of the table --out writes" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # refused before any work
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a disk that is always full)")
+def test_a_failed_write_at_the_end_is_one_line_and_keeps_the_table(tmp_path, capsys):
+    argv = ["accuracy", "--names", "relu", "--dtypes", "float32", "--out", str(tmp_path), "--references", "/dev/full"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device (/dev/full)" in err, err
+    assert (tmp_path / "accuracy.json").is_file()  # written before the store that failed
+
+
+def test_a_module_calling_sys_exit_on_import_is_refused(tmp_path, monkeypatch, capsys):
+    (tmp_path / "exits_on_import.py").write_text("import sys\n\ndef f(x):\n    return x\n\nsys.exit(0)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["check", "--names", "exits_on_import:f"]) == 2
+    err = capsys.readouterr().err
+    assert "importing its module called sys.exit(0)" in err and err.count("\n") == 1, err
+
+
+def test_list_and_docs_describe_the_registry_under_a_forced_path(tmp_path, capsys):
+    """JAXACT_GRADIENT_PATH (or the switch) forces a run's path: list --json reports it as
+    forced_path beside each entry's own paths, and docs are written as without it."""
+    assert main(["docs", "--out", str(tmp_path / "plain")]) == 0
+    capsys.readouterr()
+    assert main(["list", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    with jaxact.gradient_path("autodiff"):
+        assert main(["list", "--json"]) == 0
+        forced = json.loads(capsys.readouterr().out)
+        assert main(["docs", "--out", str(tmp_path / "forced")]) == 0
+    assert {r["forced_path"] for r in plain} == {None} and {r["forced_path"] for r in forced} == {"autodiff"}
+    strip = [{k: v for k, v in r.items() if k != "forced_path"} for r in forced]
+    assert strip == [{k: v for k, v in r.items() if k != "forced_path"} for r in plain]
+    assert "closed_form" in {r["default_path"] for r in forced}
+    for page in (tmp_path / "plain").iterdir():
+        assert page.read_text() == (tmp_path / "forced" / page.name).read_text(), page.name
+
+
+def test_a_preset_names_the_model_that_refuses_an_option(capsys):
+    assert main(["compare", "--preset", "full", "--dataset", "moons"]) == 2
+    err = capsys.readouterr().err
+    assert "--preset full trains the cnn model too: --model cnn takes the 8x8 digits images" in err, err

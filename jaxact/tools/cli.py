@@ -24,7 +24,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     rows = registry.entries()
     if args.json:
-        print(json.dumps([_entry_dict(e) for e in rows], indent=2, allow_nan=False))
+        from jaxact import paths
+
+        forced = paths.forced_gradient_path()
+        # Each entry's own paths (as its path_reason explains them); a forced one is reported beside them.
+        with paths.gradient_path(None):
+            listed = [{**_entry_dict(e), "forced_path": forced} for e in rows]
+        print(json.dumps(listed, indent=2, allow_nan=False))
         return 0
     yn = {True: "y", False: "-", None: "n/a"}
     head = (
@@ -83,8 +89,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     rows = verify.run_check(seed=args.seed, names=_names(args.names))
     print(verify.Report(rows))
     if args.json:
-        Path(args.json).write_text(strict_json.dumps(verify.rows_as_dicts(rows), indent=2))
+        _written(Path(args.json), lambda p: p.write_text(strict_json.dumps(verify.rows_as_dicts(rows), indent=2)))
     return 0 if all(r.ok for r in rows) else 1
+
+
+def _written(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write(path)``, an OSError naming ``path`` (a full disk's has no file name of its own)."""
+    try:
+        write(path)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror or str(e), str(path)) from None
 
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
@@ -98,8 +112,6 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     if args.references:
         numerics.load_references(Path(args.references))
     rows = numerics.accuracy_table(_names(args.names), dtypes)
-    if args.references:
-        numerics.save_references(Path(args.references))
     meta = numerics.meta_now()
     if args.update:
         rows = numerics.merged(numerics.load(Path(args.out)), rows)
@@ -108,6 +120,8 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
             meta["code"] = old["code"]
     print(numerics.format_markdown(rows, meta["gradient_path"]))
     js, md = numerics.write(rows, Path(args.out), meta)
+    if args.references:  # after the table: a store that cannot be written loses only itself
+        _written(Path(args.references), numerics.save_references)
     print(f"\nwrote {js} and {md}")
     return 0
 
@@ -375,9 +389,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
+    from jaxact import paths
     from jaxact.tools import docs
 
-    for path in docs.write(Path(args.out)):
+    with paths.gradient_path(None):  # the registry's own paths: JAXACT_GRADIENT_PATH is a run's, not the docs'
+        written = docs.write(Path(args.out))
+    for path in written:
         print(f"wrote {path}")
     return 0
 
@@ -437,6 +454,8 @@ def _entry(spec: str, option: str) -> Any:
         return registry.get(spec)
     except registry.UnknownActivationError:
         raise
+    except SystemExit as e:  # a script's sys.exit() on import: the command would end there, silently
+        raise ValueError(f"{option} {spec}: importing its module called sys.exit({e.code!r})") from None
     except Exception as e:  # the user's module: whatever it raises is the message
         from jaxact import _validate
 
@@ -667,6 +686,9 @@ class _Parser(argparse.ArgumentParser):
     (:class:`_StoreOnce`); the commands' parsers are of this class too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # No option read from a prefix of its name: compare's --seed was taken as --seeds (7 seeds, not
+        # seed 7), accuracy's --reference as --references.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self.register("action", None, _StoreOnce)
         self.register("action", "store", _StoreOnce)
@@ -889,7 +911,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--names", help="comma-separated activations: registered names or module:function (default: all)")
     s.add_argument("--no-torch", action="store_true", help="skip the torch column even if torch is installed")
     s.add_argument("--out", type=_folder, help="folder for <device>.json and the bandwidth plot (default: print only)")
-    s.add_argument("--tag", type=_tag, default="", help="with --out, a suffix for the output file names, e.g. -bf16")
+    s.add_argument(
+        "--tag",
+        type=_tag,
+        default="",
+        help="with --out, a suffix for the output file names, e.g. --tag=-bf16 (a suffix starting with - needs the =)",
+    )
     s.add_argument("--no-plots", action="store_true", help="with --out, write JSON only")
     s.add_argument(
         "--seconds",
@@ -949,6 +976,9 @@ def _preflight(args: argparse.Namespace) -> None:
         from jaxact.tools import numerics
 
         ref = _out_file(args.references, "--references")
+        tables = {(Path(args.out) / f).resolve() for f in ("accuracy.json", "accuracy.md")}
+        if ref.resolve() in tables:  # the store written first, the table over it: the store lost
+            raise ValueError(f"--references {ref} is a file of the table --out writes; name a file of its own")
         if ref.exists():
             try:
                 numerics.load_references(ref)  # read before the work, as the run would read it
@@ -1016,8 +1046,14 @@ def _preflight(args: argparse.Namespace) -> None:
         if args.reference is not None:  # its module's import errors as one line naming it, as --activations'
             _entry(models.spec_name(args.reference), "--reference")
         configs = _compare_configs(args)
-        for cfg in configs.values():
-            cfg.validate()
+        for model, cfg in configs.items():
+            try:
+                cfg.validate()
+            except ValueError as e:  # an option a preset gives every model, refused by one: say which
+                if args.preset is None:
+                    raise
+                msg = str(e).removeprefix("jaxact compare: ")
+                raise ValueError(f"--preset {args.preset} trains the {model} model too: {msg}") from None
         out = args.out or COMPARE_OUT
         _out_dir(out, "compare")
         folders = [Path(out)]
@@ -1186,6 +1222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`jaxact list | head`): not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+    except OSError as e:  # a disk full or a file gone during the run: one line, not a traceback
+        where = f" ({e.filename})" if e.filename else ""
+        return fail(f"{e.strerror or e}{where}", 1)
 
 
 def console() -> int:
