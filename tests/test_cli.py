@@ -1162,3 +1162,13 @@ def test_a_preset_names_the_model_that_refuses_an_option(capsys):
     assert main(["compare", "--preset", "full", "--dataset", "moons"]) == 2
     err = capsys.readouterr().err
     assert "--preset full trains the cnn model too: --model cnn takes the 8x8 digits images" in err, err
+
+
+def test_a_refused_preset_leaves_no_model_folders_behind(tmp_path, capsys):
+    """An interrupted study's checkpoint in one model's folder refuses the preset before any other
+    model's folder is created."""
+    (tmp_path / "transformer").mkdir()
+    (tmp_path / "transformer" / "compare.partial.json").write_text("{}")
+    assert main(["compare", "--preset", "full", "--out", str(tmp_path)]) == 2
+    assert "holds the runs an interrupted study trained" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["transformer"]

@@ -1059,12 +1059,10 @@ def _preflight(args: argparse.Namespace) -> None:
         folders = [Path(out)]
         if args.preset is not None:  # each model's results go to a folder of its own
             folders = [Path(out) / model for model in configs]
-            for folder in folders:
-                _out_dir(str(folder), "compare")
-        for folder in folders:  # the results it replaces, the plots it replaces or removes
-            _writable_results(folder, compare.RESULT_FILES, "--out")
+        for folder in folders:
             # An interrupted study's trained runs: this run would save its own progress over them
-            # (and remove the file once done), the only copy, without a word.
+            # (and remove the file once done), the only copy, without a word. Looked for in every
+            # folder before any is created: a refused preset leaves no empty model folders behind.
             kept = folder / compare.PARTIAL_FILE
             if kept.exists():
                 raise ValueError(
@@ -1072,6 +1070,10 @@ def _preflight(args: argparse.Namespace) -> None:
                     f"would replace; keep them (rename it compare.json: `jaxact compare --summarize {folder}` "
                     "summarizes it) or remove it, then run again"
                 )
+        for folder in folders:  # the results it replaces, the plots it replaces or removes
+            if args.preset is not None:
+                _out_dir(str(folder), "compare")
+            _writable_results(folder, compare.RESULT_FILES, "--out")
     elif args.cmd in ("accuracy", "plot", "docs") or (args.cmd == "bench" and args.out):
         out = _out_dir(args.out, args.cmd)
         _writable_results(out, _result_files(args), "--out")  # what it replaces: found now, not after the work
