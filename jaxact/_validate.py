@@ -164,7 +164,13 @@ def check_ordered(fname: str, lo_name: str, lo: Any, hi_name: str, hi: Any) -> N
             a = a.astype(b.dtype)
         elif _weak(hi) and jnp.issubdtype(a.dtype, jnp.floating):
             b = b.astype(a.dtype)
-        a, b = np.broadcast_arrays(a, b)
+        try:
+            a, b = np.broadcast_arrays(a, b)
+        except ValueError:  # NumPy's own message names neither parameter
+            raise ValueError(
+                f"jaxact.{fname}: parameters '{lo_name}' of shape {a.shape} and '{hi_name}' of shape {b.shape} "
+                "do not broadcast together."
+            ) from None
         bad = np.argwhere(~(np.atleast_1d(a) <= np.atleast_1d(b)))
         if len(bad):  # one pair, one line: learned per-feature values print many over several lines
             i = tuple(int(j) for j in bad[0]) if a.ndim else ()

@@ -16,7 +16,7 @@ import numpy as np
 from jax import lax
 from jax.typing import ArrayLike
 
-from jaxact import _stable
+from jaxact import _stable, _validate
 from jaxact.registry import LEAN_PIECEWISE, inf, register
 
 # Piecewise-linear functions are where() chains rather than jnp.maximum, which
@@ -195,6 +195,9 @@ def _rrelu_slope(x: jax.Array, lower: Any, upper: Any, key: Any) -> Any:
 
 
 def _check_rrelu(x: jax.Array, lower: Any = 0.125, upper: Any = 1 / 3, key: Any = None) -> None:
+    # The registry checks the shapes of an elementwise entry's parameters where it has no hook of its own.
+    _validate.check_broadcasts("rrelu", "lower", lower, x)
+    _validate.check_broadcasts("rrelu", "upper", upper, x)
     if key is not None:
         dtype = getattr(key, "dtype", None)
         typed = dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)

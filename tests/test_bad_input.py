@@ -187,6 +187,13 @@ def test_parameter_values_forbidden_by_the_maths(name, kwargs, match):
         (lambda: jaxact.autodiff.celu(jnp.ones((2, 2)), alpha=np.ones(3)), ValueError, "parameter 'alpha' of shape"),
         (lambda: jax.jit(jaxact.swish)(jnp.ones((2, 2)), jnp.ones(3)), ValueError, "parameter 'beta' of shape"),
         (lambda: jaxact.get("elu").derivative(jnp.ones((2, 2)), np.ones(3)), ValueError, "parameter 'alpha' of shape"),
+        # rrelu's own hook (its key) took the place of the registry's shape check: JAX's error, frames deep.
+        (lambda: jaxact.rrelu(jnp.ones(3), lower=jnp.array([0.1, 0.2])), ValueError, "parameter 'lower' of shape"),
+        (
+            lambda: jaxact.rrelu(jnp.ones(3), lower=np.ones(2) * 0.1, upper=np.ones(3) * 0.5),
+            ValueError,
+            r"parameters 'lower' of shape \(2,\) and 'upper' of shape \(3,\) do not broadcast together",
+        ),
         (lambda: jaxact.relu(jnp.ones(3), 2.0), TypeError, "too many positional"),
         (lambda: jaxact.relu(jnp.ones(3), alpha=2.0), TypeError, "unexpected keyword"),
         (lambda: jaxact.get("sigmod"), KeyError, "Did you mean 'sigmoid'"),
@@ -308,3 +315,14 @@ def test_sorting_maps_take_one_int_axis_and_empty_rows(name):
     for axis in (0, 1):  # a one-element tuple is that axis
         np.testing.assert_array_equal(f(x, axis=(axis,)), f(x, axis=axis))
         np.testing.assert_array_equal(jax.jit(lambda v, a=axis: f(v, axis=(a,)))(x), f(x, axis=axis))
+
+
+def test_static_options_as_0d_arrays_as_jax_nn_takes_them():
+    """jax.nn.gelu and jax.nn.softmax are not jitted: approximate=np.array(False) and axis=jnp.array(-1)
+    work there; jit refused them here as unhashable."""
+    x = jnp.array([-1.0, 0.5, 2.0])
+    for flag in (np.array(False), jnp.array(False), np.bool_(False)):
+        np.testing.assert_array_equal(jaxact.gelu(x, approximate=flag), jaxact.gelu(x, approximate=False))
+        np.testing.assert_array_equal(jaxact.gelu(x, flag), jax.nn.gelu(x, approximate=False))
+    for axis in (np.array(-1), jnp.array(-1), np.int64(-1)):
+        np.testing.assert_array_equal(jaxact.softmax(x, axis=axis), jaxact.softmax(x))
