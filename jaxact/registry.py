@@ -181,13 +181,29 @@ class Activation:
         kw = {**self.params, **params}
         return f(**{k: kw[k] for k in inspect.signature(f).parameters})
 
+    def _checked_params(self, params: Mapping[str, Any]) -> None:
+        """Parameters given by name to a method of the entry, checked as a call checks them: a name it
+        does not take, or a value its constraints refuse (output_range(alpha=-1) read (1, inf))."""
+        unknown = sorted(set(params) - set(self.params))
+        if unknown:
+            takes = ", ".join(self.params) or "none"
+            raise TypeError(
+                f"jaxact.{self.name}: no parameter {', '.join(map(repr, unknown))}; its parameters: {takes}."
+            )
+        checked = self.checked_params
+        for k, v in params.items():
+            if k in checked:
+                _validate.check_param(self.name, k, v, self.constraints.get(k, ()))
+
     def output_range(self, **params: Any) -> Range:
+        self._checked_params(params)
         if callable(self.range_):
             return self._call_with_params(self.range_, params)
         return self.range_
 
     def kink_points(self, **params: Any) -> Kinks:
         """Where the derivative jumps, for these parameters (kinks may move with them)."""
+        self._checked_params(params)
         if callable(self.kinks):
             return tuple(float(k) for k in self._call_with_params(self.kinks, params))
         return self.kinks
@@ -240,6 +256,10 @@ class Activation:
 
     def path(self, path: paths.GradientPath) -> Callable[..., jax.Array]:
         """The public function of one gradient path: ``"closed_form"`` or ``"autodiff"``."""
+        if path not in paths.PATHS:
+            raise ValueError(
+                f"jaxact.{self.name}.path: unknown gradient path {path!r}; use 'closed_form' or 'autodiff'."
+            )
         return {"closed_form": self.closed_form, "autodiff": self.autodiff}[path]
 
     def __call__(self, x: Any, *args: Any, **kwargs: Any) -> jax.Array:

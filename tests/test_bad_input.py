@@ -195,6 +195,12 @@ def test_parameter_values_forbidden_by_the_maths(name, kwargs, match):
             r"parameters 'lower' of shape \(2,\) and 'upper' of shape \(3,\) do not broadcast together",
         ),
         (lambda: jaxact.relu(jnp.ones(3), 2.0), TypeError, "too many positional"),
+        # The entry's methods check the parameters they are given as a call does.
+        (lambda: jaxact.get("elu").output_range(alpha=-1), ValueError, "parameter 'alpha' must be >= 0"),
+        (lambda: jaxact.get("elu").output_range(beta=1), TypeError, "no parameter 'beta'; its parameters: alpha"),
+        (lambda: jaxact.get("relu").kink_points(alpha=1), TypeError, "no parameter 'alpha'; its parameters: none"),
+        (lambda: jaxact.get("elu").path("closed"), ValueError, "unknown gradient path 'closed'"),
+        (lambda: jaxact.get("elu").path(None), ValueError, "unknown gradient path None"),
         (lambda: jaxact.relu(jnp.ones(3), alpha=2.0), TypeError, "unexpected keyword"),
         (lambda: jaxact.get("sigmod"), KeyError, "Did you mean 'sigmoid'"),
     ],
