@@ -261,14 +261,15 @@ def _check_prelu(x: jax.Array, negative_slope: Any = 0.25, axis: int = -1) -> No
     if not isinstance(axis, (int, np.integer)):
         raise TypeError(f"jaxact.prelu: 'axis' must be an int, got {axis!r}.")
     shape = tuple(np.shape(negative_slope))
+    # An axis beyond x's is a mistake whatever the slope (a scalar one, read along no axis, hid it).
+    if x.ndim and not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"jaxact.prelu: axis {axis} is out of range for an input of {x.ndim} dimension(s).")
     if len(shape) == 0:
         return
     if x.ndim == 0:
         if int(np.prod(shape)) != 1:
             raise ValueError(f"jaxact.prelu: 'negative_slope' of shape {shape} does not fit a scalar input.")
         return
-    if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"jaxact.prelu: axis {axis} is out of range for an input of {x.ndim} dimension(s).")
     if len(shape) == 1:
         if shape[0] not in (1, x.shape[axis]):
             raise ValueError(

@@ -195,6 +195,7 @@ def test_parameter_values_forbidden_by_the_maths(name, kwargs, match):
             r"parameters 'lower' of shape \(2,\) and 'upper' of shape \(3,\) do not broadcast together",
         ),
         (lambda: jaxact.relu(jnp.ones(3), 2.0), TypeError, "too many positional"),
+        (lambda: jaxact.prelu(jnp.ones((2, 3)), 0.1, axis=-3), ValueError, "axis -3 is out of range"),
         # The entry's methods check the parameters they are given as a call does.
         (lambda: jaxact.get("elu").output_range(alpha=-1), ValueError, "parameter 'alpha' must be >= 0"),
         (lambda: jaxact.get("elu").output_range(beta=1), TypeError, "no parameter 'beta'; its parameters: alpha"),
