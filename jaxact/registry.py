@@ -675,9 +675,6 @@ class _Binder:
         # None``, as jax.nn's) may come as a list, which jit cannot hash: a frame in front of the
         # jitted function makes them hashable first (:func:`_tupling`).
         self.sequences = tuple(k for k in static if "Sequence" in str(sig.parameters[k].annotation))
-        # jaxact's bool statics, read by truthiness as jax.nn reads them, may come as a 0-d array
-        # (jax.nn.gelu, not jitted, takes approximate=np.array(False)): made hashable in the same frame.
-        self.sequences += tuple(k for k in static if truthy and isinstance(self.defaults[k], bool))
 
     def __call__(self, x: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[jax.Array, dict[str, Any]]:
         """(x as a float array, the parameters the caller gave, checked and normalised)."""
@@ -872,7 +869,7 @@ def _hashable(v: Any) -> Any:
     """A list or NumPy array (softmax's axis=[0, 1] or np.array([0]), as jax.nn takes them) as a
     tuple, nested ones too, which jit can hash and the binder's checks then read."""
     if type(v) is np.ndarray or (isinstance(v, jax.Array) and not isinstance(v, jax.core.Tracer)):
-        v = np.asarray(v).tolist()  # a 0-d one a Python scalar: gelu's approximate=np.array(False), as jax.nn's
+        v = np.asarray(v).tolist()  # a 0-d one a Python scalar: softmax(x, axis=jnp.array(-1)), as jax.nn takes it
     return tuple(_hashable(e) for e in v) if type(v) is list else v
 
 

@@ -324,12 +324,10 @@ def test_sorting_maps_take_one_int_axis_and_empty_rows(name):
         np.testing.assert_array_equal(jax.jit(lambda v, a=axis: f(v, axis=(a,)))(x), f(x, axis=axis))
 
 
-def test_static_options_as_0d_arrays_as_jax_nn_takes_them():
-    """jax.nn.gelu and jax.nn.softmax are not jitted: approximate=np.array(False) and axis=jnp.array(-1)
-    work there; jit refused them here as unhashable."""
+def test_an_axis_as_a_0d_array_as_jax_nn_takes_it():
+    """jax.nn.softmax is not jitted: axis=jnp.array(-1) works there; jit refused it here as unhashable.
+    (gelu's approximate=np.array(False) stays refused: taking it would put a Python frame before every
+    eager gelu call, 8-13 % of a 256-element one.)"""
     x = jnp.array([-1.0, 0.5, 2.0])
-    for flag in (np.array(False), jnp.array(False), np.bool_(False)):
-        np.testing.assert_array_equal(jaxact.gelu(x, approximate=flag), jaxact.gelu(x, approximate=False))
-        np.testing.assert_array_equal(jaxact.gelu(x, flag), jax.nn.gelu(x, approximate=False))
     for axis in (np.array(-1), jnp.array(-1), np.int64(-1)):
         np.testing.assert_array_equal(jaxact.softmax(x, axis=axis), jaxact.softmax(x))

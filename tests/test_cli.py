@@ -1161,7 +1161,7 @@ def test_list_and_docs_describe_the_registry_under_a_forced_path(tmp_path, capsy
 def test_a_preset_names_the_model_that_refuses_an_option(capsys):
     assert main(["compare", "--preset", "full", "--dataset", "moons"]) == 2
     err = capsys.readouterr().err
-    assert "--preset full trains the cnn model too: --model cnn takes the 8x8 digits images" in err, err
+    assert "--preset full, its cnn model: --model cnn takes the 8x8 digits images" in err, err
 
 
 def test_a_refused_preset_leaves_no_model_folders_behind(tmp_path, capsys):

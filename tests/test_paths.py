@@ -239,8 +239,7 @@ def test_softmax_axis_as_a_list_and_a_scalar_over_no_axis_as_jax_nn():
 
 def test_public_functions_are_jitted_functions_unless_they_check_values_or_take_a_list():
     for entry in jaxact.entries():
-        # A list axis (softmax's), or an array where jax.nn's unjitted gelu takes one (approximate=np.array(False)).
-        takes_list = entry.name in ("softmax", "log_softmax", "softmin", "gelu")
+        takes_list = entry.name in ("softmax", "log_softmax", "softmin")
         assert (type(entry.fn) is type(jax.jit(abs))) == (not entry.checked_params and not takes_list), entry.name
 
 

@@ -119,9 +119,11 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
         if old.get("code"):  # the rows not measured again still come from that code
             meta["code"] = old["code"]
     print(numerics.format_markdown(rows, meta["gradient_path"]))
-    js, md = numerics.write(rows, Path(args.out), meta)
-    if args.references:  # after the table: a store that cannot be written loses only itself
-        _written(Path(args.references), numerics.save_references)
+    try:
+        js, md = numerics.write(rows, Path(args.out), meta)
+    finally:  # each written whether or not the other could be: neither loses the other
+        if args.references:
+            _written(Path(args.references), numerics.save_references)
     print(f"\nwrote {js} and {md}")
     return 0
 
@@ -1053,7 +1055,7 @@ def _preflight(args: argparse.Namespace) -> None:
                 if args.preset is None:
                     raise
                 msg = str(e).removeprefix("jaxact compare: ")
-                raise ValueError(f"--preset {args.preset} trains the {model} model too: {msg}") from None
+                raise ValueError(f"--preset {args.preset}, its {model} model: {msg}") from None
         out = args.out or COMPARE_OUT
         _out_dir(out, "compare")
         folders = [Path(out)]
