@@ -133,7 +133,7 @@ def _mpmath() -> Any:
     return mpmath
 
 
-def _central(m: Any, g: Callable[[Any], Any], step: Any) -> Any:
+def _central(g: Callable[[Any], Any], step: Any) -> Any:
     return (g(step) - g(-step)) / (2 * step)
 
 
@@ -153,11 +153,10 @@ def _hp_derivative(m: Any, g: Callable[[Any], Any], n: int, step: Any, c1: bool 
         with m.workprec(prec):
             if n == 0:
                 val = g(m.mpf(0))
-            elif n == 1 and c1:
-                val = 2 * _central(m, g, step / 2) - _central(m, g, step)
+            elif n == 1:
+                val = 2 * _central(g, step / 2) - _central(g, step) if c1 else _central(g, step)
             else:
-                hi, lo = g(step), g(-step)
-                val = (hi - lo) / (2 * step) if n == 1 else (hi - 2 * g(m.mpf(0)) + lo) / (step * step)
+                val = (g(step) - 2 * g(m.mpf(0)) + g(-step)) / (step * step)
         if last is not None:
             if val == 0 == last:
                 if prec >= 1536:
