@@ -131,8 +131,9 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
         entry's default (and the global switch).
       **params: the activation's parameters as Python or NumPy scalars (``alpha=0.5``,
         ``approximate=False``; a static one also a tuple or list of them, ``axis=(0, 1)``); checked
-        now, with the errors the function itself gives (a static one's kind, ``approximate='false'``,
-        and not its fit to an input not yet given, an axis out of range). A NumPy scalar is kept as the
+        now, with the errors the function itself gives (a static one's kind, ``approximate='false'``;
+        an axis named twice, ``axis=(0, 0)``; a ``key``, which no scalar is), and not its fit to an
+        input not yet given (an axis out of range). A NumPy scalar is kept as the
         Python number it holds, weakly typed: ``np.float32(0.5)`` does not promote a bfloat16 input
         here, where the function called with it directly would (equal configurations hash equal,
         and a jit that holds one as a static argument must not reuse a trace of another dtype).
@@ -183,7 +184,8 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
             _validate.check_param(entry.name, k, v, entry.constraints.get(k, ()))
         fixed.append((k, v))
     _validate.check_ordered_pairs(entry.name, entry.ordered, entry.params, dict(fixed))  # as the function does
-    _check_static(entry, {k: v for k, v in fixed if k in entry.static})
+    # A key too: configure takes scalars only, and no scalar is a PRNG key (rrelu's key=1 was taken).
+    _check_static(entry, {k: v for k, v in fixed if k in entry.static or (k == "key" and entry.keyed)})
     return Configured(entry.name, tuple(fixed), path)
 
 
@@ -197,16 +199,19 @@ def _check_static(entry: registry.Activation, static: dict[str, Any]) -> None:
     now with the function's own error, as numeric ones are: the function checks them when it is
     traced, which for a configuration read from a file was inside a model's init. The function is
     traced on :data:`_PROBE` with these values (numeric parameters at their defaults); only its
-    own TypeErrors ("jaxact.<name>: ...") are taken: a ValueError, or JAX's TypeError of a reshape, may
-    depend on the input's shape (an axis out of range, a group size)."""
+    own errors ("jaxact.<name>: ...") are taken, and of those only the TypeErrors, and the
+    ValueErrors of a tuple that repeats an element (softmax's axis=(0, 0) names one dimension twice
+    in any input): another ValueError, or JAX's TypeError of a reshape, may depend on the input's
+    shape (an axis out of range, a group size, axis=(0, -2))."""
     if not static:
         return
+    repeats = any(isinstance(v, tuple) and len(set(v)) < len(v) for v in static.values())
     try:
         jax.eval_shape(lambda x: entry.fn(x, **static), _PROBE)
-    except TypeError as e:
+    except (TypeError, ValueError) as e:
         line = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        if line.startswith(f"jaxact.{entry.name}:"):  # the function's own check of a value's kind
-            raise TypeError(line) from None
+        if line.startswith(f"jaxact.{entry.name}:") and (isinstance(e, TypeError) or repeats):
+            raise type(e)(line) from None
         # Anything else (JAX's reshape of the probe's shape is a TypeError too): the call decides.
     except Exception:  # of the input's shape (an axis out of the probe's range): the call decides
         pass

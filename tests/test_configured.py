@@ -69,6 +69,9 @@ def test_static_argument_of_jit_traces_once_per_configuration():
         ({"name": "gelu", "approximate": "false"}, TypeError, r"^jaxact.gelu: 'approximate' must be a bool"),
         ({"name": "softmax", "axis": 1.5}, TypeError, r"^jaxact.softmax: 'axis' must be an int"),
         ({"name": "prelu", "axis": "x"}, TypeError, r"^jaxact.prelu: 'axis' must be an int, got 'x'.$"),
+        # Wrong for every input: an axis named twice, a key that no scalar can be (both taken until the call).
+        ({"name": "softmax", "axis": (0, 0)}, ValueError, r"^jaxact.softmax: 'axis' \(0, 0\) names a dimension twice"),
+        ({"name": "rrelu", "key": 1}, TypeError, r"^jaxact.rrelu: 'key' must be one PRNG key"),
     ],
 )
 def test_bad_configurations_are_refused_at_once(kwargs, exc, match):
@@ -95,6 +98,9 @@ def test_a_static_value_that_fits_some_input_is_taken():
         jaxact.unregister("groupsoft")
     x = jnp.ones((1,) * 9 + (3,))
     np.testing.assert_array_equal(jaxact.configure("softmax", axis=9)(x), jaxact.softmax(x, axis=9))
+    z = jnp.arange(24.0).reshape(2, 3, 4)  # one dimension twice only in a 2-D input
+    np.testing.assert_array_equal(jaxact.configure("softmax", axis=(0, -2))(z), jaxact.softmax(z, axis=(0, -2)))
+    assert jaxact.configure("rrelu", key=None) == jaxact.configure("rrelu")
     y = jnp.arange(12.0).reshape(3, 4)
     got = jax.vmap(jaxact.configure("softmax", axis=(0, "i")), axis_name="i")(y)
     np.testing.assert_allclose(got, jax.nn.softmax(y, axis=(0, 1)), rtol=1e-6)
