@@ -1463,7 +1463,8 @@ def register(
       citation: the paper (authors, title, venue, year) that defines the function.
       verify: check the derivative and each ``param_derivatives`` entry against autodiff before
         accepting it (default: True for your own functions; the built-in ones are checked by the test
-        suite), at the defaults and at each of ``examples``. A disagreement raises
+        suite), at the defaults and at each of ``examples``, and the declared ``range`` and
+        ``monotone`` against the function's values (:func:`jaxact.verify.check_claims`). A disagreement raises
         :class:`DerivativeMismatchError`, whose message says where; any other error the check meets
         a one-line ValueError. Either way nothing stays registered.
       static: parameters that select code (axis, approximate): static under jit.
@@ -1505,6 +1506,8 @@ def register(
       >>> jaxact.unregister("my_squared_relu")
     """
     _check_option_names(meta)
+    if verify is not None and not isinstance(verify, (bool, np.bool_)):  # a str is truthy: verify='no' checked
+        raise TypeError(f"jaxact.register: verify= must be True, False or None (the default), got {verify!r}.")
     if (derivative is None) == (jvp is None):
         raise ValueError("jaxact.register: give exactly one of derivative= (elementwise) or jvp= (axis-mixing)")
     # None is what paths' error offers (as set_gradient_path's "each entry's default"): the default here.
@@ -1703,6 +1706,7 @@ def register(
 
             try:
                 verifier.smoke(entry)  # shapes and dtypes first, by shape alone (nothing runs)
+                verifier.check_claims(entry)  # its range and monotony, as listings and docs state them
                 unchecked = verifier.unchecked_param_derivatives(entry)
                 if unchecked:
                     k = unchecked[0]
@@ -1715,7 +1719,7 @@ def register(
             except Exception as e:  # the user's code: whatever it raises, nothing stays registered
                 restore()
                 raise ValueError(
-                    f"jaxact.register: {name} failed its checks (shapes, dtypes, derivatives), not registered: "
+                    f"jaxact.register: {name} failed its checks (shapes, dtypes, range, derivatives), not registered: "
                     f"{_validate.error_line(e)}{_hook_hint(e, validate)}"
                 ) from e
             if not report.ok:

@@ -674,6 +674,55 @@ def rows_as_dicts(rows: list[CheckRow]) -> list[dict[str, Any]]:
     return [{**asdict(r), "ok": r.ok} for r in rows]
 
 
+# Where register reads its declared range and monotony: a grid over [−10, 10], where activations
+# turn, and magnitudes out to 1e4 on each side, where they saturate.
+_CLAIM_GRID = np.concatenate([-np.geomspace(1e4, 10, 120), np.linspace(-10, 10, 4001), np.geomspace(10, 1e4, 120)])
+
+
+def check_claims(activation: Any) -> None:
+    """Raises a one-line ValueError where the function contradicts what its entry declares: an output
+    outside its ``range`` (at the defaults and at each of ``examples``; float32 values on a grid over
+    [−10, 10] and out to ±1e4, or random rows for an axis-mixing function), or a decrease of one
+    declared ``monotone`` (at the defaults). The tolerance is loose (1e-5 of the bound, or 8 ulp of
+    the values for monotony): a wrong declaration, not rounding, is the finding. ``smooth`` and
+    ``kinks`` are not read (a jump is hard to tell from a steep function on a grid).
+
+    Example:
+      >>> import jaxact
+      >>> jaxact.verify.check_claims("tanh")  # no error
+    """
+    entry = _entry(activation)
+    for params in param_sets(entry):
+        lo, hi = (-math.inf if v is None else float(v) for v in entry.output_range(**params))
+        if entry.elementwise:
+            x = jnp.asarray(_accepted(entry, params, _CLAIM_GRID, jnp.float32), jnp.float32)
+        else:
+            x = random_inputs(entry, params, jnp.float32, 0, 256)
+        y = np.asarray(entry.fn(x, **params), np.float64)
+        xs = np.broadcast_to(np.asarray(x, np.float64), y.shape) if entry.elementwise else None
+        where = "" if params == dict(entry.params) else f" at {param_id(params, entry)}"
+        for end, out in ((lo, y < lo - 1e-5 * max(1.0, abs(lo))), (hi, y > hi + 1e-5 * max(1.0, abs(hi)))):
+            out &= np.isfinite(y)
+            if out.any():
+                i = int(np.argmax(np.abs(np.where(out, y - end, 0))))
+                at = f"f({xs.flat[i]:.6g}) = {y.flat[i]:.6g}" if xs is not None else f"an output {y.flat[i]:.6g}"
+                raise ValueError(
+                    f"{entry.name}'s declared range ({lo:g}, {hi:g}) does not hold{where}: {at}; declare the "
+                    "range it has (range=(lo, hi), None or ±inf for an unbounded end)"
+                )
+        if entry.monotone and entry.elementwise and params == dict(entry.params) and y.size > 1:
+            with np.errstate(invalid="ignore"):  # inf − inf where both ends overflow: not a decrease
+                d = np.diff(y)
+            big = np.maximum(np.abs(y[:-1]), np.abs(y[1:]))
+            down = np.isfinite(d) & (d < -8 * float(jnp.finfo(jnp.float32).eps) * big)
+            if down.any():
+                i = int(np.argmax(np.where(down, -d, 0)))  # the largest fall
+                raise ValueError(
+                    f"{entry.name} is declared monotone but decreases: f({xs[i]:.6g}) = {y[i]:.6g} > "
+                    f"f({xs[i + 1]:.6g}) = {y[i + 1]:.6g}; declare monotone=False"
+                )
+
+
 def enable_x64() -> None:
     jax.config.update("jax_enable_x64", True)
 

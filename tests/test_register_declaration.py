@@ -4,6 +4,7 @@ the problem (the CLI prints only an error's first line), before any derivative c
 import importlib
 import sys
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -214,3 +215,48 @@ def test_a_parameter_named_t_and_a_removed_entrys_function_are_named_in_one_line
     jaxact.unregister("gone")
     with pytest.raises(jaxact.UnknownActivationError, match=r"entry 'gone' is no longer registered"):
         jaxact.verify.check(gone)
+
+
+def test_verify_takes_a_bool_only():
+    def noisy_tanh(x):
+        return jnp.tanh(x)
+
+    with pytest.raises(TypeError, match=r"^jaxact.register: verify= must be True, False or None .*got 'no'\.$"):
+        jaxact.register(derivative=_tanh_d, verify="no")(noisy_tanh)
+    assert "noisy_tanh" not in jaxact.names()
+
+
+def _swish(x):
+    return x * jax.nn.sigmoid(x)
+
+
+def _swish_d(x):
+    s = jax.nn.sigmoid(x)
+    return s + x * s * (1 - s)
+
+
+@pytest.mark.parametrize(
+    "f,d,claims,match",
+    [
+        (jnp.tanh, _tanh_d, {"range": (0, 0.5)}, r"declared range \(0, 0.5\) does not hold: f\(-10000\) = -1;"),
+        (jnp.tanh, _tanh_d, {"range": (-1, 0.5)}, r"declared range \(-1, 0.5\) does not hold: f\(\d.*\) = 1;"),
+        (_swish, _swish_d, {"monotone": True}, r"declared monotone but decreases: f\(-2.4.*\) = -0.19.* > f\(-2.4"),
+        (_swish, _swish_d, {"range": (-0.2, None)}, r"range \(-0.2, inf\) does not hold: f\(-1.28.*\) = -0.278"),
+    ],
+    ids=["tanh-range", "tanh-hi", "swish-monotone", "swish-minimum"],
+)
+def test_a_declared_range_or_monotony_the_function_contradicts_is_refused(f, d, claims, match):
+    """register took range=, monotone= on trust: `jaxact list`, the docs and output_range showed them."""
+    ns: dict = {"f": f}
+    exec("def claimed(x):\n    return f(x)", ns)
+    with pytest.raises(ValueError, match=r"^jaxact.register: claimed failed its checks .*" + match) as info:
+        jaxact.register(derivative=d, **claims)(ns["claimed"])
+    assert "\n" not in str(info.value) and "claimed" not in jaxact.names()
+    jaxact.register(derivative=d, verify=False, **claims)(ns["claimed"])  # the user's call: unchecked
+    jaxact.unregister("claimed")
+
+
+def test_true_claims_of_every_builtin_pass_the_check():
+    """No false alarm: each built-in entry's range (every example set) and monotony hold on the check's grid."""
+    for name in jaxact.names():
+        jaxact.verify.check_claims(name)
