@@ -534,6 +534,7 @@ def _make_closed_form(
     jvp: Callable[..., jax.Array],
     dyn_names: tuple[str, ...],
     param_derivatives: Mapping[str, Callable[..., jax.Array]] | None = None,
+    elementwise: bool = True,
 ) -> Callable[..., jax.Array]:
     """Builds ``raw`` with a custom_jvp from the closed-form JVP ``jvp(x, y, t, **params)``.
 
@@ -541,6 +542,8 @@ def _make_closed_form(
     numeric parameters stay differentiable: their tangents go through the
     closed-form ∂f/∂p where ``param_derivatives`` has one (autodiff cancels for
     some: swish's ∂/∂β = x²σ′(βx)), else through autodiff of ``raw`` with x held fixed.
+    An axis-mixing function's ∂f/∂p is one array, which is its JVP for a scalar p only: an array p
+    (a temperature per feature) moves other outputs than its own along the axis, and takes autodiff.
     """
     param_derivatives = dict(param_derivatives or {})
 
@@ -561,7 +564,7 @@ def _make_closed_form(
             for i, (pname, tp) in enumerate(zip(dyn_names, tdyn, strict=True)):
                 if _is_zero_tangent(tp):
                     continue
-                if pname in param_derivatives:
+                if pname in param_derivatives and (elementwise or np.size(tp) == 1):
                     ty = ty + param_derivatives[pname](x, **kw) * tp
                     continue
 
@@ -1481,7 +1484,9 @@ def register(
         ``jax.core.Tracer``s: a hook that reads values, not just shapes and dtypes, reads them
         only when ``not isinstance(x, jax.core.Tracer)``.
       param_derivatives: closed forms ∂f/∂p(x, **params) for numeric parameters
-        whose autodiff gradient cancels; the closed-form path uses them.
+        whose autodiff gradient cancels; the closed-form path uses them (for a ``jvp=`` entry, where
+        the parameter is a scalar: an array one, one value per feature along the mixed axis, moves
+        other outputs than its own, and takes autodiff).
       **meta: the remaining :class:`Activation` fields (monotone, kinks, mp, examples, ...);
         ``aliases``, a tuple of other lowercase names :func:`get` finds the entry by
         (``jaxact.unregister(alias)`` removes the whole activation, its name and aliases);
@@ -1587,7 +1592,7 @@ def register(
         # ∂f/∂p as f and f′: a half-precision x computed in float32 (their σ′ and e^(βx) are
         # written for float32's range; float16's overflows at βx = 11).
         dparams = {k: _in_float32(d, tuple(static)) if upcast else d for k, d in param_derivatives_in.items()}
-        closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, dparams)
+        closed_raw = _make_closed_form(fwd, raw_jvp, dyn_names, dparams, derivative is not None)
         impl = {
             "autodiff": _jitted(fwd, raw, name, tuple(static)),
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),

@@ -189,3 +189,35 @@ def test_acon_c_at_infinity_follows_the_gate_for_every_sign_of_beta(params, dtyp
         np.testing.assert_array_equal(np.sign(f(x)), np.sign(f(far)))
         assert np.isinf(np.asarray(f(x))).all() or not np.asarray(f(far)).any()
         np.testing.assert_allclose(jax.vmap(jax.grad(f))(x), jax.vmap(jax.grad(f))(far), rtol=1e-6)
+
+
+def test_an_axis_mixing_entrys_closed_parameter_derivative_is_taken_for_a_scalar_parameter_only():
+    """A user's softmax(x/τ) with param_derivatives={'tau': ∂f/∂τ}: with τ one value per feature along
+    the softmax's axis, ∂f/∂τ·t_τ (elementwise) left out how τ_j moves the other outputs of the row, and
+    a linen/nnx per-feature τ learned from a wrong gradient (the closed path's against finite
+    differences: signs apart). A scalar τ keeps the closed form; an array one takes autodiff."""
+
+    def jvp(x, y, t, tau=1.0, axis=-1):
+        tt = t / tau
+        return y * (tt - (y * tt).sum(axis, keepdims=True))
+
+    def dtau(x, tau=1.0, axis=-1):
+        y = jax.nn.softmax(x / tau, axis=axis)
+        u = -x / tau**2
+        return y * (u - (y * u).sum(axis, keepdims=True))
+
+    @jaxact.register(jvp=jvp, static=("axis",), param_derivatives={"tau": dtau}, constraints={"tau": ("positive",)})
+    def tsoftmax(x, tau=1.0, axis=-1):
+        """softmax(x/τ)."""
+        return jax.nn.softmax(x / tau, axis=axis)
+
+    try:
+        x = jax.random.normal(jax.random.key(1), (3, 4))
+        w = jax.random.normal(jax.random.key(2), (3, 4))
+        for tau in (jnp.array([0.5, 1.0, 1.5, 2.0]), jnp.float32(0.7)):
+            loss = lambda t, f: (f(x, tau=t) * w).sum()  # noqa: E731
+            want = jax.grad(loss)(tau, jaxact.autodiff.tsoftmax)
+            np.testing.assert_allclose(jax.grad(loss)(tau, jaxact.closed_form.tsoftmax), want, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(jax.grad(loss)(tau, tsoftmax), want, rtol=1e-5, atol=1e-6)
+    finally:
+        jaxact.unregister("tsoftmax")
