@@ -53,7 +53,9 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
     """For each numeric parameter that no example set moves, the defaults with it moved (×1.5, else
     ×0.5; from 0 to ±0.5; an int by +1, else −1; a float array as a whole), the first value its
     constraints and validate hook accept: a derivative that ignores the parameter (x/√(1 + a·x²)
-    with f′ = (1 + x²)^(−3/2)) agrees with autodiff at the default alone."""
+    with f′ = (1 + x²)^(−3/2)) agrees with autodiff at the default alone. Likewise each static
+    parameter no example set moves: a bool flipped, an int (an axis) the first of 0, −1, 1, −2 the
+    function takes (a JVP that sums along the last axis whatever ``axis`` says agreed at the default)."""
     out: list[dict[str, Any]] = []
     probe = None  # found once a parameter has a move to try: entries without one trace nothing here
     for k in entry.numeric_params:
@@ -67,6 +69,21 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
             moves = tuple(np.full_like(v, q) for q in NEAR_ZERO) if not v.any() else (1.5 * v, 0.5 * v)
         else:
             moves = NEAR_ZERO if v == 0 else (1.5 * v, 0.5 * v)
+        probe = _probe(entry, jnp.float32) if probe is None else probe
+        for q in moves:
+            if _accepts(entry, {**entry.params, k: q}, probe):
+                out.append({**entry.params, k: q})
+                break
+    for k in entry.static:  # a JVP that ignores its axis, a derivative that ignores a bool switch
+        given = entry.params[k]
+        if any(k in ex and _differs(ex[k], given) for ex in entry.examples):
+            continue
+        if isinstance(given, (bool, np.bool_)):
+            moves = (not given,)
+        elif isinstance(given, (int, np.integer)):
+            moves = tuple(q for q in (0, -1, 1, -2) if q != given)
+        else:  # a str, None or tuple: no value to move to that the function is known to take
+            continue
         probe = _probe(entry, jnp.float32) if probe is None else probe
         for q in moves:
             if _accepts(entry, {**entry.params, k: q}, probe):
@@ -137,11 +154,12 @@ def kink_points(entry: Activation, params: Mapping[str, Any]) -> np.ndarray:
 
 
 def random_inputs(entry: Activation, params: Mapping[str, Any], dtype: Any, seed: int, n: int = 64) -> jax.Array:
-    """Fresh normal draws (scale 3) with the kinks and points just beside them mixed in."""
+    """Fresh normal draws (scale 3) with ±0, the kinks and points just beside them mixed in (0, the
+    commonest input, where |x|/x and x/|x| are NaN, was never drawn)."""
     rng = np.random.default_rng(seed)
     shape = input_shape(entry, n)
     x = rng.normal(scale=3.0, size=int(np.prod(shape)))
-    near = []
+    near = [0.0, -0.0]
     for k in kink_points(entry, params):
         near += [k, k + 1e-3, k - 1e-3, k + 0.25, k - 0.25]
     m = min(len(near), x.size // 2)

@@ -954,3 +954,46 @@ def test_a_ragged_tuple_parameter_is_compared_as_a_python_value():
 
     assert not _differs(((0, 1), (2,)), ((0, 1), (2,))) and _differs(((0, 1), (2,)), ((0,), (2,)))
     assert _differs(None, 0.5) and not _differs(jnp.ones(3), np.ones(3)) and _differs(jnp.ones(3), np.ones(2))
+
+
+def _forgets_axis(x, y, t, axis=-1):
+    return y * (t - (y * t).sum(-1, keepdims=True))  # sums along the last axis whatever axis says
+
+
+def softmax_on_axis(x, axis=-1):
+    """softmax along axis."""
+    return jax.nn.softmax(x, axis=axis)
+
+
+def cube_or_square(x, cube=False):
+    """x³ if cube else x²."""
+    return x**3 if cube else x * x
+
+
+@pytest.mark.parametrize(
+    "f,kw,where",
+    [
+        (softmax_on_axis, {"jvp": _forgets_axis, "static": ("axis",)}, r"\[axis=0, float"),
+        (cube_or_square, {"derivative": lambda x, cube=False: 2 * x, "static": ("cube",)}, r"\[cube=True, float"),
+    ],
+    ids=["axis", "bool"],
+)
+def test_a_derivative_that_ignores_a_static_parameter_is_refused(f, kw, where):
+    """The check moved numeric parameters only: a JVP that ignored its axis, a derivative that ignored a
+    bool switch, registered, and gave wrong gradients at the other value (found by an audit)."""
+    match = rf"^jaxact.register: the derivative of {f.__name__} .*{where}"
+    with pytest.raises(jaxact.DerivativeMismatchError, match=match):
+        jaxact.register(**kw)(f)
+    assert f.__name__ not in jaxact.names()
+
+
+def signed_pow15(x):
+    """sign(x)·|x|^1.5."""
+    return jnp.sign(x) * jnp.abs(x) ** 1.5
+
+
+def test_a_derivative_nan_at_zero_is_refused():
+    """The check's inputs never held 0: 1.5|x|^1.5/|x|, NaN at 0 where autodiff gives 0, registered."""
+    with pytest.raises(jaxact.DerivativeMismatchError, match=r"signed_pow15 \[defaults, float\d\d\]: at x = 0 "):
+        jaxact.register(derivative=lambda x: 1.5 * jnp.abs(x) ** 1.5 / jnp.abs(x))(signed_pow15)
+    assert "signed_pow15" not in jaxact.names()
