@@ -1191,6 +1191,12 @@ def _check_declaration(
                 f"{', '.join(sorted(_validate._CONSTRAINTS))}, got {checks!r}."
             )
     defaults = {p.name: p.default for p in ps[1:]}
+    for k, checks in constraints.items():
+        if _is_real(defaults[k]) or isinstance(defaults[k], np.ndarray):
+            try:
+                _validate.check_param(name, k, defaults[k], tuple(checks))
+            except (TypeError, ValueError) as e:  # met first in the shape check, read as a wrong kind of function
+                raise ValueError(f"jaxact.register: {name}'s default breaks its constraints: {e}") from None
     twice = [pair for i, pair in enumerate(ordered) if pair in ordered[:i]]
     if twice:
         raise ValueError(f"jaxact.register: ordered names the pair {twice[0]!r} of {name} twice.")
@@ -1318,6 +1324,46 @@ def _check_options(name: str, pnames: set[str], meta: Mapping[str, Any], builtin
     for k in _FLAGS:
         if k in meta and not isinstance(meta[k], (bool, np.bool_)):
             raise TypeError(f"jaxact.register: {k}= must be True or False, got {meta[k]!r}.")
+    if len(set(aliases)) < len(aliases):
+        raise ValueError(f"jaxact.register: aliases of {name} name {aliases!r}: each alias once.")
+    _check_meta_kinds(name, pnames, meta)
+
+
+def _check_meta_kinds(name: str, pnames: set[str], meta: Mapping[str, Any]) -> None:
+    """One-line errors for the other ``**meta`` fields of the wrong kind, taken before and met later,
+    far from the declaration (formula=5 broke `jaxact list` for every entry; oscillates='yes' broke
+    jaxact.signal; jax_nn='not_in_jax' met a bare AttributeError)."""
+
+    def refuse(k: str, want: str) -> None:
+        raise TypeError(f"jaxact.register: {k}= {want}, got {meta[k]!r}.")
+
+    for k in ("torch", "accuracy_note", "jax_flag"):
+        if meta.get(k) is not None and not isinstance(meta[k], str):
+            refuse(k, "takes a str" + (" or None" if k != "accuracy_note" else ""))
+    jax_nn = meta.get("jax_nn")
+    if jax_nn is not None and not (isinstance(jax_nn, str) and callable(getattr(jax.nn, jax_nn, None))):
+        refuse("jax_nn", "names a jax.nn function (its twin, e.g. jax_nn='elu')")
+    if meta.get("torch_args") is not None and not callable(meta["torch_args"]):
+        refuse("torch_args", "takes a function of the parameters returning torch's keyword arguments")
+    if meta.get("masked_by") is not None and not _is_real(meta["masked_by"]):
+        refuse("masked_by", "takes the input value that masks an entry out (e.g. -jnp.inf) or None")
+    osc = meta.get("oscillates", ())
+    if not isinstance(osc, (tuple, list)) or not all(
+        isinstance(o, int) and not isinstance(o, bool) and o >= 0 for o in osc
+    ):
+        refuse("oscillates", "takes a tuple of derivative orders (0: the value), e.g. oscillates=(0, 1)")
+    for k in ("f64_ulps", "f32_ulps"):
+        v = meta.get(k, (4, 4))
+        if not isinstance(v, (tuple, list)) or len(v) != 2 or not all(_is_real(u) and u >= 0 for u in v):
+            refuse(k, "takes a pair of ulp bounds (value, first derivative), e.g. (8, 16)")
+    if "grad_ulps" in meta and not (_is_real(meta["grad_ulps"]) and meta["grad_ulps"] >= 0):
+        refuse("grad_ulps", "takes a number of ulps")
+    jumps = meta.get("jump_params", ())
+    if not isinstance(jumps, (tuple, list)) or any(j not in pnames for j in jumps):
+        refuse("jump_params", f"takes a tuple of {name}'s parameters ({', '.join(sorted(pnames)) or 'none'})")
+    for k in ("float64_path", "half_path"):
+        if meta.get(k) is not None:
+            paths._checked(meta[k], f"jaxact.register: {k}")
 
 
 _REAL = (int, float, np.integer, np.floating)
@@ -1511,6 +1557,9 @@ def register(
       >>> jaxact.unregister("my_squared_relu")
     """
     _check_option_names(meta)
+    for k, v in (("formula", formula), ("why", why), ("citation", citation)):
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"jaxact.register: {k}= takes a str, got {v!r}.")
     if verify is not None and not isinstance(verify, (bool, np.bool_)):  # a str is truthy: verify='no' checked
         raise TypeError(f"jaxact.register: verify= must be True, False or None (the default), got {verify!r}.")
     if (derivative is None) == (jvp is None):
@@ -1598,7 +1647,10 @@ def register(
             "closed_form": _jitted(closed_raw, raw, name, tuple(static)),
         }
         doc = _compose_doc(raw, tuple(static), constraints, out_range, derivative is not None, ordered)
-        integer_twin = _integer_twin(meta.get("jax_nn"))
+        # jax.nn's own function for an integer x where it keeps the integer dtype (relu): for jaxact's
+        # entries, whose tests hold them to it; a user's jax_nn= names a twin to compare against, and
+        # never computes in place of the user's function (a clip to ±2 labelled hard_tanh gave ±1).
+        integer_twin = _integer_twin(meta.get("jax_nn") if builtin else None)
         # A user's validate hook may read values (a mask's contents): it keeps the Python frame,
         # where it sees concrete arguments. jaxact's own hooks read shapes and dtypes only.
         at_trace_time = builtin or validate is None

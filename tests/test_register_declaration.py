@@ -260,3 +260,65 @@ def test_true_claims_of_every_builtin_pass_the_check():
     """No false alarm: each built-in entry's range (every example set) and monotony hold on the check's grid."""
     for name in jaxact.names():
         jaxact.verify.check_claims(name)
+
+
+@pytest.mark.parametrize(
+    "options,match",
+    [
+        ({"formula": 5}, r"formula= takes a str, got 5\.$"),
+        ({"oscillates": "yes"}, r"oscillates= takes a tuple of derivative orders"),
+        ({"jax_nn": "not_in_jax"}, r"jax_nn= names a jax.nn function .*got 'not_in_jax'\.$"),
+        ({"masked_by": "x"}, r"masked_by= takes the input value that masks"),
+        ({"torch_args": 5}, r"torch_args= takes a function of the parameters"),
+        ({"f64_ulps": "x"}, r"f64_ulps= takes a pair of ulp bounds"),
+        ({"jump_params": ("zzz",)}, r"jump_params= takes a tuple of kinded's parameters \(a\), got \('zzz',\)\.$"),
+        (
+            {"aliases": ("kinded_too", "kinded_too")},
+            r"aliases of kinded name \('kinded_too', 'kinded_too'\): each alias once",
+        ),
+        ({"float64_path": "fast"}, r"float64_path: unknown gradient path 'fast'"),
+    ],
+    ids=lambda v: next(iter(v)) if isinstance(v, dict) else None,
+)
+def test_a_declaration_of_the_wrong_kind_is_refused_in_one_line(options, match):
+    """Each was taken, and met later far from the declaration: formula=5 broke `jaxact list` for every
+    entry, oscillates='yes' jaxact.signal, jax_nn='not_in_jax' raised a bare AttributeError (found by an audit)."""
+
+    def kinded(x, a=1.0):
+        return jnp.tanh(a * x)
+
+    with pytest.raises((TypeError, ValueError), match=r"^jaxact.register: .*" + match) as info:
+        jaxact.register(derivative=lambda x, a=1.0: a * _tanh_d(a * x), **options)(kinded)
+    assert "\n" not in str(info.value) and "kinded" not in jaxact.names()
+
+
+def test_a_default_outside_its_constraints_is_named():
+    """It read as a function that takes no 0-d input (the shape check met the constraint first)."""
+
+    def flipped(x, a=-1.0):
+        return jnp.tanh(a * x)
+
+    with pytest.raises(
+        ValueError, match=r"^jaxact.register: flipped's default breaks its constraints: .*'a' must be > 0"
+    ):
+        jaxact.register(derivative=lambda x, a=-1.0: a * _tanh_d(a * x), constraints={"a": ("positive",)})(flipped)
+    assert "flipped" not in jaxact.names()
+
+
+def clip_two(x):
+    """clip(x, −2, 2)."""
+    return jnp.clip(x, -2, 2)
+
+
+def test_a_users_jax_nn_twin_labels_and_never_computes():
+    """jax_nn='hard_tanh' on a clip to ±2 made an integer input take jax.nn.hard_tanh (±1), never the
+    user's function; jaxact's own relu keeps jax.nn's integer result."""
+    jaxact.register(derivative=lambda x: jnp.where(jnp.abs(x) < 2, 1.0, 0.0), jax_nn="hard_tanh", kinks=(-2.0, 2.0))(
+        clip_two
+    )
+    try:
+        np.testing.assert_array_equal(jaxact.clip_two(jnp.array([-3, -2, 1, 2, 3])), [-2.0, -2.0, 1.0, 2.0, 2.0])
+        assert jaxact.get("clip_two").jax_nn == "hard_tanh"
+    finally:
+        jaxact.unregister("clip_two")
+    assert jaxact.relu(jnp.array([-1, 2])).dtype == jax.nn.relu(jnp.array([-1, 2])).dtype
