@@ -68,9 +68,9 @@ def plan(
             "(fixed settings go in jaxact.configure)."
         )
     paths._checked(path, owner)
-    # The settings that differ from the defaults (Configured's key): one given at its default is the
+    # The settings that differ from the defaults: one given at its default is the
     # default, so the plan, part of an nnx module's static structure, is the same for both spellings.
-    fixed = dict(conf._key[1])
+    fixed = dict(conf.non_default)
     learned = tuple((k, float(fixed.pop(k, entry.params[k]))) for k in names)
     fn = entry.fn if (path or conf.path) is None else entry.path(path or conf.path)  # type: ignore[arg-type]
     constraints = tuple((k, tuple(entry.constraints.get(k, ()))) for k in names)

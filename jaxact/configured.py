@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -21,7 +21,7 @@ import numpy as np
 from jaxact import _validate, paths, registry
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Configured:
     """``registry.get(name)`` called with ``params`` fixed; ``path`` forces a gradient path.
 
@@ -34,14 +34,27 @@ class Configured:
     """
 
     name: str
-    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    params: tuple[tuple[str, Any], ...] = ()
     path: paths.GradientPath | None = None
-    # What equality and the hash go by: the entry's registration (a replaced entry is another
-    # function: jit must not reuse the old one's trace) and the parameters that differ from the
-    # entry's defaults, so that the same function spelt with or without a default is one key (one jit
-    # cache entry, one row of a comparison), read once here rather than on every hash (jit hashes
-    # static arguments per call).
-    _key: tuple[Any, ...] = field(init=False, repr=False, default=())
+    # What equality and the hash go by, besides name and path, is _key (set by _bind): the entry's registration (a
+    # replaced entry is another function: jit must not reuse the old one's trace) and the parameters
+    # that differ from the entry's defaults, so that the same function spelt with or without a default
+    # is one key (one jit cache entry, one row of a comparison), read once rather than on every hash
+    # (jit hashes static arguments per call). No dataclass field: dataclasses.asdict of a config holding
+    # this value gave its registration counter, a number of this session, which Configured(**d) refused.
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.path, self._key) == (other.name, other.path, other._key)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.path, self._key))
+
+    @property
+    def non_default(self) -> tuple[tuple[str, Any], ...]:
+        """The parameters given that differ from the entry's defaults, in signature order."""
+        return self._key[1]
 
     def __post_init__(self) -> None:
         try:
