@@ -144,9 +144,10 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
         entry's default (and the global switch).
       **params: the activation's parameters as Python or NumPy scalars (``alpha=0.5``,
         ``approximate=False``; a static one also a tuple or list of them, ``axis=(0, 1)``); checked
-        now, with the errors the function itself gives (a static one's kind, ``approximate='false'``;
-        an axis named twice, ``axis=(0, 0)``; a ``key``, which no scalar is), and not its fit to an
-        input not yet given (an axis out of range). A NumPy scalar is kept as the
+        now, with the errors the function itself gives (a parameter's kind, ``approximate='false'``,
+        ``where=1.0``; an axis named twice, ``axis=(0, 0)``; a ``key``, which no scalar is), and not
+        its fit to an input not yet given (an axis out of range), nor a ``validate=`` hook of a user's
+        entry (it sees the input: the call runs it). A NumPy scalar is kept as the
         Python number it holds, weakly typed: ``np.float32(0.5)`` does not promote a bfloat16 input
         here, where the function called with it directly would (equal configurations hash equal,
         and a jit that holds one as a static argument must not reuse a trace of another dtype).
@@ -193,12 +194,18 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
                 f"got {type(v).__name__}; learnable arrays belong in a module's parameters (jaxact.linen / "
                 "jaxact.nnx)."
             )
+        if isinstance(v, str) and k not in entry.static:  # jit traces it: no str is a JAX type
+            raise TypeError(
+                f"jaxact.configure: parameter {k!r} of {entry.name} is traced (not static): a number or array, "
+                f"not a str ({v!r})."
+            )
         if k in entry.checked_params:  # as the function itself checks them
             _validate.check_param(entry.name, k, v, entry.constraints.get(k, ()))
         fixed.append((k, v))
     _validate.check_ordered_pairs(entry.name, entry.ordered, entry.params, dict(fixed))  # as the function does
-    # A key too: configure takes scalars only, and no scalar is a PRNG key (rrelu's key=1 was taken).
-    _check_static(entry, {k: v for k, v in fixed if k in entry.static or (k == "key" and entry.keyed)})
+    # Every parameter, not the static ones alone: no scalar is a PRNG key (rrelu's key=1 was taken), nor
+    # a boolean mask of a float (softmax's where=1.0).
+    _check_kinds(entry, dict(fixed))
     return Configured(entry.name, tuple(fixed), path)
 
 
@@ -207,20 +214,20 @@ def configure(name: str, *, path: paths.GradientPath | None = None, **params: An
 _PROBE = jax.ShapeDtypeStruct((2,) * 8, np.float32)
 
 
-def _check_static(entry: registry.Activation, static: dict[str, Any]) -> None:
-    """Static parameters of the wrong kind (gelu's approximate='false', softmax's axis=1.5) refused
-    now with the function's own error, as numeric ones are: the function checks them when it is
+def _check_kinds(entry: registry.Activation, given: dict[str, Any]) -> None:
+    """Parameters of the wrong kind (gelu's approximate='false', softmax's axis=1.5 or where=1.0,
+    rrelu's key=1) refused now with the function's own error: the function checks them when it is
     traced, which for a configuration read from a file was inside a model's init. The function is
-    traced on :data:`_PROBE` with these values (numeric parameters at their defaults); only its
+    traced on :data:`_PROBE` with these values; only its
     own errors ("jaxact.<name>: ...") are taken, and of those only the TypeErrors, and the
     ValueErrors of a tuple that repeats an element (softmax's axis=(0, 0) names one dimension twice
     in any input): another ValueError, or JAX's TypeError of a reshape, may depend on the input's
     shape (an axis out of range, a group size, axis=(0, -2))."""
-    if not static:
+    if not given:
         return
-    repeats = any(isinstance(v, tuple) and len(set(v)) < len(v) for v in static.values())
+    repeats = any(isinstance(v, tuple) and len(set(v)) < len(v) for v in given.values())
     try:
-        jax.eval_shape(lambda x: entry.fn(x, **static), _PROBE)
+        jax.eval_shape(lambda x: entry.fn(x, **given), _PROBE)
     except (TypeError, ValueError) as e:
         line = str(e).strip().splitlines()[0] if str(e).strip() else ""
         if line.startswith(f"jaxact.{entry.name}:") and (isinstance(e, TypeError) or repeats):
