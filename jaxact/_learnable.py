@@ -62,7 +62,13 @@ def plan(
     names = can if learn is None else tuple([learn] if isinstance(learn, str) else learn)
     bad = [k for k in names if k not in can]
     if bad or not names:
-        what = f"cannot learn {', '.join(map(repr, bad))}" if bad else "has nothing to learn"
+        what = (
+            f"cannot learn {', '.join(map(repr, bad))}"
+            if bad
+            else "has nothing to learn"
+            if not can
+            else "is given learn= naming no parameter"
+        )
         raise ValueError(
             f"{owner}: {entry.name} {what}; its learnable parameters: {', '.join(can) or 'none'} "
             "(fixed settings go in jaxact.configure)."
@@ -117,6 +123,19 @@ def _named(fn: Any, owner: str) -> str | Configured:
                 return configure(e.name, path=p)  # type: ignore[arg-type]
         return e.name
     what = getattr(fn, "__name__", type(fn).__name__)
+    if e is not None:  # its name now registers another function (a re-run cell), or none
+        fix = (
+            f"now names another function: pass jaxact.{e.name} (or {e.name!r}) to use that one"
+            if registry.registered(e.name) is not None
+            else "is unregistered: register it again to use it"
+        )
+        raise TypeError(f"{owner}: activation {what!r} is an earlier registration of {e.name!r}, which {fix}.")
+    for other in registry.entries():  # an entry's derivative: the same name and repr as the function
+        if fn is other.derivative or (public is not None and public is other.derivative):
+            raise TypeError(
+                f"{owner}: activation {what!r} is {other.name}'s derivative (jaxact.derivative({other.name!r})), not "
+                f"an activation; pass jaxact.{other.name} or {other.name!r}."
+            )
     wrapped = getattr(fn, "activation", None)
     if isinstance(wrapped, registry.Activation) and public is None:
         # functools.wraps copied the attribute: jax.custom_jvp(jaxact.elu) has its own rule

@@ -1675,9 +1675,6 @@ def register(
         )
 
         jax_flag = meta.get("jax_flag")
-        for key in ("float64_path", "half_path"):
-            if meta.get(key) is not None:
-                paths._checked(meta[key], f"register: {key}")
         paths_fn = {"autodiff": fwd, "closed_form": closed_raw}
 
         def chosen(x: jax.Array, **kw: Any) -> jax.Array:

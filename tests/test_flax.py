@@ -192,6 +192,14 @@ def test_sharding_annotations_on_the_parameters():
         (lambda: N.Learnable("elu", num_features=3.0), "num_features must be a positive int or None, got 3.0"),
         (lambda: N.Learnable("prelu", sharding="mlp"), "sharding must be a tuple"),
         (lambda: N.Learnable("rrelu", deterministic="no"), "deterministic must be a bool"),
+        # It said "elu has nothing to learn; its learnable parameters: alpha".
+        (lambda: L.Learnable("elu", learn=[]).init(KEY, X), "elu is given learn= naming no parameter; its learnable"),
+        # Same name and repr as jaxact.elu: it said "must be a registered name ..., got 'elu'".
+        (
+            lambda: L.Learnable(jaxact.derivative("elu")).init(KEY, X),
+            r"'elu' is elu's derivative \(jaxact.derivative\('elu'\)\), not an activation; pass jaxact.elu",
+        ),
+        (lambda: N.Learnable(jaxact.derivative("tanh")), "'tanh' is tanh's derivative"),
     ],
 )
 def test_bad_module_settings_are_named(make, message):
@@ -675,3 +683,20 @@ def test_a_users_per_feature_parameter_declares_its_axis():
         with pytest.raises(ValueError, match=r"feature_axis= names the static int parameter of my_prelu"):
             jaxact.register(derivative=d, feature_axis=bad, verify=False, **kw)(my_prelu)
         assert "my_prelu" not in jaxact.names()
+
+
+def test_an_earlier_registration_passed_as_the_activation_is_named():
+    """A function object kept from before its name was registered again (a re-run notebook cell), or
+    unregistered: "must be a registered name ..., got 's2'", which it looked like."""
+    ns = {"jaxact": jaxact, "jnp": jnp}
+    cell = "@jaxact.register(derivative=lambda x, a=2.0: a + 0 * x)\ndef s2(x, a=2.0):\n    return a * x\n"
+    exec(cell, ns)
+    old = ns["s2"]
+    exec(cell, ns)
+    try:
+        with pytest.raises(TypeError, match=r"earlier registration of 's2', which now names another function: pass"):
+            L.Learnable(old).init(KEY, X)
+    finally:
+        jaxact.unregister("s2")
+    with pytest.raises(TypeError, match=r"earlier registration of 's2', which is unregistered: register it again"):
+        N.Learnable(old)
