@@ -95,17 +95,20 @@ def plan(
     )
 
 
-def fixed_only(activation: Any, learned: Sequence[str], owner: str) -> str | Configured:
+def fixed_only(
+    activation: Any, learned: Sequence[str], owner: str, path: paths.GradientPath | None = None
+) -> str | Configured:
     """``activation`` without the initial values of the ``learned`` parameters, in one spelling: the
     entry's name, or a :class:`Configured` value where fixed settings or a path remain. What an nnx
     module keeps in its static structure once its parameters exist, so that models differing only in
     where training starts, or in how the activation is written (``"elu"``, ``jaxact.elu``,
     ``jaxact.configure("elu", alpha=0.5)`` with α learned), share one GraphDef (one nnx.jit
-    compilation, one stacked state), and the repr does not show a value training left."""
+    compilation, one stacked state), and the repr does not show a value training left. A forced
+    ``path`` is kept in it (``jaxact.configure('elu', path='closed_form')``): the repr showed 'elu'."""
     if not isinstance(activation, (Configured, str)):
         activation = _named(activation, owner)
     conf = activation if isinstance(activation, Configured) else configure(activation)
-    kept = conf.without(learned)  # its own entry: a value made before its function was unregistered computes on
+    kept = conf.without(learned, path)  # its own entry: a value made before its function was unregistered computes on
     current = registry.registered(conf.name) is conf.entry
     # Equal to the entry at its defaults (configure('prelu', axis=-1) == configure('prelu')): its name.
     return kept.name if current and kept.path is None and kept == configure(conf.name) else kept

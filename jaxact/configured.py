@@ -73,12 +73,14 @@ class Configured:
         params = tuple((k, v) for k, v in self.params if not (k in defaults and _same(v, defaults[k])))
         object.__setattr__(self, "_key", (registration, params))
 
-    def without(self, names: Sequence[str]) -> Configured:
-        """This value with the parameters ``names`` left out (at their defaults), computing with the
-        entry it was made with (not today's lookup of its name: the function may have been
-        unregistered or replaced since)."""
+    def without(self, names: Sequence[str], path: paths.GradientPath | None = None) -> Configured:
+        """This value with the parameters ``names`` left out (at their defaults), and the gradient
+        ``path`` forced where one is given, computing with the entry it was made with (not today's
+        lookup of its name: the function may have been unregistered or replaced since)."""
         names = (names,) if isinstance(names, str) else tuple(names)
-        kept = dataclasses.replace(self, params=tuple((k, v) for k, v in self.params if k not in names))
+        kept = dataclasses.replace(
+            self, params=tuple((k, v) for k, v in self.params if k not in names), path=path or self.path
+        )
         kept._bind(getattr(self, "_entry", None))
         return kept
 

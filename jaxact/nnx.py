@@ -110,7 +110,7 @@ class Learnable(nnx.Module):
         # The static attributes (the GraphDef) hold the fixed settings only: with the initial values
         # in them, models differing only in where training starts compiled once each under nnx.jit and
         # could not share one GraphDef, and the repr showed a value training had since left.
-        activation = _learnable.fixed_only(activation, self._learned, owner)
+        activation = _learnable.fixed_only(activation, self._learned, owner, gradient_path)
         self._plan = dataclasses.replace(plan, learned=())
         self._axis, self._dtype, self._num_features = axis, dtype, num_features
         self.activation = activation  # static (hashable), and what the repr shows

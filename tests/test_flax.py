@@ -700,3 +700,14 @@ def test_an_earlier_registration_passed_as_the_activation_is_named():
         jaxact.unregister("s2")
     with pytest.raises(TypeError, match=r"earlier registration of 's2', which is unregistered: register it again"):
         N.Learnable(old)
+
+
+def test_an_nnx_forced_path_is_in_its_repr_and_shared_with_the_paths_twin():
+    """Learnable('elu', gradient_path='closed_form') showed activation='elu', the repr of Learnable('elu'),
+    with another GraphDef; now the forced path shows, and the GraphDef is jaxact.closed_form.elu's."""
+    forced = N.Learnable("elu", gradient_path="closed_form")
+    assert forced.activation == jaxact.configure("elu", path="closed_form")
+    assert "path='closed_form'" in repr(forced)
+    assert nnx.graphdef(forced) == nnx.graphdef(N.Learnable(jaxact.closed_form.elu))
+    assert nnx.graphdef(forced) != nnx.graphdef(N.Learnable("elu"))
+    np.testing.assert_array_equal(forced(X), N.Learnable("elu")(X))
