@@ -1172,3 +1172,15 @@ def test_a_refused_preset_leaves_no_model_folders_behind(tmp_path, capsys):
     assert main(["compare", "--preset", "full", "--out", str(tmp_path)]) == 2
     assert "holds the runs an interrupted study trained" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["transformer"]
+
+
+def test_a_misspelt_option_before_the_command_is_named(capsys):
+    """argparse checks required arguments first: `jaxact --verison` said the command was missing."""
+    with pytest.raises(SystemExit) as info:
+        main(["--verison"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "jaxact: error: unrecognized arguments: --verison (did you mean --version?) (see jaxact --help)\n"
+    with pytest.raises(SystemExit):
+        main([])
+    assert "the following arguments are required: COMMAND" in capsys.readouterr().err

@@ -695,7 +695,23 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", None, _StoreOnce)
         self.register("action", "store", _StoreOnce)
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
+        if message.startswith("the following arguments are required"):
+            # argparse checks required arguments before it reports unknown ones: `jaxact --verison`
+            # said the command was missing. An option misspelt before the command is the finding.
+            known = self._option_string_actions
+            unknown = [a for a in getattr(self, "_given", ()) if a.startswith("-") and a.split("=")[0] not in known]
+            if unknown:
+                import difflib
+
+                close = difflib.get_close_matches(unknown[0].split("=")[0], list(known), n=1)
+                message = f"unrecognized arguments: {' '.join(unknown)}" + (
+                    f" (did you mean {close[0]}?)" if close else ""
+                )
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
