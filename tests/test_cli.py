@@ -883,6 +883,7 @@ def test_bench_vs_jax_nn_keeps_its_checkpoint_until_the_results_are_saved(tmp_pa
     assert main(["bench", "--vs-jax-nn", "--quick", "--names", "relu", "--modes", "fwd", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err, err  # one line, no traceback
+    assert f"(writing under {tmp_path})" in err, err  # a full disk's error names no file: the folder
     assert json.loads((tmp_path / f"{_device()}-vs-jaxnn.partial.json").read_text())["partial"] is True
 
 

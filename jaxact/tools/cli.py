@@ -1243,7 +1243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
     except OSError as e:  # a disk full or a file gone during the run: one line, not a traceback
-        where = f" ({e.filename})" if e.filename else ""
+        # A full disk's error names no file: the folder the command was writing to, where it has one.
+        out = getattr(args, "out", None)
+        where = f" ({e.filename})" if e.filename else f" (writing under {out})" if out else ""
         return fail(f"{e.strerror or e}{where}", 1)
 
 
