@@ -175,6 +175,33 @@ def test_init_auto_scales_the_same_draws_by_each_activation_gain():
     assert np.all(np.isfinite(result.train_loss))
 
 
+@pytest.mark.parametrize("model", ["mlp", "cnn", "transformer"])
+def test_init_auto_puts_the_gain_on_the_weights_that_read_the_activation(model):
+    """The gain was on every layer, the first (reading the data) included, and on the transformer's
+    ffn_in (reading the normalised stream) rather than ffn_out (reading f(z)): sigmoid's first
+    pre-activations had a second moment of ~3.2, and each activation saw its input at another scale
+    (found by an audit). The data-reading weights are now the same draws for every activation."""
+    key = jax.random.PRNGKey(3)
+    m = models.get(model)
+    n_in, n_out = (64, 256) if model == "transformer" else (64, 10)
+
+    def init(act):
+        return m.init(key, compare.Config(model=model, init="auto"), n_in, n_out, act)
+
+    relu, sigmoid = init("relu"), init("sigmoid")
+    gain = jaxact.signal("sigmoid").gain / jaxact.signal("relu").gain
+    if model == "transformer":
+        reads_data = [(b["ffn_in"], c["ffn_in"]) for b, c in zip(relu["blocks"], sigmoid["blocks"], strict=True)]
+        reads_act = [(b["ffn_out"], c["ffn_out"]) for b, c in zip(relu["blocks"], sigmoid["blocks"], strict=True)]
+    else:
+        reads_data = [(relu[0][0], sigmoid[0][0])]
+        reads_act = [(a[0], b[0]) for a, b in zip(relu[1:], sigmoid[1:], strict=True)]
+    for a, b in reads_data:
+        np.testing.assert_array_equal(a, b)
+    for a, b in reads_act:
+        np.testing.assert_allclose(b, a * gain, rtol=1e-5)
+
+
 def test_intervals_and_paired_differences_against_the_reference():
     cfg = compare.Config(activations=("relu", "tanh"), paths=("closed",), reference="tanh", **TINY)
     results = compare.run(cfg, stream=io.StringIO())

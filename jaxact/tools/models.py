@@ -110,14 +110,21 @@ def spelt(name: str, params: Any) -> str:
 
 
 def weight_init(init: str, act: str | None) -> Any:
-    """The initializer of the weights an activation follows (``auto``: its variance-preserving gain
-    with its parameters)."""
+    """The initializer of the weights that read ``act``'s output (``auto``: its variance-preserving
+    gain with its parameters, 1/√E f(z)²), or, with ``act`` None, of those that read a unit-scale input
+    (the data, a normalised stream: ``auto``'s gain 1). Other ``init`` values are one initializer for
+    every layer."""
     if init != "auto":
         return INITS[init]
     if act is None:
         return jaxact_initializer("identity")
     c = activation(act)
     return jaxact_initializer(c.name, **dict(c.params))
+
+
+def _scaled(init: Any, factor: float) -> Any:
+    """``init``'s draws times ``factor`` (variance × factor²)."""
+    return lambda key, shape, dtype=jnp.float32: init(key, shape, dtype) * factor
 
 
 def _apply_act(act: Act, z: jax.Array, key: jax.Array | None, layer: int) -> jax.Array:
@@ -136,10 +143,13 @@ class MLP:
     def init(self, key: jax.Array, cfg: Any, n_features: int, n_out: int, activation: str) -> list:
         sizes = [n_features] + [cfg.width] * cfg.depth + [n_out]
         keys = jax.random.split(key, len(sizes) - 1)
-        w = weight_init(cfg.init, activation)
+        # The first layer reads the standardised data; every later one, the activation's output (auto's
+        # gain was on the first too, which scaled the data, not f(z): sigmoid's first pre-activations
+        # had a second moment of ~3.2, not 1, and each activation saw its input at another scale).
+        reads = [None] + [activation] * (len(sizes) - 2)
         return [
-            (w(k, (m, n), jnp.float32), jnp.zeros((n,), jnp.float32))
-            for k, m, n in zip(keys, sizes[:-1], sizes[1:], strict=True)
+            (weight_init(cfg.init, a)(k, (m, n), jnp.float32), jnp.zeros((n,), jnp.float32))
+            for k, a, m, n in zip(keys, reads, sizes[:-1], sizes[1:], strict=True)
         ]
 
     def apply(
@@ -171,11 +181,14 @@ class CNN:
         if n_features != self.side * self.side:
             raise ValueError(f"jaxact compare: --model cnn takes {self.side}x{self.side} images (the digits dataset)")
         keys = jax.random.split(key, cfg.depth + 1)
-        w = weight_init(cfg.init, activation)
+        w = weight_init(cfg.init, activation)  # the layers that read f(z); the first reads the image
         chans = [1] + [cfg.width] * cfg.depth
         layers = [
-            (w(k, (3, 3, a, b), jnp.float32), jnp.zeros((b,), jnp.float32))
-            for k, a, b in zip(keys[:-1], chans[:-1], chans[1:], strict=True)
+            (
+                weight_init(cfg.init, None if i == 0 else activation)(k, (3, 3, a, b), jnp.float32),
+                jnp.zeros((b,), jnp.float32),
+            )
+            for i, (k, a, b) in enumerate(zip(keys[:-1], chans[:-1], chans[1:], strict=True))
         ]
         flat = self.side * self.side * cfg.width
         return [*layers, (w(keys[-1], (flat, n_out), jnp.float32), jnp.zeros((n_out,), jnp.float32))]
@@ -243,10 +256,15 @@ class Transformer:
                     "qkv": lecun(next(keys), (d, 3 * d), jnp.float32),
                     "proj": out_init(next(keys), (d, d), jnp.float32),
                     "norm2": jnp.ones((d,), jnp.float32),
-                    "ffn_in": weight_init(cfg.init, activation)(
-                        next(keys), (d, 2 * h if entry.gated else h), jnp.float32
-                    ),
-                    "ffn_out": out_init(next(keys), (h, d), jnp.float32),
+                    # ffn_in reads the normalised stream; ffn_out reads the activation's output, where
+                    # auto's gain belongs (it was on ffn_in: ReLU's pre-activations had a second
+                    # moment of 2.05, sigmoid's 3.5, against 1.03 with lecun), with the depth's shrink.
+                    "ffn_in": weight_init(cfg.init, None)(next(keys), (d, 2 * h if entry.gated else h), jnp.float32),
+                    "ffn_out": (
+                        _scaled(weight_init("auto", activation), 1 / math.sqrt(2 * cfg.depth))
+                        if cfg.init == "auto"
+                        else out_init
+                    )(next(keys), (h, d), jnp.float32),
                 }
             )
         return {
