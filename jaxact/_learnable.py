@@ -134,7 +134,7 @@ def _named(fn: Any, owner: str) -> str | Configured:
         )
         raise TypeError(f"{owner}: activation {what!r} is an earlier registration of {e.name!r}, which {fix}.")
     for other in registry.entries():  # an entry's derivative: the same name and repr as the function
-        if fn is other.derivative or (public is not None and public is other.derivative):
+        if other.derivative is not None and (fn is other.derivative or public is other.derivative):
             raise TypeError(
                 f"{owner}: activation {what!r} is {other.name}'s derivative (jaxact.derivative({other.name!r})), not "
                 f"an activation; pass jaxact.{other.name} or {other.name!r}."

@@ -997,3 +997,48 @@ def test_a_derivative_nan_at_zero_is_refused():
     with pytest.raises(jaxact.DerivativeMismatchError, match=r"signed_pow15 \[defaults, float\d\d\]: at x = 0 "):
         jaxact.register(derivative=lambda x: 1.5 * jnp.abs(x) ** 1.5 / jnp.abs(x))(signed_pow15)
     assert "signed_pow15" not in jaxact.names()
+
+
+def my_relu6(x):
+    """clip(x, 0, 6), its kink at 0 not declared."""
+    return jnp.clip(x, 0.0, 6.0)
+
+
+def signed_sqrt(x):
+    """sign(x)·√|x|: its slope is inf at 0."""
+    return jnp.sign(x) * jnp.sqrt(jnp.abs(x))
+
+
+def pow_k(x, k=3):
+    """x^k, a static exponent."""
+    return x**k
+
+
+def naive_squareplus(x, b=4.0):
+    """½(x + √(x² + b)), which cancels in float32 for x ≪ 0."""
+    return 0.5 * (x + jnp.sqrt(x * x + b))
+
+
+@pytest.mark.parametrize(
+    "f,kw",
+    [
+        (my_relu6, {"derivative": lambda x: jnp.where((x > 0) & (x < 6), 1.0, 0.0)}),
+        (signed_sqrt, {"derivative": lambda x: 0.5 / jnp.sqrt(jnp.abs(x))}),
+        (pow_k, {"derivative": lambda x, k=3: k * x ** (k - 1), "static": ("k",)}),
+        (
+            naive_squareplus,
+            {"derivative": lambda x, b=4.0: 0.5 * (1 + x / jnp.sqrt(x * x + b)), "monotone": True, "range": (0, None)},
+        ),
+    ],
+    ids=["undeclared-kink-at-0", "inf-slope-at-0", "static-exponent", "monotone-with-cancellation"],
+)
+def test_what_registered_before_the_zero_static_and_claim_checks_still_registers(f, kw):
+    """A review of those checks: relu6 without kinks= (autodiff's ½ at 0), √|x|'s inf slope at 0 (autodiff's
+    NaN), a static exponent moved to 0 (0·0⁻¹), a monotone function whose float32 values wobble by x's
+    rounding: each refused, none wrong."""
+    try:
+        jaxact.register(**kw)(f)
+        assert f.__name__ in jaxact.names()
+    finally:
+        if f.__name__ in jaxact.names():
+            jaxact.unregister(f.__name__)

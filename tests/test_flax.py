@@ -711,3 +711,9 @@ def test_an_nnx_forced_path_is_in_its_repr_and_shared_with_the_paths_twin():
     assert nnx.graphdef(forced) == nnx.graphdef(N.Learnable(jaxact.closed_form.elu))
     assert nnx.graphdef(forced) != nnx.graphdef(N.Learnable("elu"))
     np.testing.assert_array_equal(forced(X), N.Learnable("elu")(X))
+
+
+def test_none_as_the_activation_is_refused_as_what_it_is():
+    """It read "'NoneType' is bilinear's derivative" (an axis-mixing entry's derivative is None)."""
+    with pytest.raises(TypeError, match=r"activation must be a registered name .*got 'NoneType'"):
+        N.Learnable(None)

@@ -80,3 +80,12 @@ def test_diverged_seeds_are_left_out_and_counted():
     assert d.n == 1 and d.mean == pytest.approx(0.2)
     with pytest.raises(ValueError, match="pair no seeds"):
         stats.paired_difference([1.0, 2.0], [1.0])
+
+
+def test_values_all_equal_are_not_printed_as_a_precise_interval():
+    """Three seeds each scoring 347/359 printed '0.967 [0.967, 0.967]', a zero-width interval read as a
+    precise estimate; there is no spread to estimate (found by an audit)."""
+    from jaxact.tools.stats import mean_interval
+
+    assert mean_interval([347 / 359] * 3).text() == "0.967 (all 3 equal)"
+    assert mean_interval([0.9, 1.0, 1.1]).text() == "1.000 [0.752, 1.248]"

@@ -103,6 +103,8 @@ class Interval:
             return "diverged"
         if self.n < 2:
             return f"{self.mean:{fmt}}"
+        if self.hi == self.lo:  # every value equal: no spread to estimate, not a precise estimate
+            return f"{self.mean:{fmt}} (all {self.n} equal)"
         return f"{self.mean:{fmt}} [{self.lo:{fmt}}, {self.hi:{fmt}}]"
 
 
