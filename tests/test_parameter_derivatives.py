@@ -148,10 +148,9 @@ def test_isru_second_derivative_at_infinity_for_small_alpha(name, dtype):
     np.testing.assert_array_equal(np.asarray(d1)[x > 0], 1.0)
 
 
-# ∂p(∂f/∂x) at x = ±inf: the limit of ∂p(∂f/∂x) at ±max, finite for these entries. Not here:
-# celu, swish and acon_c (NaN at ±inf, stated in docs/numerics.md: a guard costs their x-derivative
-# programs a select, 1.1–1.2x acon_c's fwd+bwd time), sine and snake (no limit), star_relu (∞).
-_MIXED_AT_INFINITY = ("pelu",)
+# ∂p(∂f/∂x) at x = ±inf: the limit of ∂p(∂f/∂x) at ±max, finite for these entries (celu, swish and
+# acon_c were NaN there until 41a4784). Not here: sine and snake (no limit), star_relu (∞).
+_MIXED_AT_INFINITY = ("pelu", "celu", "swish", "acon_c")
 
 
 @pytest.mark.parametrize("dtype", [jnp.float32, jnp.float64], ids=lambda d: d.__name__)

@@ -102,14 +102,15 @@ def migrating() -> str:
         "- bad input gets jaxact's own one-line error, whose type can differ from jax.nn's (`glu` of an odd",
         "  axis: `ValueError`, jax.nn's `AssertionError`; a non-bool `where`: `TypeError`; a parameter that",
         "  does not broadcast with x: `ValueError`); complex inputs are refused (`TypeError`);",
-        "- integer and bool inputs are promoted to a strong float as `jnp.sin` promotes them (float64 for",
-        "  int64 under x64); jax.nn's result type differs between its functions (`elu` of int32 is a weakly",
-        "  typed float there, float64 under x64). `relu`, `hard_tanh` and `identity` keep integer dtypes, as",
-        "  jax.nn's do;",
+        "- integer and bool inputs are promoted as `jnp.sin` promotes them: arrays to a strong float",
+        "  (float64 for int64 under x64), Python ints to a weakly typed default float; jax.nn's result type",
+        "  differs between its functions (`elu` of an int32 array is a weakly typed float there, float64",
+        "  under x64). `relu`, `hard_tanh` and `identity` keep integer dtypes, as jax.nn's do;",
         "- float8 and float4 inputs are computed in float32 and rounded once;",
-        "- static parameters (`axis`, `approximate`) take Python or NumPy values: a `jax.Array` there is",
-        "  refused by jit as unhashable (jax.nn takes a 0-d one for softmax's `axis` and gelu's",
-        "  `approximate`);",
+        "- static parameters (`axis`, `approximate`) take Python or NumPy values; a concrete `jax.Array`",
+        "  too for the `axis` of softmax, log_softmax, softmin and prelu (as jax.nn's softmax takes one),",
+        "  while jit refuses one as unhashable for gelu's `approximate` (jax.nn's gelu takes a 0-d one)",
+        "  and the `axis` of the gated and sparse functions;",
         "- `swish` takes a `beta` (default 1: silu) and is its own function (`nn.swish is nn.silu` is",
         "  False); `squareplus`'s default `b` is `4.0` (jax.nn: `4`); `tanh`'s x is not positional-only.",
         "",
@@ -138,10 +139,26 @@ def migrating() -> str:
     for e in _builtin():
         if e.torch and (e.torch, e.name) not in seen:
             seen.add((e.torch, e.name))
-            lines.append(f"| `F.{e.torch}` | `jaxact.{e.name}` |")
+            lines.append(f"| `F.{e.torch}` | `jaxact.{e.name}`{_torch_at_defaults(e)} |")
     only = [e.name for e in _builtin() if not e.jax_nn and not e.torch]
     lines += ["", "## Only in jaxact", "", ", ".join(f"`{n}`" for n in only), ""]
     return "\n".join(lines)
+
+
+def _torch_at_defaults(e: registry.Activation) -> str:
+    """The torch call jaxact's defaults compute, where the entry maps them to torch arguments of its own
+    (gelu's default is the tanh form, torch's the exact one: the row said only `jaxact.gelu`)."""
+    if e.torch_args is None:
+        return ""
+    try:
+        kw = e._call_with_params(e.torch_args, {})
+    except Exception:  # no torch twin at the defaults (swish's β ≠ 1 is refused there): nothing to add
+        return ""
+    shown = {k: v for k, v in kw.items() if isinstance(v, (bool, int, float, str))}
+    if not shown:
+        return ""
+    args = ", ".join(f"{k}={round(v, 4) if isinstance(v, float) else v!r}" for k, v in shown.items())
+    return f" (its defaults: `F.{e.torch}(x, {args})`)"
 
 
 def paths_page() -> str:
