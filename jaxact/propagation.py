@@ -43,7 +43,7 @@ class Signal:
     second_moment: float  # E f(z)²
     derivative_second_moment: float  # E f′(z)²
     gain: float  # 1/√E f(z)²: weights ~ N(0, gain²/fan_in) keep E pre-activation² = 1 layer to layer
-    lipschitz: float  # sup |f′| (inf where f′ is unbounded)
+    lipschitz: float  # sup |f′| (inf where f′ is unbounded or f jumps)
 
     @property
     def variance(self) -> float:
@@ -85,7 +85,14 @@ def _lipschitz(entry: registry.Activation, params: dict[str, Any]) -> float:
     far = np.geomspace(50, _FAR, 400)
     kinks = np.asarray(entry.kink_points(**params), np.float64)
     x = np.concatenate([dense, far, -far, kinks, kinks + 1e-9, kinks - 1e-9])
-    _, d = _value_and_slope(entry, params, x)
+    y, d = _value_and_slope(entry, params, x)
+    # A jump at a kink (binary_step, hardshrink, threshold): no Lipschitz constant, whatever sup |f′|
+    # is where f′ exists (binary_step read 0, hardshrink 1). f beside each kink, 1e-9 apart in float64.
+    n = kinks.size
+    if n:
+        right, left = y[-2 * n : -n], y[-n:]
+        if np.any(np.abs(right - left) > 1e-6 * np.maximum(1.0, np.abs(right))):
+            return math.inf
     d = np.abs(d[np.isfinite(d)])
     if 1 in entry.oscillates:
         # f′ oscillates without a limit (sin ωx's ω·cos ωx): one point far out may sit near a zero of

@@ -28,6 +28,10 @@ def test_known_values():
     assert s.lipschitz == pytest.approx(1.0507009873554805 * 1.6732632423543772, rel=1e-6)
     assert jaxact.signal("identity").gain == pytest.approx(1.0, abs=1e-9)
     assert jaxact.signal("exponential").lipschitz == math.inf
+    # A jump has no Lipschitz constant: binary_step read 0 (f′ = 0 wherever it exists), hardshrink 1.
+    assert jaxact.signal("binary_step").lipschitz == math.inf and jaxact.signal("hardshrink").lipschitz == math.inf
+    assert jaxact.signal("threshold", threshold=1.0, value=2.0).lipschitz == math.inf
+    assert jaxact.signal("threshold").lipschitz == 1.0  # value = threshold = 0: relu, no jump
     assert jaxact.signal("exponential").second_moment == pytest.approx(math.e**2, rel=1e-7)  # E e^(2z) = e²
     st = jaxact.signal("star_relu")  # the paper's constants make StarReLU zero-mean, unit-variance
     assert abs(st.mean) < 1e-6 and st.variance == pytest.approx(1.0, abs=1e-6)
@@ -60,8 +64,13 @@ def test_lipschitz_bounds_the_derivative_and_is_attained(entry):
         if math.isfinite(s.lipschitz):
             assert float(d.max()) <= s.lipschitz * (1 + 1e-5) + 1e-6
             assert float(d.max()) >= 0.99 * s.lipschitz - 1e-6  # attained within [−30, 30]
-        else:
+        elif entry.smooth or not entry.kinks:
             assert float(jnp.abs(entry.derivative(jnp.asarray([-1e4, 1e4], jnp.float32))).max()) > 1e3
+        else:  # f′ bounded (or growing far out) or f jumps at a kink: a jump shows beside one
+            k = jnp.asarray(entry.kink_points(), jnp.float32)
+            jump = jnp.abs(entry.fn(k + 1e-3) - entry.fn(k - 1e-3)).max()
+            grows = jnp.abs(entry.derivative(jnp.asarray([-1e4, 1e4], jnp.float32))).max()
+            assert float(jump) > 1e-2 or float(grows) > 1e3
 
 
 def test_initializer_is_he_for_relu_and_lecun_for_selu():

@@ -43,6 +43,11 @@ def test_pade_fit_takes_a_function_and_refuses_a_bad_interval():
     np.testing.assert_allclose(np.asarray(jaxact.pade(jnp.asarray([1.0]), **c)), [0.5], atol=1e-4)
     with pytest.raises(ValueError, match="finite lo < hi"):
         jaxact.pade_fit("tanh", 1.0, -1.0)
+    # An axis-mixing entry has no function of x to fit: softmax of the whole grid was fitted, glu met its
+    # own odd-axis error (found by an audit).
+    for name in ("softmax", "glu"):
+        with pytest.raises(ValueError, match=rf"^jaxact.pade_fit: {name} mixes elements along an axis"):
+            jaxact.pade_fit(name)
 
 
 def test_coefficient_gradients_in_closed_form_match_autodiff():

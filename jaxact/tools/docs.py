@@ -56,8 +56,9 @@ def catalogue() -> str:
         "",
         "For z ~ N(0, 1), computed by integrating each entry's own function and derivative "
         "(`jaxact.signal(name)`); gain = 1/√E f(z)², the weight scale that keeps E (pre-activation)² = 1 "
-        "(`jaxact.initializer(name)`, `jaxact compare --init auto`); Lipschitz = sup |f′|. Gated functions: "
-        "their gate's figures (with independent halves, E (a·g(b))² = E g(b)²).",
+        "(`jaxact.initializer(name)`, `jaxact compare --init auto`); Lipschitz = sup |f′| (inf where f "
+        "jumps: binary_step, hardshrink). Gated functions: their gate's figures (with independent halves, "
+        "E (a·g(b))² = E g(b)²).",
         "",
         "| name | E f(z) | E f(z)² | E f′(z)² | gain | Lipschitz |",
         "|---|---:|---:|---:|---:|---:|",
