@@ -30,7 +30,12 @@ def test_tails_do_not_overflow():
     assert np.all(np.isfinite(np.asarray(jaxact.get("pade").derivative(jnp.asarray([jnp.inf, -jnp.inf, 1e38])))))
 
 
-@pytest.mark.parametrize("name,tol", [("tanh", 1e-3), ("swish", 1e-3), ("gelu", 0.03), ("relu", 0.05)])
+# gelu, snake, exponential: 0.021, 0.43 and 8.9 from the linearised start alone (LM stalled where a b_k
+# reached |b_k|'s corner at 0); the drawn starts find 0.0034, 0.14 and 0.86.
+@pytest.mark.parametrize(
+    "name,tol",
+    [("tanh", 1e-3), ("swish", 1e-3), ("gelu", 0.005), ("relu", 0.05), ("snake", 0.2), ("exponential", 1.5)],
+)
 def test_pade_fit_starts_the_unit_as_another_activation(name, tol):
     c = jaxact.pade_fit(name)
     x = jnp.linspace(-3.0, 3.0, 601)
