@@ -80,19 +80,29 @@ def _value_and_slope(
         return np.asarray(y)[:n, 0], np.asarray(dy)[:n, 0]
 
 
+def _jumps(entry: registry.Activation, params: dict[str, Any], kinks: np.ndarray) -> bool:
+    """Whether f jumps at one of the kinks (binary_step, hardshrink, threshold), which leaves it no
+    Lipschitz constant whatever sup |f′| is where f′ exists (binary_step read 0, hardshrink 1): the
+    difference across the kink at 1e-12 and at 1e-9 of max(1, |k|) does not shrink with the distance, as
+    a steep but continuous one's does (leaky_relu's slope 2000 differs by 4e-6 at ±1e-9; a fixed tolerance
+    read it as a jump); a jump below 1e-12 of |f| is not seen."""
+    scale = np.maximum(1.0, np.abs(kinks))
+    near, far = 1e-12 * scale, 1e-9 * scale
+    y, _ = _value_and_slope(entry, params, np.concatenate([kinks + near, kinks - near, kinks + far, kinks - far]))
+    n = kinks.size
+    step_near, step_far = np.abs(y[:n] - y[n : 2 * n]), np.abs(y[2 * n : 3 * n] - y[3 * n :])
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((step_near > 0.5 * step_far) & (step_near > 1e-12 * np.maximum(1.0, np.abs(y[:n])))))
+
+
 def _lipschitz(entry: registry.Activation, params: dict[str, Any]) -> float:
     dense = np.linspace(-50, 50, 100_001)
     far = np.geomspace(50, _FAR, 400)
     kinks = np.asarray(entry.kink_points(**params), np.float64)
     x = np.concatenate([dense, far, -far, kinks, kinks + 1e-9, kinks - 1e-9])
-    y, d = _value_and_slope(entry, params, x)
-    # A jump at a kink (binary_step, hardshrink, threshold): no Lipschitz constant, whatever sup |f′|
-    # is where f′ exists (binary_step read 0, hardshrink 1). f beside each kink, 1e-9 apart in float64.
-    n = kinks.size
-    if n:
-        right, left = y[-2 * n : -n], y[-n:]
-        if np.any(np.abs(right - left) > 1e-6 * np.maximum(1.0, np.abs(right))):
-            return math.inf
+    _, d = _value_and_slope(entry, params, x)
+    if kinks.size and _jumps(entry, params, kinks):
+        return math.inf
     d = np.abs(d[np.isfinite(d)])
     if 1 in entry.oscillates:
         # f′ oscillates without a limit (sin ωx's ω·cos ωx): one point far out may sit near a zero of

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jaxact.registry import get, inf, register
+from jaxact.registry import entry_of, get, inf, register
 
 # The reference implementation's "pade_optimized_leakyrelu" start (ml-research/pau).
 _A = (3.35583603e-02, 5.05000375e-01, 1.65343934e00, 2.01001052e00, 9.31901999e-01, 1.52424124e-01)
@@ -215,9 +215,19 @@ def pade_fit(
             )
         f = entry.fn
     else:
+        entry = entry_of(activation)
+        if entry is not None and not entry.elementwise:
+            raise ValueError(f"jaxact.pade_fit: {entry.name} mixes elements along an axis; pade fits elementwise ones.")
         f = activation
     x = np.linspace(lo, hi, 2001)
     target = np.asarray(f(jnp.asarray(x, jnp.float32)), np.float64)
+    if target.shape != x.shape or not np.all(np.isfinite(target)):  # lstsq met it as "SVD did not converge"
+        bad = "a shape of " + str(target.shape) if target.shape != x.shape else f"{target[~np.isfinite(target)][0]}"
+        at = "" if target.shape != x.shape else f" at x = {x[~np.isfinite(target)][0]:.6g}"
+        raise ValueError(
+            f"jaxact.pade_fit: the activation gives {bad}{at} on [{lo}, {hi}]; it needs a finite value at each "
+            "of 2001 points."
+        )
     powers = x[:, None] ** np.arange(6)
     absp = np.abs(x[:, None]) ** np.arange(1, 5)
     # Linearised start: P(x) − t(x)·(1 + Σ b_k|x|^k) = 0 is linear in (a, b).
@@ -250,7 +260,17 @@ def pade_fit(
         q = 1 + absp @ b
         a = np.linalg.lstsq(powers / q[:, None], target, rcond=None)[0]
         starts.append(np.concatenate([a, b]))
+
+    def usable(theta: np.ndarray) -> bool:
+        # pade computes in the input's dtype: coefficients that overflow float32 (a drawn start fitting
+        # exp on [80, 88] reached a2 ≈ −1.2e44) gave NaN everywhere.
+        with np.errstate(all="ignore"):
+            t32 = theta.astype(np.float32)
+            f32 = (powers.astype(np.float32) @ t32[:6]) / (1 + absp.astype(np.float32) @ np.abs(t32[6:]))
+        return bool(np.all(np.isfinite(t32)) and np.all(np.isfinite(f32)))
+
     fits = [refined(t) for t in starts]
-    theta = min(fits, key=lambda ct: ct[0] if np.isfinite(ct[0]) else np.inf)[1]
+    kept = [ct for ct in fits if np.isfinite(ct[0]) and usable(ct[1])] or fits[:1]
+    theta = min(kept, key=lambda ct: ct[0] if np.isfinite(ct[0]) else np.inf)[1]
     values = [float(v) for v in theta]
     return dict(zip(A_NAMES + B_NAMES, values, strict=True))

@@ -32,6 +32,12 @@ def test_known_values():
     assert jaxact.signal("binary_step").lipschitz == math.inf and jaxact.signal("hardshrink").lipschitz == math.inf
     assert jaxact.signal("threshold", threshold=1.0, value=2.0).lipschitz == math.inf
     assert jaxact.signal("threshold").lipschitz == 1.0  # value = threshold = 0: relu, no jump
+    # Steep but continuous at a kink: a fixed tolerance beside it read these as jumps (a review).
+    assert jaxact.signal("leaky_relu", negative_slope=2000.0).lipschitz == pytest.approx(2000.0)
+    assert jaxact.signal("elu", alpha=5000.0).lipschitz == pytest.approx(5000.0)
+    # A small jump, and one far out, are jumps.
+    assert jaxact.signal("hardshrink", lambd=1e-7).lipschitz == math.inf
+    assert jaxact.signal("threshold", threshold=1e8, value=5.0).lipschitz == math.inf
     assert jaxact.signal("exponential").second_moment == pytest.approx(math.e**2, rel=1e-7)  # E e^(2z) = e²
     st = jaxact.signal("star_relu")  # the paper's constants make StarReLU zero-mean, unit-variance
     assert abs(st.mean) < 1e-6 and st.variance == pytest.approx(1.0, abs=1e-6)

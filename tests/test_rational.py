@@ -53,6 +53,15 @@ def test_pade_fit_takes_a_function_and_refuses_a_bad_interval():
     for name in ("softmax", "glu"):
         with pytest.raises(ValueError, match=rf"^jaxact.pade_fit: {name} mixes elements along an axis"):
             jaxact.pade_fit(name)
+    with pytest.raises(ValueError, match=r"^jaxact.pade_fit: softmax mixes elements along an axis"):
+        jaxact.pade_fit(jaxact.softmax)  # the function itself, not its name
+    # A NaN in the target met numpy's "SVD did not converge".
+    with pytest.raises(ValueError, match=r"^jaxact.pade_fit: the activation gives nan at x = 0 on \[-3.0, 3.0\]"):
+        jaxact.pade_fit(lambda v: jnp.sin(v) / v)
+    # The fit is one pade computes in float32: a drawn start fitting eˣ on [80, 88] reached a2 ≈ −1.2e44
+    # (NaN at every point); such fits are left out.
+    c = jaxact.pade_fit(jnp.exp, 80.0, 88.0)
+    assert np.all(np.isfinite(np.asarray(jaxact.pade(jnp.linspace(80.0, 88.0, 9), **c))))
 
 
 def test_coefficient_gradients_in_closed_form_match_autodiff():

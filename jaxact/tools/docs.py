@@ -147,18 +147,19 @@ def migrating() -> str:
 
 
 def _torch_at_defaults(e: registry.Activation) -> str:
-    """The torch call jaxact's defaults compute, where the entry maps them to torch arguments of its own
-    (gelu's default is the tanh form, torch's the exact one: the row said only `jaxact.gelu`)."""
+    """The torch call jaxact's defaults compute, where the entry maps them to a torch mode switch (a str
+    argument: gelu's default is the tanh form, torch's the exact one, and the row said only
+    `jaxact.gelu`); numbers keep their names and jaxact's defaults, which the table above gives."""
     if e.torch_args is None:
         return ""
     try:
         kw = e._call_with_params(e.torch_args, {})
     except Exception:  # no torch twin at the defaults (swish's β ≠ 1 is refused there): nothing to add
         return ""
-    shown = {k: v for k, v in kw.items() if isinstance(v, (bool, int, float, str))}
+    shown = {k: v for k, v in kw.items() if isinstance(v, str)}
     if not shown:
         return ""
-    args = ", ".join(f"{k}={round(v, 4) if isinstance(v, float) else v!r}" for k, v in shown.items())
+    args = ", ".join(f"{k}={v!r}" for k, v in shown.items())
     return f" (its defaults: `F.{e.torch}(x, {args})`)"
 
 
