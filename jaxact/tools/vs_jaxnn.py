@@ -5,7 +5,10 @@ no switch forced) and ``jax.nn.<name>`` are timed side by side, interleaved
 round by round in one process, in each mode:
 
 * ``fwd``: jitted forward, fresh output; ``fwd_donated``: input buffer donated;
-* ``fwdbwd``: jitted ``jax.vjp`` forward and backward;
+* ``fwdbwd``: jitted ``jax.vjp`` forward and backward, returning dx only: XLA computes the forward
+  only as far as the backward needs it. A training step keeps y too (the ``block`` mode's does),
+  where a derivative written from y (jax.nn's σ(1 − σ)) shares the forward's work and one from x
+  (jaxact's e/(1 + e)²) does not: this mode's ratios can read lower than such a step's;
 * ``eager``: an un-jitted call on a small array, as in a notebook;
 * ``block``: fwd+bwd of Dense → activation → Dense (the activation fused into
   its neighbours), gradients of both weights;
