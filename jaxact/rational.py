@@ -206,19 +206,13 @@ def pade_fit(
     """
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"jaxact.pade_fit: needs finite lo < hi, got lo={lo} and hi={hi}.")
-    if isinstance(activation, str):
-        entry = get(activation)
-        if not entry.elementwise:  # glu's odd axis, or softmax of the whole grid: no function of x to fit
-            raise ValueError(
-                f"jaxact.pade_fit: {entry.name} mixes elements along an axis (or gates one half by the other); "
-                "pade is elementwise and fits elementwise activations."
-            )
-        f = entry.fn
-    else:
-        entry = entry_of(activation)
-        if entry is not None and not entry.elementwise:
-            raise ValueError(f"jaxact.pade_fit: {entry.name} mixes elements along an axis; pade fits elementwise ones.")
-        f = activation
+    entry = get(activation) if isinstance(activation, str) else entry_of(activation)
+    if entry is not None and not entry.elementwise:  # glu's odd axis, or softmax of the whole grid: no f(x) to fit
+        raise ValueError(
+            f"jaxact.pade_fit: {entry.name} mixes elements along an axis (or gates one half by the other); "
+            "pade is elementwise and fits elementwise activations."
+        )
+    f = entry.fn if isinstance(activation, str) else activation
     x = np.linspace(lo, hi, 2001)
     target = np.asarray(f(jnp.asarray(x, jnp.float32)), np.float64)
     if target.shape != x.shape or not np.all(np.isfinite(target)):  # lstsq met it as "SVD did not converge"

@@ -59,6 +59,16 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
     agreed at the default)."""
     out: list[dict[str, Any]] = []
     probe = None  # found once a parameter has a move to try: entries without one trace nothing here
+
+    def take_first(k: str, moves: tuple[Any, ...]) -> None:
+        """The defaults with ``k`` at the first of ``moves`` the function takes, into ``out``."""
+        nonlocal probe
+        probe = _probe(entry, jnp.float32) if probe is None else probe
+        for q in moves:
+            if _accepts(entry, {**entry.params, k: q}, probe):
+                out.append({**entry.params, k: q})
+                return
+
     for k in entry.numeric_params:
         given = entry.params[k]
         v = _value(given)
@@ -70,11 +80,7 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
             moves = tuple(np.full_like(v, q) for q in NEAR_ZERO) if not v.any() else (1.5 * v, 0.5 * v)
         else:
             moves = NEAR_ZERO if v == 0 else (1.5 * v, 0.5 * v)
-        probe = _probe(entry, jnp.float32) if probe is None else probe
-        for q in moves:
-            if _accepts(entry, {**entry.params, k: q}, probe):
-                out.append({**entry.params, k: q})
-                break
+        take_first(k, moves)
     for k in entry.static:  # a JVP that ignores its axis, a derivative that ignores a bool switch
         given = entry.params[k]
         if any(k in ex and _differs(ex[k], given) for ex in entry.examples):
@@ -85,11 +91,7 @@ def moved_sets(entry: Activation) -> list[dict[str, Any]]:
             moves = (int(given) + 1, int(given) - 1)
         else:  # a str, None or tuple: no value to move to that the function is known to take
             continue
-        probe = _probe(entry, jnp.float32) if probe is None else probe
-        for q in moves:
-            if _accepts(entry, {**entry.params, k: q}, probe):
-                out.append({**entry.params, k: q})
-                break
+        take_first(k, moves)
     return out
 
 
