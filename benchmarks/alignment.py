@@ -2,7 +2,7 @@
 read k floats past the start of its buffer.
 
 Every large buffer XLA allocates on CPU starts at the same offset within a 4 KiB page, so in
-``jax.vjp(f, x)[1](ct)`` the loop's two input streams (x, ct) and its output stream line up
+``jax.vjp(f, x)`` and its pullback of ct the loop's two input streams (x, ct) and its output streams line up
 page for page. How fast such a loop runs then depends on where in the loop body LLVM placed
 each load and the store — which differs between two programs that compute nearly the same
 thing — and shifting one stream by a few floats can reverse which of two programs is faster.
@@ -10,7 +10,8 @@ This script measures that: each cell is the fwd+bwd ratio (geometric mean of int
 rounds, 95 % bootstrap interval) with ct taken from a padded buffer at offset k (a slice that
 XLA fuses into the loop, in both programs). k = 0 is the placement of ``jaxact bench
 --vs-jax-nn``'s fwdbwd@2^24 cell, whose programs read ct directly rather than through a slice:
-close, not the same programs (gelu 1.53 here, 1.40 there, in two runs of one day). A second table
+close, not the same programs (gelu 1.53 here, 1.40 there, in two runs of one day, when both
+programs returned dx alone; they return (y, dx) now, as ``bench.fwd_bwd``). A second table
 says which program moved: each program at offset k against itself at k = 0, timed the same way
 (three timed pairs per shifted cell).
 
@@ -60,9 +61,8 @@ def program(f: Any, x: jax.Array, buf: jax.Array, shape: tuple[int, ...], offset
     """The compiled fwd+bwd of f with the cotangent read ``offset`` floats into ``buf``."""
     size = math.prod(shape)
 
-    def g(x: jax.Array, buf: jax.Array) -> jax.Array:
-        c = jax.lax.slice(buf, (offset,), (offset + size,)).reshape(shape)
-        return jax.vjp(f, x)[1](c)[0]
+    def g(x: jax.Array, buf: jax.Array) -> tuple[jax.Array, jax.Array]:
+        return bench.fwd_bwd(f)(x, jax.lax.slice(buf, (offset,), (offset + size,)).reshape(shape))
 
     return bench.Kernel(jax.jit(g).lower(x, buf).compile(), (x, buf))
 

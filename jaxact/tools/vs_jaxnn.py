@@ -5,10 +5,9 @@ no switch forced) and ``jax.nn.<name>`` are timed side by side, interleaved
 round by round in one process, in each mode:
 
 * ``fwd``: jitted forward, fresh output; ``fwd_donated``: input buffer donated;
-* ``fwdbwd``: jitted ``jax.vjp`` forward and backward, returning dx only: XLA computes the forward
-  only as far as the backward needs it. A training step keeps y too (the ``block`` mode's does),
-  where a derivative written from y (jax.nn's σ(1 − σ)) shares the forward's work and one from x
-  (jaxact's e/(1 + e)²) does not: this mode's ratios can read lower than such a step's;
+* ``fwdbwd``: jitted ``jax.vjp`` forward and backward returning (y, dx), as a training step keeps
+  both (``bench.fwd_bwd``; a program returning dx alone let XLA compute the forward only as far
+  as the backward needed it, and read a derivative from x cheaper than one from y);
 * ``eager``: an un-jitted call on a small array, as in a notebook;
 * ``block``: fwd+bwd of Dense → activation → Dense (the activation fused into
   its neighbours), gradients of both weights;
@@ -131,10 +130,6 @@ def program(compiled: Any) -> str:
     return "\n".join(lines)
 
 
-def _vjp(f: Callable[..., Any]) -> Callable[..., Any]:
-    return lambda x, ct: jax.vjp(f, x)[1](ct)[0]
-
-
 def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> list[dict[str, Any]]:
     nn = getattr(jax.nn, entry.jax_nn)  # type: ignore[arg-type]
     x = bench_input(entry, n, dtype, cfg.seed)
@@ -142,7 +137,7 @@ def bench_sizes(entry: registry.Activation, n: int, dtype: str, cfg: Config) -> 
     ct = jnp.asarray(np.random.default_rng(cfg.seed + 1).normal(size=y.shape), dtype)
     kernel: dict[str, Callable[[Callable[..., Any]], bench.Kernel]] = {
         "fwd": lambda f: _call(jax.jit(f), x),
-        "fwdbwd": lambda f: _call(jax.jit(_vjp(f)), x, ct),
+        "fwdbwd": lambda f: _call(jax.jit(bench.fwd_bwd(f)), x, ct),
     }
     if y.shape == x.shape:
         kernel["fwd_donated"] = lambda f: bench.Kernel(
