@@ -49,7 +49,7 @@ def _at_infinity(x: jax.Array, value: jax.Array, at_pos_inf: Any, at_neg_inf: An
 
 
 def _d_softplus(x: jax.Array) -> jax.Array:
-    return _stable.sigmoid_differentiable(x)
+    return _stable.softplus_prime(x)
 
 
 def _no_torch_twin(name: str, why: str) -> dict[str, Any]:
@@ -59,9 +59,10 @@ def _no_torch_twin(name: str, why: str) -> dict[str, Any]:
 @register(
     path="closed_form",
     why=(
-        "fwd+bwd 0.99–1.48x autodiff's speed through max(x, 0) + log1p(e^(−|x|)) (float32, 2^10–2^26; 1.13–1.48x "
-        "from 2^18) and 3.0–4.5x jax.nn's (autodiff of logaddexp) at 2^18–2^22, 1.9–2.0x at 2^24–2^26; σ(x) "
-        "exact in the tails"
+        "fwd+bwd with f(x) kept 0.94–1.00x the time of autodiff through max(x, 0) + log1p(e^(−|x|)) (float32, "
+        "2^16–2^22) and 0.72–0.90x jax.nn's (autodiff of logaddexp, 2^16–2^24), 0.57x autodiff's residual bytes: "
+        "σ(x) from the forward's e = e^(−|x|), which XLA merges (lax.logistic beside it, a second exp, took "
+        "1.15–1.58x autodiff's time); σ(x) exact in the tails"
     ),
     derivative=_d_softplus,
     range=(0.0, inf),
@@ -778,18 +779,22 @@ _TELU_MIN = -0.353285777848211  # min of x·tanh(eˣ), at x ≈ −1.0789
 
 
 def _d_telu(x: jax.Array) -> jax.Array:
-    # f′ = tanh(eˣ) + x·eˣ·sech²(eˣ); x clipped where both terms have long saturated (eˣ = 0 below
-    # −1e4, tanh(eˣ) = 1 above 30), so no branch meets eˣ = inf or (−inf)·0, not even in f″ at ±inf.
-    xs = _stable.clip(x, -1e4, _TELU_CLIP)
+    # f′ = tanh(eˣ) + x·eˣ·sech²(eˣ) on the forward's own guarded input (±inf read as 0, then min(x, 30),
+    # where tanh(eˣ) = 1 and sech² = 0), written as the forward writes it so XLA merges the eˣ and the tanh
+    # of the two (f(x) and f′ from one exp: 1.15–1.61x the fwd+bwd time without); the limits 1 and 0 are
+    # selected at ±inf, so no branch meets eˣ = inf or (−inf)·0, not even in f″ at ±inf. Below x ≈ −104
+    # eˣ is 0 and f′ = x·0 = 0 (finite x).
+    xs = _stable.minimum(jnp.where(jnp.isinf(x), jnp.zeros_like(x), x), _TELU_CLIP)
     u = jnp.exp(xs)
-    return _stable.tanh(u) + xs * u * _stable.tanh_prime(u)
+    return _at_infinity(x, _stable.tanh(u) + xs * u * _stable.tanh_prime(u), 1.0, 0.0)
 
 
 @register(
     path="closed_form",
     why=(
-        "fwd+bwd 0.83–0.92x autodiff's time, 0.29x its residual bytes; f′ from one eˣ and one tanh, finite "
-        "where eˣ overflows"
+        "fwd+bwd with f(x) kept at autodiff's time (1.00–1.02x, float32 2^16–2^22), 0.29x its residual bytes: f′ "
+        "shares the forward's guarded eˣ and tanh (XLA merges them; its own clip took 1.15–1.61x); finite where "
+        "eˣ overflows"
     ),
     derivative=_d_telu,
     range=(_TELU_MIN, inf),
@@ -971,10 +976,17 @@ def _shifted_softplus_raw(x: jax.Array) -> jax.Array:
     return jnp.where(big, hi, jnp.where(small, lo, mid))
 
 
+def _d_shifted_softplus(x: jax.Array) -> jax.Array:
+    return _stable.sigmoid_differentiable(x)
+
+
 @register(
     path="closed_form",
-    why="fwd+bwd 0.26–0.53x autodiff's time, 0.24x its residual bytes: f′ = σ(x) from one exp, as softplus's",
-    derivative=_d_softplus,
+    why=(
+        "0.24x autodiff's residual bytes; fwd+bwd with f(x) kept 1.00–1.07x its time at 2^16–2^20, 0.57x at "
+        "2^22 (float32): f′ = σ(x) from one exp (the forward's three branches share none with it)"
+    ),
+    derivative=_d_shifted_softplus,
     range=(-_LN2, inf),
     formula="log(1+exp(x)) - log(2)",
     monotone=True,
@@ -1095,16 +1107,21 @@ def elish(x: ArrayLike) -> jax.Array:
 
 
 def _d_serf(x: jax.Array) -> jax.Array:
-    # erf(sp) + x·(2/√π)e^(−sp²)·σ(x), sp = softplus(x); x clipped where the second term has
-    # underflowed (sp > 30: e^(−900) = 0), so +inf gives 1 + 0 rather than inf·0.
-    xc = _stable.clip(x, -_SIGMOID_SATURATED, 30.0)
+    # erf(sp) + x·(2/√π)e^(−sp²)·σ(x), sp = softplus(x); x clipped as the forward clips it, so XLA merges
+    # the forward's softplus and erf with these, and σ(x) from softplus's own e^(−|x|) (1.6–1.9x the
+    # fwd+bwd time with a clip and a σ of its own). Above 30 the second term has underflowed
+    # (e^(−900) = 0), so +inf gives 1 + 0 rather than inf·0; below −800 both terms are 0.
+    xc = _stable.clip(x, -800.0, 30.0)
     sp = _stable.softplus(xc)
-    return jax.lax.erf(sp) + xc * (2 / math.sqrt(math.pi)) * jnp.exp(-sp * sp) * _stable.sigmoid(xc)
+    return jax.lax.erf(sp) + xc * (2 / math.sqrt(math.pi)) * jnp.exp(-sp * sp) * _stable.softplus_prime(xc)
 
 
 @register(
     path="closed_form",
-    why="fwd+bwd as autodiff's (0.98–1.00x its time) with 0.23x its residual bytes; f′ from one softplus, erf and exp",
+    why=(
+        "fwd+bwd with f(x) kept 0.89–0.97x autodiff's time (float32, 2^16–2^22), 0.23x its residual bytes: f′ "
+        "shares the forward's softplus, erf and e^(−|x|) (XLA merges them; its own clip and σ took 1.6–1.9x)"
+    ),
     derivative=_d_serf,
     range=(_SERF_MIN, inf),
     formula="x*erf(log(1+exp(x)))",
