@@ -277,8 +277,15 @@ def softplus(x: jax.Array) -> jax.Array:
     the plain-autodiff path (and break Taylor mode there). −|x| is written per
     sign, so every derivative at 0 is right.
     """
+    pos, e = _softplus_exp(x)
+    return jnp.where(pos, x, jnp.zeros_like(x)) + jnp.log1p(e)
+
+
+def _softplus_exp(x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(x > 0, e^(−|x|)) as :func:`softplus` and :func:`softplus_prime` both take them: one
+    expression, so that XLA merges the two exps where f and f′ meet in one program."""
     pos = x > 0
-    return jnp.where(pos, x, jnp.zeros_like(x)) + jnp.log1p(jnp.exp(jnp.where(pos, -x, x)))
+    return pos, jnp.exp(jnp.where(pos, -x, x))
 
 
 def softplus_prime(x: jax.Array) -> jax.Array:
@@ -292,8 +299,7 @@ def softplus_prime(x: jax.Array) -> jax.Array:
     """
     if x.dtype == jnp.float64:
         return sigmoid_differentiable(x)
-    pos = x > 0
-    e = jnp.exp(jnp.where(pos, -x, x))
+    pos, e = _softplus_exp(x)
     return jnp.where(pos, jnp.ones_like(x), e) / (1 + e)
 
 

@@ -31,10 +31,15 @@ _SIGMOID_SATURATED = 1e4  # σ(1e4) is 1 and σ′(1e4) is 0 in every float dtyp
 
 def _gated(x: jax.Array, finite: Callable[[jax.Array], jax.Array], at_pos_inf: Any, at_neg_inf: Any) -> jax.Array:
     """finite(x) for finite x (NaN included), the given limits at ±inf, NaN-free gradients."""
-    is_inf = jnp.isinf(x)
-    xs = jnp.where(is_inf, jnp.zeros_like(x), x)
+    xs = _finite(x)
     limit = jnp.where(x > 0, at_pos_inf, at_neg_inf)
-    return jnp.where(is_inf, limit, finite(xs))
+    return jnp.where(jnp.isinf(x), limit, finite(xs))
+
+
+def _finite(x: jax.Array) -> jax.Array:
+    """x with ±inf read as 0: :func:`_gated`'s stand-in, for a derivative that must compute what
+    the forward computes from it (XLA then merges the two)."""
+    return jnp.where(jnp.isinf(x), jnp.zeros_like(x), x)
 
 
 def _at_infinity(x: jax.Array, value: jax.Array, at_pos_inf: Any, at_neg_inf: Any) -> jax.Array:
@@ -784,7 +789,7 @@ def _d_telu(x: jax.Array) -> jax.Array:
     # of the two (f(x) and f′ from one exp: 1.15–1.61x the fwd+bwd time without); the limits 1 and 0 are
     # selected at ±inf, so no branch meets eˣ = inf or (−inf)·0, not even in f″ at ±inf. Below x ≈ −104
     # eˣ is 0 and f′ = x·0 = 0 (finite x).
-    xs = _stable.minimum(jnp.where(jnp.isinf(x), jnp.zeros_like(x), x), _TELU_CLIP)
+    xs = _stable.minimum(_finite(x), _TELU_CLIP)
     u = jnp.exp(xs)
     return _at_infinity(x, _stable.tanh(u) + xs * u * _stable.tanh_prime(u), 1.0, 0.0)
 
@@ -1106,12 +1111,17 @@ def elish(x: ArrayLike) -> jax.Array:
     return _gated(x, finite, x, jnp.zeros_like(x))
 
 
+def _serf_input(x: jax.Array) -> jax.Array:
+    """serf's clipped input, [−800, 30], for f and f′ alike (XLA merges their softplus and erf)."""
+    return _stable.clip(x, -800.0, 30.0)
+
+
 def _d_serf(x: jax.Array) -> jax.Array:
     # erf(sp) + x·(2/√π)e^(−sp²)·σ(x), sp = softplus(x); x clipped as the forward clips it, so XLA merges
     # the forward's softplus and erf with these, and σ(x) from softplus's own e^(−|x|) (1.6–1.9x the
     # fwd+bwd time with a clip and a σ of its own). Above 30 the second term has underflowed
     # (e^(−900) = 0), so +inf gives 1 + 0 rather than inf·0; below −800 both terms are 0.
-    xc = _stable.clip(x, -800.0, 30.0)
+    xc = _serf_input(x)
     sp = _stable.softplus(xc)
     # float64 keeps XLA's logistic: at the zero crossing its rounding gave 51 ulp, the shared form 115.
     s = _stable.sigmoid(xc) if x.dtype == jnp.float64 else _stable.softplus_prime(xc)
@@ -1153,5 +1163,5 @@ def serf(x: ArrayLike) -> jax.Array:
     # gradient in half); x < −800: f underflows to 0 even in float64. Clipping the product's input
     # keeps autodiff's x·erf′ from overflowing before the
     # vanishing factor multiplies it (inf·0 at ±max).
-    xs = _stable.clip(x, -800.0, 30.0)
+    xs = _serf_input(x)
     return jnp.where(x >= 30, x, xs * jax.lax.erf(_stable.softplus(xs)))
